@@ -1,0 +1,157 @@
+#include "common/db.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+
+namespace screening::db {
+
+struct Pool::Lease::Slot {
+  std::unique_ptr<pqxx::connection> connection;
+  size_t prepared = 0;  // how many of the pool's preparers ran on it
+};
+
+Pool::Lease::Lease(Pool* pool, std::unique_ptr<Slot> slot) : pool_(pool), slot_(std::move(slot)) {}
+
+Pool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_), slot_(std::move(other.slot_)), broken_(other.broken_) {}
+
+Pool::Lease::~Lease() {
+  if (slot_) pool_->Release(std::move(slot_), broken_);
+}
+
+pqxx::connection& Pool::Lease::connection() { return *slot_->connection; }
+
+Pool::Pool(Options options) : options_(std::move(options)) {}
+
+Pool::~Pool() {
+  absl::MutexLock lock(&mu_);
+  idle_.clear();
+}
+
+void Pool::AddPreparer(Preparer preparer) {
+  absl::MutexLock lock(&mu_);
+  preparers_.push_back(std::move(preparer));
+}
+
+absl::StatusOr<Pool::Lease> Pool::Acquire() {
+  std::unique_ptr<Lease::Slot> slot;
+  std::vector<Preparer> preparers;
+  {
+    absl::MutexLock lock(&mu_);
+    auto can_proceed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !idle_.empty() || open_ < options_.size;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&can_proceed), options_.acquire_timeout)) {
+      return absl::UnavailableError("all database connections are busy; retry");
+    }
+    if (!idle_.empty()) {
+      slot = std::move(idle_.back());
+      idle_.pop_back();
+    } else {
+      ++open_;
+    }
+    preparers = preparers_;
+  }
+  if (!slot) {
+    slot = std::make_unique<Lease::Slot>();
+    try {
+      slot->connection = std::make_unique<pqxx::connection>(options_.url);
+    } catch (const std::exception& e) {
+      absl::MutexLock lock(&mu_);
+      --open_;
+      return absl::UnavailableError("the database is unreachable; retry");
+    }
+  }
+  Lease lease(this, std::move(slot));
+  try {
+    for (; lease.slot_->prepared < preparers.size(); ++lease.slot_->prepared) {
+      preparers[lease.slot_->prepared](*lease.slot_->connection);
+    }
+  } catch (const std::exception& e) {
+    lease.MarkBroken();
+    return StatusFromException(e);
+  }
+  return lease;
+}
+
+void Pool::Release(std::unique_ptr<Lease::Slot> slot, bool broken) {
+  if (broken || !slot->connection || !slot->connection->is_open()) {
+    slot.reset();
+    absl::MutexLock lock(&mu_);
+    --open_;
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  idle_.push_back(std::move(slot));
+}
+
+absl::Status Pool::Ping() {
+  auto lease = Acquire();
+  if (!lease.ok()) return lease.status();
+  try {
+    pqxx::nontransaction tx(lease->connection());
+    tx.exec("SELECT 1");
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    lease->MarkBroken();
+    return StatusFromException(e);
+  }
+}
+
+std::string SqlState(const std::exception& e) {
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) return sql->sqlstate();
+  return "";
+}
+
+absl::Status StatusFromException(const std::exception& e) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) ||
+      dynamic_cast<const pqxx::in_doubt_error*>(&e)) {
+    return absl::UnavailableError("lost the database connection; retry");
+  }
+  const std::string state = SqlState(e);
+  if (state == "40001" || state == "40P01") {
+    return absl::AbortedError("the transaction conflicted with another; retry");
+  }
+  if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P03") {
+    return absl::UnavailableError("the database is unavailable; retry");
+  }
+  // Log the detail for operators; the caller gets only the SQL error class.
+  std::fprintf(stderr, "database error (sqlstate %s): %s\n", state.c_str(), e.what());
+  return absl::InternalError(absl::StrCat("database error (sqlstate ", state, ")"));
+}
+
+absl::Status TransactStatus(Pool& pool, const std::function<absl::Status(pqxx::work&)>& body) {
+  constexpr int kAttempts = 4;
+  absl::Status last;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    auto lease = pool.Acquire();
+    if (!lease.ok()) return lease.status();
+    try {
+      pqxx::work tx(lease->connection());
+      absl::Status status = body(tx);
+      if (!status.ok()) {
+        tx.abort();
+        return status;
+      }
+      tx.commit();
+      return absl::OkStatus();
+    } catch (const std::exception& e) {
+      last = StatusFromException(e);
+      if (last.code() == absl::StatusCode::kUnavailable) lease->MarkBroken();
+      if (last.code() != absl::StatusCode::kAborted) return last;
+    }
+  }
+  return last;
+}
+
+uint64_t Fingerprint(absl::string_view bytes) {
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+}  // namespace screening::db

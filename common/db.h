@@ -1,0 +1,111 @@
+// PostgreSQL access for the stores: a bounded connection pool and one
+// transaction runner that is the only place libpqxx exceptions become
+// absl::Status. Stores call these; nothing above a store sees libpqxx.
+//
+//   db::Pool pool({.url = url, .size = 8});
+//   pool.AddPreparer([](pqxx::connection_base& c) { c.prepare("get", "SELECT ..."); });
+//   absl::StatusOr<int64_t> id = db::Transact<int64_t>(pool, [&](pqxx::work& tx)
+//       -> absl::StatusOr<int64_t> { return tx.exec_prepared1("get", 7)[0].as<int64_t>(); });
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace screening::db {
+
+// Defines prepared statements on a connection (libpqxx prepares them lazily).
+using Preparer = std::function<void(pqxx::connection_base&)>;
+
+class Pool {
+ public:
+  struct Options {
+    std::string url;
+    int size = 8;
+    absl::Duration acquire_timeout = absl::Seconds(5);
+  };
+
+  explicit Pool(Options options);
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+  ~Pool();
+
+  // Adds statements to every connection, present and future.
+  void AddPreparer(Preparer preparer);
+
+  // A connection on loan; it goes back to the pool when the lease ends, unless
+  // it broke, in which case it is dropped and a new one is made next time.
+  class Lease {
+   public:
+    Lease(Lease&& other) noexcept;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    pqxx::connection& connection();
+    void MarkBroken() { broken_ = true; }
+
+   private:
+    friend class Pool;
+    struct Slot;
+    Lease(Pool* pool, std::unique_ptr<Slot> slot);
+    Pool* pool_;
+    std::unique_ptr<Slot> slot_;
+    bool broken_ = false;
+  };
+
+  // UNAVAILABLE when the database cannot be reached or no connection frees
+  // up within the acquire timeout.
+  absl::StatusOr<Lease> Acquire();
+
+  // OK when a `SELECT 1` succeeds.
+  absl::Status Ping();
+
+  const std::string& url() const { return options_.url; }
+
+ private:
+  void Release(std::unique_ptr<Lease::Slot> slot, bool broken);
+
+  const Options options_;
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<Lease::Slot>> idle_ ABSL_GUARDED_BY(mu_);
+  int open_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<Preparer> preparers_ ABSL_GUARDED_BY(mu_);
+};
+
+// Maps a libpqxx exception to a status: lost connection → UNAVAILABLE,
+// serialization failure or deadlock → ABORTED, anything else → INTERNAL (with
+// the SQL error class, never the statement or its parameters).
+absl::Status StatusFromException(const std::exception& e);
+
+// Runs `body` in a READ COMMITTED transaction and commits if it returns OK;
+// otherwise rolls back and returns its status. Serialization failures and
+// deadlocks are retried a few times. `body` may run more than once.
+absl::Status TransactStatus(Pool& pool, const std::function<absl::Status(pqxx::work&)>& body);
+
+template <typename T>
+absl::StatusOr<T> Transact(Pool& pool, const std::function<absl::StatusOr<T>(pqxx::work&)>& body) {
+  std::optional<absl::StatusOr<T>> result;
+  absl::Status status = TransactStatus(pool, [&](pqxx::work& tx) -> absl::Status {
+    result = body(tx);
+    return result->status();
+  });
+  if (!status.ok()) return status;
+  return std::move(*result);
+}
+
+// The SQLSTATE of a libpqxx error, or "" for other exceptions.
+std::string SqlState(const std::exception& e);
+
+// 64-bit FNV-1a: a stable fingerprint (request bodies, migration texts).
+uint64_t Fingerprint(absl::string_view bytes);
+
+}  // namespace screening::db

@@ -1,0 +1,107 @@
+#include "common/errors.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/rpc/status.pb.h"
+
+namespace screening {
+namespace {
+
+constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com/";
+
+template <typename Message>
+std::string TypeUrl() {
+  return absl::StrCat(kTypeUrlPrefix, Message::descriptor()->full_name());
+}
+
+template <typename Message>
+std::optional<Message> GetPayload(const absl::Status& status) {
+  auto payload = status.GetPayload(TypeUrl<Message>());
+  if (!payload) return std::nullopt;
+  Message message;
+  if (!message.ParseFromString(std::string(*payload))) return std::nullopt;
+  return message;
+}
+
+template <typename Message>
+absl::Status WithPayload(absl::Status status, const Message& message) {
+  if (status.ok()) return status;
+  status.SetPayload(TypeUrl<Message>(), absl::Cord(message.SerializeAsString()));
+  return status;
+}
+
+}  // namespace
+
+void FieldViolations::Add(std::string field, std::string description) {
+  auto* violation = request_.add_field_violations();
+  violation->set_field(std::move(field));
+  violation->set_description(std::move(description));
+}
+
+absl::Status FieldViolations::ToStatus() const {
+  if (empty()) return absl::OkStatus();
+  std::vector<std::string> parts;
+  for (const auto& v : request_.field_violations()) {
+    parts.push_back(absl::StrCat(v.field(), ": ", v.description()));
+  }
+  return WithPayload(absl::InvalidArgumentError(absl::StrJoin(parts, "; ")), request_);
+}
+
+absl::Status InvalidField(std::string field, std::string description) {
+  FieldViolations violations;
+  violations.Add(std::move(field), std::move(description));
+  return violations.ToStatus();
+}
+
+absl::Status WithReason(absl::Status status, absl::string_view reason,
+                        const std::map<std::string, std::string>& metadata) {
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(std::string(kErrorDomain));
+  for (const auto& [key, value] : metadata) (*info.mutable_metadata())[key] = value;
+  return WithPayload(std::move(status), info);
+}
+
+absl::Status WithPreconditionFailure(absl::Status status,
+                                     const google::rpc::PreconditionFailure& failure) {
+  return WithPayload(std::move(status), failure);
+}
+
+std::optional<google::rpc::BadRequest> GetBadRequest(const absl::Status& status) {
+  return GetPayload<google::rpc::BadRequest>(status);
+}
+std::optional<google::rpc::ErrorInfo> GetErrorInfo(const absl::Status& status) {
+  return GetPayload<google::rpc::ErrorInfo>(status);
+}
+std::optional<google::rpc::PreconditionFailure> GetPreconditionFailure(
+    const absl::Status& status) {
+  return GetPayload<google::rpc::PreconditionFailure>(status);
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  google::rpc::Status rpc_status;
+  rpc_status.set_code(static_cast<int>(status.code()));
+  rpc_status.set_message(std::string(status.message()));
+  status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
+    auto* any = rpc_status.add_details();
+    any->set_type_url(std::string(type_url));
+    any->set_value(std::string(payload));
+  });
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()), rpc_status.SerializeAsString());
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  absl::Status result(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  google::rpc::Status rpc_status;
+  if (!status.error_details().empty() && rpc_status.ParseFromString(status.error_details())) {
+    for (const auto& any : rpc_status.details()) {
+      result.SetPayload(any.type_url(), absl::Cord(any.value()));
+    }
+  }
+  return result;
+}
+
+}  // namespace screening

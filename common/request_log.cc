@@ -1,0 +1,77 @@
+#include "common/request_log.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+
+namespace screening::db {
+namespace {
+
+std::string RequestFingerprint(const google::protobuf::Message& request) {
+  std::string bytes;
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  request.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return absl::StrCat(Fingerprint(bytes));
+}
+
+}  // namespace
+
+RequestLog::RequestLog(std::string schema)
+    : claim_(absl::StrCat(schema, "_request_claim")),
+      find_(absl::StrCat(schema, "_request_find")),
+      save_(absl::StrCat(schema, "_request_save")),
+      schema_(std::move(schema)) {}
+
+Preparer RequestLog::Statements() const {
+  return [claim = claim_, find = find_, save = save_, schema = schema_](pqxx::connection_base& c) {
+    c.prepare(claim, absl::StrCat("INSERT INTO ", schema,
+                                  ".requests (request_id, method, fingerprint) VALUES ($1, $2, $3)"
+                                  " ON CONFLICT (request_id) DO NOTHING RETURNING 1"));
+    c.prepare(find, absl::StrCat("SELECT method, fingerprint, response FROM ", schema,
+                                 ".requests WHERE request_id = $1"));
+    c.prepare(save,
+              absl::StrCat("UPDATE ", schema, ".requests SET response = $2 WHERE request_id = $1"));
+  };
+}
+
+absl::StatusOr<std::optional<std::string>> RequestLog::Claim(
+    pqxx::work& tx, absl::string_view request_id, absl::string_view method,
+    const google::protobuf::Message& request) const {
+  const std::string fingerprint = RequestFingerprint(request);
+  const std::string id(request_id);
+  if (!tx.exec_prepared(claim_, id, std::string(method), fingerprint).empty()) {
+    return std::nullopt;
+  }
+  // The id was taken by a committed request (ON CONFLICT waited for it).
+  auto prior = Find(tx, request_id, method, request);
+  if (prior.ok() && !prior->has_value()) {
+    return absl::AbortedError("the first request with this id is unfinished; retry");
+  }
+  return prior;
+}
+
+absl::StatusOr<std::optional<std::string>> RequestLog::Find(
+    pqxx::transaction_base& tx, absl::string_view request_id, absl::string_view method,
+    const google::protobuf::Message& request) const {
+  pqxx::result found = tx.exec_prepared(find_, std::string(request_id));
+  if (found.empty()) return std::nullopt;
+  const auto& row = found[0];
+  if (row[0].as<std::string>() != method || row[1].as<std::string>() != RequestFingerprint(request)) {
+    return InvalidField("request_id", "was already used for a different request");
+  }
+  if (row[2].is_null()) return std::nullopt;
+  return pqxx::binarystring(row[2]).str();
+}
+
+void RequestLog::Save(pqxx::work& tx, absl::string_view request_id,
+                      const google::protobuf::Message& response) const {
+  tx.exec_prepared(save_, std::string(request_id),
+                   pqxx::binarystring(response.SerializeAsString()));
+}
+
+}  // namespace screening::db

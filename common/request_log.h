@@ -1,0 +1,56 @@
+// Idempotent mutations (AIP-155): a mutating RPC claims its request_id in the
+// same transaction as its change, and stores its response there too. A retry
+// finds the stored response and changes nothing; the same id with a different
+// request is INVALID_ARGUMENT. Concurrent retries serialize on the claim: the
+// second waits for the first to commit, then reads its response.
+//
+// Each service schema has a table:
+//   CREATE TABLE <schema>.requests (request_id text PRIMARY KEY, method text,
+//     fingerprint text, response bytea, create_time timestamptz);
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <google/protobuf/message.h>
+#include <pqxx/pqxx>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+#include "common/db.h"
+
+namespace screening::db {
+
+class RequestLog {
+ public:
+  // `schema` is a constant of the service (never user input).
+  explicit RequestLog(std::string schema);
+
+  // The statements to add to the service's pool.
+  Preparer Statements() const;
+
+  // Claims `request_id` for `method` and `request` inside `tx`. Returns the
+  // earlier response's bytes when this exact request already succeeded,
+  // nullopt when the claim is new.
+  absl::StatusOr<std::optional<std::string>> Claim(pqxx::work& tx, absl::string_view request_id,
+                                                   absl::string_view method,
+                                                   const google::protobuf::Message& request) const;
+
+  // Looks up an earlier answer without claiming: the response's bytes when
+  // this exact request already succeeded, nullopt when the id is unused or
+  // its first request is unfinished; INVALID_ARGUMENT on a different request.
+  absl::StatusOr<std::optional<std::string>> Find(pqxx::transaction_base& tx,
+                                                  absl::string_view request_id,
+                                                  absl::string_view method,
+                                                  const google::protobuf::Message& request) const;
+
+  // Stores the response of a claimed request, in the same transaction.
+  void Save(pqxx::work& tx, absl::string_view request_id,
+            const google::protobuf::Message& response) const;
+
+ private:
+  std::string claim_, find_, save_;  // prepared statement names
+  std::string schema_;
+};
+
+}  // namespace screening::db

@@ -1,0 +1,66 @@
+#include "services/progress/outbox_consumer.h"
+
+#include <cstdio>
+
+#include "common/errors.h"
+#include "screening/v1/results.grpc.pb.h"
+
+namespace screening::progress {
+namespace {
+
+constexpr char kConsumer[] = "results";
+constexpr int kBatchSize = 500;
+constexpr absl::Duration kFetchTimeout = absl::Seconds(10);
+
+}  // namespace
+
+OutboxConsumer::OutboxConsumer(ProgressStore& store, const Peers& peers,
+                               absl::Duration poll_interval)
+    : store_(store), peers_(peers), poll_interval_(poll_interval) {}
+
+OutboxConsumer::~OutboxConsumer() { Stop(); }
+
+void OutboxConsumer::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void OutboxConsumer::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::StatusOr<int> OutboxConsumer::Drain() {
+  int total = 0;
+  for (;;) {
+    auto applied = store_.ConsumeBatch(
+        kConsumer, [this](const std::string& after) -> absl::StatusOr<std::vector<v1::OutboxEvent>> {
+          auto results = peers_.Stub<v1::ResultsService>("results");
+          if (!results.ok()) return results.status();
+          v1::ListOutboxEventsRequest request;
+          request.set_after(after);
+          request.set_page_size(kBatchSize);
+          v1::ListOutboxEventsResponse response;
+          grpc::ClientContext context;
+          PrepareInternalCall(context, kFetchTimeout);
+          absl::Status status = FromGrpcStatus((*results)->ListOutboxEvents(&context, request, &response));
+          if (!status.ok()) return status;
+          return std::vector<v1::OutboxEvent>(response.events().begin(), response.events().end());
+        });
+    if (!applied.ok()) return applied.status();
+    total += *applied;
+    if (*applied < kBatchSize) return total;
+  }
+}
+
+void OutboxConsumer::Run() {
+  absl::Status last = absl::OkStatus();
+  while (!stop_.WaitForNotificationWithTimeout(poll_interval_)) {
+    absl::StatusOr<int> drained = Drain();
+    // Log a failure once, not on every poll, and keep trying: the counters
+    // catch up when the results service or the database is back.
+    if (!drained.ok() && drained.status() != last) {
+      std::fprintf(stderr, "progress consumer: %s\n", drained.status().ToString().c_str());
+    }
+    last = drained.ok() ? absl::OkStatus() : drained.status();
+  }
+}
+
+}  // namespace screening::progress

@@ -1,0 +1,53 @@
+#include "services/progress/progress_service.h"
+
+#include "common/errors.h"
+
+namespace screening::progress {
+namespace {
+
+int64_t Metric(const Counts& counts, const std::string& name) {
+  auto it = counts.metrics.find(name);
+  return it == counts.metrics.end() ? 0 : it->second;
+}
+
+double Share(int64_t count, int64_t target) {
+  return target > 0 ? static_cast<double>(count) / static_cast<double>(target) : 0.0;
+}
+
+}  // namespace
+
+v1::Progress MakeProgress(int programme_year, const Counts& counts, const Targets& targets) {
+  const bool targeted = programme_year == targets.programme_year;
+  v1::Progress p;
+  p.set_programme_year(programme_year);
+  p.set_persons_screened(Metric(counts, PersonsScreenedMetric()));
+  p.set_persons_target(targeted ? targets.persons : 0);
+  p.set_persons_share(Share(p.persons_screened(), p.persons_target()));
+  for (auto type : {v1::SCREENING_TYPE_COLORECTAL, v1::SCREENING_TYPE_GASTRIC,
+                    v1::SCREENING_TYPE_FOUR_HIGHS, v1::SCREENING_TYPE_NIPT}) {
+    auto* count = p.add_by_type();
+    count->set_screening_type(type);
+    count->set_persons_screened(Metric(counts, TypeMetric(type)));
+  }
+  p.set_nipt_screened(Metric(counts, TypeMetric(v1::SCREENING_TYPE_NIPT)));
+  p.set_nipt_target(targeted ? targets.nipt : 0);
+  p.set_nipt_share(Share(p.nipt_screened(), p.nipt_target()));
+  p.set_offset(counts.offset);
+  return p;
+}
+
+grpc::Status ProgressServiceImpl::GetProgress(grpc::ServerContext*,
+                                              const v1::GetProgressRequest* request,
+                                              v1::Progress* response) {
+  const int year = request->programme_year() == 0 ? targets_.programme_year
+                                                  : request->programme_year();
+  if (year < 2024 || year > 2100) {
+    return ToGrpcStatus(InvalidField("programme_year", "must be 2024 to 2100, or 0"));
+  }
+  auto counts = store_.GetCounts(year, "results");
+  if (!counts.ok()) return ToGrpcStatus(counts.status());
+  *response = MakeProgress(year, *counts, targets_);
+  return grpc::Status::OK;
+}
+
+}  // namespace screening::progress

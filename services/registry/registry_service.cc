@@ -1,0 +1,125 @@
+#include "services/registry/registry_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/dates.h"
+#include "common/districts.h"
+#include "common/errors.h"
+#include "common/names.h"
+
+namespace screening::registry {
+namespace {
+
+// Counts UTF-8 code points, so that a Chinese name's length is its characters.
+size_t CodePoints(absl::string_view text) {
+  size_t count = 0;
+  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
+  return count;
+}
+
+bool IsMobileNumber(absl::string_view phone) {
+  if (phone.size() != 11 || phone[0] != '1' || phone[1] < '3' || phone[1] > '9') return false;
+  for (char c : phone) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Resident> ValidateNewResident(const v1::RegisterResidentRequest& request,
+                                                 absl::CivilDay today) {
+  FieldViolations bad;
+  if (!request.has_resident()) {
+    bad.Add("resident", "is required");
+    return bad.ToStatus();
+  }
+  const v1::Resident& in = request.resident();
+  v1::Resident out;
+  auto id = ParseIdNumber(in.id_number(), today);
+  if (in.id_number().empty()) {
+    bad.Add("resident.id_number", "is required");
+  } else if (!id.ok()) {
+    bad.Add("resident.id_number", std::string(id.status().message()));
+  } else {
+    out.set_id_number(id->canonical);
+    out.set_birth_date(FormatDate(id->birth_date));
+    out.set_sex(id->sex == Sex::kMale ? v1::SEX_MALE : v1::SEX_FEMALE);
+  }
+  const size_t name_length = CodePoints(in.full_name());
+  if (name_length == 0) {
+    bad.Add("resident.full_name", "is required");
+  } else if (name_length > 64) {
+    bad.Add("resident.full_name", "must be at most 64 characters");
+  }
+  out.set_full_name(in.full_name());
+  if (!in.phone().empty() && !IsMobileNumber(in.phone())) {
+    bad.Add("resident.phone", "must be an 11-digit mobile number starting with 13-19");
+  }
+  out.set_phone(in.phone());
+  if (in.district_code().empty()) {
+    bad.Add("resident.district_code", "is required");
+  } else if (FindDistrict(in.district_code()) == nullptr) {
+    bad.Add("resident.district_code", "is not one of Harbin's 18 district codes");
+  }
+  out.set_district_code(in.district_code());
+  if (!request.request_id().empty() && !IsValidRequestId(request.request_id())) {
+    bad.Add("request_id", "must be 1 to 64 printable ASCII characters");
+  }
+  if (!bad.empty()) return bad.ToStatus();
+  return out;
+}
+
+grpc::Status RegistryServiceImpl::RegisterResident(grpc::ServerContext*,
+                                                   const v1::RegisterResidentRequest* request,
+                                                   v1::Resident* response) {
+  auto resident = ValidateNewResident(*request, Today(clock_));
+  if (!resident.ok()) return ToGrpcStatus(resident.status());
+  auto stored = store_.Register(*request, *resident);
+  if (!stored.ok()) return ToGrpcStatus(stored.status());
+  *response = *std::move(stored);
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryServiceImpl::GetResident(grpc::ServerContext*,
+                                              const v1::GetResidentRequest* request,
+                                              v1::Resident* response) {
+  auto id = ParseNumericName("residents", request->name());
+  if (!id) return ToGrpcStatus(InvalidField("name", "must be residents/{id}"));
+  auto resident = store_.Get(*id);
+  if (!resident.ok()) return ToGrpcStatus(resident.status());
+  *response = *std::move(resident);
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext*,
+                                                   const v1::CheckEligibilityRequest* request,
+                                                   v1::CheckEligibilityResponse* response) {
+  FieldViolations bad;
+  auto id = ParseNumericName("residents", request->resident());
+  if (!id) bad.Add("resident", "must be residents/{id}");
+  if (!v1::ScreeningType_IsValid(request->screening_type()) ||
+      request->screening_type() == v1::SCREENING_TYPE_UNSPECIFIED) {
+    bad.Add("screening_type", "must be one of the programme's screenings");
+  }
+  auto date = ParseDate(request->date());
+  if (!date) bad.Add("date", "must be a real date, YYYY-MM-DD");
+  if (!bad.empty()) return ToGrpcStatus(bad.ToStatus());
+
+  auto resident = store_.Get(*id);
+  if (!resident.ok()) return ToGrpcStatus(resident.status());
+  Eligibility result =
+      registry::CheckEligibility(rules_, {*ParseDate(resident->birth_date()),
+                                          resident->sex() == v1::SEX_MALE ? Sex::kMale : Sex::kFemale,
+                                          request->screening_type(), *date});
+  response->set_eligible(result.eligible);
+  response->set_age_on_date(result.age_on_date);
+  response->set_district_code(resident->district_code());
+  for (const auto& reason : result.reasons) {
+    auto* out = response->add_reasons();
+    out->set_code(reason.code);
+    out->set_message(reason.message);
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace screening::registry

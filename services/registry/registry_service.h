@@ -1,0 +1,38 @@
+// RegistryService's gRPC handlers: validate, delegate to the domain rules and
+// the store, translate the answer.
+#pragma once
+
+#include "common/clock.h"
+#include "screening/v1/registry.grpc.pb.h"
+#include "services/registry/eligibility.h"
+#include "services/registry/registry_store.h"
+
+namespace screening::registry {
+
+class RegistryServiceImpl final : public v1::RegistryService::Service {
+ public:
+  RegistryServiceImpl(RegistryStore& store, const Clock& clock, EligibilityRules rules)
+      : store_(store), clock_(clock), rules_(rules) {}
+
+  grpc::Status RegisterResident(grpc::ServerContext* context,
+                                const v1::RegisterResidentRequest* request,
+                                v1::Resident* response) override;
+  grpc::Status GetResident(grpc::ServerContext* context, const v1::GetResidentRequest* request,
+                           v1::Resident* response) override;
+  grpc::Status CheckEligibility(grpc::ServerContext* context,
+                                const v1::CheckEligibilityRequest* request,
+                                v1::CheckEligibilityResponse* response) override;
+
+ private:
+  RegistryStore& store_;
+  const Clock& clock_;
+  const EligibilityRules rules_;
+};
+
+// Validates a RegisterResident request and returns the resident to store:
+// canonical ID number, birth date and sex derived. INVALID_ARGUMENT naming
+// every bad field otherwise. Pure, for unit tests.
+absl::StatusOr<v1::Resident> ValidateNewResident(const v1::RegisterResidentRequest& request,
+                                                 absl::CivilDay today);
+
+}  // namespace screening::registry

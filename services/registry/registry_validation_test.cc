@@ -1,0 +1,68 @@
+#include <gtest/gtest.h>
+
+#include "common/errors.h"
+#include "services/registry/registry_service.h"
+
+namespace screening::registry {
+namespace {
+
+const absl::CivilDay kToday(2025, 3, 1);
+
+v1::RegisterResidentRequest Valid() {
+  v1::RegisterResidentRequest request;
+  auto* r = request.mutable_resident();
+  r->set_id_number("23010219700101001x");
+  r->set_full_name("张三");
+  r->set_phone("13900000000");
+  r->set_district_code("230102");
+  return request;
+}
+
+std::vector<std::string> BadFields(const absl::Status& status) {
+  std::vector<std::string> fields;
+  if (auto details = GetBadRequest(status)) {
+    for (const auto& v : details->field_violations()) fields.push_back(v.field());
+  }
+  return fields;
+}
+
+TEST(ValidateNewResident, DerivesBirthDateAndSex) {
+  auto resident = ValidateNewResident(Valid(), kToday);
+  ASSERT_TRUE(resident.ok()) << resident.status();
+  EXPECT_EQ(resident->id_number(), "23010219700101001X");
+  EXPECT_EQ(resident->birth_date(), "1970-01-01");
+  EXPECT_EQ(resident->sex(), v1::SEX_MALE);
+}
+
+TEST(ValidateNewResident, NamesEveryBadField) {
+  v1::RegisterResidentRequest request = Valid();
+  request.mutable_resident()->set_id_number("230102197001010010");
+  request.mutable_resident()->set_full_name("");
+  request.mutable_resident()->set_phone("12345");
+  request.mutable_resident()->set_district_code("110105");
+  request.set_request_id(std::string(65, 'r'));
+  auto resident = ValidateNewResident(request, kToday);
+  ASSERT_EQ(resident.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(BadFields(resident.status()),
+            (std::vector<std::string>{"resident.id_number", "resident.full_name", "resident.phone",
+                                      "resident.district_code", "request_id"}));
+}
+
+TEST(ValidateNewResident, MissingResident) {
+  EXPECT_EQ(BadFields(ValidateNewResident({}, kToday).status()),
+            std::vector<std::string>{"resident"});
+}
+
+TEST(ValidateNewResident, NameLengthCountsCharactersNotBytes) {
+  v1::RegisterResidentRequest request = Valid();
+  std::string name;
+  for (int i = 0; i < 64; ++i) name += "张";
+  request.mutable_resident()->set_full_name(name);
+  EXPECT_TRUE(ValidateNewResident(request, kToday).ok());
+  request.mutable_resident()->set_full_name(name + "张");
+  EXPECT_EQ(BadFields(ValidateNewResident(request, kToday).status()),
+            std::vector<std::string>{"resident.full_name"});
+}
+
+}  // namespace
+}  // namespace screening::registry

@@ -1,0 +1,106 @@
+#include "services/results/results_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/names.h"
+#include "common/status_macros.h"
+#include "screening/v1/scheduling.grpc.pb.h"
+
+namespace screening::results {
+namespace {
+
+constexpr absl::Duration kSchedulingTimeout = absl::Seconds(5);
+constexpr int kDefaultEventPage = 500;
+constexpr int kMaxEventPage = 1000;
+
+}  // namespace
+
+absl::Status ValidateRecordResult(const v1::RecordResultRequest& request) {
+  FieldViolations bad;
+  if (!ParseStringName("hospitals", request.hospital())) {
+    bad.Add("hospital", "must be hospitals/{code}");
+  }
+  if (!ParseNumericName("bookings", request.booking())) {
+    bad.Add("booking", "must be bookings/{id}");
+  }
+  if (!IsValidRequestId(request.request_id())) {
+    bad.Add("request_id", "is required: 1 to 64 printable ASCII characters");
+  }
+  if (!request.has_four_highs()) {
+    bad.Add("four_highs", "is required");
+  } else if (auto values = ValidateFourHighs(request.four_highs(), "four_highs"); !values.ok()) {
+    for (const auto& v : GetBadRequest(values)->field_violations()) {
+      bad.Add(v.field(), v.description());
+    }
+  }
+  return bad.ToStatus();
+}
+
+grpc::Status ResultsServiceImpl::RecordResult(grpc::ServerContext*,
+                                              const v1::RecordResultRequest* request,
+                                              v1::Result* response) {
+  auto result = Record(*request);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = *std::move(result);
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const v1::RecordResultRequest& request) {
+  RETURN_IF_ERROR(ValidateRecordResult(request));
+  ASSIGN_OR_RETURN(std::optional<v1::Result> earlier, store_.FindResult(request));
+  if (earlier) return *earlier;
+
+  ASSIGN_OR_RETURN(auto scheduling, peers_.Stub<v1::SchedulingService>("scheduling"));
+  v1::GetBookingRequest get;
+  get.set_name(request.booking());
+  v1::Booking booking;
+  grpc::ClientContext context;
+  PrepareInternalCall(context, kSchedulingTimeout);
+  RETURN_IF_ERROR(FromGrpcStatus(scheduling->GetBooking(&context, get, &booking)));
+  // Another hospital's booking: say so without revealing anything about it.
+  if (booking.hospital() != request.hospital()) {
+    return WithReason(absl::PermissionDeniedError(
+                          absl::StrCat(request.booking(), " is not a booking of ", request.hospital())),
+                      "BOOKING_OF_ANOTHER_HOSPITAL");
+  }
+  if (booking.state() != v1::BOOKING_STATE_ACTIVE) {
+    return WithReason(absl::FailedPreconditionError(
+                          absl::StrCat(request.booking(), " is cancelled")),
+                      "BOOKING_NOT_ACTIVE");
+  }
+  if (booking.screening_type() != v1::SCREENING_TYPE_FOUR_HIGHS) {
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat(
+            request.booking(), " is for ", v1::ScreeningType_Name(booking.screening_type()),
+            "; this version records four-highs results only")),
+        "SCREENING_TYPE_MISMATCH");
+  }
+  v1::Result result;
+  result.set_booking(booking.name());
+  result.set_resident(booking.resident());
+  result.set_hospital(booking.hospital());
+  result.set_screening_type(booking.screening_type());
+  *result.mutable_four_highs() = request.four_highs();
+  *result.mutable_four_highs_classification() = ClassifyFourHighs(rules_, request.four_highs());
+  return store_.Record(request, booking, result, clock_.Now());
+}
+
+grpc::Status ResultsServiceImpl::ListOutboxEvents(grpc::ServerContext*,
+                                                  const v1::ListOutboxEventsRequest* request,
+                                                  v1::ListOutboxEventsResponse* response) {
+  FieldViolations bad;
+  if (!request->after().empty() && !ParseOffset(request->after())) {
+    bad.Add("after", "must be an offset this service issued");
+  }
+  if (request->page_size() < 0 || request->page_size() > kMaxEventPage) {
+    bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxEventPage));
+  }
+  if (!bad.empty()) return ToGrpcStatus(bad.ToStatus());
+  auto events = store_.ListEvents(request->after(),
+                                  request->page_size() == 0 ? kDefaultEventPage : request->page_size());
+  if (!events.ok()) return ToGrpcStatus(events.status());
+  for (auto& e : *events) *response->add_events() = std::move(e);
+  return grpc::Status::OK;
+}
+
+}  // namespace screening::results

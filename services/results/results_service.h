@@ -1,0 +1,37 @@
+// ResultsService's gRPC handlers: validate, check the booking with
+// scheduling, classify, delegate to the store.
+#pragma once
+
+#include "common/clock.h"
+#include "common/peers.h"
+#include "screening/v1/results.grpc.pb.h"
+#include "services/results/four_highs.h"
+#include "services/results/results_store.h"
+
+namespace screening::results {
+
+class ResultsServiceImpl final : public v1::ResultsService::Service {
+ public:
+  ResultsServiceImpl(ResultsStore& store, const Peers& peers, const Clock& clock,
+                     FourHighsRules rules)
+      : store_(store), peers_(peers), clock_(clock), rules_(rules) {}
+
+  grpc::Status RecordResult(grpc::ServerContext* context, const v1::RecordResultRequest* request,
+                            v1::Result* response) override;
+  grpc::Status ListOutboxEvents(grpc::ServerContext* context,
+                                const v1::ListOutboxEventsRequest* request,
+                                v1::ListOutboxEventsResponse* response) override;
+
+ private:
+  absl::StatusOr<v1::Result> Record(const v1::RecordResultRequest& request);
+
+  ResultsStore& store_;
+  const Peers& peers_;
+  const Clock& clock_;
+  const FourHighsRules rules_;
+};
+
+// INVALID_ARGUMENT naming each bad field of a RecordResult request. Pure.
+absl::Status ValidateRecordResult(const v1::RecordResultRequest& request);
+
+}  // namespace screening::results

@@ -1,0 +1,248 @@
+#include "services/scheduling/scheduling_service.h"
+
+#include <cctype>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/dates.h"
+#include "common/districts.h"
+#include "common/errors.h"
+#include "common/names.h"
+#include "common/status_macros.h"
+#include "screening/v1/registry.grpc.pb.h"
+
+namespace screening::scheduling {
+namespace {
+
+constexpr int kMaxCapacity = 10000;
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+constexpr absl::Duration kRegistryTimeout = absl::Seconds(5);
+
+bool IsHospitalCode(absl::string_view code) {
+  if (code.size() < 2 || code.size() > 32) return false;
+  for (char c : code) {
+    if (!(std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+          c == '-' || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsScreeningType(int type) {
+  return v1::ScreeningType_IsValid(type) && type != v1::SCREENING_TYPE_UNSPECIFIED;
+}
+
+size_t CodePoints(absl::string_view text) {
+  size_t count = 0;
+  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
+  return count;
+}
+
+template <typename T>
+grpc::Status Reply(absl::StatusOr<T> result, T* response) {
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = *std::move(result);
+  return grpc::Status::OK;
+}
+
+// Page tokens are opaque to clients: `{day}.{slot id}` of the last slot sent.
+std::string EncodePageToken(const std::pair<absl::CivilDay, int64_t>& last) {
+  return absl::StrCat(FormatDate(last.first), ".", last.second);
+}
+
+std::optional<std::pair<absl::CivilDay, int64_t>> DecodePageToken(absl::string_view token) {
+  std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
+  if (parts.size() != 2) return std::nullopt;
+  auto day = ParseDate(parts[0]);
+  int64_t id = 0;
+  if (!day || !absl::SimpleAtoi(parts[1], &id) || id <= 0) return std::nullopt;
+  return std::make_pair(*day, id);
+}
+
+}  // namespace
+
+absl::Status ValidateHospital(const v1::UpsertHospitalRequest& request) {
+  FieldViolations bad;
+  if (!request.has_hospital()) {
+    bad.Add("hospital", "is required");
+    return bad.ToStatus();
+  }
+  const v1::Hospital& h = request.hospital();
+  if (!IsHospitalCode(h.code())) {
+    bad.Add("hospital.code", "must be 2 to 32 characters of A-Z, 0-9, '-' and '_'");
+  }
+  const size_t name_length = CodePoints(h.display_name());
+  if (name_length == 0 || name_length > 128) {
+    bad.Add("hospital.display_name", "must be 1 to 128 characters");
+  }
+  if (FindDistrict(h.district_code()) == nullptr) {
+    bad.Add("hospital.district_code", "is not one of Harbin's 18 district codes");
+  }
+  return bad.ToStatus();
+}
+
+absl::Status ValidateSetCapacity(const v1::SetCapacityRequest& request) {
+  FieldViolations bad;
+  if (!ParseStringName("hospitals", request.hospital())) {
+    bad.Add("hospital", "must be hospitals/{code}");
+  }
+  if (!ParseDate(request.date())) bad.Add("date", "must be a real date, YYYY-MM-DD");
+  if (!IsScreeningType(request.screening_type())) {
+    bad.Add("screening_type", "must be one of the programme's screenings");
+  }
+  if (request.capacity() < 0 || request.capacity() > kMaxCapacity) {
+    bad.Add("capacity", absl::StrCat("must be 0 to ", kMaxCapacity));
+  }
+  return bad.ToStatus();
+}
+
+absl::StatusOr<SlotQuery> ValidateSearchSlots(const v1::SearchSlotsRequest& request) {
+  FieldViolations bad;
+  SlotQuery query;
+  if (request.screening_type() != v1::SCREENING_TYPE_UNSPECIFIED &&
+      !IsScreeningType(request.screening_type())) {
+    bad.Add("screening_type", "must be one of the programme's screenings");
+  }
+  query.screening_type = request.screening_type();
+  if (!request.district_code().empty() && FindDistrict(request.district_code()) == nullptr) {
+    bad.Add("district_code", "is not one of Harbin's 18 district codes");
+  }
+  query.district_code = request.district_code();
+  if (!request.hospital().empty()) {
+    auto code = ParseStringName("hospitals", request.hospital());
+    if (!code) {
+      bad.Add("hospital", "must be hospitals/{code}");
+    } else {
+      query.hospital_code = *code;
+    }
+  }
+  if (!request.start_date().empty()) {
+    query.start = ParseDate(request.start_date());
+    if (!query.start) bad.Add("start_date", "must be a real date, YYYY-MM-DD");
+  }
+  if (!request.end_date().empty()) {
+    query.end = ParseDate(request.end_date());
+    if (!query.end) bad.Add("end_date", "must be a real date, YYYY-MM-DD");
+  }
+  if (query.start && query.end && *query.end < *query.start) {
+    bad.Add("end_date", "must not be before start_date");
+  }
+  query.only_available = request.only_available();
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxPageSize));
+  }
+  query.page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  if (!request.page_token().empty()) {
+    query.after = DecodePageToken(request.page_token());
+    if (!query.after) bad.Add("page_token", "is not a token this service issued");
+  }
+  if (!bad.empty()) return bad.ToStatus();
+  return query;
+}
+
+absl::Status ValidateBookScreening(const v1::BookScreeningRequest& request) {
+  FieldViolations bad;
+  if (!ParseNumericName("residents", request.resident())) {
+    bad.Add("resident", "must be residents/{id}");
+  }
+  if (!ParseNumericName("slots", request.slot())) bad.Add("slot", "must be slots/{id}");
+  if (!IsValidRequestId(request.request_id())) {
+    bad.Add("request_id", "is required: 1 to 64 printable ASCII characters");
+  }
+  return bad.ToStatus();
+}
+
+grpc::Status SchedulingServiceImpl::UpsertHospital(grpc::ServerContext*,
+                                                   const v1::UpsertHospitalRequest* request,
+                                                   v1::Hospital* response) {
+  if (auto status = ValidateHospital(*request); !status.ok()) return ToGrpcStatus(status);
+  return Reply(store_.UpsertHospital(request->hospital()), response);
+}
+
+grpc::Status SchedulingServiceImpl::SetCapacity(grpc::ServerContext*,
+                                                const v1::SetCapacityRequest* request,
+                                                v1::Slot* response) {
+  if (auto status = ValidateSetCapacity(*request); !status.ok()) return ToGrpcStatus(status);
+  return Reply(store_.SetCapacity(*ParseStringName("hospitals", request->hospital()),
+                                  *ParseDate(request->date()), request->screening_type(),
+                                  request->capacity()),
+               response);
+}
+
+grpc::Status SchedulingServiceImpl::SearchSlots(grpc::ServerContext*,
+                                                const v1::SearchSlotsRequest* request,
+                                                v1::SearchSlotsResponse* response) {
+  auto query = ValidateSearchSlots(*request);
+  if (!query.ok()) return ToGrpcStatus(query.status());
+  auto page = store_.SearchSlots(*query);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (auto& slot : page->slots) *response->add_slots() = std::move(slot);
+  if (page->last) response->set_next_page_token(EncodePageToken(*page->last));
+  return grpc::Status::OK;
+}
+
+grpc::Status SchedulingServiceImpl::BookScreening(grpc::ServerContext*,
+                                                  const v1::BookScreeningRequest* request,
+                                                  v1::Booking* response) {
+  return Reply(Book(*request), response);
+}
+
+absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const v1::BookScreeningRequest& request) {
+  RETURN_IF_ERROR(ValidateBookScreening(request));
+  // A retry of a booking that was made returns it, whatever changed since.
+  ASSIGN_OR_RETURN(std::optional<v1::Booking> earlier, store_.FindBooking(request));
+  if (earlier) return *earlier;
+
+  const int64_t slot_id = *ParseNumericName("slots", request.slot());
+  ASSIGN_OR_RETURN(v1::Slot slot, store_.GetSlot(slot_id));
+  if (*ParseDate(slot.date()) < Today(clock_)) {
+    return WithReason(absl::FailedPreconditionError(
+                          absl::StrCat(slot.name(), " is on ", slot.date(), ", which has passed")),
+                      "SLOT_IN_PAST", {{"slot", slot.name()}});
+  }
+
+  ASSIGN_OR_RETURN(auto registry, peers_.Stub<v1::RegistryService>("registry"));
+  v1::CheckEligibilityRequest check;
+  check.set_resident(request.resident());
+  check.set_screening_type(slot.screening_type());
+  check.set_date(slot.date());
+  v1::CheckEligibilityResponse eligibility;
+  grpc::ClientContext context;
+  PrepareInternalCall(context, kRegistryTimeout);
+  absl::Status asked = FromGrpcStatus(registry->CheckEligibility(&context, check, &eligibility));
+  if (asked.code() == absl::StatusCode::kNotFound) {
+    return absl::NotFoundError(absl::StrCat(request.resident(), " does not exist"));
+  }
+  RETURN_IF_ERROR(asked);
+  if (!eligibility.eligible()) {
+    google::rpc::PreconditionFailure failure;
+    std::string summary;
+    for (const auto& reason : eligibility.reasons()) {
+      auto* v = failure.add_violations();
+      v->set_type(reason.code());
+      v->set_subject(request.resident());
+      v->set_description(reason.message());
+      absl::StrAppend(&summary, summary.empty() ? "" : "; ", reason.message());
+    }
+    return WithPreconditionFailure(
+        WithReason(absl::FailedPreconditionError(absl::StrCat("not eligible: ", summary)),
+                   "NOT_ELIGIBLE", {{"resident", request.resident()}}),
+        failure);
+  }
+  return store_.Book(request, NewBooking{.resident_id = *ParseNumericName("residents", request.resident()),
+                                         .slot_id = slot_id,
+                                         .resident_district_code = eligibility.district_code()});
+}
+
+grpc::Status SchedulingServiceImpl::GetBooking(grpc::ServerContext*,
+                                               const v1::GetBookingRequest* request,
+                                               v1::Booking* response) {
+  auto id = ParseNumericName("bookings", request->name());
+  if (!id) return ToGrpcStatus(InvalidField("name", "must be bookings/{id}"));
+  return Reply(store_.GetBooking(*id), response);
+}
+
+}  // namespace screening::scheduling

@@ -1,0 +1,203 @@
+// Bad input for every RPC of the slice: the right code, the field named, and
+// nothing stored.
+#include <grpcpp/client_context.h>
+
+#include "services/registry/id_number.h"
+#include "tests/support/slice_fixture.h"
+
+namespace screening::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+class BadInput : public SliceTest {
+ protected:
+  // Every row the slice can write, summed: bad input must leave it unchanged.
+  static int64_t StoredRows() {
+    return db_->QueryInt(
+        "SELECT (SELECT count(*) FROM registry.residents) + (SELECT count(*) FROM "
+        "registry.requests) + (SELECT count(*) FROM scheduling.hospitals) + (SELECT count(*) "
+        "FROM scheduling.slots) + (SELECT sum(capacity + booked) FROM scheduling.slots) + "
+        "(SELECT count(*) FROM scheduling.bookings) + (SELECT count(*) FROM scheduling.requests) "
+        "+ (SELECT count(*) FROM results.results) + (SELECT count(*) FROM results.outbox) + "
+        "(SELECT count(*) FROM results.requests)");
+  }
+
+  void SetUp() override {
+    if (!ready_) {
+      Hospital("BAD-H1");
+      slot_ = Capacity("BAD-H1", "2025-03-25", v1::SCREENING_TYPE_FOUR_HIGHS, 3);
+      resident_ = Register(absl::CivilDay(1970, 6, 6));
+      ASSERT_TRUE(Book(resident_.name(), slot_.name(), "bad-setup", &booking_).ok());
+      ready_ = true;
+    }
+    before_ = StoredRows();
+  }
+  void TearDown() override { EXPECT_EQ(StoredRows(), before_) << "bad input changed stored data"; }
+
+  static inline bool ready_ = false;
+  static inline v1::Slot slot_;
+  static inline v1::Resident resident_;
+  static inline v1::Booking booking_;
+  int64_t before_ = 0;
+};
+
+TEST_F(BadInput, RegisterResident) {
+  auto call = [](v1::RegisterResidentRequest request) {
+    grpc::ClientContext context;
+    v1::Resident out;
+    return server_->registry().RegisterResident(&context, request, &out);
+  };
+  EXPECT_THAT(BadFields(call({})), ElementsAre("resident"));
+  v1::RegisterResidentRequest request;
+  request.mutable_resident()->set_id_number("230102197001010010");  // check should be X
+  request.mutable_resident()->set_full_name("王五");
+  request.mutable_resident()->set_district_code("230102");
+  grpc::Status status = call(request);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(BadFields(status), ElementsAre("resident.id_number"));
+  EXPECT_NE(status.error_message().find("check character should be X"), std::string::npos);
+  // 1980-02-30 with a correct check character.
+  request.mutable_resident()->set_id_number("23011319800230012" +
+                                            std::string(1, registry::IdCheckCharacter("23011319800230012")));
+  EXPECT_THAT(BadFields(call(request)), ElementsAre("resident.id_number"));
+  request.mutable_resident()->set_id_number("23010219700101001X");
+  request.mutable_resident()->set_district_code("110105");
+  EXPECT_THAT(BadFields(call(request)), ElementsAre("resident.district_code"));
+  request.mutable_resident()->set_district_code("");
+  request.mutable_resident()->set_full_name("");
+  request.mutable_resident()->set_phone("0451-1234");
+  request.set_request_id("has space");
+  EXPECT_THAT(BadFields(call(request)), ElementsAre("resident.full_name", "resident.phone",
+                                                    "resident.district_code", "request_id"));
+}
+
+TEST_F(BadInput, GetResidentAndCheckEligibility) {
+  grpc::ClientContext c1;
+  v1::GetResidentRequest get;
+  get.set_name("resident/1");
+  v1::Resident resident;
+  grpc::Status status = server_->registry().GetResident(&c1, get, &resident);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(BadFields(status), ElementsAre("name"));
+  grpc::ClientContext c2;
+  get.set_name("residents/987654");
+  EXPECT_THAT(server_->registry().GetResident(&c2, get, &resident),
+              GrpcIs(grpc::StatusCode::NOT_FOUND));
+
+  grpc::ClientContext c3;
+  v1::CheckEligibilityRequest check;
+  check.set_resident("x");
+  check.set_screening_type(static_cast<v1::ScreeningType>(42));
+  check.set_date("2025-02-29");
+  v1::CheckEligibilityResponse eligibility;
+  EXPECT_THAT(BadFields(server_->registry().CheckEligibility(&c3, check, &eligibility)),
+              ElementsAre("resident", "screening_type", "date"));
+  grpc::ClientContext c4;
+  check.set_resident("residents/987654");
+  check.set_screening_type(v1::SCREENING_TYPE_GASTRIC);
+  check.set_date("2025-03-01");
+  EXPECT_THAT(server_->registry().CheckEligibility(&c4, check, &eligibility),
+              GrpcIs(grpc::StatusCode::NOT_FOUND));
+}
+
+TEST_F(BadInput, UpsertHospitalAndSetCapacity) {
+  grpc::ClientContext c1;
+  v1::UpsertHospitalRequest upsert;
+  upsert.mutable_hospital()->set_code("bad code");
+  upsert.mutable_hospital()->set_display_name("");
+  upsert.mutable_hospital()->set_district_code("230100");
+  v1::Hospital hospital;
+  EXPECT_THAT(BadFields(server_->scheduling().UpsertHospital(&c1, upsert, &hospital)),
+              ElementsAre("hospital.code", "hospital.display_name", "hospital.district_code"));
+
+  grpc::ClientContext c2;
+  v1::SetCapacityRequest capacity;
+  capacity.set_hospital("hospitals/BAD-H1");
+  capacity.set_date("2025-3-25");
+  capacity.set_screening_type(v1::SCREENING_TYPE_UNSPECIFIED);
+  capacity.set_capacity(-5);
+  v1::Slot slot;
+  EXPECT_THAT(BadFields(server_->scheduling().SetCapacity(&c2, capacity, &slot)),
+              ElementsAre("date", "screening_type", "capacity"));
+  grpc::ClientContext c3;
+  capacity.set_hospital("hospitals/NO-SUCH");
+  capacity.set_date("2025-03-25");
+  capacity.set_screening_type(v1::SCREENING_TYPE_GASTRIC);
+  capacity.set_capacity(5);
+  EXPECT_THAT(server_->scheduling().SetCapacity(&c3, capacity, &slot),
+              GrpcIs(grpc::StatusCode::NOT_FOUND));
+}
+
+TEST_F(BadInput, SearchSlots) {
+  grpc::ClientContext context;
+  v1::SearchSlotsRequest search;
+  search.set_screening_type(static_cast<v1::ScreeningType>(-1));
+  search.set_start_date("tomorrow");
+  search.set_page_size(-1);
+  search.set_page_token("2025-03-25.abc");
+  v1::SearchSlotsResponse found;
+  grpc::Status status = server_->scheduling().SearchSlots(&context, search, &found);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(BadFields(status), ElementsAre("screening_type", "start_date", "page_size",
+                                             "page_token"));
+  EXPECT_THAT(found.slots(), IsEmpty());
+}
+
+TEST_F(BadInput, BookScreeningAndGetBooking) {
+  v1::Booking booking;
+  EXPECT_THAT(BadFields(Book("", "", "", &booking)), ElementsAre("resident", "slot", "request_id"));
+  EXPECT_THAT(BadFields(Book(resident_.name(), "slots/abc", std::string(65, 'x'), &booking)),
+              ElementsAre("slot", "request_id"));
+  grpc::ClientContext context;
+  v1::GetBookingRequest get;
+  get.set_name("bookings/0");
+  EXPECT_THAT(BadFields(server_->scheduling().GetBooking(&context, get, &booking)),
+              ElementsAre("name"));
+}
+
+TEST_F(BadInput, RecordResult) {
+  auto call = [](const v1::RecordResultRequest& request) {
+    grpc::ClientContext context;
+    v1::Result result;
+    return server_->results().RecordResult(&context, request, &result);
+  };
+  v1::RecordResultRequest request;
+  EXPECT_THAT(BadFields(call(request)),
+              ElementsAre("hospital", "booking", "request_id", "four_highs"));
+  request.set_hospital("hospitals/BAD-H1");
+  request.set_booking(booking_.name());
+  request.set_request_id("bad-result");
+  *request.mutable_four_highs() = NormalFourHighs();
+  request.mutable_four_highs()->set_systolic_mmhg(301);
+  request.mutable_four_highs()->set_uric_acid_umol_l(1201);
+  request.mutable_four_highs()->clear_fasting_glucose_mmol_l();
+  grpc::Status status = call(request);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(BadFields(status),
+              ElementsAre("four_highs.systolic_mmhg", "four_highs.fasting_glucose_mmol_l",
+                          "four_highs.uric_acid_umol_l"));
+  *request.mutable_four_highs() = NormalFourHighs();
+  request.set_booking("bookings/987654");
+  EXPECT_THAT(call(request), GrpcIs(grpc::StatusCode::NOT_FOUND));
+}
+
+TEST_F(BadInput, ListOutboxEventsAndGetProgress) {
+  grpc::ClientContext c1;
+  v1::ListOutboxEventsRequest list;
+  list.set_after("not-an-offset");
+  list.set_page_size(5000);
+  v1::ListOutboxEventsResponse events;
+  EXPECT_THAT(BadFields(server_->results().ListOutboxEvents(&c1, list, &events)),
+              ElementsAre("after", "page_size"));
+  grpc::ClientContext c2;
+  v1::GetProgressRequest progress;
+  progress.set_programme_year(1999);
+  v1::Progress out;
+  EXPECT_THAT(BadFields(server_->progress().GetProgress(&c2, progress, &out)),
+              ElementsAre("programme_year"));
+}
+
+}  // namespace
+}  // namespace screening::testing

@@ -1,0 +1,143 @@
+// Concurrency through the real API: many clients on their own connections at
+// once, then a recount of the bookings table against the slot's counter.
+#include <grpcpp/client_context.h>
+
+#include <atomic>
+#include <thread>
+
+#include "common/names.h"
+#include "tests/support/slice_fixture.h"
+
+namespace screening::testing {
+namespace {
+
+class BookingRace : public SliceTest {
+ protected:
+  // Runs `clients` threads, each on its own channel, released together.
+  template <typename Body>
+  static void RunTogether(int clients, Body body) {
+    std::vector<std::thread> threads;
+    std::atomic<int> ready{0};
+    std::atomic<bool> go{false};
+    for (int i = 0; i < clients; ++i) {
+      threads.emplace_back([&, i] {
+        auto stub = v1::SchedulingService::NewStub(server_->NewChannel());
+        ready++;
+        while (!go) std::this_thread::yield();
+        body(i, *stub);
+      });
+    }
+    while (ready < clients) std::this_thread::yield();
+    go = true;
+    for (auto& t : threads) t.join();
+  }
+
+  static int64_t ActiveBookings(const v1::Slot& slot) {
+    return db_->QueryInt(absl::StrCat("SELECT count(*) FROM scheduling.bookings WHERE state = 1",
+                                      " AND slot_id = ", *ParseNumericName("slots", slot.name())));
+  }
+  static int64_t BookedCounter(const v1::Slot& slot) {
+    return db_->QueryInt(absl::StrCat("SELECT booked FROM scheduling.slots WHERE id = ",
+                                      *ParseNumericName("slots", slot.name())));
+  }
+};
+
+TEST_F(BookingRace, SixtyFourClientsOnATenPlaceSlot) {
+  constexpr int kClients = 64;
+  Hospital("RACE-H1");
+  v1::Slot slot = Capacity("RACE-H1", "2025-03-17", v1::SCREENING_TYPE_FOUR_HIGHS, 10);
+  std::vector<std::string> residents;
+  for (int i = 0; i < kClients; ++i) {
+    residents.push_back(Register(absl::CivilDay(1970, 1, 1) + i).name());
+  }
+  std::vector<grpc::Status> statuses(kClients);
+  RunTogether(kClients, [&](int i, v1::SchedulingService::Stub& stub) {
+    v1::BookScreeningRequest request;
+    request.set_resident(residents[i]);
+    request.set_slot(slot.name());
+    request.set_request_id(absl::StrCat("race-", i));
+    v1::Booking booking;
+    grpc::ClientContext context;
+    statuses[i] = stub.BookScreening(&context, request, &booking);
+  });
+  int booked = 0, full = 0;
+  for (const auto& status : statuses) {
+    if (status.ok()) {
+      ++booked;
+    } else {
+      EXPECT_THAT(status, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
+      EXPECT_EQ(ErrorReason(status), "SLOT_FULL");
+      ++full;
+    }
+  }
+  EXPECT_EQ(booked, 10);
+  EXPECT_EQ(full, kClients - 10);
+  EXPECT_EQ(ActiveBookings(slot), 10);
+  EXPECT_EQ(BookedCounter(slot), 10);
+}
+
+TEST_F(BookingRace, ConcurrentRetriesOfOneRequestMakeOneBooking) {
+  constexpr int kClients = 16;
+  Hospital("RACE-H2");
+  v1::Slot slot = Capacity("RACE-H2", "2025-03-18", v1::SCREENING_TYPE_FOUR_HIGHS, 10);
+  const std::string resident = Register(absl::CivilDay(1968, 2, 2)).name();
+  std::vector<grpc::Status> statuses(kClients);
+  std::vector<std::string> names(kClients);
+  RunTogether(kClients, [&](int i, v1::SchedulingService::Stub& stub) {
+    v1::BookScreeningRequest request;
+    request.set_resident(resident);
+    request.set_slot(slot.name());
+    request.set_request_id("one-request");
+    v1::Booking booking;
+    grpc::ClientContext context;
+    statuses[i] = stub.BookScreening(&context, request, &booking);
+    names[i] = booking.name();
+  });
+  for (int i = 0; i < kClients; ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    EXPECT_EQ(names[i], names[0]);
+  }
+  EXPECT_EQ(ActiveBookings(slot), 1);
+  EXPECT_EQ(BookedCounter(slot), 1);
+}
+
+TEST_F(BookingRace, OneResidentRacingForTwoSlotsGetsOne) {
+  constexpr int kClients = 12;
+  Hospital("RACE-H3");
+  v1::Slot a = Capacity("RACE-H3", "2025-03-19", v1::SCREENING_TYPE_FOUR_HIGHS, 10);
+  v1::Slot b = Capacity("RACE-H3", "2025-03-20", v1::SCREENING_TYPE_FOUR_HIGHS, 10);
+  const std::string resident = Register(absl::CivilDay(1969, 3, 3)).name();
+  std::atomic<int> ok{0};
+  RunTogether(kClients, [&](int i, v1::SchedulingService::Stub& stub) {
+    v1::BookScreeningRequest request;
+    request.set_resident(resident);
+    request.set_slot(i % 2 ? a.name() : b.name());
+    request.set_request_id(absl::StrCat("two-slots-", i));
+    v1::Booking booking;
+    grpc::ClientContext context;
+    grpc::Status status = stub.BookScreening(&context, request, &booking);
+    if (status.ok()) {
+      ok++;
+    } else {
+      EXPECT_THAT(status, GrpcIs(grpc::StatusCode::ALREADY_EXISTS));
+    }
+  });
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(ActiveBookings(a) + ActiveBookings(b), 1);
+  EXPECT_EQ(BookedCounter(a) + BookedCounter(b), 1);
+}
+
+TEST_F(BookingRace, ReusingARequestIdForAnotherRequestIsRefused) {
+  Hospital("RACE-H4");
+  v1::Slot slot = Capacity("RACE-H4", "2025-03-21", v1::SCREENING_TYPE_FOUR_HIGHS, 10);
+  v1::Booking booking;
+  ASSERT_TRUE(Book(Register(absl::CivilDay(1967, 4, 4)).name(), slot.name(), "reused", &booking).ok());
+  grpc::Status status =
+      Book(Register(absl::CivilDay(1967, 4, 5)).name(), slot.name(), "reused", &booking);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(BadFields(status), ::testing::ElementsAre("request_id"));
+  EXPECT_EQ(ActiveBookings(slot), 1);
+}
+
+}  // namespace
+}  // namespace screening::testing

@@ -1,0 +1,303 @@
+// The walking skeleton end to end over gRPC on loopback, as a clinic and a
+// hospital would call it: register → search → book → record → progress.
+#include <grpcpp/client_context.h>
+
+#include "common/names.h"
+#include "tests/support/slice_fixture.h"
+
+namespace screening::testing {
+namespace {
+
+using ::testing::ElementsAre;
+
+class SliceE2E : public SliceTest {
+ protected:
+  // Polls GetProgress until the consumer has counted `persons` (or 10 s pass).
+  static v1::Progress WaitForPersons(TestServer& server, int64_t persons) {
+    v1::Progress progress;
+    for (int i = 0; i < 200; ++i) {
+      grpc::ClientContext context;
+      v1::GetProgressRequest request;
+      EXPECT_TRUE(server.progress().GetProgress(&context, request, &progress).ok());
+      if (progress.persons_screened() >= persons) break;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return progress;
+  }
+};
+
+TEST_F(SliceE2E, RegisterSearchBookRecordProgress) {
+  // A clinic registers a resident; birth date and sex come from the ID number.
+  v1::RegisterResidentRequest reg;
+  reg.mutable_resident()->set_id_number("23010219700101001x");
+  reg.mutable_resident()->set_full_name("张三");
+  reg.mutable_resident()->set_phone("13900000000");
+  reg.mutable_resident()->set_district_code("230102");
+  v1::Resident resident;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->registry().RegisterResident(&context, reg, &resident).ok());
+  }
+  EXPECT_TRUE(ParseNumericName("residents", resident.name()).has_value());
+  EXPECT_EQ(resident.id_number(), "23010219700101001X");
+  EXPECT_EQ(resident.birth_date(), "1970-01-01");
+  EXPECT_EQ(resident.sex(), v1::SEX_MALE);
+
+  // Registering the same person again names the existing resident.
+  {
+    grpc::ClientContext context;
+    v1::Resident again;
+    reg.mutable_resident()->set_id_number("23010219700101001X");
+    grpc::Status status = server_->registry().RegisterResident(&context, reg, &again);
+    EXPECT_THAT(status, GrpcIs(grpc::StatusCode::ALREADY_EXISTS));
+    EXPECT_EQ(ErrorReason(status), "RESIDENT_EXISTS");
+    EXPECT_NE(status.error_message().find(resident.name()), std::string::npos);
+  }
+
+  // An admin sets up a hospital with capacity; the clinic searches for it.
+  Hospital("E2E-H1", "230103");
+  Capacity("E2E-H1", "2025-03-10", v1::SCREENING_TYPE_FOUR_HIGHS, 5);
+  v1::SearchSlotsRequest search;
+  search.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+  search.set_district_code("230103");
+  search.set_only_available(true);
+  v1::SearchSlotsResponse found;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->scheduling().SearchSlots(&context, search, &found).ok());
+  }
+  ASSERT_EQ(found.slots_size(), 1);
+  const v1::Slot& slot = found.slots(0);
+  EXPECT_EQ(slot.hospital(), "hospitals/E2E-H1");
+  EXPECT_EQ(slot.available(), 5);
+
+  // The clinic books; the retry with the same request_id returns the same booking.
+  v1::Booking booking;
+  ASSERT_TRUE(Book(resident.name(), slot.name(), "e2e-book-1", &booking).ok());
+  EXPECT_EQ(booking.state(), v1::BOOKING_STATE_ACTIVE);
+  EXPECT_EQ(booking.programme_year(), 2025);
+  EXPECT_EQ(booking.hospital_district_code(), "230103");
+  EXPECT_EQ(booking.resident_district_code(), "230102");
+  v1::Booking retried;
+  ASSERT_TRUE(Book(resident.name(), slot.name(), "e2e-book-1", &retried).ok());
+  EXPECT_EQ(retried.name(), booking.name());
+
+  // A second booking for the same screening in the year is refused.
+  Capacity("E2E-H1", "2025-03-11", v1::SCREENING_TYPE_FOUR_HIGHS, 5);
+  {
+    v1::SearchSlotsRequest next;
+    next.set_hospital("hospitals/E2E-H1");
+    next.set_start_date("2025-03-11");
+    v1::SearchSlotsResponse later;
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->scheduling().SearchSlots(&context, next, &later).ok());
+    ASSERT_EQ(later.slots_size(), 1);
+    v1::Booking second;
+    grpc::Status status = Book(resident.name(), later.slots(0).name(), "e2e-book-2", &second);
+    EXPECT_THAT(status, GrpcIs(grpc::StatusCode::ALREADY_EXISTS));
+    EXPECT_EQ(ErrorReason(status), "ALREADY_BOOKED");
+  }
+
+  // The hospital records the four highs.
+  v1::RecordResultRequest record;
+  record.set_hospital("hospitals/E2E-H1");
+  record.set_booking(booking.name());
+  record.set_request_id("e2e-result-1");
+  *record.mutable_four_highs() = NormalFourHighs();
+  record.mutable_four_highs()->set_systolic_mmhg(165);
+  record.mutable_four_highs()->set_diastolic_mmhg(95);
+  v1::Result result;
+  {
+    grpc::ClientContext context;
+    grpc::Status status = server_->results().RecordResult(&context, record, &result);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(result.resident(), resident.name());
+  EXPECT_TRUE(result.four_highs_classification().hypertension());
+  EXPECT_EQ(result.four_highs_classification().hypertension_grade(), v1::HYPERTENSION_GRADE_2);
+  EXPECT_FALSE(result.four_highs_classification().high_glucose());
+
+  // A retry returns the first result; a second result for the booking is refused.
+  {
+    grpc::ClientContext context;
+    v1::Result again;
+    ASSERT_TRUE(server_->results().RecordResult(&context, record, &again).ok());
+    EXPECT_EQ(again.name(), result.name());
+  }
+  {
+    grpc::ClientContext context;
+    record.set_request_id("e2e-result-2");
+    v1::Result again;
+    grpc::Status status = server_->results().RecordResult(&context, record, &again);
+    EXPECT_THAT(status, GrpcIs(grpc::StatusCode::ALREADY_EXISTS));
+    EXPECT_EQ(ErrorReason(status), "RESULT_EXISTS");
+  }
+
+  // The commission sees the person counted once, against the 800,000 target.
+  v1::Progress progress = WaitForPersons(*server_, 1);
+  EXPECT_EQ(progress.programme_year(), 2025);
+  EXPECT_EQ(progress.persons_screened(), 1);
+  EXPECT_EQ(progress.persons_target(), 800000);
+  EXPECT_EQ(progress.nipt_target(), 6000);
+  EXPECT_DOUBLE_EQ(progress.persons_share(), 1.0 / 800000);
+  ASSERT_EQ(progress.by_type_size(), 4);
+  EXPECT_EQ(progress.by_type(2).screening_type(), v1::SCREENING_TYPE_FOUR_HIGHS);
+  EXPECT_EQ(progress.by_type(2).persons_screened(), 1);
+  EXPECT_FALSE(progress.offset().empty());
+  // The counters equal a recount of the source tables.
+  EXPECT_EQ(progress.persons_screened(),
+            db_->QueryInt("SELECT count(DISTINCT resident_id) FROM results.results"
+                          " WHERE programme_year = 2025"));
+}
+
+TEST_F(SliceE2E, IneligibleResidentIsRefusedWithTheReason) {
+  Hospital("E2E-H2");
+  v1::Slot slot = Capacity("E2E-H2", "2025-03-12", v1::SCREENING_TYPE_GASTRIC, 3);
+  // Born 1980-03-13: 44 on 2025-03-12, the day before turning 45.
+  v1::Resident young = Register(absl::CivilDay(1980, 3, 13));
+  v1::Booking booking;
+  grpc::Status status = Book(young.name(), slot.name(), "e2e-young", &booking);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_EQ(ErrorReason(status), "NOT_ELIGIBLE");
+  EXPECT_NE(status.error_message().find("44 on 2025-03-12"), std::string::npos);
+  // Born 1980-03-12: 45 on the day, eligible.
+  v1::Resident turning45 = Register(absl::CivilDay(1980, 3, 12));
+  EXPECT_TRUE(Book(turning45.name(), slot.name(), "e2e-45", &booking).ok());
+  // 61 on the day: too old. Born 1964-03-12.
+  v1::Resident old = Register(absl::CivilDay(1964, 3, 12));
+  status = Book(old.name(), slot.name(), "e2e-old", &booking);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_NE(status.error_message().find("61 on 2025-03-12"), std::string::npos);
+}
+
+TEST_F(SliceE2E, PastSlotsAndUnknownResidentsAreRefused) {
+  Hospital("E2E-H3");
+  v1::Slot past = Capacity("E2E-H3", "2025-03-02", v1::SCREENING_TYPE_FOUR_HIGHS, 3);
+  v1::Resident resident = Register(absl::CivilDay(1970, 5, 5));
+  v1::Booking booking;
+  grpc::Status status = Book(resident.name(), past.name(), "e2e-past", &booking);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_EQ(ErrorReason(status), "SLOT_IN_PAST");
+
+  v1::Slot today = Capacity("E2E-H3", "2025-03-03", v1::SCREENING_TYPE_FOUR_HIGHS, 3);
+  status = Book("residents/999999", today.name(), "e2e-nobody", &booking);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::NOT_FOUND));
+  status = Book(resident.name(), "slots/999999", "e2e-noslot", &booking);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::NOT_FOUND));
+}
+
+TEST_F(SliceE2E, AHospitalCannotRecordAnotherHospitalsBooking) {
+  Hospital("E2E-OWN");
+  Hospital("E2E-OTHER");
+  v1::Slot slot = Capacity("E2E-OWN", "2025-03-14", v1::SCREENING_TYPE_FOUR_HIGHS, 3);
+  v1::Resident resident = Register(absl::CivilDay(1966, 7, 7));
+  v1::Booking booking;
+  ASSERT_TRUE(Book(resident.name(), slot.name(), "e2e-own", &booking).ok());
+  v1::RecordResultRequest record;
+  record.set_hospital("hospitals/E2E-OTHER");
+  record.set_booking(booking.name());
+  record.set_request_id("e2e-other-result");
+  *record.mutable_four_highs() = NormalFourHighs();
+  v1::Result result;
+  grpc::ClientContext context;
+  grpc::Status status = server_->results().RecordResult(&context, record, &result);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  // The refusal does not reveal where the booking is.
+  EXPECT_EQ(status.error_message().find("E2E-OWN"), std::string::npos);
+  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT count(*) FROM results.results WHERE booking_id = ",
+                                       *ParseNumericName("bookings", booking.name()))),
+            0);
+}
+
+TEST_F(SliceE2E, CapacityCannotDropBelowBookings) {
+  Hospital("E2E-H4");
+  v1::Slot slot = Capacity("E2E-H4", "2025-03-20", v1::SCREENING_TYPE_FOUR_HIGHS, 2);
+  v1::Booking booking;
+  ASSERT_TRUE(Book(Register(absl::CivilDay(1971, 1, 1)).name(), slot.name(), "cap-1", &booking).ok());
+  ASSERT_TRUE(Book(Register(absl::CivilDay(1971, 1, 2)).name(), slot.name(), "cap-2", &booking).ok());
+  v1::SetCapacityRequest lower;
+  lower.set_hospital("hospitals/E2E-H4");
+  lower.set_date("2025-03-20");
+  lower.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+  lower.set_capacity(1);
+  v1::Slot updated;
+  grpc::ClientContext context;
+  grpc::Status status = server_->scheduling().SetCapacity(&context, lower, &updated);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_EQ(ErrorReason(status), "CAPACITY_BELOW_BOOKED");
+  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT capacity FROM scheduling.slots WHERE id = ",
+                                       *ParseNumericName("slots", slot.name()))),
+            2);
+}
+
+TEST_F(SliceE2E, SearchPagesThroughSlotsInDateOrder) {
+  Hospital("E2E-PAGE", "230184");
+  for (int day = 1; day <= 5; ++day) {
+    Capacity("E2E-PAGE", absl::StrCat("2025-04-0", day), v1::SCREENING_TYPE_COLORECTAL, day);
+  }
+  std::vector<std::string> dates;
+  std::string token;
+  do {
+    v1::SearchSlotsRequest search;
+    search.set_hospital("hospitals/E2E-PAGE");
+    search.set_page_size(2);
+    search.set_page_token(token);
+    v1::SearchSlotsResponse page;
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->scheduling().SearchSlots(&context, search, &page).ok());
+    EXPECT_LE(page.slots_size(), 2);
+    for (const auto& s : page.slots()) dates.push_back(s.date());
+    token = page.next_page_token();
+  } while (!token.empty());
+  EXPECT_THAT(dates, ElementsAre("2025-04-01", "2025-04-02", "2025-04-03", "2025-04-04",
+                                 "2025-04-05"));
+}
+
+// The same slice with the registry in a process of its own: services reach
+// each other through their stubs, over the network instead of in process.
+TEST_F(SliceE2E, SplitTopologyRunsTheSameCode) {
+  AppConfig registry_only;
+  registry_only.services = {"registry"};
+  auto registry_server = TestServer::Start(db_->url(), clock_, registry_only);
+  ASSERT_TRUE(registry_server.ok()) << registry_server.status();
+  AppConfig rest;
+  rest.services = {"scheduling", "results", "progress"};
+  rest.registry_address = (*registry_server)->address();
+  auto rest_server = TestServer::Start(db_->url(), clock_, rest);
+  ASSERT_TRUE(rest_server.ok()) << rest_server.status();
+
+  v1::RegisterResidentRequest reg;
+  reg.mutable_resident()->set_id_number(MakeIdNumber("230102", absl::CivilDay(1969, 9, 9), 7, false));
+  reg.mutable_resident()->set_full_name("李四");
+  reg.mutable_resident()->set_district_code("230109");
+  v1::Resident resident;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE((*registry_server)->registry().RegisterResident(&context, reg, &resident).ok());
+  }
+  Hospital("E2E-SPLIT");
+  v1::Slot slot = Capacity("E2E-SPLIT", "2025-05-06", v1::SCREENING_TYPE_FOUR_HIGHS, 1);
+  v1::BookScreeningRequest book;
+  book.set_resident(resident.name());
+  book.set_slot(slot.name());
+  book.set_request_id("split-1");
+  v1::Booking booking;
+  {
+    grpc::ClientContext context;
+    grpc::Status status = (*rest_server)->scheduling().BookScreening(&context, book, &booking);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(booking.resident_district_code(), "230109");
+  // The registry process is asked through the network: stopping it makes
+  // booking unavailable rather than wrong.
+  registry_server->reset();
+  book.set_request_id("split-2");
+  book.set_resident("residents/1");
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Status status = (*rest_server)->scheduling().BookScreening(&context, book, &booking);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::UNAVAILABLE));
+}
+
+}  // namespace
+}  // namespace screening::testing

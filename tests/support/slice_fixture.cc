@@ -1,0 +1,100 @@
+#include "tests/support/slice_fixture.h"
+
+#include <grpcpp/client_context.h>
+
+#include "absl/strings/str_format.h"
+#include "services/registry/id_number.h"
+
+namespace screening::testing {
+
+std::string MakeIdNumber(const std::string& division, absl::CivilDay birth, int sequence,
+                         bool male) {
+  // The 17th character's parity is the sex: odd male, even female.
+  const int seq = (sequence % 500) * 2 + (male ? 1 : 0);
+  std::string first17 = absl::StrFormat("%s%04d%02d%02d%03d", division, birth.year(), birth.month(),
+                                        birth.day(), seq);
+  return first17 + registry::IdCheckCharacter(first17);
+}
+
+void SliceTest::SetUpTestSuite() {
+  clock_ = new FakeClock(DefaultTestNow());
+  auto db = TestDatabase::Create(::testing::UnitTest::GetInstance()->current_test_suite()->name());
+  ASSERT_TRUE(db.ok()) << db.status();
+  db_ = db->release();
+  auto server = TestServer::Start(db_->url(), clock_);
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = server->release();
+}
+
+void SliceTest::TearDownTestSuite() {
+  delete server_;
+  delete db_;
+  delete clock_;
+  server_ = nullptr;
+  db_ = nullptr;
+  clock_ = nullptr;
+}
+
+v1::Resident SliceTest::Register(absl::CivilDay birth, const std::string& district) {
+  // Birth dates vary per resident, so sequences only need to be unique per date.
+  v1::RegisterResidentRequest request;
+  request.mutable_resident()->set_id_number(MakeIdNumber("230102", birth, next_sequence_++, true));
+  request.mutable_resident()->set_full_name("测试居民");
+  request.mutable_resident()->set_district_code(district);
+  v1::Resident resident;
+  grpc::ClientContext context;
+  grpc::Status status = server_->registry().RegisterResident(&context, request, &resident);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return resident;
+}
+
+v1::Hospital SliceTest::Hospital(const std::string& code, const std::string& district) {
+  v1::UpsertHospitalRequest request;
+  request.mutable_hospital()->set_code(code);
+  request.mutable_hospital()->set_display_name(absl::StrCat("医院 ", code));
+  request.mutable_hospital()->set_district_code(district);
+  v1::Hospital hospital;
+  grpc::ClientContext context;
+  grpc::Status status = server_->scheduling().UpsertHospital(&context, request, &hospital);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return hospital;
+}
+
+v1::Slot SliceTest::Capacity(const std::string& hospital_code, const std::string& date,
+                             v1::ScreeningType type, int places) {
+  v1::SetCapacityRequest request;
+  request.set_hospital(absl::StrCat("hospitals/", hospital_code));
+  request.set_date(date);
+  request.set_screening_type(type);
+  request.set_capacity(places);
+  v1::Slot slot;
+  grpc::ClientContext context;
+  grpc::Status status = server_->scheduling().SetCapacity(&context, request, &slot);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return slot;
+}
+
+grpc::Status SliceTest::Book(const std::string& resident, const std::string& slot,
+                             const std::string& request_id, v1::Booking* booking) {
+  v1::BookScreeningRequest request;
+  request.set_resident(resident);
+  request.set_slot(slot);
+  request.set_request_id(request_id);
+  grpc::ClientContext context;
+  return server_->scheduling().BookScreening(&context, request, booking);
+}
+
+v1::FourHighsMeasurement SliceTest::NormalFourHighs() {
+  v1::FourHighsMeasurement m;
+  m.set_systolic_mmhg(120);
+  m.set_diastolic_mmhg(80);
+  m.set_fasting_glucose_mmol_l(5.0);
+  m.set_total_cholesterol_mmol_l(4.5);
+  m.set_ldl_cholesterol_mmol_l(2.5);
+  m.set_hdl_cholesterol_mmol_l(1.3);
+  m.set_triglycerides_mmol_l(1.2);
+  m.set_uric_acid_umol_l(300);
+  return m;
+}
+
+}  // namespace screening::testing

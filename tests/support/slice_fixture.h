@@ -1,0 +1,41 @@
+// Shared set-up for tests of the walking-skeleton slice: a database, a
+// server with a fake clock at DefaultTestNow(), and helpers that make the
+// usual objects through the API and fail the test if that fails.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "tests/support/grpc_matchers.h"
+#include "tests/support/test_database.h"
+#include "tests/support/test_server.h"
+
+namespace screening::testing {
+
+// A valid ID number for a birth date, sex and sequence: the check character
+// is computed, so every call with a new `sequence` makes a new resident.
+std::string MakeIdNumber(const std::string& division, absl::CivilDay birth, int sequence,
+                         bool male);
+
+class SliceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+  // Registers a resident aged 55 (born 1970-01-01) in Daoli unless told otherwise.
+  static v1::Resident Register(absl::CivilDay birth = absl::CivilDay(1970, 1, 1),
+                               const std::string& district = "230102");
+  static v1::Hospital Hospital(const std::string& code, const std::string& district = "230102");
+  static v1::Slot Capacity(const std::string& hospital_code, const std::string& date,
+                           v1::ScreeningType type, int places);
+  static grpc::Status Book(const std::string& resident, const std::string& slot,
+                           const std::string& request_id, v1::Booking* booking);
+  static v1::FourHighsMeasurement NormalFourHighs();
+
+  static inline FakeClock* clock_ = nullptr;
+  static inline TestDatabase* db_ = nullptr;
+  static inline TestServer* server_ = nullptr;
+  static inline int next_sequence_ = 1;
+};
+
+}  // namespace screening::testing

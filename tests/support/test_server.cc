@@ -1,0 +1,47 @@
+#include "tests/support/test_server.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace screening::testing {
+
+absl::Time DefaultTestNow() {
+  return absl::FromCivil(absl::CivilSecond(2025, 3, 3, 9, 0, 0), HarbinTimeZone());
+}
+
+absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(const std::string& database_url,
+                                                              const Clock* clock,
+                                                              AppConfig config) {
+  config.listen = "127.0.0.1:0";
+  config.database_url = database_url;
+  config.clock = clock;
+  config.migrate_on_start = true;
+  auto app = App::Start(std::move(config));
+  if (!app.ok()) return app.status();
+  std::unique_ptr<TestServer> server(new TestServer());
+  server->app_ = *std::move(app);
+  server->channel_ = server->NewChannel();
+  server->registry_ = v1::RegistryService::NewStub(server->channel_);
+  server->scheduling_ = v1::SchedulingService::NewStub(server->channel_);
+  server->results_ = v1::ResultsService::NewStub(server->channel_);
+  server->progress_ = v1::ProgressService::NewStub(server->channel_);
+  server->health_ = grpc::health::v1::Health::NewStub(server->channel_);
+  return server;
+}
+
+TestServer::~TestServer() {
+  if (app_) app_->Shutdown(absl::Seconds(5));
+}
+
+std::string TestServer::address() const { return absl::StrCat("127.0.0.1:", app_->port()); }
+
+std::shared_ptr<grpc::Channel> TestServer::NewChannel() const {
+  grpc::ChannelArguments args;
+  // Separate channels get separate TCP connections.
+  args.SetInt("grpc.use_local_subchannel_pool", 1);
+  return grpc::CreateCustomChannel(address(), grpc::InsecureChannelCredentials(), args);
+}
+
+}  // namespace screening::testing
