@@ -19,7 +19,7 @@ std::optional<absl::CivilDay> ParseDate(absl::string_view text) {
       !absl::SimpleAtoi(digits.substr(8, 2), &day)) {
     return std::nullopt;
   }
-  if (year < 1900 || year > 2200) return std::nullopt;
+  if (year < 1800 || year > 2200) return std::nullopt;
   absl::CivilDay parsed(year, month, day);
   // CivilDay normalises 2025-02-30 to 2025-03-02; a real date survives unchanged.
   if (parsed.year() != year || parsed.month() != month || parsed.day() != day) {

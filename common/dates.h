@@ -10,7 +10,7 @@
 
 namespace screening {
 
-// Parses exactly `YYYY-MM-DD` (a real date, years 1900-2200); nullopt otherwise.
+// Parses exactly `YYYY-MM-DD` (a real date, years 1800-2200); nullopt otherwise.
 std::optional<absl::CivilDay> ParseDate(absl::string_view text);
 
 // `YYYY-MM-DD`.

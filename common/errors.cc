@@ -38,6 +38,12 @@ void FieldViolations::Add(std::string field, std::string description) {
   violation->set_description(std::move(description));
 }
 
+void FieldViolations::AddAll(const absl::Status& status) {
+  if (auto other = GetBadRequest(status)) {
+    for (const auto& v : other->field_violations()) Add(v.field(), v.description());
+  }
+}
+
 absl::Status FieldViolations::ToStatus() const {
   if (empty()) return absl::OkStatus();
   std::vector<std::string> parts;

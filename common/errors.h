@@ -30,6 +30,8 @@ inline constexpr absl::string_view kErrorDomain = "screening.v1";
 class FieldViolations {
  public:
   void Add(std::string field, std::string description);
+  // Adds the field violations another validation returned (none if it was OK).
+  void AddAll(const absl::Status& status);
   bool empty() const { return request_.field_violations().empty(); }
   // INVALID_ARGUMENT whose message lists the fields; OK when none were added.
   absl::Status ToStatus() const;

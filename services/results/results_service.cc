@@ -28,10 +28,8 @@ absl::Status ValidateRecordResult(const v1::RecordResultRequest& request) {
   }
   if (!request.has_four_highs()) {
     bad.Add("four_highs", "is required");
-  } else if (auto values = ValidateFourHighs(request.four_highs(), "four_highs"); !values.ok()) {
-    for (const auto& v : GetBadRequest(values)->field_violations()) {
-      bad.Add(v.field(), v.description());
-    }
+  } else {
+    bad.AddAll(ValidateFourHighs(request.four_highs(), "four_highs"));
   }
   return bad.ToStatus();
 }

@@ -128,15 +128,37 @@ absl::Status MigrateServices(const std::string& database_url,
 struct App::Hosted {
   std::vector<std::unique_ptr<db::Pool>> pools;
   std::unique_ptr<registry::RegistryStore> registry_store;
-  std::unique_ptr<registry::RegistryServiceImpl> registry;
   std::unique_ptr<scheduling::SchedulingStore> scheduling_store;
-  std::unique_ptr<scheduling::SchedulingServiceImpl> scheduling;
   std::unique_ptr<results::ResultsStore> results_store;
-  std::unique_ptr<results::ResultsServiceImpl> results;
   std::unique_ptr<progress::ProgressStore> progress_store;
-  std::unique_ptr<progress::ProgressServiceImpl> progress;
   std::unique_ptr<progress::OutboxConsumer> consumer;
+  // One set of handlers per server: a service object serves one server only.
+  std::vector<std::unique_ptr<grpc::Service>> handlers;
 };
+
+// Creates the handlers of the hosted services and registers them on `builder`.
+void App::RegisterHandlers(grpc::ServerBuilder& builder, const Clock& clock) {
+  const AppConfig& c = config_;
+  Hosted& h = *hosted_;
+  auto add = [&](std::unique_ptr<grpc::Service> handler) {
+    builder.RegisterService(handler.get());
+    h.handlers.push_back(std::move(handler));
+  };
+  if (h.registry_store) {
+    add(std::make_unique<registry::RegistryServiceImpl>(*h.registry_store, clock,
+                                                        registry::EligibilityRules{}));
+  }
+  if (h.scheduling_store) {
+    add(std::make_unique<scheduling::SchedulingServiceImpl>(*h.scheduling_store, peers_, clock));
+  }
+  if (h.results_store) {
+    add(std::make_unique<results::ResultsServiceImpl>(*h.results_store, peers_, clock,
+                                                      results::FourHighsRules{}));
+  }
+  if (h.progress_store) {
+    add(std::make_unique<progress::ProgressServiceImpl>(*h.progress_store, c.targets));
+  }
+}
 
 absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   if (absl::Status valid = config.Validate(); !valid.ok()) return valid;
@@ -157,45 +179,41 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
                                                                    .size = c.db_pool_size}));
     return *h.pools.back();
   };
+  if (c.services.count("registry")) {
+    h.registry_store = std::make_unique<registry::RegistryStore>(new_pool());
+  }
+  if (c.services.count("scheduling")) {
+    h.scheduling_store = std::make_unique<scheduling::SchedulingStore>(new_pool());
+  }
+  if (c.services.count("results")) {
+    h.results_store = std::make_unique<results::ResultsStore>(new_pool());
+  }
+  if (c.services.count("progress")) {
+    h.progress_store = std::make_unique<progress::ProgressStore>(new_pool());
+    h.consumer = std::make_unique<progress::OutboxConsumer>(*h.progress_store, app->peers_,
+                                                            c.consumer_poll_interval);
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(c.listen, grpc::InsecureServerCredentials(), &app->port_);
-  if (c.services.count("registry")) {
-    h.registry_store = std::make_unique<registry::RegistryStore>(new_pool());
-    h.registry = std::make_unique<registry::RegistryServiceImpl>(*h.registry_store, clock,
-                                                                 registry::EligibilityRules{});
-    builder.RegisterService(h.registry.get());
-  }
-  if (c.services.count("scheduling")) {
-    h.scheduling_store = std::make_unique<scheduling::SchedulingStore>(new_pool());
-    h.scheduling = std::make_unique<scheduling::SchedulingServiceImpl>(*h.scheduling_store,
-                                                                       app->peers_, clock);
-    builder.RegisterService(h.scheduling.get());
-  }
-  if (c.services.count("results")) {
-    h.results_store = std::make_unique<results::ResultsStore>(new_pool());
-    h.results = std::make_unique<results::ResultsServiceImpl>(*h.results_store, app->peers_, clock,
-                                                              results::FourHighsRules{});
-    builder.RegisterService(h.results.get());
-  }
-  if (c.services.count("progress")) {
-    h.progress_store = std::make_unique<progress::ProgressStore>(new_pool());
-    h.progress = std::make_unique<progress::ProgressServiceImpl>(*h.progress_store, c.targets);
-    builder.RegisterService(h.progress.get());
-    h.consumer = std::make_unique<progress::OutboxConsumer>(*h.progress_store, app->peers_,
-                                                            c.consumer_poll_interval);
-  }
+  app->RegisterHandlers(builder, clock);
   app->server_ = builder.BuildAndStart();
   if (!app->server_ || app->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", c.listen));
   }
+  // Calls between services hosted here ride an in-process channel of a
+  // second, port-less server with its own handlers. It stops after the public
+  // server, so calls still in flight at shutdown can reach their peers.
+  grpc::ServerBuilder internal_builder;
+  app->RegisterHandlers(internal_builder, clock);
+  app->internal_server_ = internal_builder.BuildAndStart();
+  if (!app->internal_server_) return absl::InternalError("cannot start the in-process server");
 
-  // Peers: the in-process channel for a service hosted here, else the network.
   for (const auto& [service, grpc_name] : GrpcServiceNames()) {
     if (c.services.count(service)) {
-      app->peers_.Bind(service, app->server_->InProcessChannel(grpc::ChannelArguments()));
+      app->peers_.Bind(service, app->internal_server_->InProcessChannel(grpc::ChannelArguments()));
     } else if (!AddressOf(c, service).empty()) {
       app->peers_.Bind(service, grpc::CreateChannel(AddressOf(c, service),
                                                     grpc::InsecureChannelCredentials()));
@@ -210,6 +228,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
 // health follows the database down and back up without a restart.
 void App::WatchHealth() {
   auto* health = server_->GetHealthCheckService();
+  // Name each hosted service, so that a per-service check answers too;
+  // SetServingStatus(bool) below then moves them all together.
+  for (const auto& [service, grpc_name] : GrpcServiceNames()) {
+    if (config_.services.count(service)) health->SetServingStatus(grpc_name, true);
+  }
   auto check = [this, health] {
     bool serving = true;
     for (const auto& pool : hosted_->pools) serving = serving && pool->Ping().ok();
@@ -236,10 +259,13 @@ void App::Shutdown(absl::Duration grace) {
   if (stopped_.HasBeenNotified()) return;
   stopping_.Notify();
   if (health_thread_.joinable()) health_thread_.join();
-  if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
-  // In-flight calls finish (until the deadline); new ones are refused.
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
-  if (hosted_->consumer) hosted_->consumer->Stop();
+  if (server_) {
+    if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+    // In-flight calls finish (until the deadline); new ones are refused.
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  }
+  if (hosted_ && hosted_->consumer) hosted_->consumer->Stop();
+  if (internal_server_) internal_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   stopped_.Notify();
 }
 

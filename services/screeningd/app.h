@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
 
 #include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
@@ -74,12 +75,14 @@ class App {
  private:
   struct Hosted;
   App() = default;
+  void RegisterHandlers(grpc::ServerBuilder& builder, const Clock& clock);
   void WatchHealth();
 
   AppConfig config_;
   SystemClock system_clock_;
   std::unique_ptr<Hosted> hosted_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> server_;           // the port clients call
+  std::unique_ptr<grpc::Server> internal_server_;  // in-process calls between services
   Peers peers_;
   int port_ = 0;
   std::thread health_thread_;

@@ -91,7 +91,7 @@ void TcpProxy::Pump(int client, int upstream) {
         }
         ssize_t sent = 0;
         while (sent < n) {
-          ssize_t w = write(fds[1 - i].fd, buffer + sent, n - sent);
+          ssize_t w = send(fds[1 - i].fd, buffer + sent, n - sent, MSG_NOSIGNAL);
           if (w <= 0) {
             done = true;
             break;
