@@ -79,8 +79,7 @@ std::optional<google::rpc::BadRequest> GetBadRequest(const absl::Status& status)
 std::optional<google::rpc::ErrorInfo> GetErrorInfo(const absl::Status& status) {
   return GetPayload<google::rpc::ErrorInfo>(status);
 }
-std::optional<google::rpc::PreconditionFailure> GetPreconditionFailure(
-    const absl::Status& status) {
+std::optional<google::rpc::PreconditionFailure> GetPreconditionFailure(const absl::Status& status) {
   return GetPayload<google::rpc::PreconditionFailure>(status);
 }
 
@@ -94,8 +93,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     any->set_type_url(std::string(type_url));
     any->set_value(std::string(payload));
   });
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()), rpc_status.SerializeAsString());
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
+                      rpc_status.SerializeAsString());
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

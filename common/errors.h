@@ -16,8 +16,8 @@
 
 #include <grpcpp/support/status.h>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace screening {
@@ -54,8 +54,7 @@ absl::Status WithPreconditionFailure(absl::Status status,
 // The typed details carried by a status, if present.
 std::optional<google::rpc::BadRequest> GetBadRequest(const absl::Status& status);
 std::optional<google::rpc::ErrorInfo> GetErrorInfo(const absl::Status& status);
-std::optional<google::rpc::PreconditionFailure> GetPreconditionFailure(
-    const absl::Status& status);
+std::optional<google::rpc::PreconditionFailure> GetPreconditionFailure(const absl::Status& status);
 
 // The one place an absl::Status becomes a grpc::Status: code, message, and a
 // google.rpc.Status with every detail in the `grpc-status-details-bin` trailer.

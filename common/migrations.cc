@@ -74,8 +74,7 @@ absl::Status ApplyMigrations(const std::string& database_url, absl::string_view 
     return absl::OkStatus();
   } catch (const std::exception& e) {
     absl::Status status = db::StatusFromException(e);
-    return absl::Status(status.code(),
-                        absl::StrCat("migrating ", service, ": ", status.message()));
+    return absl::Status(status.code(), absl::StrCat("migrating ", service, ": ", status.message()));
   }
 }
 

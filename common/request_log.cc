@@ -61,7 +61,8 @@ absl::StatusOr<std::optional<std::string>> RequestLog::Find(
   pqxx::result found = tx.exec_prepared(find_, std::string(request_id));
   if (found.empty()) return std::nullopt;
   const auto& row = found[0];
-  if (row[0].as<std::string>() != method || row[1].as<std::string>() != RequestFingerprint(request)) {
+  if (row[0].as<std::string>() != method ||
+      row[1].as<std::string>() != RequestFingerprint(request)) {
     return InvalidField("request_id", "was already used for a different request");
   }
   if (row[2].is_null()) return std::nullopt;

@@ -15,8 +15,8 @@
 #include <google/protobuf/message.h>
 #include <pqxx/pqxx>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/db.h"
 
 namespace screening::db {

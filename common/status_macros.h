@@ -10,9 +10,9 @@
 #define SCREENING_CONCAT_INNER(a, b) a##b
 #define SCREENING_CONCAT(a, b) SCREENING_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                        \
-  do {                                               \
-    ::absl::Status screening_status_ = (expr);       \
+#define RETURN_IF_ERROR(expr)                              \
+  do {                                                     \
+    ::absl::Status screening_status_ = (expr);             \
     if (!screening_status_.ok()) return screening_status_; \
   } while (0)
 

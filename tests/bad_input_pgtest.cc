@@ -59,8 +59,8 @@ TEST_F(BadInput, RegisterResident) {
   EXPECT_THAT(BadFields(status), ElementsAre("resident.id_number"));
   EXPECT_NE(status.error_message().find("check character should be X"), std::string::npos);
   // 1980-02-30 with a correct check character.
-  request.mutable_resident()->set_id_number("23011319800230012" +
-                                            std::string(1, registry::IdCheckCharacter("23011319800230012")));
+  request.mutable_resident()->set_id_number(
+      "23011319800230012" + std::string(1, registry::IdCheckCharacter("23011319800230012")));
   EXPECT_THAT(BadFields(call(request)), ElementsAre("resident.id_number"));
   request.mutable_resident()->set_id_number("23010219700101001X");
   request.mutable_resident()->set_district_code("110105");
@@ -140,8 +140,8 @@ TEST_F(BadInput, SearchSlots) {
   v1::SearchSlotsResponse found;
   grpc::Status status = server_->scheduling().SearchSlots(&context, search, &found);
   EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
-  EXPECT_THAT(BadFields(status), ElementsAre("screening_type", "start_date", "page_size",
-                                             "page_token"));
+  EXPECT_THAT(BadFields(status),
+              ElementsAre("screening_type", "start_date", "page_size", "page_token"));
   EXPECT_THAT(found.slots(), IsEmpty());
 }
 

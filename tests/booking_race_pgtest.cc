@@ -131,7 +131,8 @@ TEST_F(BookingRace, ReusingARequestIdForAnotherRequestIsRefused) {
   Hospital("RACE-H4");
   v1::Slot slot = Capacity("RACE-H4", "2025-03-21", v1::SCREENING_TYPE_FOUR_HIGHS, 10);
   v1::Booking booking;
-  ASSERT_TRUE(Book(Register(absl::CivilDay(1967, 4, 4)).name(), slot.name(), "reused", &booking).ok());
+  ASSERT_TRUE(
+      Book(Register(absl::CivilDay(1967, 4, 4)).name(), slot.name(), "reused", &booking).ok());
   grpc::Status status =
       Book(Register(absl::CivilDay(1967, 4, 5)).name(), slot.name(), "reused", &booking);
   EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));

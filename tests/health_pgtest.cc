@@ -51,8 +51,8 @@ TEST(Health, FollowsTheDatabaseDownAndBackUp) {
   AppConfig config;
   config.health_interval = absl::Milliseconds(100);
   // libpq takes the last of repeated settings: the proxy's port wins.
-  auto server = TestServer::Start(
-      absl::StrCat((*db)->url(), " host=127.0.0.1 port=", proxy.port()), &clock, config);
+  auto server = TestServer::Start(absl::StrCat((*db)->url(), " host=127.0.0.1 port=", proxy.port()),
+                                  &clock, config);
   ASSERT_TRUE(server.ok()) << server.status();
 
   EXPECT_TRUE(WaitFor(**server, Health::SERVING));

@@ -27,16 +27,17 @@ class ProgressConsumer : public ::testing::Test {
 
   // A source serving a fixed, ordered list of events by offset.
   static progress::EventSource ListSource(const std::vector<v1::OutboxEvent>& events, int page) {
-    return [&events, page](const std::string& after) -> absl::StatusOr<std::vector<v1::OutboxEvent>> {
-      std::vector<v1::OutboxEvent> out;
-      int64_t position = after.empty() ? -1 : std::stoll(after);
-      for (const auto& e : events) {
-        if (std::stoll(e.offset()) > position && static_cast<int>(out.size()) < page) {
-          out.push_back(e);
-        }
-      }
-      return out;
-    };
+    return
+        [&events, page](const std::string& after) -> absl::StatusOr<std::vector<v1::OutboxEvent>> {
+          std::vector<v1::OutboxEvent> out;
+          int64_t position = after.empty() ? -1 : std::stoll(after);
+          for (const auto& e : events) {
+            if (std::stoll(e.offset()) > position && static_cast<int>(out.size()) < page) {
+              out.push_back(e);
+            }
+          }
+          return out;
+        };
   }
 
   static v1::OutboxEvent Event(int offset, int resident, v1::ScreeningType type, int year = 2025) {
@@ -62,11 +63,13 @@ class ProgressConsumer : public ::testing::Test {
 };
 
 TEST_F(ProgressConsumer, AResidentScreenedForThreeTypesCountsOnce) {
-  std::vector<v1::OutboxEvent> events = {
-      Event(1, 7, v1::SCREENING_TYPE_FOUR_HIGHS), Event(2, 7, v1::SCREENING_TYPE_GASTRIC),
-      Event(3, 7, v1::SCREENING_TYPE_COLORECTAL), Event(4, 8, v1::SCREENING_TYPE_FOUR_HIGHS),
-      Event(5, 8, v1::SCREENING_TYPE_NIPT),       Event(6, 9, v1::SCREENING_TYPE_NIPT),
-      Event(7, 7, v1::SCREENING_TYPE_FOUR_HIGHS, 2026)};
+  std::vector<v1::OutboxEvent> events = {Event(1, 7, v1::SCREENING_TYPE_FOUR_HIGHS),
+                                         Event(2, 7, v1::SCREENING_TYPE_GASTRIC),
+                                         Event(3, 7, v1::SCREENING_TYPE_COLORECTAL),
+                                         Event(4, 8, v1::SCREENING_TYPE_FOUR_HIGHS),
+                                         Event(5, 8, v1::SCREENING_TYPE_NIPT),
+                                         Event(6, 9, v1::SCREENING_TYPE_NIPT),
+                                         Event(7, 7, v1::SCREENING_TYPE_FOUR_HIGHS, 2026)};
   auto applied = store_->ConsumeBatch("results", ListSource(events, 100));
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_EQ(*applied, 7);
@@ -104,8 +107,8 @@ TEST_F(ProgressConsumer, ConcurrentConsumersCountEachEventOnce) {
   std::set<int> people;
   for (int i = 1; i <= 2000; ++i) {
     const int resident = (i * 7919) % 900;
-    events.push_back(Event(i, resident, i % 3 == 0 ? v1::SCREENING_TYPE_GASTRIC
-                                                   : v1::SCREENING_TYPE_FOUR_HIGHS));
+    events.push_back(Event(
+        i, resident, i % 3 == 0 ? v1::SCREENING_TYPE_GASTRIC : v1::SCREENING_TYPE_FOUR_HIGHS));
     people.insert(resident);
   }
   std::vector<std::thread> consumers;

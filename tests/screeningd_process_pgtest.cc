@@ -14,10 +14,10 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
-#include "tests/support/grpc_matchers.h"
-#include "tests/support/test_database.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "screening/v1/scheduling.grpc.pb.h"
+#include "tests/support/grpc_matchers.h"
+#include "tests/support/test_database.h"
 
 namespace screening::testing {
 namespace {
@@ -72,7 +72,8 @@ TEST(Screeningd, MigrateAppliesEveryServiceOnce) {
 TEST(Screeningd, RefusesBadConfigurationAtStartup) {
   EXPECT_EQ(WaitExit(Spawn({"--services=registry,billing"}, "host=127.0.0.1")), 2);
   EXPECT_EQ(WaitExit(Spawn({"--listen=127.0.0.1:0"}, "")), 2);
-  EXPECT_EQ(WaitExit(Spawn({"--services=scheduling", "--listen=127.0.0.1:0"}, "host=127.0.0.1")), 2);
+  EXPECT_EQ(WaitExit(Spawn({"--services=scheduling", "--listen=127.0.0.1:0"}, "host=127.0.0.1")),
+            2);
   EXPECT_EQ(WaitExit(Spawn({"frobnicate"}, "host=127.0.0.1")), 2);
 }
 
@@ -83,8 +84,8 @@ TEST(Screeningd, SigtermLetsInFlightCallsFinish) {
   ASSERT_GT(p.pid, 0);
   int port = 0;
   ASSERT_EQ(fscanf(p.out, "listening on port %d", &port), 1);
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
   {
     auto health = grpc::health::v1::Health::NewStub(channel);
     grpc::ClientContext context;

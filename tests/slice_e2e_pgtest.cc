@@ -213,8 +213,10 @@ TEST_F(SliceE2E, CapacityCannotDropBelowBookings) {
   Hospital("E2E-H4");
   v1::Slot slot = Capacity("E2E-H4", "2025-03-20", v1::SCREENING_TYPE_FOUR_HIGHS, 2);
   v1::Booking booking;
-  ASSERT_TRUE(Book(Register(absl::CivilDay(1971, 1, 1)).name(), slot.name(), "cap-1", &booking).ok());
-  ASSERT_TRUE(Book(Register(absl::CivilDay(1971, 1, 2)).name(), slot.name(), "cap-2", &booking).ok());
+  ASSERT_TRUE(
+      Book(Register(absl::CivilDay(1971, 1, 1)).name(), slot.name(), "cap-1", &booking).ok());
+  ASSERT_TRUE(
+      Book(Register(absl::CivilDay(1971, 1, 2)).name(), slot.name(), "cap-2", &booking).ok());
   v1::SetCapacityRequest lower;
   lower.set_hospital("hospitals/E2E-H4");
   lower.set_date("2025-03-20");
@@ -249,8 +251,8 @@ TEST_F(SliceE2E, SearchPagesThroughSlotsInDateOrder) {
     for (const auto& s : page.slots()) dates.push_back(s.date());
     token = page.next_page_token();
   } while (!token.empty());
-  EXPECT_THAT(dates, ElementsAre("2025-04-01", "2025-04-02", "2025-04-03", "2025-04-04",
-                                 "2025-04-05"));
+  EXPECT_THAT(dates,
+              ElementsAre("2025-04-01", "2025-04-02", "2025-04-03", "2025-04-04", "2025-04-05"));
 }
 
 // The same slice with the registry in a process of its own: services reach
@@ -267,7 +269,8 @@ TEST_F(SliceE2E, SplitTopologyRunsTheSameCode) {
   ASSERT_TRUE(rest_server.ok()) << rest_server.status();
 
   v1::RegisterResidentRequest reg;
-  reg.mutable_resident()->set_id_number(MakeIdNumber("230102", absl::CivilDay(1969, 9, 9), 7, false));
+  reg.mutable_resident()->set_id_number(
+      MakeIdNumber("230102", absl::CivilDay(1969, 9, 9), 7, false));
   reg.mutable_resident()->set_full_name("李四");
   reg.mutable_resident()->set_district_code("230109");
   v1::Resident resident;

@@ -1,1 +1,213 @@
-int main() { return 0; }
+// screenctl: a small command-line client of the screening API, for operators
+// and the quick-start demo. Prints responses as JSON; on an error prints the
+// code, the message and every detail (bad fields, reason), and exits 1.
+//
+//   screenctl --address=127.0.0.1:50051 register 23010219700101001X 张三 230102
+//   screenctl hospital HRB-DL-01 道里区人民医院 230102
+//   screenctl capacity HRB-DL-01 2025-06-03 four_highs 40
+//   screenctl slots four_highs 230102
+//   screenctl book residents/1 slots/1 [request_id]
+//   screenctl record-four-highs HRB-DL-01 bookings/1 145 92 6.3 5.1 3.0 1.2 1.8 380 [request_id]
+//   screenctl progress [year]
+//   screenctl health
+#include <cstdio>
+#include <random>
+
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "screening/v1/progress.grpc.pb.h"
+#include "screening/v1/registry.grpc.pb.h"
+#include "screening/v1/results.grpc.pb.h"
+#include "screening/v1/scheduling.grpc.pb.h"
+
+ABSL_FLAG(std::string, address, "127.0.0.1:50051", "The screeningd to call.");
+ABSL_FLAG(std::string, request_id, "",
+          "The request_id of a mutation (default: a new random one). Reusing one makes a retry.");
+
+namespace screening {
+namespace {
+
+int Usage() {
+  std::fprintf(stderr, "%s\n", std::string(absl::ProgramUsageMessage()).c_str());
+  return 2;
+}
+
+int Print(const grpc::Status& status, const google::protobuf::Message& response) {
+  if (!status.ok()) {
+    std::fprintf(stderr, "error %d: %s\n", static_cast<int>(status.error_code()),
+                 status.error_message().c_str());
+    absl::Status detailed = FromGrpcStatus(status);
+    if (auto info = GetErrorInfo(detailed)) {
+      std::fprintf(stderr, "  reason: %s\n", info->reason().c_str());
+    }
+    if (auto bad = GetBadRequest(detailed)) {
+      for (const auto& v : bad->field_violations()) {
+        std::fprintf(stderr, "  field %s: %s\n", v.field().c_str(), v.description().c_str());
+      }
+    }
+    if (auto failure = GetPreconditionFailure(detailed)) {
+      for (const auto& v : failure->violations()) {
+        std::fprintf(stderr, "  %s: %s\n", v.type().c_str(), v.description().c_str());
+      }
+    }
+    return 1;
+  }
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(response, &json, options);
+  std::printf("%s", json.c_str());
+  return 0;
+}
+
+// Accepts four_highs, FOUR_HIGHS or SCREENING_TYPE_FOUR_HIGHS.
+bool ParseType(const std::string& text, v1::ScreeningType* type) {
+  std::string name = absl::AsciiStrToUpper(text);
+  if (name.rfind("SCREENING_TYPE_", 0) != 0) name = "SCREENING_TYPE_" + name;
+  return v1::ScreeningType_Parse(name, type);
+}
+
+std::string NewRequestId() {
+  if (!absl::GetFlag(FLAGS_request_id).empty()) return absl::GetFlag(FLAGS_request_id);
+  std::random_device random;
+  return absl::StrCat("screenctl-", random(), random());
+}
+
+double Number(const std::string& text) {
+  double value = 0;
+  if (!absl::SimpleAtod(text, &value)) {
+    std::fprintf(stderr, "not a number: %s\n", text.c_str());
+    std::exit(2);
+  }
+  return value;
+}
+
+int Run(const std::vector<std::string>& args) {
+  if (args.empty()) return Usage();
+  auto channel =
+      grpc::CreateChannel(absl::GetFlag(FLAGS_address), grpc::InsecureChannelCredentials());
+  const std::string& command = args[0];
+  const size_t n = args.size() - 1;  // arguments after the command
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+
+  if (command == "health" && n == 0) {
+    grpc::health::v1::HealthCheckResponse response;
+    return Print(grpc::health::v1::Health::NewStub(channel)->Check(&context, {}, &response),
+                 response);
+  }
+  if (command == "register" && (n == 3 || n == 4)) {
+    v1::RegisterResidentRequest request;
+    request.mutable_resident()->set_id_number(args[1]);
+    request.mutable_resident()->set_full_name(args[2]);
+    request.mutable_resident()->set_district_code(args[3]);
+    if (n == 4) request.mutable_resident()->set_phone(args[4]);
+    request.set_request_id(NewRequestId());
+    v1::Resident response;
+    return Print(
+        v1::RegistryService::NewStub(channel)->RegisterResident(&context, request, &response),
+        response);
+  }
+  if (command == "hospital" && n == 3) {
+    v1::UpsertHospitalRequest request;
+    request.mutable_hospital()->set_code(args[1]);
+    request.mutable_hospital()->set_display_name(args[2]);
+    request.mutable_hospital()->set_district_code(args[3]);
+    v1::Hospital response;
+    return Print(
+        v1::SchedulingService::NewStub(channel)->UpsertHospital(&context, request, &response),
+        response);
+  }
+  if (command == "capacity" && n == 4) {
+    v1::SetCapacityRequest request;
+    request.set_hospital("hospitals/" + args[1]);
+    request.set_date(args[2]);
+    v1::ScreeningType type;
+    if (!ParseType(args[3], &type)) return Usage();
+    request.set_screening_type(type);
+    request.set_capacity(static_cast<int>(Number(args[4])));
+    v1::Slot response;
+    return Print(v1::SchedulingService::NewStub(channel)->SetCapacity(&context, request, &response),
+                 response);
+  }
+  if (command == "slots" && (n == 1 || n == 2)) {
+    v1::SearchSlotsRequest request;
+    v1::ScreeningType type;
+    if (!ParseType(args[1], &type)) return Usage();
+    request.set_screening_type(type);
+    if (n == 2) request.set_district_code(args[2]);
+    request.set_only_available(true);
+    v1::SearchSlotsResponse response;
+    return Print(v1::SchedulingService::NewStub(channel)->SearchSlots(&context, request, &response),
+                 response);
+  }
+  if (command == "book" && (n == 2 || n == 3)) {
+    v1::BookScreeningRequest request;
+    request.set_resident(args[1]);
+    request.set_slot(args[2]);
+    request.set_request_id(n == 3 ? args[3] : NewRequestId());
+    v1::Booking response;
+    return Print(
+        v1::SchedulingService::NewStub(channel)->BookScreening(&context, request, &response),
+        response);
+  }
+  if (command == "record-four-highs" && (n == 10 || n == 11)) {
+    v1::RecordResultRequest request;
+    request.set_hospital("hospitals/" + args[1]);
+    request.set_booking(args[2]);
+    auto* m = request.mutable_four_highs();
+    m->set_systolic_mmhg(static_cast<int>(Number(args[3])));
+    m->set_diastolic_mmhg(static_cast<int>(Number(args[4])));
+    m->set_fasting_glucose_mmol_l(Number(args[5]));
+    m->set_total_cholesterol_mmol_l(Number(args[6]));
+    m->set_ldl_cholesterol_mmol_l(Number(args[7]));
+    m->set_hdl_cholesterol_mmol_l(Number(args[8]));
+    m->set_triglycerides_mmol_l(Number(args[9]));
+    m->set_uric_acid_umol_l(Number(args[10]));
+    request.set_request_id(n == 11 ? args[11] : NewRequestId());
+    v1::Result response;
+    return Print(v1::ResultsService::NewStub(channel)->RecordResult(&context, request, &response),
+                 response);
+  }
+  if (command == "progress" && n <= 1) {
+    v1::GetProgressRequest request;
+    if (n == 1) request.set_programme_year(static_cast<int>(Number(args[1])));
+    v1::Progress response;
+    return Print(v1::ProgressService::NewStub(channel)->GetProgress(&context, request, &response),
+                 response);
+  }
+  return Usage();
+}
+
+}  // namespace
+}  // namespace screening
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "a command-line client of the screening API.\n"
+      "usage: screenctl [--address=host:port] COMMAND ARGS\n"
+      "  health\n"
+      "  register ID_NUMBER FULL_NAME DISTRICT_CODE [PHONE]\n"
+      "  hospital CODE DISPLAY_NAME DISTRICT_CODE\n"
+      "  capacity HOSPITAL_CODE YYYY-MM-DD TYPE PLACES      (TYPE: colorectal, gastric, "
+      "four_highs, nipt)\n"
+      "  slots TYPE [DISTRICT_CODE]\n"
+      "  book residents/N slots/N [REQUEST_ID]\n"
+      "  record-four-highs HOSPITAL_CODE bookings/N SBP DBP FPG TC LDL HDL TG UA [REQUEST_ID]\n"
+      "  progress [YEAR]");
+  std::vector<char*> parsed = absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> args(parsed.begin() + 1, parsed.end());
+  return screening::Run(args);
+}

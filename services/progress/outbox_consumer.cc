@@ -20,7 +20,9 @@ OutboxConsumer::OutboxConsumer(ProgressStore& store, const Peers& peers,
 
 OutboxConsumer::~OutboxConsumer() { Stop(); }
 
-void OutboxConsumer::Start() { thread_ = std::thread([this] { Run(); }); }
+void OutboxConsumer::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void OutboxConsumer::Stop() {
   if (!stop_.HasBeenNotified()) stop_.Notify();
@@ -31,7 +33,8 @@ absl::StatusOr<int> OutboxConsumer::Drain() {
   int total = 0;
   for (;;) {
     auto applied = store_.ConsumeBatch(
-        kConsumer, [this](const std::string& after) -> absl::StatusOr<std::vector<v1::OutboxEvent>> {
+        kConsumer,
+        [this](const std::string& after) -> absl::StatusOr<std::vector<v1::OutboxEvent>> {
           auto results = peers_.Stub<v1::ResultsService>("results");
           if (!results.ok()) return results.status();
           v1::ListOutboxEventsRequest request;
@@ -40,7 +43,8 @@ absl::StatusOr<int> OutboxConsumer::Drain() {
           v1::ListOutboxEventsResponse response;
           grpc::ClientContext context;
           PrepareInternalCall(context, kFetchTimeout);
-          absl::Status status = FromGrpcStatus((*results)->ListOutboxEvents(&context, request, &response));
+          absl::Status status =
+              FromGrpcStatus((*results)->ListOutboxEvents(&context, request, &response));
           if (!status.ok()) return status;
           return std::vector<v1::OutboxEvent>(response.events().begin(), response.events().end());
         });

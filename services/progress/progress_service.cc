@@ -39,8 +39,8 @@ v1::Progress MakeProgress(int programme_year, const Counts& counts, const Target
 grpc::Status ProgressServiceImpl::GetProgress(grpc::ServerContext*,
                                               const v1::GetProgressRequest* request,
                                               v1::Progress* response) {
-  const int year = request->programme_year() == 0 ? targets_.programme_year
-                                                  : request->programme_year();
+  const int year =
+      request->programme_year() == 0 ? targets_.programme_year : request->programme_year();
   if (year < 2024 || year > 2100) {
     return ToGrpcStatus(InvalidField("programme_year", "must be 2024 to 2100, or 0"));
   }

@@ -30,9 +30,10 @@ ProgressStore::ProgressStore(db::Pool& pool) : pool_(pool) {
     c.prepare("progress_add_person_type",
               "INSERT INTO progress.screened_by_type VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
               " RETURNING 1");
-    c.prepare("progress_increment",
-              "INSERT INTO progress.counters VALUES ($1, $2, 1) ON CONFLICT (programme_year, metric)"
-              " DO UPDATE SET value = progress.counters.value + 1");
+    c.prepare(
+        "progress_increment",
+        "INSERT INTO progress.counters VALUES ($1, $2, 1) ON CONFLICT (programme_year, metric)"
+        " DO UPDATE SET value = progress.counters.value + 1");
     c.prepare("progress_counts",
               "SELECT metric, value FROM progress.counters WHERE programme_year = $1");
     c.prepare("progress_offset",

@@ -28,8 +28,8 @@ TEST(CheckEligibility, AgeBoundariesOnTheAppointmentDate) {
 }
 
 TEST(CheckEligibility, SameAgeRuleForTheThreeAdultScreenings) {
-  for (auto type : {v1::SCREENING_TYPE_COLORECTAL, v1::SCREENING_TYPE_GASTRIC,
-                    v1::SCREENING_TYPE_FOUR_HIGHS}) {
+  for (auto type :
+       {v1::SCREENING_TYPE_COLORECTAL, v1::SCREENING_TYPE_GASTRIC, v1::SCREENING_TYPE_FOUR_HIGHS}) {
     EXPECT_TRUE(Check(absl::CivilDay(1970, 1, 1), absl::CivilDay(2025, 6, 1), type).eligible);
     EXPECT_FALSE(Check(absl::CivilDay(1990, 1, 1), absl::CivilDay(2025, 6, 1), type).eligible);
   }

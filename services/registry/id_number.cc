@@ -51,7 +51,9 @@ absl::StatusOr<IdNumber> ParseIdNumber(absl::string_view text, absl::CivilDay to
   const std::string date_text =
       absl::StrCat(id.substr(6, 4), "-", id.substr(10, 2), "-", id.substr(12, 2));
   std::optional<absl::CivilDay> birth = ParseDate(date_text);
-  if (!birth) return absl::InvalidArgumentError(absl::StrCat("birth date ", date_text, " is not a real date"));
+  if (!birth)
+    return absl::InvalidArgumentError(
+        absl::StrCat("birth date ", date_text, " is not a real date"));
   if (*birth > today) {
     return absl::InvalidArgumentError(absl::StrCat("birth date ", date_text, " is in the future"));
   }

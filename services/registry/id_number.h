@@ -8,8 +8,8 @@
 
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 
 namespace screening::registry {
@@ -17,7 +17,7 @@ namespace screening::registry {
 enum class Sex { kMale, kFemale };
 
 struct IdNumber {
-  std::string canonical;  // 18 characters, upper-case X
+  std::string canonical;      // 18 characters, upper-case X
   std::string division_code;  // the first six digits as printed
   absl::CivilDay birth_date;
   Sex sex;

@@ -107,10 +107,10 @@ grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext*,
 
   auto resident = store_.Get(*id);
   if (!resident.ok()) return ToGrpcStatus(resident.status());
-  Eligibility result =
-      registry::CheckEligibility(rules_, {*ParseDate(resident->birth_date()),
-                                          resident->sex() == v1::SEX_MALE ? Sex::kMale : Sex::kFemale,
-                                          request->screening_type(), *date});
+  Eligibility result = registry::CheckEligibility(
+      rules_, {*ParseDate(resident->birth_date()),
+               resident->sex() == v1::SEX_MALE ? Sex::kMale : Sex::kFemale,
+               request->screening_type(), *date});
   response->set_eligible(result.eligible);
   response->set_age_on_date(result.age_on_date);
   response->set_district_code(resident->district_code());

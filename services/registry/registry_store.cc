@@ -54,10 +54,9 @@ absl::StatusOr<v1::Resident> RegistryStore::Register(const v1::RegisterResidentR
         return first;
       }
     }
-    pqxx::result inserted =
-        tx.exec_prepared("registry_insert_resident", resident.id_number(), resident.full_name(),
-                         resident.phone(), resident.district_code(), resident.birth_date(),
-                         static_cast<int>(resident.sex()));
+    pqxx::result inserted = tx.exec_prepared(
+        "registry_insert_resident", resident.id_number(), resident.full_name(), resident.phone(),
+        resident.district_code(), resident.birth_date(), static_cast<int>(resident.sex()));
     if (inserted.empty()) {
       pqxx::result existing = tx.exec_prepared("registry_find_by_id_number", resident.id_number());
       const std::string name =

@@ -2,6 +2,7 @@
 
 #include "common/errors.h"
 #include "services/registry/registry_service.h"
+#include "tests/support/grpc_matchers.h"
 
 namespace screening::registry {
 namespace {
@@ -18,13 +19,7 @@ v1::RegisterResidentRequest Valid() {
   return request;
 }
 
-std::vector<std::string> BadFields(const absl::Status& status) {
-  std::vector<std::string> fields;
-  if (auto details = GetBadRequest(status)) {
-    for (const auto& v : details->field_violations()) fields.push_back(v.field());
-  }
-  return fields;
-}
+using ::screening::testing::BadFields;
 
 TEST(ValidateNewResident, DerivesBirthDateAndSex) {
   auto resident = ValidateNewResident(Valid(), kToday);

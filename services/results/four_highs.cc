@@ -15,8 +15,8 @@ constexpr Range kSystolic{60, 300}, kDiastolic{30, 200}, kGlucose{1, 40}, kHba1c
     kTotalCholesterol{1, 20}, kLdl{0.1, 15}, kHdl{0.1, 5}, kTriglycerides{0.1, 50},
     kUricAcid{50, 1200};
 
-void CheckRange(FieldViolations& bad, absl::string_view prefix, absl::string_view field, double value,
-                Range range, absl::string_view unit) {
+void CheckRange(FieldViolations& bad, absl::string_view prefix, absl::string_view field,
+                double value, Range range, absl::string_view unit) {
   if (!range.Contains(value)) {
     bad.Add(absl::StrCat(prefix, ".", field),
             absl::StrCat("must be ", range.min, " to ", range.max, " ", unit));
@@ -25,7 +25,8 @@ void CheckRange(FieldViolations& bad, absl::string_view prefix, absl::string_vie
 
 v1::HypertensionGrade Grade(const FourHighsRules& rules, int systolic, int diastolic) {
   for (int grade = 3; grade >= 1; --grade) {
-    if (systolic >= rules.systolic_grade[grade - 1] || diastolic >= rules.diastolic_grade[grade - 1]) {
+    if (systolic >= rules.systolic_grade[grade - 1] ||
+        diastolic >= rules.diastolic_grade[grade - 1]) {
       return static_cast<v1::HypertensionGrade>(grade);
     }
   }
@@ -90,8 +91,7 @@ v1::FourHighsClassification ClassifyFourHighs(const FourHighsRules& rules,
   c.set_urgent(m.systolic_mmhg() >= rules.systolic_grade[2] ||
                m.diastolic_mmhg() >= rules.diastolic_grade[2] ||
                (has_fpg && fpg > rules.urgent_fpg));
-  c.set_any_positive(c.hypertension() || c.high_glucose() || c.high_lipids() ||
-                     c.high_uric_acid());
+  c.set_any_positive(c.hypertension() || c.high_glucose() || c.high_lipids() || c.high_uric_acid());
   return c;
 }
 

@@ -7,9 +7,8 @@
 //   v1::FourHighsClassification c = ClassifyFourHighs(FourHighsRules{}, m);
 #pragma once
 
-
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "screening/v1/results.pb.h"
 
 namespace screening::results {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
+#include "tests/support/grpc_matchers.h"
 
 namespace screening::results {
 namespace {
@@ -26,13 +27,7 @@ v1::FourHighsClassification Classify(const v1::FourHighsMeasurement& m) {
   return ClassifyFourHighs(FourHighsRules{}, m);
 }
 
-std::vector<std::string> BadFields(const absl::Status& status) {
-  std::vector<std::string> fields;
-  if (auto details = GetBadRequest(status)) {
-    for (const auto& v : details->field_violations()) fields.push_back(v.field());
-  }
-  return fields;
-}
+using ::screening::testing::BadFields;
 
 TEST(ClassifyFourHighs, NormalIsNegative) {
   auto c = Classify(Normal());

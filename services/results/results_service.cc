@@ -57,14 +57,14 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const v1::RecordResultRequ
   RETURN_IF_ERROR(FromGrpcStatus(scheduling->GetBooking(&context, get, &booking)));
   // Another hospital's booking: say so without revealing anything about it.
   if (booking.hospital() != request.hospital()) {
-    return WithReason(absl::PermissionDeniedError(
-                          absl::StrCat(request.booking(), " is not a booking of ", request.hospital())),
+    return WithReason(absl::PermissionDeniedError(absl::StrCat(
+                          request.booking(), " is not a booking of ", request.hospital())),
                       "BOOKING_OF_ANOTHER_HOSPITAL");
   }
   if (booking.state() != v1::BOOKING_STATE_ACTIVE) {
-    return WithReason(absl::FailedPreconditionError(
-                          absl::StrCat(request.booking(), " is cancelled")),
-                      "BOOKING_NOT_ACTIVE");
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat(request.booking(), " is cancelled")),
+        "BOOKING_NOT_ACTIVE");
   }
   if (booking.screening_type() != v1::SCREENING_TYPE_FOUR_HIGHS) {
     return WithReason(
@@ -94,8 +94,8 @@ grpc::Status ResultsServiceImpl::ListOutboxEvents(grpc::ServerContext*,
     bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxEventPage));
   }
   if (!bad.empty()) return ToGrpcStatus(bad.ToStatus());
-  auto events = store_.ListEvents(request->after(),
-                                  request->page_size() == 0 ? kDefaultEventPage : request->page_size());
+  auto events = store_.ListEvents(
+      request->after(), request->page_size() == 0 ? kDefaultEventPage : request->page_size());
   if (!events.ok()) return ToGrpcStatus(events.status());
   for (auto& e : *events) *response->add_events() = std::move(e);
   return grpc::Status::OK;

@@ -72,12 +72,12 @@ absl::StatusOr<v1::Result> ResultsStore::Record(const v1::RecordResultRequest& r
       first.ParseFromString(**prior);
       return first;
     }
-    pqxx::result inserted = tx.exec_prepared(
-        "results_insert", booking_id, resident_id, hospital_code,
-        static_cast<int>(booking.screening_type()), booking.programme_year(),
-        pqxx::binarystring(result.four_highs().SerializeAsString()),
-        pqxx::binarystring(result.four_highs_classification().SerializeAsString()),
-        result.four_highs_classification().any_positive(), when);
+    pqxx::result inserted =
+        tx.exec_prepared("results_insert", booking_id, resident_id, hospital_code,
+                         static_cast<int>(booking.screening_type()), booking.programme_year(),
+                         pqxx::binarystring(result.four_highs().SerializeAsString()),
+                         pqxx::binarystring(result.four_highs_classification().SerializeAsString()),
+                         result.four_highs_classification().any_positive(), when);
     if (inserted.empty()) {
       return WithReason(absl::AlreadyExistsError(absl::StrCat(
                             booking.name(), " already has a result; amend it instead")),
@@ -104,9 +104,9 @@ absl::StatusOr<std::vector<v1::OutboxEvent>> ResultsStore::ListEvents(const std:
   if (!after.empty()) position = ParseOffset(after);
   const std::string seq = position ? absl::StrCat(position->second) : "";
   return db::Transact<Events>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Events> {
-    pqxx::result rows = tx.exec_prepared(
-        "results_list_events", position ? position->first.c_str() : nullptr,
-        position ? seq.c_str() : nullptr, limit);
+    pqxx::result rows =
+        tx.exec_prepared("results_list_events", position ? position->first.c_str() : nullptr,
+                         position ? seq.c_str() : nullptr, limit);
     Events events;
     for (const auto& row : rows) {
       v1::OutboxEvent& e = events.emplace_back();

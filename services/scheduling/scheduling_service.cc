@@ -23,8 +23,8 @@ constexpr absl::Duration kRegistryTimeout = absl::Seconds(5);
 bool IsHospitalCode(absl::string_view code) {
   if (code.size() < 2 || code.size() > 32) return false;
   for (char c : code) {
-    if (!(std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '-' || c == '_')) {
+    if (!(std::isupper(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_')) {
       return false;
     }
   }
@@ -232,9 +232,10 @@ absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const v1::BookScreeningR
                    "NOT_ELIGIBLE", {{"resident", request.resident()}}),
         failure);
   }
-  return store_.Book(request, NewBooking{.resident_id = *ParseNumericName("residents", request.resident()),
-                                         .slot_id = slot_id,
-                                         .resident_district_code = eligibility.district_code()});
+  return store_.Book(request,
+                     NewBooking{.resident_id = *ParseNumericName("residents", request.resident()),
+                                .slot_id = slot_id,
+                                .resident_district_code = eligibility.district_code()});
 }
 
 grpc::Status SchedulingServiceImpl::GetBooking(grpc::ServerContext*,

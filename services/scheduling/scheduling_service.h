@@ -14,7 +14,8 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
   SchedulingServiceImpl(SchedulingStore& store, const Peers& peers, const Clock& clock)
       : store_(store), peers_(peers), clock_(clock) {}
 
-  grpc::Status UpsertHospital(grpc::ServerContext* context, const v1::UpsertHospitalRequest* request,
+  grpc::Status UpsertHospital(grpc::ServerContext* context,
+                              const v1::UpsertHospitalRequest* request,
                               v1::Hospital* response) override;
   grpc::Status SetCapacity(grpc::ServerContext* context, const v1::SetCapacityRequest* request,
                            v1::Slot* response) override;

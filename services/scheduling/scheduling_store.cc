@@ -65,10 +65,9 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
     c.prepare("sched_booked_in_slot",
               "SELECT booked FROM scheduling.slots WHERE hospital_code = $1 AND day = $2::date"
               " AND screening_type = $3");
-    c.prepare("sched_get_slot",
-              absl::StrCat("SELECT ", kSlotColumns,
-                           " FROM scheduling.slots s JOIN scheduling.hospitals h"
-                           " ON h.code = s.hospital_code WHERE s.id = $1"));
+    c.prepare("sched_get_slot", absl::StrCat("SELECT ", kSlotColumns,
+                                             " FROM scheduling.slots s JOIN scheduling.hospitals h"
+                                             " ON h.code = s.hospital_code WHERE s.id = $1"));
     // Filters are optional: a NULL parameter matches everything.
     c.prepare("sched_search_slots",
               absl::StrCat("SELECT ", kSlotColumns,
@@ -122,11 +121,11 @@ absl::StatusOr<v1::Slot> SchedulingStore::SetCapacity(const std::string& hospita
   const std::string date = FormatDate(day);
   return db::Transact<v1::Slot>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Slot> {
     if (tx.exec_prepared("sched_hospital_exists", hospital_code).empty()) {
-      return absl::NotFoundError(absl::StrCat(MakeName("hospitals", hospital_code),
-                                              " does not exist"));
+      return absl::NotFoundError(
+          absl::StrCat(MakeName("hospitals", hospital_code), " does not exist"));
     }
-    pqxx::result set =
-        tx.exec_prepared("sched_set_capacity", hospital_code, date, static_cast<int>(type), capacity);
+    pqxx::result set = tx.exec_prepared("sched_set_capacity", hospital_code, date,
+                                        static_cast<int>(type), capacity);
     if (set.empty()) {
       pqxx::result booked =
           tx.exec_prepared("sched_booked_in_slot", hospital_code, date, static_cast<int>(type));
@@ -204,18 +203,18 @@ absl::StatusOr<v1::Booking> SchedulingStore::Book(const v1::BookScreeningRequest
     }
     pqxx::result slot = tx.exec_prepared("sched_get_slot", booking.slot_id);
     if (slot.empty()) {
-      return absl::NotFoundError(absl::StrCat(MakeName("slots", booking.slot_id), " does not exist"));
+      return absl::NotFoundError(
+          absl::StrCat(MakeName("slots", booking.slot_id), " does not exist"));
     }
     const v1::Slot s = SlotFromRow(slot[0]);
     const int year = ParseDate(s.date())->year();
     pqxx::result active = tx.exec_prepared("sched_active_booking", booking.resident_id,
                                            static_cast<int>(s.screening_type()), year);
     auto already_booked = [&](const std::string& existing) {
-      return WithReason(
-          absl::AlreadyExistsError(absl::StrCat(
-              "the resident already holds an active booking for this screening in ", year,
-              existing.empty() ? "" : absl::StrCat(": ", existing))),
-          "ALREADY_BOOKED", {{"booking", existing}});
+      return WithReason(absl::AlreadyExistsError(absl::StrCat(
+                            "the resident already holds an active booking for this screening in ",
+                            year, existing.empty() ? "" : absl::StrCat(": ", existing))),
+                        "ALREADY_BOOKED", {{"booking", existing}});
     };
     if (!active.empty()) return already_booked(MakeName("bookings", active[0][0].as<int64_t>()));
     // The conditional update is the whole of overbooking prevention: it takes

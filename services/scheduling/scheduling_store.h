@@ -45,7 +45,7 @@ class SchedulingStore {
 
   // NOT_FOUND (hospital); FAILED_PRECONDITION (CAPACITY_BELOW_BOOKED).
   absl::StatusOr<v1::Slot> SetCapacity(const std::string& hospital_code, absl::CivilDay day,
-                                        v1::ScreeningType type, int capacity);
+                                       v1::ScreeningType type, int capacity);
 
   absl::StatusOr<SlotPage> SearchSlots(const SlotQuery& query);
 

@@ -2,17 +2,12 @@
 
 #include "common/errors.h"
 #include "services/scheduling/scheduling_service.h"
+#include "tests/support/grpc_matchers.h"
 
 namespace screening::scheduling {
 namespace {
 
-std::vector<std::string> BadFields(const absl::Status& status) {
-  std::vector<std::string> fields;
-  if (auto details = GetBadRequest(status)) {
-    for (const auto& v : details->field_violations()) fields.push_back(v.field());
-  }
-  return fields;
-}
+using ::screening::testing::BadFields;
 
 TEST(ValidateHospital, NamesBadFields) {
   v1::UpsertHospitalRequest request;

@@ -99,8 +99,8 @@ absl::Status AppConfig::Validate() const {
   for (const auto& service : services) {
     for (const auto& dependency : Dependencies().at(service)) {
       if (!services.count(dependency) && AddressOf(*this, dependency).empty()) {
-        problems.push_back(absl::StrCat(service, " calls ", dependency,
-                                        ": host it here or set --", dependency, "_address"));
+        problems.push_back(absl::StrCat(service, " calls ", dependency, ": host it here or set --",
+                                        dependency, "_address"));
       }
     }
   }
@@ -175,8 +175,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   app->hosted_ = std::make_unique<Hosted>();
   Hosted& h = *app->hosted_;
   auto new_pool = [&]() -> db::Pool& {
-    h.pools.push_back(std::make_unique<db::Pool>(db::Pool::Options{.url = c.database_url,
-                                                                   .size = c.db_pool_size}));
+    h.pools.push_back(std::make_unique<db::Pool>(
+        db::Pool::Options{.url = c.database_url, .size = c.db_pool_size}));
     return *h.pools.back();
   };
   if (c.services.count("registry")) {
@@ -215,8 +215,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
     if (c.services.count(service)) {
       app->peers_.Bind(service, app->internal_server_->InProcessChannel(grpc::ChannelArguments()));
     } else if (!AddressOf(c, service).empty()) {
-      app->peers_.Bind(service, grpc::CreateChannel(AddressOf(c, service),
-                                                    grpc::InsecureChannelCredentials()));
+      app->peers_.Bind(
+          service, grpc::CreateChannel(AddressOf(c, service), grpc::InsecureChannelCredentials()));
     }
   }
   if (h.consumer) h.consumer->Start();
@@ -245,9 +245,9 @@ void App::WatchHealth() {
     while (!stopping_.WaitForNotificationWithTimeout(config_.health_interval)) {
       const bool serving = check();
       if (serving != was_serving) {
-        std::fprintf(stderr, "screeningd: %s\n",
-                     serving ? "database reachable again: SERVING"
-                             : "database unreachable: NOT_SERVING");
+        std::fprintf(
+            stderr, "screeningd: %s\n",
+            serving ? "database reachable again: SERVING" : "database unreachable: NOT_SERVING");
       }
       was_serving = serving;
     }

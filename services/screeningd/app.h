@@ -18,8 +18,8 @@
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
@@ -56,7 +56,8 @@ struct AppConfig {
 absl::StatusOr<std::set<std::string>> ParseServices(absl::string_view text);
 
 // Applies the migrations of the given services.
-absl::Status MigrateServices(const std::string& database_url, const std::set<std::string>& services);
+absl::Status MigrateServices(const std::string& database_url,
+                             const std::set<std::string>& services);
 
 class App {
  public:

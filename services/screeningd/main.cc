@@ -2,10 +2,10 @@
 //
 //   screeningd [--services=all] [--listen=127.0.0.1:50051] [--database_url=...]
 //   screeningd migrate [--services=all] [--database_url=...]
+#include <pthread.h>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <pthread.h>
 #include <thread>
 
 #include "absl/flags/flag.h"
@@ -19,8 +19,7 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (por
 ABSL_FLAG(std::string, database_url, "",
           "PostgreSQL URL; defaults to the SCREENING_DATABASE_URL environment variable.");
 ABSL_FLAG(std::string, registry_address, "", "Where to reach the registry when not hosted here.");
-ABSL_FLAG(std::string, scheduling_address, "",
-          "Where to reach scheduling when not hosted here.");
+ABSL_FLAG(std::string, scheduling_address, "", "Where to reach scheduling when not hosted here.");
 ABSL_FLAG(std::string, results_address, "", "Where to reach results when not hosted here.");
 ABSL_FLAG(int, programme_year, 2025, "The programme year the targets apply to.");
 ABSL_FLAG(int64_t, target_persons, 800000, "Target: persons screened in the programme year.");
@@ -88,8 +87,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "screeningd: %s\n", app.status().ToString().c_str());
     return app.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
-  std::fprintf(stderr, "screeningd: serving %s on port %d\n",
-               absl::GetFlag(FLAGS_services).c_str(), (*app)->port());
+  std::fprintf(stderr, "screeningd: serving %s on port %d\n", absl::GetFlag(FLAGS_services).c_str(),
+               (*app)->port());
   std::printf("listening on port %d\n", (*app)->port());
   std::fflush(stdout);
 
@@ -97,7 +96,8 @@ int main(int argc, char** argv) {
   std::thread signal_waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);
-    std::fprintf(stderr, "screeningd: signal %d: finishing in-flight calls, then exiting\n", signal);
+    std::fprintf(stderr, "screeningd: signal %d: finishing in-flight calls, then exiting\n",
+                 signal);
     (*app)->Shutdown(grace);
   });
   (*app)->Wait();

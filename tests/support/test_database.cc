@@ -14,7 +14,8 @@
 namespace screening::testing {
 
 TestDatabase::TestDatabase(std::string server, std::string name)
-    : server_(std::move(server)), name_(std::move(name)),
+    : server_(std::move(server)),
+      name_(std::move(name)),
       url_(absl::StrCat(server_, " dbname=", name_)) {}
 
 absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(const std::string& suite) {
@@ -25,7 +26,8 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(const std::st
         "local PostgreSQL (tools/devdb) and sets it");
   }
   static std::atomic<int> counter{0};
-  std::string name = absl::AsciiStrToLower(absl::StrCat("t_", suite, "_", getpid(), "_", counter++));
+  std::string name =
+      absl::AsciiStrToLower(absl::StrCat("t_", suite, "_", getpid(), "_", counter++));
   try {
     pqxx::connection admin(absl::StrCat(server, " dbname=postgres"));
     pqxx::nontransaction tx(admin);
@@ -35,8 +37,8 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(const std::st
     return absl::UnavailableError(absl::StrCat("cannot create test database: ", e.what()));
   }
   std::unique_ptr<TestDatabase> db(new TestDatabase(server, name));
-  absl::Status migrated = MigrateServices(
-      db->url(), std::set<std::string>(AllServices().begin(), AllServices().end()));
+  absl::Status migrated =
+      MigrateServices(db->url(), std::set<std::string>(AllServices().begin(), AllServices().end()));
   if (!migrated.ok()) return migrated;
   return db;
 }
