@@ -99,21 +99,23 @@ absl::StatusOr<DataKeys> DataKeys::Parse(absl::string_view spec) {
 
 std::string DataKeys::Seal(absl::string_view plaintext) const {
   const std::string& key = keys_.at(active_);
-  const std::string header = absl::StrCat(std::string(1, static_cast<char>(active_.size())), active_);
+  const std::string header =
+      absl::StrCat(std::string(1, static_cast<char>(active_.size())), active_);
   const std::string nonce = RandomBytes(kNonceBytes);
   std::string ciphertext(plaintext.size(), '\0');
   std::string tag(kTagBytes, '\0');
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
-  bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
-            EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, Bytes(key), Bytes(nonce)) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), nullptr, &len, Bytes(header),
-                              static_cast<int>(header.size())) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(ciphertext.data()), &len,
-                              Bytes(plaintext), static_cast<int>(plaintext.size())) == 1 &&
-            EVP_EncryptFinal_ex(ctx.get(), nullptr, &len) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, tag.data()) == 1;
+  bool ok =
+      ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
+      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, Bytes(key), Bytes(nonce)) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, Bytes(header), static_cast<int>(header.size())) ==
+          1 &&
+      EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(ciphertext.data()), &len,
+                        Bytes(plaintext), static_cast<int>(plaintext.size())) == 1 &&
+      EVP_EncryptFinal_ex(ctx.get(), nullptr, &len) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, tag.data()) == 1;
   if (!ok) throw std::runtime_error("AES-256-GCM encryption failed");
   return absl::StrCat(header, nonce, ciphertext, tag);
 }
@@ -137,15 +139,16 @@ absl::StatusOr<std::string> DataKeys::Open(absl::string_view sealed) const {
   std::string plaintext(ciphertext.size(), '\0');
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
-  bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
-            EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, Bytes(key->second), Bytes(nonce)) == 1 &&
-            EVP_DecryptUpdate(ctx.get(), nullptr, &len, Bytes(header),
-                              static_cast<int>(header.size())) == 1 &&
-            EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plaintext.data()), &len,
-                              Bytes(ciphertext), static_cast<int>(ciphertext.size())) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1 &&
-            EVP_DecryptFinal_ex(ctx.get(), nullptr, &len) == 1;
+  bool ok =
+      ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
+      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, Bytes(key->second), Bytes(nonce)) == 1 &&
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len, Bytes(header), static_cast<int>(header.size())) ==
+          1 &&
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plaintext.data()), &len,
+                        Bytes(ciphertext), static_cast<int>(ciphertext.size())) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1 &&
+      EVP_DecryptFinal_ex(ctx.get(), nullptr, &len) == 1;
   if (!ok) return absl::DataLossError("sealed value failed authentication");
   return plaintext;
 }

@@ -1,5 +1,6 @@
 #include "common/db.h"
 
+#include <cctype>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -143,6 +144,52 @@ absl::Status TransactStatus(Pool& pool, const std::function<absl::Status(pqxx::w
     }
   }
   return last;
+}
+
+namespace {
+
+std::string PercentEncode(const std::string& text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
+std::string QuoteSetting(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\\' || c == '\'') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+std::string ConnectionStringForUser(const std::string& url, const std::string& user,
+                                    const std::string& password) {
+  for (const char* scheme : {"postgresql://", "postgres://"}) {
+    const std::string prefix(scheme);
+    if (url.rfind(prefix, 0) != 0) continue;
+    // postgresql://[userinfo@]host[:port][/dbname][?params]
+    const size_t authority = prefix.size();
+    const size_t path = url.find_first_of("/?", authority);
+    const size_t at = url.rfind('@', path == std::string::npos ? std::string::npos : path);
+    const size_t host = (at == std::string::npos || at < authority) ? authority : at + 1;
+    std::string userinfo = PercentEncode(user);
+    if (!password.empty()) absl::StrAppend(&userinfo, ":", PercentEncode(password));
+    return absl::StrCat(prefix, userinfo, "@", url.substr(host));
+  }
+  // key=value settings: libpq takes the last of a repeated setting.
+  std::string out = absl::StrCat(url, " user=", QuoteSetting(user));
+  if (!password.empty()) absl::StrAppend(&out, " password=", QuoteSetting(password));
+  return out;
 }
 
 uint64_t Fingerprint(absl::string_view bytes) {

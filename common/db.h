@@ -102,6 +102,12 @@ absl::StatusOr<T> Transact(Pool& pool, const std::function<absl::StatusOr<T>(pqx
   return std::move(*result);
 }
 
+// The same database as `url` (a postgresql:// URI or key=value settings),
+// logging in as `user` (and `password`, if not empty): how each service
+// connects as its own role.
+std::string ConnectionStringForUser(const std::string& url, const std::string& user,
+                                    const std::string& password);
+
 // The SQLSTATE of a libpqxx error, or "" for other exceptions.
 std::string SqlState(const std::exception& e);
 

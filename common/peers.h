@@ -10,6 +10,9 @@
 
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
+#include <grpcpp/server_context.h>
+
+#include <algorithm>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -35,15 +38,31 @@ class Peers {
     return Service::NewStub(it->second);
   }
 
+  // The token this process presents to services in other processes (a
+  // service:<name> caller); none is needed in process.
+  void SetServiceToken(std::string token) {
+    absl::MutexLock lock(&mu_);
+    service_token_ = std::move(token);
+  }
+
+  // A client context for a call on behalf of `parent` (null for a call of
+  // the process's own): the parent's deadline capped at `timeout` from now,
+  // and the service token if there is one.
+  std::unique_ptr<grpc::ClientContext> CallContext(const grpc::ServerContext* parent,
+                                                   absl::Duration timeout) const {
+    auto context = std::make_unique<grpc::ClientContext>();
+    absl::Time deadline = absl::Now() + timeout;
+    if (parent != nullptr) deadline = std::min(deadline, absl::FromChrono(parent->deadline()));
+    context->set_deadline(absl::ToChronoTime(deadline));
+    absl::MutexLock lock(&mu_);
+    if (!service_token_.empty()) context->AddMetadata("authorization", "Bearer " + service_token_);
+    return context;
+  }
+
  private:
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_ ABSL_GUARDED_BY(mu_);
+  std::string service_token_ ABSL_GUARDED_BY(mu_);
 };
-
-// A client context for a call to another service: a deadline, and the
-// caller's own deadline if that is sooner.
-inline void PrepareInternalCall(grpc::ClientContext& context, absl::Duration timeout) {
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-}
 
 }  // namespace screening

@@ -21,11 +21,12 @@ std::string RequestFingerprint(const google::protobuf::Message& request) {
 
 }  // namespace
 
-RequestLog::RequestLog(std::string schema)
+RequestLog::RequestLog(std::string schema, const DataKeys* seal)
     : claim_(absl::StrCat(schema, "_request_claim")),
       find_(absl::StrCat(schema, "_request_find")),
       save_(absl::StrCat(schema, "_request_save")),
-      schema_(std::move(schema)) {}
+      schema_(std::move(schema)),
+      seal_(seal) {}
 
 Preparer RequestLog::Statements() const {
   return [claim = claim_, find = find_, save = save_, schema = schema_](pqxx::connection_base& c) {
@@ -66,13 +67,18 @@ absl::StatusOr<std::optional<std::string>> RequestLog::Find(
     return InvalidField("request_id", "was already used for a different request");
   }
   if (row[2].is_null()) return std::nullopt;
-  return pqxx::binarystring(row[2]).str();
+  std::string response = pqxx::binarystring(row[2]).str();
+  if (seal_ == nullptr) return response;
+  auto opened = seal_->Open(response);
+  if (!opened.ok()) return opened.status();
+  return *std::move(opened);
 }
 
 void RequestLog::Save(pqxx::work& tx, absl::string_view request_id,
                       const google::protobuf::Message& response) const {
+  const std::string bytes = response.SerializeAsString();
   tx.exec_prepared(save_, std::string(request_id),
-                   pqxx::binarystring(response.SerializeAsString()));
+                   pqxx::binarystring(seal_ ? seal_->Seal(bytes) : bytes));
 }
 
 }  // namespace screening::db

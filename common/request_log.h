@@ -17,14 +17,16 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/crypto.h"
 #include "common/db.h"
 
 namespace screening::db {
 
 class RequestLog {
  public:
-  // `schema` is a constant of the service (never user input).
-  explicit RequestLog(std::string schema);
+  // `schema` is a constant of the service (never user input). With `seal`,
+  // stored responses are encrypted (they may hold personal data).
+  explicit RequestLog(std::string schema, const DataKeys* seal = nullptr);
 
   // The statements to add to the service's pool.
   Preparer Statements() const;
@@ -51,6 +53,7 @@ class RequestLog {
  private:
   std::string claim_, find_, save_;  // prepared statement names
   std::string schema_;
+  const DataKeys* seal_;
 };
 
 }  // namespace screening::db

@@ -35,6 +35,8 @@ Process Spawn(const std::vector<std::string>& args, const std::string& database_
     dup2(pipe_fds[1], STDOUT_FILENO);
     close(pipe_fds[0]);
     close(pipe_fds[1]);
+    setenv("SCREENING_DATA_KEYS", ("t1:" + std::string(64, 'c')).c_str(), 1);
+    setenv("SCREENING_LOOKUP_KEY", std::string(64, 'd').c_str(), 1);
     if (database_url.empty()) {
       unsetenv("SCREENING_DATABASE_URL");
     } else {
@@ -64,14 +66,17 @@ TEST(Screeningd, MigrateAppliesEveryServiceOnce) {
   auto db = TestDatabase::Create("process_migrate");
   ASSERT_TRUE(db.ok()) << db.status();
   // The fixture migrated already: migrate again is a no-op that succeeds.
+  const int64_t applied = (*db)->QueryInt("SELECT count(*) FROM public.schema_migrations");
   EXPECT_EQ(WaitExit(Spawn({"migrate"}, (*db)->url())), 0);
-  EXPECT_EQ((*db)->QueryInt("SELECT count(DISTINCT service) FROM public.schema_migrations"), 4);
-  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM public.schema_migrations"), 4);
+  EXPECT_EQ((*db)->QueryInt("SELECT count(DISTINCT service) FROM public.schema_migrations"), 5);
+  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM public.schema_migrations"), applied);
 }
 
 TEST(Screeningd, RefusesBadConfigurationAtStartup) {
   EXPECT_EQ(WaitExit(Spawn({"--services=registry,billing"}, "host=127.0.0.1")), 2);
-  EXPECT_EQ(WaitExit(Spawn({"--listen=127.0.0.1:0"}, "")), 2);
+  EXPECT_EQ(WaitExit(Spawn({"--insecure", "--listen=127.0.0.1:0"}, "")), 2);
+  // Neither TLS nor an explicit --insecure: refused.
+  EXPECT_EQ(WaitExit(Spawn({"--listen=127.0.0.1:0"}, "host=127.0.0.1")), 2);
   EXPECT_EQ(WaitExit(Spawn({"--services=scheduling", "--listen=127.0.0.1:0"}, "host=127.0.0.1")),
             2);
   EXPECT_EQ(WaitExit(Spawn({"frobnicate"}, "host=127.0.0.1")), 2);
@@ -80,7 +85,8 @@ TEST(Screeningd, RefusesBadConfigurationAtStartup) {
 TEST(Screeningd, SigtermLetsInFlightCallsFinish) {
   auto db = TestDatabase::Create("process_sigterm");
   ASSERT_TRUE(db.ok()) << db.status();
-  Process p = Spawn({"--listen=127.0.0.1:0", "--shutdown_grace_seconds=20"}, (*db)->url());
+  Process p =
+      Spawn({"--insecure", "--listen=127.0.0.1:0", "--shutdown_grace_seconds=20"}, (*db)->url());
   ASSERT_GT(p.pid, 0);
   int port = 0;
   ASSERT_EQ(fscanf(p.out, "listening on port %d", &port), 1);

@@ -41,10 +41,9 @@ absl::StatusOr<int> OutboxConsumer::Drain() {
           request.set_after(after);
           request.set_page_size(kBatchSize);
           v1::ListOutboxEventsResponse response;
-          grpc::ClientContext context;
-          PrepareInternalCall(context, kFetchTimeout);
+          auto context = peers_.CallContext(nullptr, kFetchTimeout);
           absl::Status status =
-              FromGrpcStatus((*results)->ListOutboxEvents(&context, request, &response));
+              FromGrpcStatus((*results)->ListOutboxEvents(context.get(), request, &response));
           if (!status.ok()) return status;
           return std::vector<v1::OutboxEvent>(response.events().begin(), response.events().end());
         });

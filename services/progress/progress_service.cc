@@ -1,6 +1,7 @@
 #include "services/progress/progress_service.h"
 
 #include "common/errors.h"
+#include "common/status_macros.h"
 
 namespace screening::progress {
 namespace {
@@ -36,18 +37,21 @@ v1::Progress MakeProgress(int programme_year, const Counts& counts, const Target
   return p;
 }
 
-grpc::Status ProgressServiceImpl::GetProgress(grpc::ServerContext*,
+grpc::Status ProgressServiceImpl::GetProgress(grpc::ServerContext* context,
                                               const v1::GetProgressRequest* request,
                                               v1::Progress* response) {
-  const int year =
-      request->programme_year() == 0 ? targets_.programme_year : request->programme_year();
-  if (year < 2024 || year > 2100) {
-    return ToGrpcStatus(InvalidField("programme_year", "must be 2024 to 2100, or 0"));
-  }
-  auto counts = store_.GetCounts(year, "results");
-  if (!counts.ok()) return ToGrpcStatus(counts.status());
-  *response = MakeProgress(year, *counts, targets_);
-  return grpc::Status::OK;
+  CallGate::Call call = gate_.Begin(context, Method<v1::ProgressService>("GetProgress"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    const int year =
+        request->programme_year() == 0 ? targets_.programme_year : request->programme_year();
+    if (year < 2024 || year > 2100) {
+      return InvalidField("programme_year", "must be 2024 to 2100, or 0");
+    }
+    ASSIGN_OR_RETURN(Counts counts, store_.GetCounts(year, "results"));
+    *response = MakeProgress(year, counts, targets_);
+    return absl::OkStatus();
+  }());
 }
 
 }  // namespace screening::progress

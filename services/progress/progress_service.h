@@ -1,6 +1,7 @@
 // ProgressService's gRPC handlers: counts against the configured targets.
 #pragma once
 
+#include "common/call_gate.h"
 #include "screening/v1/progress.grpc.pb.h"
 #include "services/progress/progress_store.h"
 
@@ -15,13 +16,15 @@ struct Targets {
 
 class ProgressServiceImpl final : public v1::ProgressService::Service {
  public:
-  ProgressServiceImpl(ProgressStore& store, Targets targets) : store_(store), targets_(targets) {}
+  ProgressServiceImpl(ProgressStore& store, CallGate& gate, Targets targets)
+      : store_(store), gate_(gate), targets_(targets) {}
 
   grpc::Status GetProgress(grpc::ServerContext* context, const v1::GetProgressRequest* request,
                            v1::Progress* response) override;
 
  private:
   ProgressStore& store_;
+  CallGate& gate_;
   const Targets targets_;
 };
 

@@ -5,6 +5,8 @@
 #include "common/districts.h"
 #include "common/errors.h"
 #include "common/names.h"
+#include "common/status_macros.h"
+#include "services/registry/resident_view.h"
 
 namespace screening::registry {
 namespace {
@@ -69,57 +71,98 @@ absl::StatusOr<v1::Resident> ValidateNewResident(const v1::RegisterResidentReque
   return out;
 }
 
-grpc::Status RegistryServiceImpl::RegisterResident(grpc::ServerContext*,
+grpc::Status RegistryServiceImpl::RegisterResident(grpc::ServerContext* context,
                                                    const v1::RegisterResidentRequest* request,
                                                    v1::Resident* response) {
-  auto resident = ValidateNewResident(*request, Today(clock_));
-  if (!resident.ok()) return ToGrpcStatus(resident.status());
-  auto stored = store_.Register(*request, *resident);
-  if (!stored.ok()) return ToGrpcStatus(stored.status());
-  *response = *std::move(stored);
-  return grpc::Status::OK;
+  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("RegisterResident"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    ASSIGN_OR_RETURN(v1::Resident resident, ValidateNewResident(*request, Today(clock_)));
+    RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
+    ASSIGN_OR_RETURN(*response, store_.Register(*request, resident));
+    call.set_resource(response->name());
+    RedactResident(call.caller(), *response);
+    return absl::OkStatus();
+  }());
 }
 
-grpc::Status RegistryServiceImpl::GetResident(grpc::ServerContext*,
+grpc::Status RegistryServiceImpl::GetResident(grpc::ServerContext* context,
                                               const v1::GetResidentRequest* request,
                                               v1::Resident* response) {
-  auto id = ParseNumericName("residents", request->name());
-  if (!id) return ToGrpcStatus(InvalidField("name", "must be residents/{id}"));
-  auto resident = store_.Get(*id);
-  if (!resident.ok()) return ToGrpcStatus(resident.status());
-  *response = *std::move(resident);
-  return grpc::Status::OK;
+  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("GetResident"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    auto id = ParseNumericName("residents", request->name());
+    if (!id) return InvalidField("name", "must be residents/{id}");
+    call.set_resource(request->name());
+    // The commission sees aggregates; one resident's record only with a
+    // stated reason, which the audit row keeps ("break the glass").
+    if (call.caller().role == Role::kCommission && call.reason().empty()) {
+      return WithReason(absl::PermissionDeniedError(absl::StrCat(
+                            "the commission must state a reason in the ", kReasonMetadata,
+                            " metadata to read one resident's record")),
+                        "REASON_REQUIRED");
+    }
+    ASSIGN_OR_RETURN(*response, store_.Get(*id));
+    RETURN_IF_ERROR(RequireDistrict(call.caller(), response->district_code()));
+    RedactResident(call.caller(), *response);
+    return absl::OkStatus();
+  }());
 }
 
-grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext*,
+grpc::Status RegistryServiceImpl::LookupResident(grpc::ServerContext* context,
+                                                 const v1::LookupResidentRequest* request,
+                                                 v1::Resident* response) {
+  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("LookupResident"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    auto id = ParseIdNumber(request->id_number(), Today(clock_));
+    if (!id.ok()) return InvalidField("id_number", std::string(id.status().message()));
+    ASSIGN_OR_RETURN(*response, store_.FindByIdNumber(id->canonical));
+    call.set_resource(response->name());
+    // Another district's resident is as good as absent to this clinic.
+    if (!RequireDistrict(call.caller(), response->district_code()).ok()) {
+      response->Clear();
+      return absl::NotFoundError("no resident of your district has this ID number");
+    }
+    RedactResident(call.caller(), *response);
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext* context,
                                                    const v1::CheckEligibilityRequest* request,
                                                    v1::CheckEligibilityResponse* response) {
-  FieldViolations bad;
-  auto id = ParseNumericName("residents", request->resident());
-  if (!id) bad.Add("resident", "must be residents/{id}");
-  if (!v1::ScreeningType_IsValid(request->screening_type()) ||
-      request->screening_type() == v1::SCREENING_TYPE_UNSPECIFIED) {
-    bad.Add("screening_type", "must be one of the programme's screenings");
-  }
-  auto date = ParseDate(request->date());
-  if (!date) bad.Add("date", "must be a real date, YYYY-MM-DD");
-  if (!bad.empty()) return ToGrpcStatus(bad.ToStatus());
-
-  auto resident = store_.Get(*id);
-  if (!resident.ok()) return ToGrpcStatus(resident.status());
-  Eligibility result = registry::CheckEligibility(
-      rules_, {*ParseDate(resident->birth_date()),
-               resident->sex() == v1::SEX_MALE ? Sex::kMale : Sex::kFemale,
-               request->screening_type(), *date});
-  response->set_eligible(result.eligible);
-  response->set_age_on_date(result.age_on_date);
-  response->set_district_code(resident->district_code());
-  for (const auto& reason : result.reasons) {
-    auto* out = response->add_reasons();
-    out->set_code(reason.code);
-    out->set_message(reason.message);
-  }
-  return grpc::Status::OK;
+  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("CheckEligibility"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    FieldViolations bad;
+    auto id = ParseNumericName("residents", request->resident());
+    if (!id) bad.Add("resident", "must be residents/{id}");
+    if (!v1::ScreeningType_IsValid(request->screening_type()) ||
+        request->screening_type() == v1::SCREENING_TYPE_UNSPECIFIED) {
+      bad.Add("screening_type", "must be one of the programme's screenings");
+    }
+    auto date = ParseDate(request->date());
+    if (!date) bad.Add("date", "must be a real date, YYYY-MM-DD");
+    RETURN_IF_ERROR(bad.ToStatus());
+    call.set_resource(request->resident());
+    ASSIGN_OR_RETURN(v1::Resident resident, store_.Get(*id));
+    RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
+    Eligibility result = registry::CheckEligibility(
+        rules_, {*ParseDate(resident.birth_date()),
+                 resident.sex() == v1::SEX_MALE ? Sex::kMale : Sex::kFemale,
+                 request->screening_type(), *date});
+    response->set_eligible(result.eligible);
+    response->set_age_on_date(result.age_on_date);
+    response->set_district_code(resident.district_code());
+    for (const auto& reason : result.reasons) {
+      auto* out = response->add_reasons();
+      out->set_code(reason.code);
+      out->set_message(reason.message);
+    }
+    return absl::OkStatus();
+  }());
 }
 
 }  // namespace screening::registry

@@ -1,7 +1,8 @@
-// RegistryService's gRPC handlers: validate, delegate to the domain rules and
-// the store, translate the answer.
+// RegistryService's gRPC handlers: pass the gate, validate, delegate to the
+// domain rules and the store, show each caller only what it may see.
 #pragma once
 
+#include "common/call_gate.h"
 #include "common/clock.h"
 #include "screening/v1/registry.grpc.pb.h"
 #include "services/registry/eligibility.h"
@@ -11,20 +12,25 @@ namespace screening::registry {
 
 class RegistryServiceImpl final : public v1::RegistryService::Service {
  public:
-  RegistryServiceImpl(RegistryStore& store, const Clock& clock, EligibilityRules rules)
-      : store_(store), clock_(clock), rules_(rules) {}
+  RegistryServiceImpl(RegistryStore& store, CallGate& gate, const Clock& clock,
+                      EligibilityRules rules)
+      : store_(store), gate_(gate), clock_(clock), rules_(rules) {}
 
   grpc::Status RegisterResident(grpc::ServerContext* context,
                                 const v1::RegisterResidentRequest* request,
                                 v1::Resident* response) override;
   grpc::Status GetResident(grpc::ServerContext* context, const v1::GetResidentRequest* request,
                            v1::Resident* response) override;
+  grpc::Status LookupResident(grpc::ServerContext* context,
+                              const v1::LookupResidentRequest* request,
+                              v1::Resident* response) override;
   grpc::Status CheckEligibility(grpc::ServerContext* context,
                                 const v1::CheckEligibilityRequest* request,
                                 v1::CheckEligibilityResponse* response) override;
 
  private:
   RegistryStore& store_;
+  CallGate& gate_;
   const Clock& clock_;
   const EligibilityRules rules_;
 };

@@ -8,15 +8,40 @@ namespace screening::registry {
 namespace {
 
 constexpr char kColumns[] =
-    "id, id_number, full_name, phone, district_code, birth_date::text, sex,"
+    "id, id_number_sealed, full_name_sealed, phone_sealed, district_code, birth_date::text, sex,"
     " to_char(create_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
 
-v1::Resident FromRow(const pqxx::row& row) {
+}  // namespace
+
+RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
+    : pool_(pool), keys_(keys), requests_("registry", &keys.data) {
+  pool_.AddPreparer(requests_.Statements());
+  pool_.AddPreparer([](pqxx::connection_base& c) {
+    c.prepare("registry_insert_resident",
+              absl::StrCat("INSERT INTO registry.residents (id_hash, id_number_sealed,"
+                           " full_name_sealed, phone_sealed, district_code, birth_date, sex)"
+                           " VALUES ($1, $2, $3, $4, $5, $6::date, $7)"
+                           " ON CONFLICT (id_hash) DO NOTHING RETURNING ",
+                           kColumns));
+    c.prepare("registry_find_by_hash",
+              absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id_hash = $1"));
+    c.prepare("registry_get_resident",
+              absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id = $1"));
+  });
+}
+
+absl::StatusOr<v1::Resident> RegistryStore::FromRow(const pqxx::row& row) const {
   v1::Resident r;
   r.set_name(MakeName("residents", row[0].as<int64_t>()));
-  r.set_id_number(row[1].as<std::string>());
-  r.set_full_name(row[2].as<std::string>());
-  r.set_phone(row[3].as<std::string>());
+  auto id_number = keys_.data.Open(pqxx::binarystring(row[1]).str());
+  auto full_name = keys_.data.Open(pqxx::binarystring(row[2]).str());
+  auto phone = keys_.data.Open(pqxx::binarystring(row[3]).str());
+  for (const auto* opened : {&id_number, &full_name, &phone}) {
+    if (!opened->ok()) return opened->status();
+  }
+  r.set_id_number(*id_number);
+  r.set_full_name(*full_name);
+  r.set_phone(*phone);
   r.set_district_code(row[4].as<std::string>());
   r.set_birth_date(row[5].as<std::string>());
   r.set_sex(static_cast<v1::Sex>(row[6].as<int>()));
@@ -24,25 +49,9 @@ v1::Resident FromRow(const pqxx::row& row) {
   return r;
 }
 
-}  // namespace
-
-RegistryStore::RegistryStore(db::Pool& pool) : pool_(pool) {
-  pool_.AddPreparer(requests_.Statements());
-  pool_.AddPreparer([](pqxx::connection_base& c) {
-    c.prepare("registry_insert_resident",
-              absl::StrCat("INSERT INTO registry.residents (id_number, full_name, phone,"
-                           " district_code, birth_date, sex) VALUES ($1, $2, $3, $4, $5::date, $6)"
-                           " ON CONFLICT (id_number) DO NOTHING RETURNING ",
-                           kColumns));
-    c.prepare("registry_find_by_id_number",
-              "SELECT id FROM registry.residents WHERE id_number = $1");
-    c.prepare("registry_get_resident",
-              absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id = $1"));
-  });
-}
-
 absl::StatusOr<v1::Resident> RegistryStore::Register(const v1::RegisterResidentRequest& request,
                                                      const v1::Resident& resident) {
+  const std::string id_hash = LookupHash(keys_.lookup_key, resident.id_number());
   return db::Transact<v1::Resident>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Resident> {
     const bool logged = !request.request_id().empty();
     if (logged) {
@@ -55,18 +64,23 @@ absl::StatusOr<v1::Resident> RegistryStore::Register(const v1::RegisterResidentR
       }
     }
     pqxx::result inserted = tx.exec_prepared(
-        "registry_insert_resident", resident.id_number(), resident.full_name(), resident.phone(),
-        resident.district_code(), resident.birth_date(), static_cast<int>(resident.sex()));
+        "registry_insert_resident", pqxx::binarystring(id_hash),
+        pqxx::binarystring(keys_.data.Seal(resident.id_number())),
+        pqxx::binarystring(keys_.data.Seal(resident.full_name())),
+        pqxx::binarystring(keys_.data.Seal(resident.phone())), resident.district_code(),
+        resident.birth_date(), static_cast<int>(resident.sex()));
     if (inserted.empty()) {
-      pqxx::result existing = tx.exec_prepared("registry_find_by_id_number", resident.id_number());
+      pqxx::result existing =
+          tx.exec_prepared("registry_find_by_hash", pqxx::binarystring(id_hash));
       const std::string name =
           existing.empty() ? "" : MakeName("residents", existing[0][0].as<int64_t>());
       return WithReason(
           absl::AlreadyExistsError(absl::StrCat("this ID number is already registered as ", name)),
           "RESIDENT_EXISTS", {{"resident", name}});
     }
-    v1::Resident stored = FromRow(inserted[0]);
-    if (logged) requests_.Save(tx, request.request_id(), stored);
+    auto stored = FromRow(inserted[0]);
+    if (!stored.ok()) return stored.status();
+    if (logged) requests_.Save(tx, request.request_id(), *stored);
     return stored;
   });
 }
@@ -77,6 +91,15 @@ absl::StatusOr<v1::Resident> RegistryStore::Get(int64_t id) {
     if (rows.empty()) {
       return absl::NotFoundError(absl::StrCat(MakeName("residents", id), " does not exist"));
     }
+    return FromRow(rows[0]);
+  });
+}
+
+absl::StatusOr<v1::Resident> RegistryStore::FindByIdNumber(const std::string& canonical_id_number) {
+  const std::string id_hash = LookupHash(keys_.lookup_key, canonical_id_number);
+  return db::Transact<v1::Resident>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Resident> {
+    pqxx::result rows = tx.exec_prepared("registry_find_by_hash", pqxx::binarystring(id_hash));
+    if (rows.empty()) return absl::NotFoundError("no resident has this ID number");
     return FromRow(rows[0]);
   });
 }

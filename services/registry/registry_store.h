@@ -1,19 +1,28 @@
-// The registry's SQL: residents in the `registry` schema.
+// The registry's SQL: residents in the `registry` schema, their ID number,
+// name and phone sealed (AES-256-GCM) and the ID number findable only through
+// its keyed hash.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/crypto.h"
 #include "common/db.h"
 #include "common/request_log.h"
 #include "screening/v1/registry.pb.h"
 
 namespace screening::registry {
 
+// The secrets of personal data at rest.
+struct PersonalDataKeys {
+  DataKeys data;           // seals ID number, name and phone
+  std::string lookup_key;  // HMAC key of the ID-number hash (raw bytes)
+};
+
 class RegistryStore {
  public:
-  explicit RegistryStore(db::Pool& pool);
+  RegistryStore(db::Pool& pool, const PersonalDataKeys& keys);
 
   // Stores a validated resident (canonical ID number, derived birth date and
   // sex already set) and returns it with its name. ALREADY_EXISTS (reason
@@ -25,9 +34,15 @@ class RegistryStore {
   // NOT_FOUND when there is no such resident.
   absl::StatusOr<v1::Resident> Get(int64_t id);
 
+  // By canonical ID number, through its keyed hash. NOT_FOUND when unknown.
+  absl::StatusOr<v1::Resident> FindByIdNumber(const std::string& canonical_id_number);
+
  private:
+  absl::StatusOr<v1::Resident> FromRow(const pqxx::row& row) const;
+
   db::Pool& pool_;
-  db::RequestLog requests_{"registry"};
+  const PersonalDataKeys& keys_;
+  db::RequestLog requests_;
 };
 
 }  // namespace screening::registry

@@ -34,17 +34,25 @@ absl::Status ValidateRecordResult(const v1::RecordResultRequest& request) {
   return bad.ToStatus();
 }
 
-grpc::Status ResultsServiceImpl::RecordResult(grpc::ServerContext*,
+grpc::Status ResultsServiceImpl::RecordResult(grpc::ServerContext* context,
                                               const v1::RecordResultRequest* request,
                                               v1::Result* response) {
-  auto result = Record(*request);
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *std::move(result);
-  return grpc::Status::OK;
+  CallGate::Call call = gate_.Begin(context, Method<v1::ResultsService>("RecordResult"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    call.set_resource(request->booking());
+    ASSIGN_OR_RETURN(*response, Record(*context, call.caller(), *request));
+    call.set_resource(response->name());
+    return absl::OkStatus();
+  }());
 }
 
-absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const v1::RecordResultRequest& request) {
+absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const grpc::ServerContext& context,
+                                                      const Caller& caller,
+                                                      const v1::RecordResultRequest& request) {
   RETURN_IF_ERROR(ValidateRecordResult(request));
+  // A hospital records only as itself.
+  RETURN_IF_ERROR(RequireHospital(caller, *ParseStringName("hospitals", request.hospital())));
   ASSIGN_OR_RETURN(std::optional<v1::Result> earlier, store_.FindResult(request));
   if (earlier) return *earlier;
 
@@ -52,9 +60,8 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const v1::RecordResultRequ
   v1::GetBookingRequest get;
   get.set_name(request.booking());
   v1::Booking booking;
-  grpc::ClientContext context;
-  PrepareInternalCall(context, kSchedulingTimeout);
-  RETURN_IF_ERROR(FromGrpcStatus(scheduling->GetBooking(&context, get, &booking)));
+  auto call = peers_.CallContext(&context, kSchedulingTimeout);
+  RETURN_IF_ERROR(FromGrpcStatus(scheduling->GetBooking(call.get(), get, &booking)));
   // Another hospital's booking: say so without revealing anything about it.
   if (booking.hospital() != request.hospital()) {
     return WithReason(absl::PermissionDeniedError(absl::StrCat(
@@ -83,22 +90,26 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const v1::RecordResultRequ
   return store_.Record(request, booking, result, clock_.Now());
 }
 
-grpc::Status ResultsServiceImpl::ListOutboxEvents(grpc::ServerContext*,
+grpc::Status ResultsServiceImpl::ListOutboxEvents(grpc::ServerContext* context,
                                                   const v1::ListOutboxEventsRequest* request,
                                                   v1::ListOutboxEventsResponse* response) {
-  FieldViolations bad;
-  if (!request->after().empty() && !ParseOffset(request->after())) {
-    bad.Add("after", "must be an offset this service issued");
-  }
-  if (request->page_size() < 0 || request->page_size() > kMaxEventPage) {
-    bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxEventPage));
-  }
-  if (!bad.empty()) return ToGrpcStatus(bad.ToStatus());
-  auto events = store_.ListEvents(
-      request->after(), request->page_size() == 0 ? kDefaultEventPage : request->page_size());
-  if (!events.ok()) return ToGrpcStatus(events.status());
-  for (auto& e : *events) *response->add_events() = std::move(e);
-  return grpc::Status::OK;
+  CallGate::Call call = gate_.Begin(context, Method<v1::ResultsService>("ListOutboxEvents"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    FieldViolations bad;
+    if (!request->after().empty() && !ParseOffset(request->after())) {
+      bad.Add("after", "must be an offset this service issued");
+    }
+    if (request->page_size() < 0 || request->page_size() > kMaxEventPage) {
+      bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxEventPage));
+    }
+    RETURN_IF_ERROR(bad.ToStatus());
+    ASSIGN_OR_RETURN(auto events, store_.ListEvents(request->after(), request->page_size() == 0
+                                                                          ? kDefaultEventPage
+                                                                          : request->page_size()));
+    for (auto& e : events) *response->add_events() = std::move(e);
+    return absl::OkStatus();
+  }());
 }
 
 }  // namespace screening::results

@@ -2,6 +2,7 @@
 // scheduling, classify, delegate to the store.
 #pragma once
 
+#include "common/call_gate.h"
 #include "common/clock.h"
 #include "common/peers.h"
 #include "screening/v1/results.grpc.pb.h"
@@ -12,9 +13,9 @@ namespace screening::results {
 
 class ResultsServiceImpl final : public v1::ResultsService::Service {
  public:
-  ResultsServiceImpl(ResultsStore& store, const Peers& peers, const Clock& clock,
+  ResultsServiceImpl(ResultsStore& store, CallGate& gate, const Peers& peers, const Clock& clock,
                      FourHighsRules rules)
-      : store_(store), peers_(peers), clock_(clock), rules_(rules) {}
+      : store_(store), gate_(gate), peers_(peers), clock_(clock), rules_(rules) {}
 
   grpc::Status RecordResult(grpc::ServerContext* context, const v1::RecordResultRequest* request,
                             v1::Result* response) override;
@@ -23,9 +24,11 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
                                 v1::ListOutboxEventsResponse* response) override;
 
  private:
-  absl::StatusOr<v1::Result> Record(const v1::RecordResultRequest& request);
+  absl::StatusOr<v1::Result> Record(const grpc::ServerContext& context, const Caller& caller,
+                                    const v1::RecordResultRequest& request);
 
   ResultsStore& store_;
+  CallGate& gate_;
   const Peers& peers_;
   const Clock& clock_;
   const FourHighsRules rules_;

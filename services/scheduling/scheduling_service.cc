@@ -41,13 +41,6 @@ size_t CodePoints(absl::string_view text) {
   return count;
 }
 
-template <typename T>
-grpc::Status Reply(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *std::move(result);
-  return grpc::Status::OK;
-}
-
 // Page tokens are opaque to clients: `{day}.{slot id}` of the last slot sent.
 std::string EncodePageToken(const std::pair<absl::CivilDay, int64_t>& last) {
   return absl::StrCat(FormatDate(last.first), ".", last.second);
@@ -155,46 +148,69 @@ absl::Status ValidateBookScreening(const v1::BookScreeningRequest& request) {
   return bad.ToStatus();
 }
 
-grpc::Status SchedulingServiceImpl::UpsertHospital(grpc::ServerContext*,
+grpc::Status SchedulingServiceImpl::UpsertHospital(grpc::ServerContext* context,
                                                    const v1::UpsertHospitalRequest* request,
                                                    v1::Hospital* response) {
-  if (auto status = ValidateHospital(*request); !status.ok()) return ToGrpcStatus(status);
-  return Reply(store_.UpsertHospital(request->hospital()), response);
+  CallGate::Call call = gate_.Begin(context, Method<v1::SchedulingService>("UpsertHospital"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    RETURN_IF_ERROR(ValidateHospital(*request));
+    ASSIGN_OR_RETURN(*response, store_.UpsertHospital(request->hospital()));
+    return absl::OkStatus();
+  }());
 }
 
-grpc::Status SchedulingServiceImpl::SetCapacity(grpc::ServerContext*,
+grpc::Status SchedulingServiceImpl::SetCapacity(grpc::ServerContext* context,
                                                 const v1::SetCapacityRequest* request,
                                                 v1::Slot* response) {
-  if (auto status = ValidateSetCapacity(*request); !status.ok()) return ToGrpcStatus(status);
-  return Reply(store_.SetCapacity(*ParseStringName("hospitals", request->hospital()),
-                                  *ParseDate(request->date()), request->screening_type(),
-                                  request->capacity()),
-               response);
+  CallGate::Call call = gate_.Begin(context, Method<v1::SchedulingService>("SetCapacity"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    RETURN_IF_ERROR(ValidateSetCapacity(*request));
+    ASSIGN_OR_RETURN(*response,
+                     store_.SetCapacity(*ParseStringName("hospitals", request->hospital()),
+                                        *ParseDate(request->date()), request->screening_type(),
+                                        request->capacity()));
+    return absl::OkStatus();
+  }());
 }
 
-grpc::Status SchedulingServiceImpl::SearchSlots(grpc::ServerContext*,
+grpc::Status SchedulingServiceImpl::SearchSlots(grpc::ServerContext* context,
                                                 const v1::SearchSlotsRequest* request,
                                                 v1::SearchSlotsResponse* response) {
-  auto query = ValidateSearchSlots(*request);
-  if (!query.ok()) return ToGrpcStatus(query.status());
-  auto page = store_.SearchSlots(*query);
-  if (!page.ok()) return ToGrpcStatus(page.status());
-  for (auto& slot : page->slots) *response->add_slots() = std::move(slot);
-  if (page->last) response->set_next_page_token(EncodePageToken(*page->last));
-  return grpc::Status::OK;
+  CallGate::Call call = gate_.Begin(context, Method<v1::SchedulingService>("SearchSlots"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    ASSIGN_OR_RETURN(SlotQuery query, ValidateSearchSlots(*request));
+    ASSIGN_OR_RETURN(SlotPage page, store_.SearchSlots(query));
+    for (auto& slot : page.slots) *response->add_slots() = std::move(slot);
+    if (page.last) response->set_next_page_token(EncodePageToken(*page.last));
+    return absl::OkStatus();
+  }());
 }
 
-grpc::Status SchedulingServiceImpl::BookScreening(grpc::ServerContext*,
+grpc::Status SchedulingServiceImpl::BookScreening(grpc::ServerContext* context,
                                                   const v1::BookScreeningRequest* request,
                                                   v1::Booking* response) {
-  return Reply(Book(*request), response);
+  CallGate::Call call = gate_.Begin(context, Method<v1::SchedulingService>("BookScreening"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    call.set_resource(request->resident());
+    ASSIGN_OR_RETURN(*response, Book(*context, call.caller(), *request));
+    return absl::OkStatus();
+  }());
 }
 
-absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const v1::BookScreeningRequest& request) {
+absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const grpc::ServerContext& context,
+                                                        const Caller& caller,
+                                                        const v1::BookScreeningRequest& request) {
   RETURN_IF_ERROR(ValidateBookScreening(request));
   // A retry of a booking that was made returns it, whatever changed since.
   ASSIGN_OR_RETURN(std::optional<v1::Booking> earlier, store_.FindBooking(request));
-  if (earlier) return *earlier;
+  if (earlier) {
+    RETURN_IF_ERROR(RequireDistrict(caller, earlier->resident_district_code()));
+    return *earlier;
+  }
 
   const int64_t slot_id = *ParseNumericName("slots", request.slot());
   ASSIGN_OR_RETURN(v1::Slot slot, store_.GetSlot(slot_id));
@@ -210,13 +226,14 @@ absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const v1::BookScreeningR
   check.set_screening_type(slot.screening_type());
   check.set_date(slot.date());
   v1::CheckEligibilityResponse eligibility;
-  grpc::ClientContext context;
-  PrepareInternalCall(context, kRegistryTimeout);
-  absl::Status asked = FromGrpcStatus(registry->CheckEligibility(&context, check, &eligibility));
+  auto call = peers_.CallContext(&context, kRegistryTimeout);
+  absl::Status asked = FromGrpcStatus(registry->CheckEligibility(call.get(), check, &eligibility));
   if (asked.code() == absl::StatusCode::kNotFound) {
     return absl::NotFoundError(absl::StrCat(request.resident(), " does not exist"));
   }
   RETURN_IF_ERROR(asked);
+  // A clinic books only for residents of its district.
+  RETURN_IF_ERROR(RequireDistrict(caller, eligibility.district_code()));
   if (!eligibility.eligible()) {
     google::rpc::PreconditionFailure failure;
     std::string summary;
@@ -238,12 +255,23 @@ absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const v1::BookScreeningR
                                 .resident_district_code = eligibility.district_code()});
 }
 
-grpc::Status SchedulingServiceImpl::GetBooking(grpc::ServerContext*,
+grpc::Status SchedulingServiceImpl::GetBooking(grpc::ServerContext* context,
                                                const v1::GetBookingRequest* request,
                                                v1::Booking* response) {
-  auto id = ParseNumericName("bookings", request->name());
-  if (!id) return ToGrpcStatus(InvalidField("name", "must be bookings/{id}"));
-  return Reply(store_.GetBooking(*id), response);
+  CallGate::Call call = gate_.Begin(context, Method<v1::SchedulingService>("GetBooking"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    auto id = ParseNumericName("bookings", request->name());
+    if (!id) return InvalidField("name", "must be bookings/{id}");
+    call.set_resource(request->name());
+    ASSIGN_OR_RETURN(v1::Booking booking, store_.GetBooking(*id));
+    // Another hospital's or district's booking: refused without a word about it.
+    RETURN_IF_ERROR(
+        RequireHospital(call.caller(), *ParseStringName("hospitals", booking.hospital())));
+    RETURN_IF_ERROR(RequireDistrict(call.caller(), booking.resident_district_code()));
+    *response = std::move(booking);
+    return absl::OkStatus();
+  }());
 }
 
 }  // namespace screening::scheduling

@@ -2,6 +2,7 @@
 // the store.
 #pragma once
 
+#include "common/call_gate.h"
 #include "common/clock.h"
 #include "common/peers.h"
 #include "screening/v1/scheduling.grpc.pb.h"
@@ -11,8 +12,9 @@ namespace screening::scheduling {
 
 class SchedulingServiceImpl final : public v1::SchedulingService::Service {
  public:
-  SchedulingServiceImpl(SchedulingStore& store, const Peers& peers, const Clock& clock)
-      : store_(store), peers_(peers), clock_(clock) {}
+  SchedulingServiceImpl(SchedulingStore& store, CallGate& gate, const Peers& peers,
+                        const Clock& clock)
+      : store_(store), gate_(gate), peers_(peers), clock_(clock) {}
 
   grpc::Status UpsertHospital(grpc::ServerContext* context,
                               const v1::UpsertHospitalRequest* request,
@@ -27,9 +29,11 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
                           v1::Booking* response) override;
 
  private:
-  absl::StatusOr<v1::Booking> Book(const v1::BookScreeningRequest& request);
+  absl::StatusOr<v1::Booking> Book(const grpc::ServerContext& context, const Caller& caller,
+                                   const v1::BookScreeningRequest& request);
 
   SchedulingStore& store_;
+  CallGate& gate_;
   const Peers& peers_;
   const Clock& clock_;
 };

@@ -12,7 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/crypto.h"
 #include "common/migrations.h"
+#include "services/admin/admin_service.h"
+#include "services/admin/admin_store.h"
 #include "services/progress/outbox_consumer.h"
 #include "services/progress/progress_store.h"
 #include "services/registry/registry_service.h"
@@ -35,10 +38,14 @@ const std::vector<Migration>& Migrations();
 namespace progress {
 const std::vector<Migration>& Migrations();
 }
+namespace admin {
+const std::vector<Migration>& Migrations();
+}
 
 namespace {
 
 const std::vector<Migration>& MigrationsOf(const std::string& service) {
+  if (service == "admin") return admin::Migrations();
   if (service == "registry") return registry::Migrations();
   if (service == "scheduling") return scheduling::Migrations();
   if (service == "results") return results::Migrations();
@@ -48,6 +55,7 @@ const std::vector<Migration>& MigrationsOf(const std::string& service) {
 // The services each one calls through its stubs.
 const std::map<std::string, std::vector<std::string>>& Dependencies() {
   static const std::map<std::string, std::vector<std::string>> kDependencies = {
+      {"admin", {}},
       {"registry", {}},
       {"scheduling", {"registry"}},
       {"results", {"scheduling"}},
@@ -62,6 +70,7 @@ const std::map<std::string, std::string>& GrpcServiceNames() {
       {"scheduling", "screening.v1.SchedulingService"},
       {"results", "screening.v1.ResultsService"},
       {"progress", "screening.v1.ProgressService"},
+      {"admin", "screening.v1.AdminService"},
   };
   return kNames;
 }
@@ -109,6 +118,27 @@ absl::Status AppConfig::Validate() const {
     problems.push_back("--programme_year must be 2024 to 2100");
   }
   if (targets.persons < 0 || targets.nipt < 0) problems.push_back("targets must not be negative");
+  if (insecure && !tls_cert_pem.empty()) {
+    problems.push_back("choose --insecure or TLS (--tls_cert/--tls_key), not both");
+  }
+  if (!insecure && (tls_cert_pem.empty() || tls_key_pem.empty())) {
+    problems.push_back("TLS needs --tls_cert and --tls_key (or run --insecure for development)");
+  }
+  if (services.count("registry")) {
+    if (auto keys = DataKeys::Parse(data_keys); !keys.ok()) {
+      problems.push_back(
+          absl::StrCat("--data_keys (or SCREENING_DATA_KEYS): ", keys.status().message()));
+    }
+    auto lookup = HexDecode(lookup_key_hex);
+    if (!lookup.ok() || lookup->size() < 32) {
+      problems.push_back("--lookup_key (or SCREENING_LOOKUP_KEY) must be at least 32 bytes in hex");
+    }
+  }
+  if (rate_limit_per_second <= 0 || rate_limit_burst < 1) {
+    problems.push_back(
+        "--rate_limit_per_second must be positive and --rate_limit_burst at least 1");
+  }
+  if (max_message_bytes < 1024) problems.push_back("--max_message_bytes must be at least 1024");
   if (problems.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
 }
@@ -116,7 +146,8 @@ absl::Status AppConfig::Validate() const {
 absl::Status MigrateServices(const std::string& database_url,
                              const std::set<std::string>& services) {
   for (const auto& service : AllServices()) {
-    if (!services.count(service)) continue;
+    // Every process needs the admin schemas: tokens, audit log, roles.
+    if (!services.count(service) && service != "admin") continue;
     absl::Status status = ApplyMigrations(database_url, service, MigrationsOf(service));
     if (!status.ok()) return status;
   }
@@ -124,39 +155,47 @@ absl::Status MigrateServices(const std::string& database_url,
 }
 
 // Everything a hosted service owns. Members are destroyed in reverse order:
-// handlers before stores before pools.
+// handlers before gates before stores before pools.
 struct App::Hosted {
   std::vector<std::unique_ptr<db::Pool>> pools;
+  std::unique_ptr<registry::PersonalDataKeys> personal_data_keys;
+  std::unique_ptr<admin::AdminStore> gate_store;   // tokens and audit rows, as screening_gate
+  std::unique_ptr<admin::AdminStore> admin_store;  // the audit log for admins, as screening_admin
   std::unique_ptr<registry::RegistryStore> registry_store;
   std::unique_ptr<scheduling::SchedulingStore> scheduling_store;
   std::unique_ptr<results::ResultsStore> results_store;
   std::unique_ptr<progress::ProgressStore> progress_store;
   std::unique_ptr<progress::OutboxConsumer> consumer;
+  std::unique_ptr<RateLimiter> limiter;
+  std::unique_ptr<Authenticator> authenticator;
+  std::unique_ptr<CallGate> public_gate, internal_gate;
   // One set of handlers per server: a service object serves one server only.
   std::vector<std::unique_ptr<grpc::Service>> handlers;
 };
 
 // Creates the handlers of the hosted services and registers them on `builder`.
-void App::RegisterHandlers(grpc::ServerBuilder& builder, const Clock& clock) {
+void App::RegisterHandlers(grpc::ServerBuilder& builder, CallGate& gate, const Clock& clock) {
   const AppConfig& c = config_;
   Hosted& h = *hosted_;
   auto add = [&](std::unique_ptr<grpc::Service> handler) {
     builder.RegisterService(handler.get());
     h.handlers.push_back(std::move(handler));
   };
+  if (h.admin_store) add(std::make_unique<admin::AdminServiceImpl>(*h.admin_store, gate));
   if (h.registry_store) {
-    add(std::make_unique<registry::RegistryServiceImpl>(*h.registry_store, clock,
+    add(std::make_unique<registry::RegistryServiceImpl>(*h.registry_store, gate, clock,
                                                         registry::EligibilityRules{}));
   }
   if (h.scheduling_store) {
-    add(std::make_unique<scheduling::SchedulingServiceImpl>(*h.scheduling_store, peers_, clock));
+    add(std::make_unique<scheduling::SchedulingServiceImpl>(*h.scheduling_store, gate, peers_,
+                                                            clock));
   }
   if (h.results_store) {
-    add(std::make_unique<results::ResultsServiceImpl>(*h.results_store, peers_, clock,
+    add(std::make_unique<results::ResultsServiceImpl>(*h.results_store, gate, peers_, clock,
                                                       results::FourHighsRules{}));
   }
   if (h.progress_store) {
-    add(std::make_unique<progress::ProgressServiceImpl>(*h.progress_store, c.targets));
+    add(std::make_unique<progress::ProgressServiceImpl>(*h.progress_store, gate, c.targets));
   }
 }
 
@@ -174,31 +213,65 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   const Clock& clock = c.clock ? *c.clock : app->system_clock_;
   app->hosted_ = std::make_unique<Hosted>();
   Hosted& h = *app->hosted_;
-  auto new_pool = [&]() -> db::Pool& {
-    h.pools.push_back(std::make_unique<db::Pool>(
-        db::Pool::Options{.url = c.database_url, .size = c.db_pool_size}));
+  // Each service logs in as its own role: rights on its own schema only.
+  auto new_pool = [&](const std::string& role) -> db::Pool& {
+    h.pools.push_back(std::make_unique<db::Pool>(db::Pool::Options{
+        .url = db::ConnectionStringForUser(c.database_url, role, c.service_db_password),
+        .size = c.db_pool_size}));
     return *h.pools.back();
   };
+  h.gate_store = std::make_unique<admin::AdminStore>(new_pool("screening_gate"), clock);
+  if (c.services.count("admin")) {
+    h.admin_store = std::make_unique<admin::AdminStore>(new_pool("screening_admin"), clock);
+  }
   if (c.services.count("registry")) {
-    h.registry_store = std::make_unique<registry::RegistryStore>(new_pool());
+    h.personal_data_keys = std::make_unique<registry::PersonalDataKeys>(registry::PersonalDataKeys{
+        .data = *DataKeys::Parse(c.data_keys), .lookup_key = *HexDecode(c.lookup_key_hex)});
+    h.registry_store = std::make_unique<registry::RegistryStore>(new_pool("screening_registry"),
+                                                                 *h.personal_data_keys);
   }
   if (c.services.count("scheduling")) {
-    h.scheduling_store = std::make_unique<scheduling::SchedulingStore>(new_pool());
+    h.scheduling_store =
+        std::make_unique<scheduling::SchedulingStore>(new_pool("screening_scheduling"));
   }
   if (c.services.count("results")) {
-    h.results_store = std::make_unique<results::ResultsStore>(new_pool());
+    h.results_store = std::make_unique<results::ResultsStore>(new_pool("screening_results"));
   }
   if (c.services.count("progress")) {
-    h.progress_store = std::make_unique<progress::ProgressStore>(new_pool());
+    h.progress_store = std::make_unique<progress::ProgressStore>(new_pool("screening_progress"));
     h.consumer = std::make_unique<progress::OutboxConsumer>(*h.progress_store, app->peers_,
                                                             c.consumer_poll_interval);
+  }
+  h.limiter = std::make_unique<RateLimiter>(clock, c.rate_limit_per_second, c.rate_limit_burst);
+  h.authenticator = std::make_unique<Authenticator>(h.gate_store.get(), c.insecure);
+  h.public_gate =
+      std::make_unique<CallGate>(h.authenticator.get(), h.gate_store.get(), h.limiter.get(), clock);
+  // In process, the caller is a service of this process acting for a call
+  // the public gate already checked and audited.
+  h.internal_gate = std::make_unique<CallGate>(nullptr, nullptr, nullptr, clock);
+
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (c.insecure) {
+    std::fprintf(stderr,
+                 "screeningd: WARNING: --insecure: plain text, and calls without credentials are "
+                 "served as a developer with every right. For local development only.\n");
+    credentials = grpc::InsecureServerCredentials();
+  } else {
+    grpc::SslServerCredentialsOptions tls(c.tls_client_ca_pem.empty()
+                                              ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                              : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.pem_root_certs = c.tls_client_ca_pem;
+    tls.pem_key_cert_pairs.push_back({c.tls_key_pem, c.tls_cert_pem});
+    credentials = grpc::SslServerCredentials(tls);
   }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(c.listen, grpc::InsecureServerCredentials(), &app->port_);
-  app->RegisterHandlers(builder, clock);
+  builder.AddListeningPort(c.listen, credentials, &app->port_);
+  builder.SetMaxReceiveMessageSize(c.max_message_bytes);
+  builder.SetMaxSendMessageSize(c.max_message_bytes);
+  app->RegisterHandlers(builder, *h.public_gate, clock);
   app->server_ = builder.BuildAndStart();
   if (!app->server_ || app->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", c.listen));
@@ -207,16 +280,20 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   // second, port-less server with its own handlers. It stops after the public
   // server, so calls still in flight at shutdown can reach their peers.
   grpc::ServerBuilder internal_builder;
-  app->RegisterHandlers(internal_builder, clock);
+  app->RegisterHandlers(internal_builder, *h.internal_gate, clock);
   app->internal_server_ = internal_builder.BuildAndStart();
   if (!app->internal_server_) return absl::InternalError("cannot start the in-process server");
 
+  app->peers_.SetServiceToken(c.service_token);
   for (const auto& [service, grpc_name] : GrpcServiceNames()) {
     if (c.services.count(service)) {
       app->peers_.Bind(service, app->internal_server_->InProcessChannel(grpc::ChannelArguments()));
     } else if (!AddressOf(c, service).empty()) {
-      app->peers_.Bind(
-          service, grpc::CreateChannel(AddressOf(c, service), grpc::InsecureChannelCredentials()));
+      auto channel_credentials =
+          c.peer_ca_pem.empty()
+              ? grpc::InsecureChannelCredentials()
+              : grpc::SslCredentials(grpc::SslCredentialsOptions{.pem_root_certs = c.peer_ca_pem});
+      app->peers_.Bind(service, grpc::CreateChannel(AddressOf(c, service), channel_credentials));
     }
   }
   if (h.consumer) h.consumer->Start();

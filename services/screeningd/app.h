@@ -22,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "common/call_gate.h"
 #include "common/clock.h"
 #include "common/db.h"
 #include "common/peers.h"
@@ -30,18 +31,44 @@
 namespace screening {
 
 // The services one process can host, in dependency order.
+// `admin` (audit log, tokens, database roles) migrates first, in every process.
 inline const std::vector<std::string>& AllServices() {
-  static const std::vector<std::string> kAll = {"registry", "scheduling", "results", "progress"};
+  static const std::vector<std::string> kAll = {"admin", "registry", "scheduling", "results",
+                                                "progress"};
   return kAll;
 }
 
 struct AppConfig {
   std::string listen = "127.0.0.1:50051";
+  // The owner's connection: migrations. Services connect as their own roles
+  // (screening_<service>) to the same database, with this password if set.
   std::string database_url;
+  std::string service_db_password;
   std::set<std::string> services = {AllServices().begin(), AllServices().end()};
   // Where services this process does not host are reached.
   std::string registry_address, scheduling_address, results_address;
   progress::Targets targets;
+
+  // Transport: plain text only when `insecure` (local development; calls
+  // without credentials are then developer calls). Otherwise TLS with this
+  // certificate chain and key (PEM); with `tls_client_ca`, client
+  // certificates signed by it are accepted and name their caller.
+  bool insecure = false;
+  std::string tls_cert_pem, tls_key_pem, tls_client_ca_pem;
+  // Calls to services in other processes: TLS verified against this CA if
+  // set (else plain text), presenting `service_token`.
+  std::string peer_ca_pem;
+  std::string service_token;
+
+  // Personal data at rest (needed where the registry is hosted): the data
+  // key ring "id:hex64,..." and the HMAC key of ID-number lookups (hex).
+  std::string data_keys;
+  std::string lookup_key_hex;
+
+  // Abuse limits.
+  double rate_limit_per_second = 200;
+  double rate_limit_burst = 400;
+  int max_message_bytes = 4 * 1024 * 1024;
   int db_pool_size = 8;
   absl::Duration consumer_poll_interval = absl::Milliseconds(100);
   absl::Duration health_interval = absl::Seconds(1);
@@ -76,7 +103,7 @@ class App {
  private:
   struct Hosted;
   App() = default;
-  void RegisterHandlers(grpc::ServerBuilder& builder, const Clock& clock);
+  void RegisterHandlers(grpc::ServerBuilder& builder, CallGate& gate, const Clock& clock);
   void WatchHealth();
 
   AppConfig config_;

@@ -6,15 +6,20 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "common/dates.h"
+#include "services/admin/admin_store.h"
 #include "services/screeningd/app.h"
 
 ABSL_FLAG(std::string, services, "all",
-          "Services to host: 'all' or a comma list of registry, scheduling, results, progress.");
+          "Services to host: 'all' or a comma list of admin, registry, scheduling, results, "
+          "progress.");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (port 0: any free).");
 ABSL_FLAG(std::string, database_url, "",
           "PostgreSQL URL; defaults to the SCREENING_DATABASE_URL environment variable.");
@@ -27,14 +32,131 @@ ABSL_FLAG(int64_t, target_nipt, 6000, "Target: pregnancies given NIPT in the pro
 ABSL_FLAG(int, db_pool_size, 8, "Database connections per hosted service.");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "On SIGTERM or SIGINT, how long in-flight calls may take to finish.");
+ABSL_FLAG(bool, insecure, false,
+          "Serve plain text; calls without credentials act as a developer with every right. "
+          "Local development only.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain of this server.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of this server.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA whose client certificates are accepted; their common name names the caller "
+          "(clinic:<district>, hospital:<code>, commission, admin, service:<name>).");
+ABSL_FLAG(std::string, peer_ca, "",
+          "PEM CA to verify services in other processes (plain text to them if empty).");
+ABSL_FLAG(std::string, service_token, "",
+          "Token this process presents to services in other processes; defaults to "
+          "SCREENING_SERVICE_TOKEN.");
+ABSL_FLAG(std::string, data_keys, "",
+          "Key ring sealing personal data, 'id:hex64[,id:hex64...]', first one encrypts; "
+          "defaults to SCREENING_DATA_KEYS.");
+ABSL_FLAG(std::string, lookup_key, "",
+          "Hex HMAC key (32+ bytes) of ID-number lookups; defaults to SCREENING_LOOKUP_KEY.");
+ABSL_FLAG(std::string, service_db_password, "",
+          "Password of the screening_<service> database roles; defaults to "
+          "SCREENING_SERVICE_DB_PASSWORD.");
+ABSL_FLAG(double, rate_limit_per_second, 200, "Calls per second per caller, sustained.");
+ABSL_FLAG(double, rate_limit_burst, 400, "Calls per caller at once.");
+ABSL_FLAG(int, max_message_bytes, 4 << 20, "Largest request or response, in bytes.");
+ABSL_FLAG(std::string, caller, "", "token issue: whom the token names, e.g. hospital:HRB-DL-01.");
+ABSL_FLAG(int, ttl_hours, 24 * 30, "token issue: hours until the token expires.");
+ABSL_FLAG(std::string, description, "", "token issue: a note on what the token is for.");
+ABSL_FLAG(std::string, token_id, "", "token revoke: the id of the token to revoke.");
+
+namespace {
+
+std::string FlagOrEnv(const std::string& flag, const char* env) {
+  if (!flag.empty()) return flag;
+  const char* value = std::getenv(env);
+  return value ? value : "";
+}
+
+// Reads a PEM file named by a flag; exits with a message if it cannot.
+std::string ReadPem(const std::string& path, const char* flag) {
+  if (path.empty()) return "";
+  std::ifstream in(path);
+  std::stringstream contents;
+  contents << in.rdbuf();
+  if (!in || contents.str().empty()) {
+    std::fprintf(stderr, "screeningd: --%s: cannot read %s\n", flag, path.c_str());
+    std::exit(2);
+  }
+  return contents.str();
+}
+
+// screeningd token issue|revoke|list: credentials, straight in the database
+// as its owner.
+int TokenCommand(const std::string& action, const std::string& database_url) {
+  if (database_url.empty()) {
+    std::fprintf(stderr, "screeningd: --database_url (or SCREENING_DATABASE_URL) is required\n");
+    return 2;
+  }
+  if (absl::Status migrated = screening::MigrateServices(database_url, {"admin"}); !migrated.ok()) {
+    std::fprintf(stderr, "screeningd token: %s\n", migrated.ToString().c_str());
+    return 1;
+  }
+  screening::SystemClock clock;
+  screening::db::Pool pool({.url = database_url, .size = 1});
+  screening::admin::AdminStore store(pool, clock);
+  if (action == "issue") {
+    auto caller = screening::ParseCallerName(absl::GetFlag(FLAGS_caller));
+    if (!caller.ok() || absl::GetFlag(FLAGS_ttl_hours) <= 0) {
+      std::fprintf(stderr, "screeningd token issue: --caller=%s: %s; --ttl_hours must be > 0\n",
+                   absl::GetFlag(FLAGS_caller).c_str(),
+                   std::string(caller.status().message()).c_str());
+      return 2;
+    }
+    auto issued = store.IssueToken(*caller, absl::Hours(absl::GetFlag(FLAGS_ttl_hours)),
+                                   absl::GetFlag(FLAGS_description));
+    if (!issued.ok()) {
+      std::fprintf(stderr, "screeningd token issue: %s\n", issued.status().ToString().c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "token %s for %s, expires %s; it is shown only now:\n", issued->id.c_str(),
+                 caller->Name().c_str(), screening::FormatTimestamp(issued->expire_time).c_str());
+    std::printf("%s\n", issued->token.c_str());
+    return 0;
+  }
+  if (action == "revoke") {
+    absl::Status revoked = store.RevokeToken(absl::GetFlag(FLAGS_token_id));
+    if (!revoked.ok()) {
+      std::fprintf(stderr, "screeningd token revoke: %s\n", revoked.ToString().c_str());
+      return revoked.code() == absl::StatusCode::kNotFound ? 2 : 1;
+    }
+    std::printf("revoked %s\n", absl::GetFlag(FLAGS_token_id).c_str());
+    return 0;
+  }
+  if (action == "list") {
+    auto tokens = store.ListTokens();
+    if (!tokens.ok()) {
+      std::fprintf(stderr, "screeningd token list: %s\n", tokens.status().ToString().c_str());
+      return 1;
+    }
+    for (const auto& t : *tokens) {
+      std::printf("%s  %-24s expires %s%s  %s\n", t.id.c_str(), t.caller.c_str(),
+                  screening::FormatTimestamp(t.expire_time).c_str(), t.revoked ? "  REVOKED" : "",
+                  t.description.c_str());
+    }
+    return 0;
+  }
+  std::fprintf(stderr, "screeningd: token issue|revoke|list\n");
+  return 2;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "the Harbin free screening programme's gRPC services.\n"
       "  screeningd [flags]           serve\n"
-      "  screeningd migrate [flags]   apply database migrations and exit");
+      "  screeningd migrate [flags]   apply database migrations and exit\n"
+      "  screeningd token issue --caller=hospital:HRB-DL-01 [--ttl_hours=720] [--description=..]\n"
+      "  screeningd token revoke --token_id=ID\n"
+      "  screeningd token list");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const bool migrate_only = args.size() == 2 && std::string(args[1]) == "migrate";
+  if (args.size() == 3 && std::string(args[1]) == "token") {
+    return TokenCommand(args[2],
+                        FlagOrEnv(absl::GetFlag(FLAGS_database_url), "SCREENING_DATABASE_URL"));
+  }
   if (args.size() > 1 && !migrate_only) {
     std::fprintf(stderr, "screeningd: unknown command '%s' (try --help)\n", args[1]);
     return 2;
@@ -59,6 +181,19 @@ int main(int argc, char** argv) {
                     .persons = absl::GetFlag(FLAGS_target_persons),
                     .nipt = absl::GetFlag(FLAGS_target_nipt)};
   config.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  config.insecure = absl::GetFlag(FLAGS_insecure);
+  config.tls_cert_pem = ReadPem(absl::GetFlag(FLAGS_tls_cert), "tls_cert");
+  config.tls_key_pem = ReadPem(absl::GetFlag(FLAGS_tls_key), "tls_key");
+  config.tls_client_ca_pem = ReadPem(absl::GetFlag(FLAGS_tls_client_ca), "tls_client_ca");
+  config.peer_ca_pem = ReadPem(absl::GetFlag(FLAGS_peer_ca), "peer_ca");
+  config.service_token = FlagOrEnv(absl::GetFlag(FLAGS_service_token), "SCREENING_SERVICE_TOKEN");
+  config.data_keys = FlagOrEnv(absl::GetFlag(FLAGS_data_keys), "SCREENING_DATA_KEYS");
+  config.lookup_key_hex = FlagOrEnv(absl::GetFlag(FLAGS_lookup_key), "SCREENING_LOOKUP_KEY");
+  config.service_db_password =
+      FlagOrEnv(absl::GetFlag(FLAGS_service_db_password), "SCREENING_SERVICE_DB_PASSWORD");
+  config.rate_limit_per_second = absl::GetFlag(FLAGS_rate_limit_per_second);
+  config.rate_limit_burst = absl::GetFlag(FLAGS_rate_limit_burst);
+  config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
 
   if (migrate_only) {
     if (config.database_url.empty()) {

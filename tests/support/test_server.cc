@@ -18,6 +18,10 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(const std::string&
   config.database_url = database_url;
   config.clock = clock;
   config.migrate_on_start = true;
+  // Plain text unless the test set up TLS; fixed keys unless it chose its own.
+  if (config.tls_cert_pem.empty()) config.insecure = true;
+  if (config.data_keys.empty()) config.data_keys = "test1:" + std::string(64, 'a');
+  if (config.lookup_key_hex.empty()) config.lookup_key_hex = std::string(64, 'b');
   auto app = App::Start(std::move(config));
   if (!app.ok()) return app.status();
   std::unique_ptr<TestServer> server(new TestServer());

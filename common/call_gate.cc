@@ -1,0 +1,119 @@
+#include "common/call_gate.h"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/security/auth_context.h>
+
+#include <grpc/grpc_security_constants.h>
+
+#include <algorithm>
+
+#include "absl/strings/strip.h"
+#include "common/errors.h"
+
+namespace screening {
+namespace {
+
+constexpr size_t kMaxBuckets = 100000;
+constexpr absl::string_view kBearerPrefix = "Bearer ";
+
+std::string CodeName(absl::StatusCode code) { return absl::StatusCodeToString(code); }
+
+}  // namespace
+
+RateLimiter::RateLimiter(const Clock& clock, double per_second, double burst)
+    : clock_(clock), per_second_(per_second), burst_(burst) {}
+
+bool RateLimiter::Allow(const std::string& key) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  if (buckets_.size() > kMaxBuckets) buckets_.clear();  // bounded memory; refills everyone
+  auto [it, inserted] = buckets_.try_emplace(key, Bucket{burst_, now});
+  Bucket& b = it->second;
+  if (!inserted) {
+    b.tokens = std::min(burst_, b.tokens + absl::ToDoubleSeconds(now - b.last) * per_second_);
+    b.last = now;
+  }
+  if (b.tokens < 1.0) return false;
+  b.tokens -= 1.0;
+  return true;
+}
+
+absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContext& context) const {
+  // A verified client certificate names the caller in its common name.
+  if (auto auth = context.auth_context(); auth && auth->IsPeerAuthenticated()) {
+    for (const auto& cn : auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME)) {
+      auto caller = ParseCallerName(std::string(cn.data(), cn.size()));
+      if (!caller.ok()) {
+        return absl::UnauthenticatedError(
+            absl::StrCat("the client certificate's common name does not name a caller: ",
+                         caller.status().message()));
+      }
+      caller->subject = absl::StrCat("cert:", std::string(cn.data(), cn.size()));
+      return caller;
+    }
+  }
+  const auto& metadata = context.client_metadata();
+  auto header = metadata.find("authorization");
+  if (header != metadata.end()) {
+    absl::string_view value(header->second.data(), header->second.size());
+    if (!absl::ConsumePrefix(&value, kBearerPrefix) || tokens_ == nullptr) {
+      return absl::UnauthenticatedError("authorization must be 'Bearer <token>'");
+    }
+    return tokens_->Verify(value);
+  }
+  if (insecure_) return Caller{Role::kDeveloper, "", "insecure-developer"};
+  return absl::UnauthenticatedError(
+      "no credentials: present a client certificate or an 'authorization: Bearer' token");
+}
+
+CallGate::Call CallGate::Begin(grpc::ServerContext* context, absl::string_view method) {
+  Call call;
+  call.gate_ = this;
+  call.context_ = context;
+  call.method_ = std::string(method);
+  const MethodPolicy* policy = FindMethodPolicy(method);
+  call.personal_data_ = policy == nullptr || policy->personal_data;
+  auto reason = context->client_metadata().find(kReasonMetadata);
+  if (reason != context->client_metadata().end()) {
+    call.reason_ = std::string(reason->second.data(), std::min<size_t>(reason->second.size(), 500));
+  }
+  if (authenticator_ == nullptr) {
+    call.caller_ = Caller{Role::kService, "", "in-process"};
+  } else {
+    absl::StatusOr<Caller> caller = authenticator_->Authenticate(*context);
+    if (!caller.ok()) {
+      call.caller_ = Caller{Role::kService, "", "unauthenticated"};
+      call.status_ = caller.status();
+      return call;
+    }
+    call.caller_ = *caller;
+  }
+  call.status_ = AuthorizeMethod(call.caller_, method);
+  if (call.status_.ok() && limiter_ != nullptr &&
+      !limiter_->Allow(absl::StrCat(call.caller_.Name(), "/", call.caller_.subject))) {
+    call.status_ = WithReason(
+        absl::ResourceExhaustedError("too many calls from this caller; slow down and retry"),
+        "RATE_LIMITED");
+  }
+  return call;
+}
+
+grpc::Status CallGate::Call::Finish(const absl::Status& outcome) {
+  if (personal_data_ && gate_->audit_ != nullptr) {
+    AuditEntry entry{.time = gate_->clock_.Now(),
+                     .subject = caller_.subject,
+                     .role = std::string(RoleName(caller_.role)),
+                     .scope = caller_.scope,
+                     .method = method_,
+                     .resource = resource_,
+                     .outcome = CodeName(outcome.code()),
+                     .reason = reason_,
+                     .peer = context_->peer()};
+    if (absl::Status logged = gate_->audit_->Append(entry); !logged.ok()) {
+      return ToGrpcStatus(absl::UnavailableError("the audit log is unavailable; retry"));
+    }
+  }
+  return ToGrpcStatus(outcome);
+}
+
+}  // namespace screening

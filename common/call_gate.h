@@ -1,0 +1,134 @@
+// The gate every RPC passes: who is calling (authentication), may they call
+// this RPC (the authorization table), are they within their rate, and, for
+// RPCs that touch personal data, one audit row with the outcome.
+//
+//   grpc::Status Impl::GetResident(grpc::ServerContext* ctx, const Req* req, Resp* resp) {
+//     CallGate::Call call = gate_.Begin(ctx, Method<v1::RegistryService>("GetResident"));
+//     return call.Finish([&]() -> absl::Status {
+//       RETURN_IF_ERROR(call.status());
+//       call.set_resource(req->name());
+//       ...
+//     }());
+//   }
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <grpcpp/server_context.h>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/caller.h"
+#include "common/clock.h"
+
+namespace screening {
+
+// "screening.v1.RegistryService/GetResident" from the generated service class.
+template <typename Service>
+std::string Method(absl::string_view rpc) {
+  return absl::StrCat(Service::service_full_name(), "/", rpc);
+}
+
+// The metadata key carrying a stated reason ("break the glass").
+inline constexpr char kReasonMetadata[] = "x-screening-reason";
+
+struct AuditEntry {
+  absl::Time time;
+  std::string subject, role, scope;  // who
+  std::string method, resource;      // did what to what
+  std::string outcome;               // the gRPC status code name, e.g. OK, PERMISSION_DENIED
+  std::string reason;                // a stated reason, if any
+  std::string peer;                  // the network peer
+};
+
+// Where audit rows go (append-only).
+class AuditSink {
+ public:
+  virtual ~AuditSink() = default;
+  virtual absl::Status Append(const AuditEntry& entry) = 0;
+};
+
+// Checks a bearer token: the caller it names, or UNAUTHENTICATED.
+class TokenVerifier {
+ public:
+  virtual ~TokenVerifier() = default;
+  virtual absl::StatusOr<Caller> Verify(absl::string_view token) = 0;
+};
+
+// A token bucket per caller: `per_second` sustained, `burst` at once.
+class RateLimiter {
+ public:
+  RateLimiter(const Clock& clock, double per_second, double burst);
+  bool Allow(const std::string& key);
+
+ private:
+  struct Bucket {
+    double tokens;
+    absl::Time last;
+  };
+  const Clock& clock_;
+  const double per_second_, burst_;
+  absl::Mutex mu_;
+  std::map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
+};
+
+// Finds the caller of a call on the public server: a verified client
+// certificate (its common name, e.g. "hospital:HRB-DL-01"), else a bearer
+// token, else (only with --insecure) a developer.
+class Authenticator {
+ public:
+  Authenticator(TokenVerifier* tokens, bool insecure) : tokens_(tokens), insecure_(insecure) {}
+  absl::StatusOr<Caller> Authenticate(const grpc::ServerContext& context) const;
+
+ private:
+  TokenVerifier* tokens_;
+  const bool insecure_;
+};
+
+class CallGate {
+ public:
+  // `authenticator` null: the in-process server, where every caller is
+  // another screening service of this process.
+  CallGate(const Authenticator* authenticator, AuditSink* audit, RateLimiter* limiter,
+           const Clock& clock)
+      : authenticator_(authenticator), audit_(audit), limiter_(limiter), clock_(clock) {}
+
+  class Call {
+   public:
+    // OK, or why the call may not proceed (UNAUTHENTICATED, PERMISSION_DENIED,
+    // RESOURCE_EXHAUSTED).
+    const absl::Status& status() const { return status_; }
+    const Caller& caller() const { return caller_; }
+    // The stated reason, from the x-screening-reason metadata ("" if none).
+    const std::string& reason() const { return reason_; }
+    void set_resource(std::string resource) { resource_ = std::move(resource); }
+
+    // Writes the audit row (for personal-data RPCs) and turns the outcome
+    // into the call's status. If the audit row cannot be written, the answer
+    // is withheld: UNAVAILABLE.
+    grpc::Status Finish(const absl::Status& outcome);
+
+   private:
+    friend class CallGate;
+    CallGate* gate_ = nullptr;
+    grpc::ServerContext* context_ = nullptr;
+    std::string method_, resource_, reason_;
+    bool personal_data_ = false;
+    Caller caller_{Role::kService, "", ""};
+    absl::Status status_;
+  };
+
+  Call Begin(grpc::ServerContext* context, absl::string_view method);
+
+ private:
+  const Authenticator* authenticator_;
+  AuditSink* audit_;
+  RateLimiter* limiter_;
+  const Clock& clock_;
+};
+
+}  // namespace screening

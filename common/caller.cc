@@ -1,0 +1,135 @@
+#include "common/caller.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "absl/strings/str_cat.h"
+#include "common/districts.h"
+#include "common/errors.h"
+
+namespace screening {
+namespace {
+
+constexpr Role kClinic = Role::kClinic, kHospital = Role::kHospital,
+               kCommission = Role::kCommission, kAdmin = Role::kAdmin, kService = Role::kService;
+
+bool IsHospitalCode(absl::string_view code) {
+  if (code.size() < 2 || code.size() > 32) return false;
+  return std::all_of(code.begin(), code.end(), [](char c) {
+    return std::isupper(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+}  // namespace
+
+absl::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kClinic:
+      return "clinic";
+    case Role::kHospital:
+      return "hospital";
+    case Role::kCommission:
+      return "commission";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kService:
+      return "service";
+    case Role::kDeveloper:
+      return "developer";
+  }
+  return "unknown";
+}
+
+std::string Caller::Name() const {
+  return scope.empty() ? std::string(RoleName(role)) : absl::StrCat(RoleName(role), ":", scope);
+}
+
+absl::StatusOr<Caller> ParseCallerName(absl::string_view name) {
+  const size_t colon = name.find(':');
+  const absl::string_view role = name.substr(0, colon);
+  const absl::string_view scope =
+      colon == absl::string_view::npos ? absl::string_view() : name.substr(colon + 1);
+  if (role == "clinic") {
+    if (FindDistrict(scope) == nullptr) {
+      return absl::InvalidArgumentError("a clinic is scoped to one of Harbin's 18 district codes");
+    }
+    return Caller{Role::kClinic, std::string(scope), ""};
+  }
+  if (role == "hospital") {
+    if (!IsHospitalCode(scope))
+      return absl::InvalidArgumentError("a hospital is scoped to its code");
+    return Caller{Role::kHospital, std::string(scope), ""};
+  }
+  if (role == "service") {
+    if (scope.empty()) return absl::InvalidArgumentError("a service is named: service:<name>");
+    return Caller{Role::kService, "", std::string(scope)};
+  }
+  if (!scope.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("role ", role, " takes no scope"));
+  }
+  if (role == "commission") return Caller{Role::kCommission, "", ""};
+  if (role == "admin") return Caller{Role::kAdmin, "", ""};
+  return absl::InvalidArgumentError(
+      "caller must be clinic:<district>, hospital:<code>, commission, admin or service:<name>");
+}
+
+const std::vector<MethodPolicy>& MethodPolicies() {
+  static const std::vector<MethodPolicy> kPolicies = {
+      {"screening.v1.RegistryService/RegisterResident", {kClinic}, true},
+      {"screening.v1.RegistryService/GetResident", {kClinic, kCommission, kService}, true},
+      {"screening.v1.RegistryService/LookupResident", {kClinic}, true},
+      {"screening.v1.RegistryService/CheckEligibility", {kClinic, kService}, true},
+      {"screening.v1.SchedulingService/UpsertHospital", {kAdmin}, false},
+      {"screening.v1.SchedulingService/SetCapacity", {kAdmin}, false},
+      {"screening.v1.SchedulingService/SearchSlots",
+       {kClinic, kHospital, kCommission, kAdmin},
+       false},
+      {"screening.v1.SchedulingService/BookScreening", {kClinic}, true},
+      {"screening.v1.SchedulingService/GetBooking", {kClinic, kHospital, kService}, true},
+      {"screening.v1.ResultsService/RecordResult", {kHospital}, true},
+      {"screening.v1.ResultsService/ListOutboxEvents", {kService}, false},
+      {"screening.v1.ProgressService/GetProgress", {kCommission, kAdmin}, false},
+      {"screening.v1.AdminService/ListAuditEvents", {kAdmin}, false},
+  };
+  return kPolicies;
+}
+
+const MethodPolicy* FindMethodPolicy(absl::string_view method) {
+  for (const MethodPolicy& policy : MethodPolicies()) {
+    if (policy.method == method) return &policy;
+  }
+  return nullptr;
+}
+
+absl::Status AuthorizeMethod(const Caller& caller, absl::string_view method) {
+  const MethodPolicy* policy = FindMethodPolicy(method);
+  if (policy == nullptr) {
+    return WithReason(absl::PermissionDeniedError(absl::StrCat(method, " has no access rule")),
+                      "NO_ACCESS_RULE");
+  }
+  if (caller.role == Role::kDeveloper ||
+      std::find(policy->roles.begin(), policy->roles.end(), caller.role) != policy->roles.end()) {
+    return absl::OkStatus();
+  }
+  return WithReason(absl::PermissionDeniedError(
+                        absl::StrCat("the ", RoleName(caller.role), " role may not call ", method)),
+                    "ROLE_NOT_ALLOWED");
+}
+
+absl::Status RequireDistrict(const Caller& caller, absl::string_view district_code) {
+  if (caller.role != Role::kClinic || caller.scope == district_code) return absl::OkStatus();
+  return WithReason(absl::PermissionDeniedError(absl::StrCat(
+                        "clinic:", caller.scope, " may act only for residents of its district")),
+                    "OUT_OF_SCOPE");
+}
+
+absl::Status RequireHospital(const Caller& caller, absl::string_view hospital_code) {
+  if (caller.role != Role::kHospital || caller.scope == hospital_code) return absl::OkStatus();
+  return WithReason(
+      absl::PermissionDeniedError(
+          absl::StrCat("hospital:", caller.scope, " may act only on its own bookings and results")),
+      "OUT_OF_SCOPE");
+}
+
+}  // namespace screening

@@ -1,0 +1,151 @@
+#include "services/admin/admin_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/crypto.h"
+#include "common/dates.h"
+#include "common/errors.h"
+
+namespace screening::admin {
+namespace {
+
+// Tokens look like `sct_<id: 16 hex>_<secret: 64 hex>`.
+constexpr absl::string_view kTokenPrefix = "sct_";
+
+absl::Time ParseTime(const std::string& epoch_seconds) {
+  return absl::FromUnixMicros(static_cast<int64_t>(std::stod(epoch_seconds) * 1e6));
+}
+
+}  // namespace
+
+AdminStore::AdminStore(db::Pool& pool, const Clock& clock) : pool_(pool), clock_(clock) {
+  pool_.AddPreparer([](pqxx::connection_base& c) {
+    c.prepare("auth_find_token",
+              "SELECT secret_hash, caller, extract(epoch FROM expire_time)::text,"
+              " revoke_time IS NOT NULL FROM auth.tokens WHERE id = $1");
+    c.prepare("auth_insert_token",
+              "INSERT INTO auth.tokens (id, secret_hash, caller, description, expire_time)"
+              " VALUES ($1, $2, $3, $4, to_timestamp($5::double precision))");
+    c.prepare("auth_revoke_token",
+              "UPDATE auth.tokens SET revoke_time = coalesce(revoke_time, now()) WHERE id = $1"
+              " RETURNING id");
+    c.prepare("auth_list_tokens",
+              "SELECT id, caller, description, extract(epoch FROM create_time)::text,"
+              " extract(epoch FROM expire_time)::text, revoke_time IS NOT NULL"
+              " FROM auth.tokens ORDER BY create_time");
+    c.prepare("audit_append",
+              "INSERT INTO audit.events (time, subject, role, scope, method, resource, outcome,"
+              " reason, peer) VALUES (to_timestamp($1::double precision), $2, $3, $4, $5, $6, $7,"
+              " $8, $9)");
+    c.prepare("audit_list",
+              "SELECT id, to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+              " subject, role, scope, method, resource, outcome, reason, peer FROM audit.events"
+              " WHERE ($1 = '' OR resource = $1) AND ($2 = '' OR subject = $2)"
+              " AND ($3::bigint = 0 OR id < $3) ORDER BY id DESC LIMIT $4");
+  });
+}
+
+absl::StatusOr<Caller> AdminStore::Verify(absl::string_view token) {
+  if (!absl::ConsumePrefix(&token, kTokenPrefix)) {
+    return absl::UnauthenticatedError("not a screening token");
+  }
+  std::vector<std::string> parts = absl::StrSplit(token, '_');
+  if (parts.size() != 2 || parts[0].size() != 16 || parts[1].size() != 64) {
+    return absl::UnauthenticatedError("malformed token");
+  }
+  auto secret = HexDecode(parts[1]);
+  if (!secret.ok()) return absl::UnauthenticatedError("malformed token");
+  const std::string& id = parts[0];
+  using Found = std::optional<std::tuple<std::string, std::string, std::string, bool>>;
+  auto found = db::Transact<Found>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Found> {
+    pqxx::result rows = tx.exec_prepared("auth_find_token", id);
+    if (rows.empty()) return Found();
+    return Found(std::make_tuple(pqxx::binarystring(rows[0][0]).str(), rows[0][1].as<std::string>(),
+                                 rows[0][2].as<std::string>(), rows[0][3].as<bool>()));
+  });
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return absl::UnauthenticatedError("unknown token");
+  const auto& [hash, caller_name, expire, revoked] = **found;
+  if (!SecretEquals(hash, Sha256(*secret))) {
+    return absl::UnauthenticatedError("token does not match");
+  }
+  if (revoked) return absl::UnauthenticatedError("token revoked");
+  if (ParseTime(expire) <= clock_.Now()) return absl::UnauthenticatedError("token expired");
+  auto caller = ParseCallerName(caller_name);
+  if (!caller.ok()) return absl::UnauthenticatedError("token names no valid caller");
+  caller->subject = absl::StrCat("token:", id);
+  return caller;
+}
+
+absl::Status AdminStore::Append(const AuditEntry& e) {
+  const std::string when = absl::StrCat(absl::ToDoubleSeconds(e.time - absl::UnixEpoch()));
+  return db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
+    tx.exec_prepared("audit_append", when, e.subject, e.role, e.scope, e.method, e.resource,
+                     e.outcome, e.reason, e.peer);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<IssuedToken> AdminStore::IssueToken(const Caller& caller, absl::Duration ttl,
+                                                   const std::string& description) {
+  IssuedToken issued;
+  issued.id = HexEncode(RandomBytes(8));
+  const std::string secret = RandomBytes(32);
+  issued.token = absl::StrCat(kTokenPrefix, issued.id, "_", HexEncode(secret));
+  issued.expire_time = clock_.Now() + ttl;
+  const std::string expire =
+      absl::StrCat(absl::ToDoubleSeconds(issued.expire_time - absl::UnixEpoch()));
+  absl::Status status = db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
+    tx.exec_prepared("auth_insert_token", issued.id, pqxx::binarystring(Sha256(secret)),
+                     caller.Name(), description, expire);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return issued;
+}
+
+absl::Status AdminStore::RevokeToken(const std::string& id) {
+  return db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
+    if (tx.exec_prepared("auth_revoke_token", id).empty()) {
+      return absl::NotFoundError(absl::StrCat("token ", id, " does not exist"));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<TokenInfo>> AdminStore::ListTokens() {
+  using Tokens = std::vector<TokenInfo>;
+  return db::Transact<Tokens>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Tokens> {
+    Tokens tokens;
+    for (const auto& row : tx.exec_prepared("auth_list_tokens")) {
+      tokens.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                        row[2].as<std::string>(), ParseTime(row[3].as<std::string>()),
+                        ParseTime(row[4].as<std::string>()), row[5].as<bool>()});
+    }
+    return tokens;
+  });
+}
+
+absl::StatusOr<std::vector<v1::AuditEvent>> AdminStore::ListAudit(const AuditQuery& q) {
+  using Events = std::vector<v1::AuditEvent>;
+  return db::Transact<Events>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Events> {
+    Events events;
+    for (const auto& row :
+         tx.exec_prepared("audit_list", q.resource, q.subject, q.before_id, q.page_size)) {
+      v1::AuditEvent& e = events.emplace_back();
+      e.set_id(row[0].as<int64_t>());
+      e.set_time(row[1].as<std::string>());
+      e.set_subject(row[2].as<std::string>());
+      e.set_role(row[3].as<std::string>());
+      e.set_scope(row[4].as<std::string>());
+      e.set_method(row[5].as<std::string>());
+      e.set_resource(row[6].as<std::string>());
+      e.set_outcome(row[7].as<std::string>());
+      e.set_reason(row[8].as<std::string>());
+      e.set_peer(row[9].as<std::string>());
+    }
+    return events;
+  });
+}
+
+}  // namespace screening::admin
