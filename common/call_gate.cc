@@ -78,7 +78,7 @@ CallGate::Call CallGate::Begin(grpc::ServerContext* context, absl::string_view m
     call.reason_ = std::string(reason->second.data(), std::min<size_t>(reason->second.size(), 500));
   }
   if (authenticator_ == nullptr) {
-    call.caller_ = Caller{Role::kService, "", "in-process"};
+    call.caller_ = Caller{Role::kService, "in-process", "in-process"};
   } else {
     absl::StatusOr<Caller> caller = authenticator_->Authenticate(*context);
     if (!caller.ok()) {

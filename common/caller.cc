@@ -63,7 +63,7 @@ absl::StatusOr<Caller> ParseCallerName(absl::string_view name) {
   }
   if (role == "service") {
     if (scope.empty()) return absl::InvalidArgumentError("a service is named: service:<name>");
-    return Caller{Role::kService, "", std::string(scope)};
+    return Caller{Role::kService, std::string(scope), ""};
   }
   if (!scope.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("role ", role, " takes no scope"));

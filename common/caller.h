@@ -27,7 +27,7 @@ enum class Role {
 
 struct Caller {
   Role role;
-  std::string scope;    // clinic: a district code; hospital: a hospital code; else ""
+  std::string scope;    // clinic: a district; hospital: a hospital code; service: its name
   std::string subject;  // who: a token id, a certificate name, "in-process"
 
   // "clinic:230102", "hospital:HRB-DL-01", "commission", "admin", ...

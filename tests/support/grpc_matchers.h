@@ -2,6 +2,7 @@
 // names, the ErrorInfo reason. Tests check the specific error, never "not ok".
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,13 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+
+namespace grpc {
+// Lets gtest print a status readably in failure messages.
+inline void PrintTo(const Status& status, std::ostream* os) {
+  *os << "status " << static_cast<int>(status.error_code()) << ": " << status.error_message();
+}
+}  // namespace grpc
 
 namespace screening::testing {
 

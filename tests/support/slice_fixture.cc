@@ -84,7 +84,7 @@ grpc::Status SliceTest::Book(const std::string& resident, const std::string& slo
   return server_->scheduling().BookScreening(&context, request, booking);
 }
 
-v1::FourHighsMeasurement SliceTest::NormalFourHighs() {
+v1::FourHighsMeasurement NormalFourHighs() {
   v1::FourHighsMeasurement m;
   m.set_systolic_mmhg(120);
   m.set_diastolic_mmhg(80);

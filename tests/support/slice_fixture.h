@@ -17,6 +17,9 @@ namespace screening::testing {
 std::string MakeIdNumber(const std::string& division, absl::CivilDay birth, int sequence,
                          bool male);
 
+// A healthy four-highs visit: every classification negative.
+v1::FourHighsMeasurement NormalFourHighs();
+
 class SliceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite();
@@ -30,7 +33,6 @@ class SliceTest : public ::testing::Test {
                            v1::ScreeningType type, int places);
   static grpc::Status Book(const std::string& resident, const std::string& slot,
                            const std::string& request_id, v1::Booking* booking);
-  static v1::FourHighsMeasurement NormalFourHighs();
 
   static inline FakeClock* clock_ = nullptr;
   static inline TestDatabase* db_ = nullptr;

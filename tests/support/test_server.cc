@@ -11,9 +11,9 @@ absl::Time DefaultTestNow() {
   return absl::FromCivil(absl::CivilSecond(2025, 3, 3, 9, 0, 0), HarbinTimeZone());
 }
 
-absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(const std::string& database_url,
-                                                              const Clock* clock,
-                                                              AppConfig config) {
+absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(
+    const std::string& database_url, const Clock* clock, AppConfig config,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
   config.listen = "127.0.0.1:0";
   config.database_url = database_url;
   config.clock = clock;
@@ -26,6 +26,7 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(const std::string&
   if (!app.ok()) return app.status();
   std::unique_ptr<TestServer> server(new TestServer());
   server->app_ = *std::move(app);
+  server->credentials_ = credentials ? credentials : grpc::InsecureChannelCredentials();
   server->channel_ = server->NewChannel();
   server->registry_ = v1::RegistryService::NewStub(server->channel_);
   server->scheduling_ = v1::SchedulingService::NewStub(server->channel_);
@@ -41,11 +42,14 @@ TestServer::~TestServer() {
 
 std::string TestServer::address() const { return absl::StrCat("127.0.0.1:", app_->port()); }
 
-std::shared_ptr<grpc::Channel> TestServer::NewChannel() const {
+std::shared_ptr<grpc::Channel> TestServer::NewChannel(
+    std::shared_ptr<grpc::ChannelCredentials> credentials) const {
   grpc::ChannelArguments args;
   // Separate channels get separate TCP connections.
   args.SetInt("grpc.use_local_subchannel_pool", 1);
-  return grpc::CreateCustomChannel(address(), grpc::InsecureChannelCredentials(), args);
+  // Test certificates are issued to "localhost".
+  args.SetSslTargetNameOverride("localhost");
+  return grpc::CreateCustomChannel(address(), credentials ? credentials : credentials_, args);
 }
 
 }  // namespace screening::testing

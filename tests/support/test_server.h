@@ -6,6 +6,7 @@
 #include <string>
 
 #include <grpcpp/channel.h>
+#include <grpcpp/security/credentials.h>
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
@@ -25,9 +26,10 @@ class TestServer {
  public:
   // Starts an App on 127.0.0.1:0 against `database_url`, with `clock` (not
   // owned; must outlive the server). `config` fills the rest.
-  static absl::StatusOr<std::unique_ptr<TestServer>> Start(const std::string& database_url,
-                                                           const Clock* clock,
-                                                           AppConfig config = {});
+  // `credentials`: how the test's channels connect (default: plain text).
+  static absl::StatusOr<std::unique_ptr<TestServer>> Start(
+      const std::string& database_url, const Clock* clock, AppConfig config = {},
+      std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
   ~TestServer();
 
   int port() const { return app_->port(); }
@@ -35,8 +37,11 @@ class TestServer {
   App& app() { return *app_; }
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
-  // A new channel, for tests that want clients on separate connections.
-  std::shared_ptr<grpc::Channel> NewChannel() const;
+  // A new channel, for tests that want clients on separate connections;
+  // with other credentials than the server's default (e.g. another client
+  // certificate) when given.
+  std::shared_ptr<grpc::Channel> NewChannel(
+      std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr) const;
 
   v1::RegistryService::Stub& registry() { return *registry_; }
   v1::SchedulingService::Stub& scheduling() { return *scheduling_; }
@@ -46,6 +51,7 @@ class TestServer {
 
  private:
   std::unique_ptr<App> app_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::RegistryService::Stub> registry_;
   std::unique_ptr<v1::SchedulingService::Stub> scheduling_;

@@ -1,0 +1,295 @@
+// Who may call what, over TLS with real tokens and certificates: every RPC ×
+// every role, token expiry, revocation and tampering, scopes that never leak
+// another party's data, mutual TLS, and the abuse limits.
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/names.h"
+#include "screening/v1/admin.grpc.pb.h"
+#include "tests/support/secure_fixture.h"
+#include "tests/support/slice_fixture.h"
+
+namespace screening::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+using Call = std::function<grpc::Status(std::shared_ptr<grpc::Channel>, grpc::ClientContext*)>;
+
+#define SCREENING_RPC(Service, Method, Request, Response)                                     \
+  std::make_pair(std::string("screening.v1." #Service "/" #Method),                           \
+                 Call([](std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* c) {    \
+                   v1::Response response;                                                     \
+                   return v1::Service::NewStub(channel)->Method(c, v1::Request(), &response); \
+                 }))
+
+// Every RPC, called with an empty request: an allowed caller gets past the
+// gate (and then, mostly, INVALID_ARGUMENT); a refused one gets PERMISSION_DENIED.
+const std::vector<std::pair<std::string, Call>>& EveryRpc() {
+  static const auto* kRpcs = new std::vector<std::pair<std::string, Call>>{
+      SCREENING_RPC(RegistryService, RegisterResident, RegisterResidentRequest, Resident),
+      SCREENING_RPC(RegistryService, GetResident, GetResidentRequest, Resident),
+      SCREENING_RPC(RegistryService, LookupResident, LookupResidentRequest, Resident),
+      SCREENING_RPC(RegistryService, CheckEligibility, CheckEligibilityRequest,
+                    CheckEligibilityResponse),
+      SCREENING_RPC(SchedulingService, UpsertHospital, UpsertHospitalRequest, Hospital),
+      SCREENING_RPC(SchedulingService, SetCapacity, SetCapacityRequest, Slot),
+      SCREENING_RPC(SchedulingService, SearchSlots, SearchSlotsRequest, SearchSlotsResponse),
+      SCREENING_RPC(SchedulingService, BookScreening, BookScreeningRequest, Booking),
+      SCREENING_RPC(SchedulingService, GetBooking, GetBookingRequest, Booking),
+      SCREENING_RPC(ResultsService, RecordResult, RecordResultRequest, Result),
+      SCREENING_RPC(ResultsService, ListOutboxEvents, ListOutboxEventsRequest,
+                    ListOutboxEventsResponse),
+      SCREENING_RPC(ProgressService, GetProgress, GetProgressRequest, Progress),
+      SCREENING_RPC(AdminService, ListAuditEvents, ListAuditEventsRequest, ListAuditEventsResponse),
+  };
+  return *kRpcs;
+}
+
+// The rights of DESIGN.md "Callers and their rights", written out again here
+// (not read from the table under test).
+const std::map<std::string, std::set<std::string>>& Allowed() {
+  static const auto* kAllowed = new std::map<std::string, std::set<std::string>>{
+      {"screening.v1.RegistryService/RegisterResident", {"clinic"}},
+      {"screening.v1.RegistryService/GetResident", {"clinic", "commission", "service"}},
+      {"screening.v1.RegistryService/LookupResident", {"clinic"}},
+      {"screening.v1.RegistryService/CheckEligibility", {"clinic", "service"}},
+      {"screening.v1.SchedulingService/UpsertHospital", {"admin"}},
+      {"screening.v1.SchedulingService/SetCapacity", {"admin"}},
+      {"screening.v1.SchedulingService/SearchSlots", {"clinic", "hospital", "commission", "admin"}},
+      {"screening.v1.SchedulingService/BookScreening", {"clinic"}},
+      {"screening.v1.SchedulingService/GetBooking", {"clinic", "hospital", "service"}},
+      {"screening.v1.ResultsService/RecordResult", {"hospital"}},
+      {"screening.v1.ResultsService/ListOutboxEvents", {"service"}},
+      {"screening.v1.ProgressService/GetProgress", {"commission", "admin"}},
+      {"screening.v1.AdminService/ListAuditEvents", {"admin"}},
+  };
+  return *kAllowed;
+}
+
+class AccessControl : public SecureTest {};
+
+TEST_F(AccessControl, EveryRpcTimesEveryRole) {
+  const std::map<std::string, std::string> callers = {{"clinic", "clinic:230102"},
+                                                      {"hospital", "hospital:MX-H1"},
+                                                      {"commission", "commission"},
+                                                      {"admin", "admin"},
+                                                      {"service", "service:scheduling"}};
+  ASSERT_EQ(EveryRpc().size(), Allowed().size());
+  for (const auto& [method, call] : EveryRpc()) {
+    ASSERT_TRUE(Allowed().count(method)) << method;
+    for (const auto& [role, caller] : callers) {
+      grpc::Status status = call(server_->channel(), As(caller).get());
+      if (Allowed().at(method).count(role)) {
+        EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+            << role << " on " << method << ": " << status.error_message();
+        EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << role << " " << method;
+      } else {
+        EXPECT_THAT(status, GrpcIs(grpc::StatusCode::PERMISSION_DENIED))
+            << role << " on " << method;
+      }
+    }
+    // No credentials at all.
+    EXPECT_THAT(call(server_->channel(), As("").get()), GrpcIs(grpc::StatusCode::UNAUTHENTICATED))
+        << method;
+  }
+}
+
+TEST_F(AccessControl, ExpiredRevokedTamperedAndForeignTokensAreRefused) {
+  auto call = [](const std::string& token) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    v1::SearchSlotsResponse response;
+    return server_->scheduling().SearchSlots(&context, {}, &response);
+  };
+  auto clinic = *ParseCallerName("clinic:230104");
+  auto short_lived = tokens_->IssueToken(clinic, absl::Hours(1), "expires");
+  ASSERT_TRUE(short_lived.ok());
+  EXPECT_TRUE(call(short_lived->token).ok());
+  clock_->Set(clock_->Now() + absl::Hours(2));
+  grpc::Status expired = call(short_lived->token);
+  clock_->Set(DefaultTestNow());
+  EXPECT_THAT(expired, GrpcIs(grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_THAT(expired.error_message(), HasSubstr("expired"));
+
+  auto revoked = tokens_->IssueToken(clinic, absl::Hours(1), "revoked");
+  ASSERT_TRUE(call(revoked->token).ok());
+  ASSERT_TRUE(tokens_->RevokeToken(revoked->id).ok());
+  EXPECT_THAT(call(revoked->token), GrpcIs(grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_THAT(tokens_->RevokeToken("0000000000000000"), StatusIs(absl::StatusCode::kNotFound));
+
+  std::string tampered = Token("clinic:230104");
+  tampered.back() = tampered.back() == '0' ? '1' : '0';
+  EXPECT_THAT(call(tampered), GrpcIs(grpc::StatusCode::UNAUTHENTICATED));
+  for (const std::string& junk :
+       std::vector<std::string>{"", "garbage", "sct_zz_zz", std::string(5000, 'a')}) {
+    EXPECT_THAT(call(junk), GrpcIs(grpc::StatusCode::UNAUTHENTICATED)) << junk.substr(0, 20);
+  }
+  grpc::ClientContext basic;
+  basic.AddMetadata("authorization", "Basic dXNlcjpwYXNz");
+  v1::SearchSlotsResponse response;
+  EXPECT_THAT(server_->scheduling().SearchSlots(&basic, {}, &response),
+              GrpcIs(grpc::StatusCode::UNAUTHENTICATED));
+}
+
+TEST_F(AccessControl, ScopesHoldAndRefusalsLeakNothing) {
+  // Set-up as an admin and a Daoli clinic.
+  {
+    v1::UpsertHospitalRequest h;
+    h.mutable_hospital()->set_code("MX-H1");
+    h.mutable_hospital()->set_display_name("一院");
+    h.mutable_hospital()->set_district_code("230102");
+    v1::Hospital out;
+    ASSERT_TRUE(server_->scheduling().UpsertHospital(As("admin").get(), h, &out).ok());
+  }
+  v1::SetCapacityRequest capacity;
+  capacity.set_hospital("hospitals/MX-H1");
+  capacity.set_date("2025-03-10");
+  capacity.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+  capacity.set_capacity(5);
+  v1::Slot slot;
+  ASSERT_TRUE(server_->scheduling().SetCapacity(As("admin").get(), capacity, &slot).ok());
+  const std::string id_number = MakeIdNumber("230102", absl::CivilDay(1966, 3, 3), 3, true);
+  v1::RegisterResidentRequest reg;
+  reg.mutable_resident()->set_id_number(id_number);
+  reg.mutable_resident()->set_full_name("赵六");
+  reg.mutable_resident()->set_phone("13811112222");
+  reg.mutable_resident()->set_district_code("230102");
+  // Only a Daoli clinic registers a Daoli resident.
+  v1::Resident resident;
+  EXPECT_THAT(server_->registry().RegisterResident(As("clinic:230103").get(), reg, &resident),
+              GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  ASSERT_TRUE(server_->registry().RegisterResident(As("clinic:230102").get(), reg, &resident).ok());
+  EXPECT_EQ(resident.id_number(), id_number);
+  v1::BookScreeningRequest book;
+  book.set_resident(resident.name());
+  book.set_slot(slot.name());
+  book.set_request_id("scope-book");
+  v1::Booking booking;
+  grpc::Status other_clinic =
+      server_->scheduling().BookScreening(As("clinic:230103").get(), book, &booking);
+  EXPECT_THAT(other_clinic, GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_THAT(other_clinic.error_message(), Not(HasSubstr("230102")));
+  ASSERT_TRUE(server_->scheduling().BookScreening(As("clinic:230102").get(), book, &booking).ok());
+
+  // Another clinic can neither read nor find the resident.
+  v1::GetResidentRequest get;
+  get.set_name(resident.name());
+  v1::Resident seen;
+  grpc::Status read = server_->registry().GetResident(As("clinic:230103").get(), get, &seen);
+  EXPECT_THAT(read, GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_THAT(read.error_message(), Not(HasSubstr("赵六")));
+  v1::LookupResidentRequest lookup;
+  lookup.set_id_number(id_number);
+  EXPECT_THAT(server_->registry().LookupResident(As("clinic:230103").get(), lookup, &seen),
+              GrpcIs(grpc::StatusCode::NOT_FOUND));
+
+  // Another hospital: refused, and told nothing about the booking.
+  v1::GetBookingRequest get_booking;
+  get_booking.set_name(booking.name());
+  v1::Booking other;
+  grpc::Status peek =
+      server_->scheduling().GetBooking(As("hospital:MX-H2").get(), get_booking, &other);
+  EXPECT_THAT(peek, GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  for (const std::string& secret : {std::string("MX-H1"), resident.name(), std::string("230102")}) {
+    EXPECT_THAT(peek.error_message(), Not(HasSubstr(secret)));
+  }
+  EXPECT_TRUE(
+      server_->scheduling().GetBooking(As("hospital:MX-H1").get(), get_booking, &other).ok());
+
+  v1::RecordResultRequest record;
+  record.set_hospital("hospitals/MX-H2");
+  record.set_booking(booking.name());
+  record.set_request_id("scope-result");
+  *record.mutable_four_highs() = NormalFourHighs();
+  v1::Result result;
+  grpc::Status foreign =
+      server_->results().RecordResult(As("hospital:MX-H2").get(), record, &result);
+  EXPECT_THAT(foreign, GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_THAT(foreign.error_message(), Not(HasSubstr("MX-H1")));
+  record.set_hospital("hospitals/MX-H1");  // posing as the right hospital
+  EXPECT_THAT(server_->results().RecordResult(As("hospital:MX-H2").get(), record, &result),
+              GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_TRUE(server_->results().RecordResult(As("hospital:MX-H1").get(), record, &result).ok());
+
+  // The commission: one resident's record only with a stated reason, and
+  // never an ID number, name or phone.
+  grpc::Status no_reason = server_->registry().GetResident(As("commission").get(), get, &seen);
+  EXPECT_THAT(no_reason, GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_EQ(ErrorReason(no_reason), "REASON_REQUIRED");
+  auto with_reason = As("commission");
+  with_reason->AddMetadata("x-screening-reason", "complaint 2025-17 about a missed referral");
+  ASSERT_TRUE(server_->registry().GetResident(with_reason.get(), get, &seen).ok());
+  EXPECT_EQ(seen.id_number(), "");
+  EXPECT_EQ(seen.full_name(), "");
+  EXPECT_EQ(seen.phone(), "");
+  EXPECT_EQ(seen.district_code(), "230102");
+}
+
+TEST_F(AccessControl, MutualTlsNamesTheCallerByCertificate) {
+  auto hospital = certs_->Client("hospital:MX-H1");
+  ASSERT_TRUE(hospital.ok()) << hospital.status();
+  auto channel = server_->NewChannel(certs_->Credentials(&*hospital));
+  v1::SearchSlotsResponse slots;
+  grpc::ClientContext c1;
+  EXPECT_TRUE(v1::SchedulingService::NewStub(channel)->SearchSlots(&c1, {}, &slots).ok());
+  // The certificate's caller is a hospital: no progress for it.
+  grpc::ClientContext c2;
+  v1::Progress progress;
+  EXPECT_THAT(v1::ProgressService::NewStub(channel)->GetProgress(&c2, {}, &progress),
+              GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+
+  // A certificate that names no caller.
+  auto nobody = certs_->Client("nobody");
+  ASSERT_TRUE(nobody.ok());
+  grpc::ClientContext c3;
+  EXPECT_THAT(v1::SchedulingService::NewStub(server_->NewChannel(certs_->Credentials(&*nobody)))
+                  ->SearchSlots(&c3, {}, &slots),
+              GrpcIs(grpc::StatusCode::UNAUTHENTICATED));
+
+  // A certificate from an authority the server does not know: no connection.
+  auto stranger = certs_->Client("admin", /*unknown_ca=*/true);
+  ASSERT_TRUE(stranger.ok());
+  grpc::ClientContext c4;
+  c4.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::Status refused =
+      v1::SchedulingService::NewStub(server_->NewChannel(certs_->Credentials(&*stranger)))
+          ->SearchSlots(&c4, {}, &slots);
+  EXPECT_THAT(refused, GrpcIs(grpc::StatusCode::UNAVAILABLE));
+}
+
+TEST(AbuseLimits, RateLimitAndMessageSize) {
+  auto db = TestDatabase::Create("abuse_limits");
+  ASSERT_TRUE(db.ok()) << db.status();
+  FakeClock clock(DefaultTestNow());
+  AppConfig config;
+  config.rate_limit_per_second = 1;
+  config.rate_limit_burst = 3;
+  config.max_message_bytes = 64 * 1024;
+  auto server = TestServer::Start((*db)->url(), &clock, config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto search = [&] {
+    grpc::ClientContext context;
+    v1::SearchSlotsResponse response;
+    return (*server)->scheduling().SearchSlots(&context, {}, &response);
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(search().ok()) << i;
+  grpc::Status limited = search();
+  EXPECT_THAT(limited, GrpcIs(grpc::StatusCode::RESOURCE_EXHAUSTED));
+  EXPECT_EQ(ErrorReason(limited), "RATE_LIMITED");
+  clock.Set(clock.Now() + absl::Seconds(1));
+  EXPECT_TRUE(search().ok());
+
+  clock.Set(clock.Now() + absl::Seconds(10));
+  v1::RegisterResidentRequest huge;
+  huge.mutable_resident()->set_full_name(std::string(100 * 1024, 'x'));
+  grpc::ClientContext context;
+  v1::Resident resident;
+  EXPECT_THAT((*server)->registry().RegisterResident(&context, huge, &resident),
+              GrpcIs(grpc::StatusCode::RESOURCE_EXHAUSTED));
+}
+
+}  // namespace
+}  // namespace screening::testing
