@@ -110,10 +110,14 @@ absl::Status StatusFromException(const std::exception& e) {
       dynamic_cast<const pqxx::in_doubt_error*>(&e)) {
     return absl::UnavailableError("lost the database connection; retry");
   }
-  const std::string state = SqlState(e);
-  if (state == "40001" || state == "40P01") {
+  // libpqxx 6.4 reports these as types (not sql_error with a SQLSTATE).
+  if (dynamic_cast<const pqxx::statement_completion_unknown*>(&e)) {
+    return absl::UnavailableError("lost the database connection mid-statement; retry");
+  }
+  if (dynamic_cast<const pqxx::transaction_rollback*>(&e)) {
     return absl::AbortedError("the transaction conflicted with another; retry");
   }
+  const std::string state = SqlState(e);
   if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P03") {
     return absl::UnavailableError("the database is unavailable; retry");
   }

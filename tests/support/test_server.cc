@@ -32,6 +32,7 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(
   server->scheduling_ = v1::SchedulingService::NewStub(server->channel_);
   server->results_ = v1::ResultsService::NewStub(server->channel_);
   server->progress_ = v1::ProgressService::NewStub(server->channel_);
+  server->admin_ = v1::AdminService::NewStub(server->channel_);
   server->health_ = grpc::health::v1::Health::NewStub(server->channel_);
   return server;
 }

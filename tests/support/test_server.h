@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "screening/v1/admin.grpc.pb.h"
 #include "screening/v1/progress.grpc.pb.h"
 #include "screening/v1/registry.grpc.pb.h"
 #include "screening/v1/results.grpc.pb.h"
@@ -47,6 +48,7 @@ class TestServer {
   v1::SchedulingService::Stub& scheduling() { return *scheduling_; }
   v1::ResultsService::Stub& results() { return *results_; }
   v1::ProgressService::Stub& progress() { return *progress_; }
+  v1::AdminService::Stub& admin() { return *admin_; }
   grpc::health::v1::Health::Stub& health() { return *health_; }
 
  private:
@@ -57,6 +59,7 @@ class TestServer {
   std::unique_ptr<v1::SchedulingService::Stub> scheduling_;
   std::unique_ptr<v1::ResultsService::Stub> results_;
   std::unique_ptr<v1::ProgressService::Stub> progress_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 

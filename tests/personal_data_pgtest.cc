@@ -1,0 +1,212 @@
+// Personal data at rest and its audit trail: a database dump shows no ID
+// number, name or phone; the keyed-hash lookup still finds the resident;
+// every personal-data RPC leaves exactly one audit row; the services'
+// database roles cannot rewrite the audit log or reach other schemas.
+#include <cstdio>
+#include <memory>
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "common/crypto.h"
+#include "screening/v1/admin.grpc.pb.h"
+#include "tests/support/secure_fixture.h"
+#include "tests/support/slice_fixture.h"
+
+namespace screening::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class PersonalData : public SecureTest {
+ protected:
+  static std::string Dump() {
+    std::string dump;
+    const std::string command = absl::StrCat("pg_dump --data-only '", db_->url(), "' 2>/dev/null");
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+    char buffer[65536];
+    size_t n;
+    while (pipe && (n = fread(buffer, 1, sizeof(buffer), pipe.get())) > 0) dump.append(buffer, n);
+    return dump;
+  }
+
+  static int64_t AuditRows(const std::string& method) {
+    return db_->QueryInt(absl::StrCat(
+        "SELECT count(*) FROM audit.events WHERE method = ", "'screening.v1.", method, "'"));
+  }
+
+  // "42501" if running `sql` as database role `role` is refused for want of
+  // privilege, "" if it worked, the error otherwise.
+  static std::string AsRole(const std::string& role, const std::string& sql) {
+    try {
+      pqxx::connection conn(absl::StrCat(db_->url(), " user=", role));
+      pqxx::work tx(conn);
+      tx.exec(sql);
+      tx.commit();
+      return "";
+    } catch (const pqxx::insufficient_privilege&) {
+      return "42501";
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  }
+};
+
+TEST_F(PersonalData, ADumpRevealsNoIdNumberNameOrPhoneAndLookupStillWorks) {
+  const std::string id_number = MakeIdNumber("230102", absl::CivilDay(1970, 1, 1), 41, true);
+  const std::string full_name = "欧阳明月";
+  const std::string phone = "13987654321";
+  v1::RegisterResidentRequest reg;
+  reg.mutable_resident()->set_id_number(id_number);
+  reg.mutable_resident()->set_full_name(full_name);
+  reg.mutable_resident()->set_phone(phone);
+  reg.mutable_resident()->set_district_code("230102");
+  reg.set_request_id("pd-register");
+  v1::Resident resident;
+  ASSERT_TRUE(server_->registry().RegisterResident(As("clinic:230102").get(), reg, &resident).ok());
+
+  const std::string dump = Dump();
+  ASSERT_THAT(dump, HasSubstr("COPY registry.residents")) << "pg_dump did not run";
+  for (const std::string& secret : {id_number, full_name, phone, id_number.substr(0, 17)}) {
+    EXPECT_THAT(dump, Not(HasSubstr(secret))) << secret;
+    EXPECT_THAT(dump, Not(HasSubstr(HexEncode(secret)))) << secret << " (as bytea hex)";
+  }
+
+  // The lookup finds the resident from any accepted form of the number.
+  std::string lower = id_number;
+  lower.back() = static_cast<char>(std::tolower(lower.back()));
+  for (const std::string& form : {id_number, lower}) {
+    v1::LookupResidentRequest lookup;
+    lookup.set_id_number(form);
+    v1::Resident found;
+    ASSERT_TRUE(server_->registry().LookupResident(As("clinic:230102").get(), lookup, &found).ok())
+        << form;
+    EXPECT_EQ(found.name(), resident.name());
+    EXPECT_EQ(found.full_name(), full_name);
+    EXPECT_EQ(found.phone(), phone);
+  }
+  // The same request again is answered from the (sealed) request log.
+  v1::Resident again;
+  ASSERT_TRUE(server_->registry().RegisterResident(As("clinic:230102").get(), reg, &again).ok());
+  EXPECT_EQ(again.full_name(), full_name);
+}
+
+TEST_F(PersonalData, EveryPersonalDataCallLeavesExactlyOneAuditRow) {
+  {
+    v1::UpsertHospitalRequest h;
+    h.mutable_hospital()->set_code("PD-H1");
+    h.mutable_hospital()->set_display_name("审计医院");
+    h.mutable_hospital()->set_district_code("230103");
+    v1::Hospital out;
+    ASSERT_TRUE(server_->scheduling().UpsertHospital(As("admin").get(), h, &out).ok());
+  }
+  v1::SetCapacityRequest capacity;
+  capacity.set_hospital("hospitals/PD-H1");
+  capacity.set_date("2025-03-12");
+  capacity.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+  capacity.set_capacity(3);
+  v1::Slot slot;
+  ASSERT_TRUE(server_->scheduling().SetCapacity(As("admin").get(), capacity, &slot).ok());
+  EXPECT_EQ(AuditRows("SchedulingService/SetCapacity"), 0) << "no personal data, no audit row";
+
+  // Each step: one call, one more row for its method, with the outcome.
+  auto step = [&](const std::string& method, auto&& call) {
+    const int64_t before = AuditRows(method);
+    grpc::Status status = call();
+    EXPECT_EQ(AuditRows(method), before + 1) << method;
+    return status;
+  };
+  v1::RegisterResidentRequest reg;
+  reg.mutable_resident()->set_id_number(
+      MakeIdNumber("230103", absl::CivilDay(1969, 5, 5), 42, true));
+  reg.mutable_resident()->set_full_name("审计");
+  reg.mutable_resident()->set_district_code("230103");
+  v1::Resident resident;
+  ASSERT_TRUE(step("RegistryService/RegisterResident", [&] {
+                return server_->registry().RegisterResident(As("clinic:230103").get(), reg,
+                                                            &resident);
+              }).ok());
+  v1::GetResidentRequest get;
+  get.set_name(resident.name());
+  v1::Resident seen;
+  EXPECT_TRUE(step("RegistryService/GetResident", [&] {
+                return server_->registry().GetResident(As("clinic:230103").get(), get, &seen);
+              }).ok());
+  // A refused attempt is audited too.
+  EXPECT_THAT(
+      step("RegistryService/GetResident",
+           [&] { return server_->registry().GetResident(As("commission").get(), get, &seen); }),
+      GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  auto with_reason = As("commission");
+  with_reason->AddMetadata("x-screening-reason", "audit test: break the glass");
+  EXPECT_TRUE(step("RegistryService/GetResident", [&] {
+                return server_->registry().GetResident(with_reason.get(), get, &seen);
+              }).ok());
+  v1::BookScreeningRequest book;
+  book.set_resident(resident.name());
+  book.set_slot(slot.name());
+  book.set_request_id("pd-book");
+  v1::Booking booking;
+  // The booking's in-process eligibility check is part of this audited call.
+  const int64_t eligibility_rows = AuditRows("RegistryService/CheckEligibility");
+  ASSERT_TRUE(step("SchedulingService/BookScreening", [&] {
+                return server_->scheduling().BookScreening(As("clinic:230103").get(), book,
+                                                           &booking);
+              }).ok());
+  EXPECT_EQ(AuditRows("RegistryService/CheckEligibility"), eligibility_rows);
+  v1::RecordResultRequest record;
+  record.set_hospital("hospitals/PD-H1");
+  record.set_booking(booking.name());
+  record.set_request_id("pd-result");
+  *record.mutable_four_highs() = NormalFourHighs();
+  v1::Result result;
+  ASSERT_TRUE(step("ResultsService/RecordResult", [&] {
+                return server_->results().RecordResult(As("hospital:PD-H1").get(), record, &result);
+              }).ok());
+
+  // Admins read the trail: who, role, what, outcome, and the stated reason.
+  v1::ListAuditEventsRequest list;
+  list.set_resource(resident.name());
+  v1::ListAuditEventsResponse trail;
+  ASSERT_TRUE(server_->admin().ListAuditEvents(As("admin").get(), list, &trail).ok());
+  ASSERT_GE(trail.events_size(), 4);
+  const v1::AuditEvent& newest = trail.events(0);
+  EXPECT_EQ(newest.method(), "screening.v1.SchedulingService/BookScreening");
+  EXPECT_EQ(newest.role(), "clinic");
+  EXPECT_EQ(newest.scope(), "230103");
+  EXPECT_EQ(newest.outcome(), "OK");
+  EXPECT_THAT(newest.subject(), HasSubstr("token:"));
+  bool saw_reason = false, saw_denial = false;
+  for (const auto& e : trail.events()) {
+    saw_reason |= e.reason() == "audit test: break the glass" && e.outcome() == "OK";
+    saw_denial |= e.role() == "commission" && e.outcome() == "PERMISSION_DENIED";
+  }
+  EXPECT_TRUE(saw_reason);
+  EXPECT_TRUE(saw_denial);
+  v1::ListAuditEventsResponse denied;
+  EXPECT_THAT(server_->admin().ListAuditEvents(As("commission").get(), list, &denied),
+              GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  list.set_page_size(-1);
+  EXPECT_THAT(BadFields(server_->admin().ListAuditEvents(As("admin").get(), list, &denied)),
+              ::testing::ElementsAre("page_size"));
+}
+
+TEST_F(PersonalData, ServiceRolesHaveTheirOwnSchemaOnlyAndCannotRewriteTheAuditLog) {
+  constexpr char kDenied[] = "42501";  // insufficient_privilege
+  EXPECT_EQ(AsRole("screening_gate", "DELETE FROM audit.events"), kDenied);
+  EXPECT_EQ(AsRole("screening_gate", "UPDATE audit.events SET outcome = 'OK'"), kDenied);
+  EXPECT_EQ(AsRole("screening_admin", "DELETE FROM audit.events"), kDenied);
+  EXPECT_EQ(AsRole("screening_registry", "DELETE FROM audit.events"), kDenied);
+  EXPECT_EQ(AsRole("screening_registry", "SELECT count(*) FROM scheduling.slots"), kDenied);
+  EXPECT_EQ(AsRole("screening_registry", "DELETE FROM registry.residents"), kDenied);
+  EXPECT_EQ(AsRole("screening_scheduling", "SELECT count(*) FROM registry.residents"), kDenied);
+  EXPECT_EQ(AsRole("screening_results", "SELECT count(*) FROM auth.tokens"), kDenied);
+  EXPECT_EQ(AsRole("screening_progress", "UPDATE results.outbox SET resident_id = 0"), kDenied);
+  // What they need still works.
+  EXPECT_EQ(AsRole("screening_scheduling", "SELECT count(*) FROM scheduling.slots"), "");
+  EXPECT_EQ(AsRole("screening_gate", "SELECT count(*) FROM auth.tokens"), "");
+}
+
+}  // namespace
+}  // namespace screening::testing
