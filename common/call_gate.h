@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/call_deadline.h"
 #include "common/caller.h"
 #include "common/clock.h"
 
@@ -120,6 +121,8 @@ class CallGate {
     bool personal_data_ = false;
     Caller caller_{Role::kService, "", ""};
     absl::Status status_;
+    // The call's deadline for the database work of this thread, until Finish.
+    std::unique_ptr<ScopedCallDeadline> deadline_;
   };
 
   Call Begin(grpc::ServerContext* context, absl::string_view method);

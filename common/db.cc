@@ -1,9 +1,11 @@
 #include "common/db.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "common/call_deadline.h"
 
 namespace screening::db {
 
@@ -118,6 +120,7 @@ absl::Status StatusFromException(const std::exception& e) {
     return absl::AbortedError("the transaction conflicted with another; retry");
   }
   const std::string state = SqlState(e);
+  if (state == "57014") return absl::DeadlineExceededError("the call's deadline passed");
   if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P03") {
     return absl::UnavailableError("the database is unavailable; retry");
   }
@@ -128,12 +131,20 @@ absl::Status StatusFromException(const std::exception& e) {
 
 absl::Status TransactStatus(Pool& pool, const std::function<absl::Status(pqxx::work&)>& body) {
   constexpr int kAttempts = 4;
+  // Work for a caller who has given up is wasted: stop at its deadline.
+  const absl::Time deadline = CurrentCallDeadline();
   absl::Status last;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    if (absl::Now() >= deadline) return absl::DeadlineExceededError("the call's deadline passed");
     auto lease = pool.Acquire();
     if (!lease.ok()) return lease.status();
     try {
       pqxx::work tx(lease->connection());
+      // Calls without a deadline carry a far-future one: no timeout then.
+      if (deadline - absl::Now() < absl::Hours(1)) {
+        const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(deadline - absl::Now()));
+        tx.exec_params("SELECT set_config('statement_timeout', $1, true)", absl::StrCat(ms));
+      }
       absl::Status status = body(tx);
       if (!status.ok()) {
         tx.abort();

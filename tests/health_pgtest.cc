@@ -4,8 +4,10 @@
 
 #include <cstdlib>
 
+#include <pqxx/pqxx>
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+
 #include "tests/support/grpc_matchers.h"
 #include "tests/support/tcp_proxy.h"
 #include "tests/support/test_database.h"
@@ -75,6 +77,62 @@ TEST(Health, FollowsTheDatabaseDownAndBackUp) {
   v1::GetProgressRequest request;
   v1::Progress progress;
   EXPECT_TRUE((*server)->progress().GetProgress(&context, request, &progress).ok());
+}
+
+}  // namespace
+}  // namespace screening::testing
+
+namespace screening::testing {
+namespace {
+
+// A caller's deadline bounds the work done for it: a statement still waiting
+// when the deadline passes is cancelled, and its change never lands.
+TEST(Deadlines, DatabaseWorkStopsWhenTheCallerGivesUp) {
+  auto db = TestDatabase::Create("deadlines");
+  ASSERT_TRUE(db.ok()) << db.status();
+  FakeClock clock(DefaultTestNow());
+  auto server = TestServer::Start((*db)->url(), &clock);
+  ASSERT_TRUE(server.ok()) << server.status();
+  v1::UpsertHospitalRequest hospital;
+  hospital.mutable_hospital()->set_code("DL-H1");
+  hospital.mutable_hospital()->set_display_name("期限医院");
+  hospital.mutable_hospital()->set_district_code("230102");
+  v1::Hospital h;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE((*server)->scheduling().UpsertHospital(&context, hospital, &h).ok());
+  }
+  v1::SetCapacityRequest capacity;
+  capacity.set_hospital("hospitals/DL-H1");
+  capacity.set_date("2025-03-10");
+  capacity.set_screening_type(v1::SCREENING_TYPE_GASTRIC);
+  capacity.set_capacity(5);
+  v1::Slot slot;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE((*server)->scheduling().SetCapacity(&context, capacity, &slot).ok());
+  }
+  pqxx::connection lock_conn((*db)->url());
+  pqxx::work lock(lock_conn);
+  lock.exec("SELECT * FROM scheduling.slots FOR UPDATE");
+
+  capacity.set_capacity(9);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+  EXPECT_THAT((*server)->scheduling().SetCapacity(&context, capacity, &slot),
+              GrpcIs(grpc::StatusCode::DEADLINE_EXCEEDED));
+  // The server's statement gives up too, while the lock is still held.
+  bool waiting = true;
+  for (int i = 0; i < 40 && waiting; ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+    waiting = (*db)->QueryInt(
+                  "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                  " AND query LIKE '%scheduling.slots%'") > 0;
+  }
+  EXPECT_FALSE(waiting) << "the statement kept waiting after the caller's deadline";
+  lock.commit();
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ((*db)->QueryInt("SELECT capacity FROM scheduling.slots"), 5);
 }
 
 }  // namespace
