@@ -176,6 +176,7 @@ TEST_F(PersonalData, EveryPersonalDataCallLeavesExactlyOneAuditRow) {
   EXPECT_EQ(newest.role(), "clinic");
   EXPECT_EQ(newest.scope(), "230103");
   EXPECT_EQ(newest.outcome(), "OK");
+  EXPECT_EQ(newest.time(), "2025-03-03T01:00:00.000Z");  // the server's clock, to the millisecond
   EXPECT_THAT(newest.subject(), HasSubstr("token:"));
   bool saw_reason = false, saw_denial = false;
   for (const auto& e : trail.events()) {

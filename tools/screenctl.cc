@@ -11,7 +11,10 @@
 //   screenctl progress [year]
 //   screenctl health
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/client_context.h>
@@ -26,12 +29,18 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "screening/v1/admin.grpc.pb.h"
 #include "screening/v1/progress.grpc.pb.h"
 #include "screening/v1/registry.grpc.pb.h"
 #include "screening/v1/results.grpc.pb.h"
 #include "screening/v1/scheduling.grpc.pb.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:50051", "The screeningd to call.");
+ABSL_FLAG(std::string, token, "", "Bearer token to present; defaults to SCREENING_TOKEN.");
+ABSL_FLAG(std::string, ca, "", "PEM CA to verify the server with (TLS); plain text if empty.");
+ABSL_FLAG(std::string, cert, "", "PEM client certificate (mutual TLS).");
+ABSL_FLAG(std::string, key, "", "PEM client key (mutual TLS).");
+ABSL_FLAG(std::string, reason, "", "A stated reason, sent as x-screening-reason (audited).");
 ABSL_FLAG(std::string, request_id, "",
           "The request_id of a mutation (default: a new random one). Reusing one makes a retry.");
 
@@ -94,14 +103,40 @@ double Number(const std::string& text) {
   return value;
 }
 
+std::string ReadFile(const std::string& path) {
+  if (path.empty()) return "";
+  std::ifstream in(path);
+  std::stringstream contents;
+  contents << in.rdbuf();
+  if (!in) {
+    std::fprintf(stderr, "cannot read %s\n", path.c_str());
+    std::exit(2);
+  }
+  return contents.str();
+}
+
+std::shared_ptr<grpc::ChannelCredentials> Credentials() {
+  if (absl::GetFlag(FLAGS_ca).empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = ReadFile(absl::GetFlag(FLAGS_ca));
+  tls.pem_cert_chain = ReadFile(absl::GetFlag(FLAGS_cert));
+  tls.pem_private_key = ReadFile(absl::GetFlag(FLAGS_key));
+  return grpc::SslCredentials(tls);
+}
+
 int Run(const std::vector<std::string>& args) {
   if (args.empty()) return Usage();
-  auto channel =
-      grpc::CreateChannel(absl::GetFlag(FLAGS_address), grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_address), Credentials());
   const std::string& command = args[0];
   const size_t n = args.size() - 1;  // arguments after the command
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  std::string token = absl::GetFlag(FLAGS_token);
+  if (token.empty() && std::getenv("SCREENING_TOKEN")) token = std::getenv("SCREENING_TOKEN");
+  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+  if (!absl::GetFlag(FLAGS_reason).empty()) {
+    context.AddMetadata("x-screening-reason", absl::GetFlag(FLAGS_reason));
+  }
 
   if (command == "health" && n == 0) {
     grpc::health::v1::HealthCheckResponse response;
@@ -119,6 +154,28 @@ int Run(const std::vector<std::string>& args) {
     return Print(
         v1::RegistryService::NewStub(channel)->RegisterResident(&context, request, &response),
         response);
+  }
+  if (command == "resident" && n == 1) {
+    v1::GetResidentRequest request;
+    request.set_name(args[1]);
+    v1::Resident response;
+    return Print(v1::RegistryService::NewStub(channel)->GetResident(&context, request, &response),
+                 response);
+  }
+  if (command == "lookup" && n == 1) {
+    v1::LookupResidentRequest request;
+    request.set_id_number(args[1]);
+    v1::Resident response;
+    return Print(
+        v1::RegistryService::NewStub(channel)->LookupResident(&context, request, &response),
+        response);
+  }
+  if (command == "audit" && n <= 1) {
+    v1::ListAuditEventsRequest request;
+    if (n == 1) request.set_resource(args[1]);
+    v1::ListAuditEventsResponse response;
+    return Print(v1::AdminService::NewStub(channel)->ListAuditEvents(&context, request, &response),
+                 response);
   }
   if (command == "hospital" && n == 3) {
     v1::UpsertHospitalRequest request;
@@ -197,9 +254,14 @@ int Run(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "a command-line client of the screening API.\n"
-      "usage: screenctl [--address=host:port] COMMAND ARGS\n"
+      "usage: screenctl [--address=host:port] [--token=T] [--ca=ca.pem [--cert=c.pem "
+      "--key=c.key]]\n"
+      "                 COMMAND ARGS\n"
       "  health\n"
       "  register ID_NUMBER FULL_NAME DISTRICT_CODE [PHONE]\n"
+      "  resident residents/N          (the commission adds --reason=...)\n"
+      "  lookup ID_NUMBER\n"
+      "  audit [RESOURCE]              (admin)\n"
       "  hospital CODE DISPLAY_NAME DISTRICT_CODE\n"
       "  capacity HOSPITAL_CODE YYYY-MM-DD TYPE PLACES      (TYPE: colorectal, gastric, "
       "four_highs, nipt)\n"

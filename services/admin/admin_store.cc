@@ -1,6 +1,7 @@
 #include "services/admin/admin_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/crypto.h"
 #include "common/dates.h"
@@ -14,6 +15,12 @@ constexpr absl::string_view kTokenPrefix = "sct_";
 
 absl::Time ParseTime(const std::string& epoch_seconds) {
   return absl::FromUnixMicros(static_cast<int64_t>(std::stod(epoch_seconds) * 1e6));
+}
+
+// Seconds since the epoch with microseconds, for to_timestamp(): all digits
+// (a plain StrCat of a double keeps only six significant ones).
+std::string EpochSeconds(absl::Time time) {
+  return absl::StrFormat("%.6f", static_cast<double>(absl::ToUnixMicros(time)) / 1e6);
 }
 
 }  // namespace
@@ -78,7 +85,7 @@ absl::StatusOr<Caller> AdminStore::Verify(absl::string_view token) {
 }
 
 absl::Status AdminStore::Append(const AuditEntry& e) {
-  const std::string when = absl::StrCat(absl::ToDoubleSeconds(e.time - absl::UnixEpoch()));
+  const std::string when = EpochSeconds(e.time);
   return db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
     tx.exec_prepared("audit_append", when, e.subject, e.role, e.scope, e.method, e.resource,
                      e.outcome, e.reason, e.peer);
@@ -93,8 +100,7 @@ absl::StatusOr<IssuedToken> AdminStore::IssueToken(const Caller& caller, absl::D
   const std::string secret = RandomBytes(32);
   issued.token = absl::StrCat(kTokenPrefix, issued.id, "_", HexEncode(secret));
   issued.expire_time = clock_.Now() + ttl;
-  const std::string expire =
-      absl::StrCat(absl::ToDoubleSeconds(issued.expire_time - absl::UnixEpoch()));
+  const std::string expire = EpochSeconds(issued.expire_time);
   absl::Status status = db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
     tx.exec_prepared("auth_insert_token", issued.id, pqxx::binarystring(Sha256(secret)),
                      caller.Name(), description, expire);
