@@ -6,20 +6,13 @@
 #include "absl/strings/str_cat.h"
 #include "common/districts.h"
 #include "common/errors.h"
+#include "common/names.h"
 
 namespace screening {
 namespace {
 
 constexpr Role kClinic = Role::kClinic, kHospital = Role::kHospital,
                kCommission = Role::kCommission, kAdmin = Role::kAdmin, kService = Role::kService;
-
-bool IsHospitalCode(absl::string_view code) {
-  if (code.size() < 2 || code.size() > 32) return false;
-  return std::all_of(code.begin(), code.end(), [](char c) {
-    return std::isupper(static_cast<unsigned char>(c)) ||
-           std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-  });
-}
 
 }  // namespace
 

@@ -45,6 +45,23 @@ std::string MakeName(absl::string_view collection, absl::string_view id) {
   return absl::StrCat(collection, "/", id);
 }
 
+bool IsHospitalCode(absl::string_view code) {
+  if (code.size() < 2 || code.size() > 32) return false;
+  for (char c : code) {
+    if (!(std::isupper(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+size_t Utf8Length(absl::string_view text) {
+  size_t count = 0;
+  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
+  return count;
+}
+
 bool IsValidRequestId(absl::string_view request_id) {
   if (request_id.empty() || request_id.size() > 64) return false;
   for (char c : request_id) {

@@ -17,6 +17,13 @@ std::optional<std::string> ParseStringName(absl::string_view collection, absl::s
 std::string MakeName(absl::string_view collection, int64_t id);
 std::string MakeName(absl::string_view collection, absl::string_view id);
 
+// A hospital code: 2 to 32 characters of A-Z, 0-9, '-' and '_'.
+bool IsHospitalCode(absl::string_view code);
+
+// The length of UTF-8 text in characters (code points), so that a Chinese
+// name's length is what a person counts.
+size_t Utf8Length(absl::string_view text);
+
 // A request_id is 1 to 64 printable ASCII characters.
 bool IsValidRequestId(absl::string_view request_id);
 

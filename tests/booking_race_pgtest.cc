@@ -21,7 +21,11 @@ class BookingRace : public SliceTest {
     std::atomic<bool> go{false};
     for (int i = 0; i < clients; ++i) {
       threads.emplace_back([&, i] {
-        auto stub = v1::SchedulingService::NewStub(server_->NewChannel());
+        auto channel = server_->NewChannel();
+        // Connect first, so that the race is between bookings, not handshakes.
+        EXPECT_TRUE(channel->WaitForConnected(std::chrono::system_clock::now() +
+                                              std::chrono::seconds(10)));
+        auto stub = v1::SchedulingService::NewStub(channel);
         ready++;
         while (!go) std::this_thread::yield();
         body(i, *stub);

@@ -11,13 +11,6 @@
 namespace screening::registry {
 namespace {
 
-// Counts UTF-8 code points, so that a Chinese name's length is its characters.
-size_t CodePoints(absl::string_view text) {
-  size_t count = 0;
-  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
-  return count;
-}
-
 bool IsMobileNumber(absl::string_view phone) {
   if (phone.size() != 11 || phone[0] != '1' || phone[1] < '3' || phone[1] > '9') return false;
   for (char c : phone) {
@@ -47,7 +40,7 @@ absl::StatusOr<v1::Resident> ValidateNewResident(const v1::RegisterResidentReque
     out.set_birth_date(FormatDate(id->birth_date));
     out.set_sex(id->sex == Sex::kMale ? v1::SEX_MALE : v1::SEX_FEMALE);
   }
-  const size_t name_length = CodePoints(in.full_name());
+  const size_t name_length = Utf8Length(in.full_name());
   if (name_length == 0) {
     bad.Add("resident.full_name", "is required");
   } else if (name_length > 64) {

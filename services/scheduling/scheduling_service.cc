@@ -20,25 +20,8 @@ constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 constexpr absl::Duration kRegistryTimeout = absl::Seconds(5);
 
-bool IsHospitalCode(absl::string_view code) {
-  if (code.size() < 2 || code.size() > 32) return false;
-  for (char c : code) {
-    if (!(std::isupper(static_cast<unsigned char>(c)) ||
-          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_')) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool IsScreeningType(int type) {
   return v1::ScreeningType_IsValid(type) && type != v1::SCREENING_TYPE_UNSPECIFIED;
-}
-
-size_t CodePoints(absl::string_view text) {
-  size_t count = 0;
-  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
-  return count;
 }
 
 // Page tokens are opaque to clients: `{day}.{slot id}` of the last slot sent.
@@ -67,7 +50,7 @@ absl::Status ValidateHospital(const v1::UpsertHospitalRequest& request) {
   if (!IsHospitalCode(h.code())) {
     bad.Add("hospital.code", "must be 2 to 32 characters of A-Z, 0-9, '-' and '_'");
   }
-  const size_t name_length = CodePoints(h.display_name());
+  const size_t name_length = Utf8Length(h.display_name());
   if (name_length == 0 || name_length > 128) {
     bad.Add("hospital.display_name", "must be 1 to 128 characters");
   }
