@@ -159,6 +159,7 @@ TEST_F(AccessControl, ScopesHoldAndRefusalsLeakNothing) {
   reg.mutable_resident()->set_full_name("赵六");
   reg.mutable_resident()->set_phone("13811112222");
   reg.mutable_resident()->set_district_code("230102");
+  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
   // Only a Daoli clinic registers a Daoli resident.
   v1::Resident resident;
   EXPECT_THAT(server_->registry().RegisterResident(As("clinic:230103").get(), reg, &resident),

@@ -54,6 +54,7 @@ TEST_F(BadInput, RegisterResident) {
   request.mutable_resident()->set_id_number("230102197001010010");  // check should be X
   request.mutable_resident()->set_full_name("王五");
   request.mutable_resident()->set_district_code("230102");
+  request.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
   grpc::Status status = call(request);
   EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
   EXPECT_THAT(BadFields(status), ElementsAre("resident.id_number"));
@@ -63,9 +64,13 @@ TEST_F(BadInput, RegisterResident) {
       "23011319800230012" + std::string(1, registry::IdCheckCharacter("23011319800230012")));
   EXPECT_THAT(BadFields(call(request)), ElementsAre("resident.id_number"));
   request.mutable_resident()->set_id_number("23010219700101001X");
+  request.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_UNSPECIFIED);
+  EXPECT_THAT(BadFields(call(request)), ElementsAre("resident.residence_kind"));
   request.mutable_resident()->set_district_code("110105");
+  request.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
   EXPECT_THAT(BadFields(call(request)), ElementsAre("resident.district_code"));
   request.mutable_resident()->set_district_code("");
+  request.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
   request.mutable_resident()->set_full_name("");
   request.mutable_resident()->set_phone("0451-1234");
   request.set_request_id("has space");

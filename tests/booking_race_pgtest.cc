@@ -23,8 +23,8 @@ class BookingRace : public SliceTest {
       threads.emplace_back([&, i] {
         auto channel = server_->NewChannel();
         // Connect first, so that the race is between bookings, not handshakes.
-        EXPECT_TRUE(channel->WaitForConnected(std::chrono::system_clock::now() +
-                                              std::chrono::seconds(10)));
+        EXPECT_TRUE(
+            channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)));
         auto stub = v1::SchedulingService::NewStub(channel);
         ready++;
         while (!go) std::this_thread::yield();

@@ -62,6 +62,7 @@ TEST_F(PersonalData, ADumpRevealsNoIdNumberNameOrPhoneAndLookupStillWorks) {
   reg.mutable_resident()->set_full_name(full_name);
   reg.mutable_resident()->set_phone(phone);
   reg.mutable_resident()->set_district_code("230102");
+  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
   reg.set_request_id("pd-register");
   v1::Resident resident;
   ASSERT_TRUE(server_->registry().RegisterResident(As("clinic:230102").get(), reg, &resident).ok());
@@ -122,6 +123,7 @@ TEST_F(PersonalData, EveryPersonalDataCallLeavesExactlyOneAuditRow) {
       MakeIdNumber("230103", absl::CivilDay(1969, 5, 5), 42, true));
   reg.mutable_resident()->set_full_name("审计");
   reg.mutable_resident()->set_district_code("230103");
+  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
   v1::Resident resident;
   ASSERT_TRUE(step("RegistryService/RegisterResident", [&] {
                 return server_->registry().RegisterResident(As("clinic:230103").get(), reg,

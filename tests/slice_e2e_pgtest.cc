@@ -33,6 +33,7 @@ TEST_F(SliceE2E, RegisterSearchBookRecordProgress) {
   reg.mutable_resident()->set_full_name("张三");
   reg.mutable_resident()->set_phone("13900000000");
   reg.mutable_resident()->set_district_code("230102");
+  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
   v1::Resident resident;
   {
     grpc::ClientContext context;
@@ -273,6 +274,7 @@ TEST_F(SliceE2E, SplitTopologyRunsTheSameCode) {
       MakeIdNumber("230102", absl::CivilDay(1969, 9, 9), 7, false));
   reg.mutable_resident()->set_full_name("李四");
   reg.mutable_resident()->set_district_code("230109");
+  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
   v1::Resident resident;
   {
     grpc::ClientContext context;
@@ -300,6 +302,41 @@ TEST_F(SliceE2E, SplitTopologyRunsTheSameCode) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   grpc::Status status = (*rest_server)->scheduling().BookScreening(&context, book, &booking);
   EXPECT_THAT(status, GrpcIs(grpc::StatusCode::UNAVAILABLE));
+}
+
+}  // namespace
+}  // namespace screening::testing
+
+namespace screening::testing {
+namespace {
+
+class RegistryE2E : public SliceTest {};
+
+TEST_F(RegistryE2E, DigestiveCancerHistoryExcludesColorectalAndGastricOnly) {
+  Hospital("REG-H1");
+  v1::Slot gastric = Capacity("REG-H1", "2025-03-13", v1::SCREENING_TYPE_GASTRIC, 3);
+  v1::Slot four_highs = Capacity("REG-H1", "2025-03-13", v1::SCREENING_TYPE_FOUR_HIGHS, 3);
+  v1::RegisterResidentRequest reg;
+  // A card from the old 230105 division: today's code is 230104.
+  reg.mutable_resident()->set_id_number(
+      MakeIdNumber("230105", absl::CivilDay(1965, 8, 8), 1, false));
+  reg.mutable_resident()->set_full_name("钱七");
+  reg.mutable_resident()->set_district_code("230110");
+  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_HABITUAL);
+  reg.mutable_resident()->set_digestive_cancer_history(true);
+  v1::Resident resident;
+  grpc::ClientContext context;
+  ASSERT_TRUE(server_->registry().RegisterResident(&context, reg, &resident).ok());
+  EXPECT_EQ(resident.residence_kind(), v1::RESIDENCE_KIND_HABITUAL);
+  EXPECT_TRUE(resident.digestive_cancer_history());
+  EXPECT_EQ(resident.id_division_code(), "230104");
+  EXPECT_EQ(resident.sex(), v1::SEX_FEMALE);
+
+  v1::Booking booking;
+  grpc::Status refused = Book(resident.name(), gastric.name(), "reg-gastric", &booking);
+  EXPECT_THAT(refused, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("digestive-tract malignancy"));
+  EXPECT_TRUE(Book(resident.name(), four_highs.name(), "reg-four-highs", &booking).ok());
 }
 
 }  // namespace

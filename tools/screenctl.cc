@@ -41,6 +41,9 @@ ABSL_FLAG(std::string, ca, "", "PEM CA to verify the server with (TLS); plain te
 ABSL_FLAG(std::string, cert, "", "PEM client certificate (mutual TLS).");
 ABSL_FLAG(std::string, key, "", "PEM client key (mutual TLS).");
 ABSL_FLAG(std::string, reason, "", "A stated reason, sent as x-screening-reason (audited).");
+ABSL_FLAG(bool, habitual, false,
+          "register: the resident lives in Harbin habitually (常住) rather than by household "
+          "registration (户籍).");
 ABSL_FLAG(std::string, request_id, "",
           "The request_id of a mutation (default: a new random one). Reusing one makes a retry.");
 
@@ -149,6 +152,9 @@ int Run(const std::vector<std::string>& args) {
     request.mutable_resident()->set_full_name(args[2]);
     request.mutable_resident()->set_district_code(args[3]);
     if (n == 4) request.mutable_resident()->set_phone(args[4]);
+    request.mutable_resident()->set_residence_kind(absl::GetFlag(FLAGS_habitual)
+                                                       ? v1::RESIDENCE_KIND_HABITUAL
+                                                       : v1::RESIDENCE_KIND_REGISTERED);
     request.set_request_id(NewRequestId());
     v1::Resident response;
     return Print(

@@ -17,12 +17,11 @@ double Share(int64_t count, int64_t target) {
 
 }  // namespace
 
-v1::Progress MakeProgress(int programme_year, const Counts& counts, const Targets& targets) {
-  const bool targeted = programme_year == targets.programme_year;
+v1::Progress MakeProgress(int programme_year, const Counts& counts, const ProgrammeRules* rules) {
   v1::Progress p;
   p.set_programme_year(programme_year);
   p.set_persons_screened(Metric(counts, PersonsScreenedMetric()));
-  p.set_persons_target(targeted ? targets.persons : 0);
+  p.set_persons_target(rules ? rules->persons_target : 0);
   p.set_persons_share(Share(p.persons_screened(), p.persons_target()));
   for (auto type : {v1::SCREENING_TYPE_COLORECTAL, v1::SCREENING_TYPE_GASTRIC,
                     v1::SCREENING_TYPE_FOUR_HIGHS, v1::SCREENING_TYPE_NIPT}) {
@@ -31,7 +30,7 @@ v1::Progress MakeProgress(int programme_year, const Counts& counts, const Target
     count->set_persons_screened(Metric(counts, TypeMetric(type)));
   }
   p.set_nipt_screened(Metric(counts, TypeMetric(v1::SCREENING_TYPE_NIPT)));
-  p.set_nipt_target(targeted ? targets.nipt : 0);
+  p.set_nipt_target(rules ? rules->nipt_target : 0);
   p.set_nipt_share(Share(p.nipt_screened(), p.nipt_target()));
   p.set_offset(counts.offset);
   return p;
@@ -43,13 +42,12 @@ grpc::Status ProgressServiceImpl::GetProgress(grpc::ServerContext* context,
   CallGate::Call call = gate_.Begin(context, Method<v1::ProgressService>("GetProgress"));
   return call.Finish([&]() -> absl::Status {
     RETURN_IF_ERROR(call.status());
-    const int year =
-        request->programme_year() == 0 ? targets_.programme_year : request->programme_year();
+    const int year = request->programme_year() == 0 ? current_year_ : request->programme_year();
     if (year < 2024 || year > 2100) {
       return InvalidField("programme_year", "must be 2024 to 2100, or 0");
     }
     ASSIGN_OR_RETURN(Counts counts, store_.GetCounts(year, "results"));
-    *response = MakeProgress(year, counts, targets_);
+    *response = MakeProgress(year, counts, programmes_.Find(year));
     return absl::OkStatus();
   }());
 }

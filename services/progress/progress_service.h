@@ -2,22 +2,18 @@
 #pragma once
 
 #include "common/call_gate.h"
+#include "common/programme.h"
 #include "screening/v1/progress.grpc.pb.h"
 #include "services/progress/progress_store.h"
 
 namespace screening::progress {
 
-// The year's targets (DOMAIN.md §1), from configuration.
-struct Targets {
-  int programme_year = 2025;
-  int64_t persons = 800000;
-  int64_t nipt = 6000;
-};
-
 class ProgressServiceImpl final : public v1::ProgressService::Service {
  public:
-  ProgressServiceImpl(ProgressStore& store, CallGate& gate, Targets targets)
-      : store_(store), gate_(gate), targets_(targets) {}
+  // `current_year`: the programme reported when a request names no year.
+  ProgressServiceImpl(ProgressStore& store, CallGate& gate, const Programmes& programmes,
+                      int current_year)
+      : store_(store), gate_(gate), programmes_(programmes), current_year_(current_year) {}
 
   grpc::Status GetProgress(grpc::ServerContext* context, const v1::GetProgressRequest* request,
                            v1::Progress* response) override;
@@ -25,11 +21,12 @@ class ProgressServiceImpl final : public v1::ProgressService::Service {
  private:
   ProgressStore& store_;
   CallGate& gate_;
-  const Targets targets_;
+  const Programmes& programmes_;
+  const int current_year_;
 };
 
-// Builds the response from counters. Targets apply to the configured
-// programme year only; another year reports counts with zero targets.
-v1::Progress MakeProgress(int programme_year, const Counts& counts, const Targets& targets);
+// Builds the response from counters, against the year's targets (zero when
+// no programme is configured for the year).
+v1::Progress MakeProgress(int programme_year, const Counts& counts, const ProgrammeRules* rules);
 
 }  // namespace screening::progress

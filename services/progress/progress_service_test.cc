@@ -11,7 +11,8 @@ TEST(MakeProgress, SharesAgainstConfiguredTargets) {
   counts.metrics[TypeMetric(v1::SCREENING_TYPE_FOUR_HIGHS)] = 150000;
   counts.metrics[TypeMetric(v1::SCREENING_TYPE_NIPT)] = 1500;
   counts.offset = "9:3";
-  v1::Progress p = MakeProgress(2025, counts, Targets{});
+  const ProgrammeRules rules;  // 2025: 800,000 and 6,000
+  v1::Progress p = MakeProgress(2025, counts, &rules);
   EXPECT_EQ(p.persons_screened(), 200000);
   EXPECT_EQ(p.persons_target(), 800000);
   EXPECT_DOUBLE_EQ(p.persons_share(), 0.25);
@@ -24,8 +25,8 @@ TEST(MakeProgress, SharesAgainstConfiguredTargets) {
   EXPECT_EQ(p.offset(), "9:3");
 }
 
-TEST(MakeProgress, OtherYearsHaveNoTarget) {
-  v1::Progress p = MakeProgress(2026, Counts{}, Targets{});
+TEST(MakeProgress, YearsWithoutAProgrammeHaveNoTarget) {
+  v1::Progress p = MakeProgress(2026, Counts{}, nullptr);
   EXPECT_EQ(p.persons_target(), 0);
   EXPECT_DOUBLE_EQ(p.persons_share(), 0.0);
 }

@@ -5,21 +5,35 @@
 
 namespace screening::registry {
 
-Eligibility CheckEligibility(const EligibilityRules& rules, const EligibilityInput& input) {
+Eligibility CheckEligibility(const Programmes& programmes, const EligibilityInput& input) {
   Eligibility result;
-  result.age_on_date = AgeOn(input.birth_date, input.date);
-  const std::string on = FormatDate(input.date);
-  const std::string range = absl::StrCat(rules.min_age, "-", rules.max_age);
+  const int year = static_cast<int>(input.date.year());
+  const ProgrammeRules* rules = programmes.Find(year);
+  const absl::CivilDay reference = rules ? rules->AgeReferenceDay(input.date) : input.date;
+  result.age_on_date = AgeOn(input.birth_date, reference);
+  if (rules == nullptr) {
+    result.reasons.push_back(
+        {"NO_PROGRAMME", absl::StrCat("no screening programme is configured for ", year)});
+    return result;
+  }
+  const std::string range = absl::StrCat(rules->min_age, "-", rules->max_age);
+  const std::string age_fact = absl::StrCat(result.age_on_date, " on ", FormatDate(reference));
   switch (input.screening_type) {
     case v1::SCREENING_TYPE_COLORECTAL:
     case v1::SCREENING_TYPE_GASTRIC:
     case v1::SCREENING_TYPE_FOUR_HIGHS:
-      if (result.age_on_date < rules.min_age) {
-        result.reasons.push_back({"AGE_BELOW_MIN", absl::StrCat(result.age_on_date, " on ", on,
-                                                                "; the programme covers ", range)});
-      } else if (result.age_on_date > rules.max_age) {
-        result.reasons.push_back({"AGE_ABOVE_MAX", absl::StrCat(result.age_on_date, " on ", on,
-                                                                "; the programme covers ", range)});
+      if (result.age_on_date < rules->min_age) {
+        result.reasons.push_back(
+            {"AGE_BELOW_MIN", absl::StrCat(age_fact, "; the programme covers ", range)});
+      } else if (result.age_on_date > rules->max_age) {
+        result.reasons.push_back(
+            {"AGE_ABOVE_MAX", absl::StrCat(age_fact, "; the programme covers ", range)});
+      }
+      // Known digestive-tract cancer: followed up elsewhere, not screened.
+      if (input.digestive_cancer_history && input.screening_type != v1::SCREENING_TYPE_FOUR_HIGHS) {
+        result.reasons.push_back(
+            {"DIGESTIVE_CANCER_HISTORY",
+             "a history of digestive-tract malignancy excludes colorectal and gastric screening"});
       }
       break;
     case v1::SCREENING_TYPE_NIPT:

@@ -5,9 +5,18 @@
 namespace screening::registry {
 namespace {
 
+// Two programmes: DOMAIN.md's 2025, and a 2026 with other ages counted on 31 December.
+Programmes TestProgrammes() {
+  Programmes programmes = Programmes::Single({});
+  programmes.Put(
+      {.year = 2026, .min_age = 40, .max_age = 65, .age_reference = AgeReference::kYearEnd});
+  return programmes;
+}
+
 Eligibility Check(absl::CivilDay birth, absl::CivilDay on,
-                  v1::ScreeningType type = v1::SCREENING_TYPE_FOUR_HIGHS, Sex sex = Sex::kMale) {
-  return CheckEligibility(EligibilityRules{}, {birth, sex, type, on});
+                  v1::ScreeningType type = v1::SCREENING_TYPE_FOUR_HIGHS, Sex sex = Sex::kMale,
+                  bool cancer_history = false) {
+  return CheckEligibility(TestProgrammes(), {birth, sex, type, on, cancer_history});
 }
 
 TEST(CheckEligibility, AgeBoundariesOnTheAppointmentDate) {
@@ -17,14 +26,14 @@ TEST(CheckEligibility, AgeBoundariesOnTheAppointmentDate) {
   EXPECT_EQ(Check(birth, turns45 - 1).reasons.at(0).code, "AGE_BELOW_MIN");
   EXPECT_TRUE(Check(birth, turns45).eligible);  // 45
 
-  const absl::CivilDay born(1965, 6, 3);
-  EXPECT_TRUE(Check(born, absl::CivilDay(2026, 6, 2)).eligible);  // 60
-  Eligibility at61 = Check(born, absl::CivilDay(2026, 6, 3));     // 61
+  const absl::CivilDay born(1964, 6, 3);
+  EXPECT_TRUE(Check(born, absl::CivilDay(2025, 6, 2)).eligible);  // 60
+  Eligibility at61 = Check(born, absl::CivilDay(2025, 6, 3));     // 61
   EXPECT_FALSE(at61.eligible);
   EXPECT_EQ(at61.age_on_date, 61);
   ASSERT_EQ(at61.reasons.size(), 1u);
   EXPECT_EQ(at61.reasons[0].code, "AGE_ABOVE_MAX");
-  EXPECT_EQ(at61.reasons[0].message, "61 on 2026-06-03; the programme covers 45-60");
+  EXPECT_EQ(at61.reasons[0].message, "61 on 2025-06-03; the programme covers 45-60");
 }
 
 TEST(CheckEligibility, SameAgeRuleForTheThreeAdultScreenings) {
@@ -46,11 +55,34 @@ TEST(CheckEligibility, NiptNeedsAFemaleResidentAndAPregnancy) {
   EXPECT_EQ(female.reasons.at(0).code, "NIPT_PREGNANCY_REQUIRED");
 }
 
-TEST(CheckEligibility, ConfigurableAgeRange) {
-  EligibilityRules rules{.min_age = 40, .max_age = 70};
-  EXPECT_TRUE(CheckEligibility(rules, {absl::CivilDay(1984, 1, 1), Sex::kFemale,
-                                       v1::SCREENING_TYPE_GASTRIC, absl::CivilDay(2025, 1, 1)})
-                  .eligible);
+TEST(CheckEligibility, EachYearHasItsOwnRulesAndReferenceDay) {
+  // 2026 counts ages on 31 December and covers 40-65: born 1986-12-31 is 40 then.
+  Eligibility turns40 = Check(absl::CivilDay(1986, 12, 31), absl::CivilDay(2026, 3, 1));
+  EXPECT_TRUE(turns40.eligible);
+  EXPECT_EQ(turns40.age_on_date, 40);
+  Eligibility young = Check(absl::CivilDay(1987, 1, 1), absl::CivilDay(2026, 3, 1));
+  EXPECT_FALSE(young.eligible);
+  EXPECT_EQ(young.reasons.at(0).message, "39 on 2026-12-31; the programme covers 40-65");
+  // No programme in 2027.
+  Eligibility none = Check(absl::CivilDay(1970, 1, 1), absl::CivilDay(2027, 3, 1));
+  EXPECT_FALSE(none.eligible);
+  EXPECT_EQ(none.reasons.at(0).code, "NO_PROGRAMME");
+}
+
+TEST(CheckEligibility, DigestiveCancerHistoryExcludesOnlyTheDigestiveScreenings) {
+  const absl::CivilDay birth(1970, 1, 1), on(2025, 6, 1);
+  for (auto type : {v1::SCREENING_TYPE_COLORECTAL, v1::SCREENING_TYPE_GASTRIC}) {
+    Eligibility e = Check(birth, on, type, Sex::kMale, /*cancer_history=*/true);
+    EXPECT_FALSE(e.eligible);
+    EXPECT_EQ(e.reasons.at(0).code, "DIGESTIVE_CANCER_HISTORY");
+  }
+  EXPECT_TRUE(Check(birth, on, v1::SCREENING_TYPE_FOUR_HIGHS, Sex::kMale, true).eligible);
+  // Every reason is given, not just the first.
+  Eligibility both =
+      Check(absl::CivilDay(1990, 1, 1), on, v1::SCREENING_TYPE_GASTRIC, Sex::kMale, true);
+  ASSERT_EQ(both.reasons.size(), 2u);
+  EXPECT_EQ(both.reasons[0].code, "AGE_BELOW_MIN");
+  EXPECT_EQ(both.reasons[1].code, "DIGESTIVE_CANCER_HISTORY");
 }
 
 }  // namespace

@@ -51,6 +51,12 @@ absl::StatusOr<v1::Resident> ValidateNewResident(const v1::RegisterResidentReque
     bad.Add("resident.phone", "must be an 11-digit mobile number starting with 13-19");
   }
   out.set_phone(in.phone());
+  if (in.residence_kind() != v1::RESIDENCE_KIND_REGISTERED &&
+      in.residence_kind() != v1::RESIDENCE_KIND_HABITUAL) {
+    bad.Add("resident.residence_kind", "must be REGISTERED (户籍) or HABITUAL (常住)");
+  }
+  out.set_residence_kind(in.residence_kind());
+  out.set_digestive_cancer_history(in.digestive_cancer_history());
   if (in.district_code().empty()) {
     bad.Add("resident.district_code", "is required");
   } else if (FindDistrict(in.district_code()) == nullptr) {
@@ -143,9 +149,11 @@ grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(v1::Resident resident, store_.Get(*id));
     RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
     Eligibility result = registry::CheckEligibility(
-        rules_, {*ParseDate(resident.birth_date()),
-                 resident.sex() == v1::SEX_MALE ? Sex::kMale : Sex::kFemale,
-                 request->screening_type(), *date});
+        programmes_, {.birth_date = *ParseDate(resident.birth_date()),
+                      .sex = resident.sex() == v1::SEX_MALE ? Sex::kMale : Sex::kFemale,
+                      .screening_type = request->screening_type(),
+                      .date = *date,
+                      .digestive_cancer_history = resident.digestive_cancer_history()});
     response->set_eligible(result.eligible);
     response->set_age_on_date(result.age_on_date);
     response->set_district_code(resident.district_code());

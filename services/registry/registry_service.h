@@ -13,8 +13,8 @@ namespace screening::registry {
 class RegistryServiceImpl final : public v1::RegistryService::Service {
  public:
   RegistryServiceImpl(RegistryStore& store, CallGate& gate, const Clock& clock,
-                      EligibilityRules rules)
-      : store_(store), gate_(gate), clock_(clock), rules_(rules) {}
+                      const Programmes& programmes)
+      : store_(store), gate_(gate), clock_(clock), programmes_(programmes) {}
 
   grpc::Status RegisterResident(grpc::ServerContext* context,
                                 const v1::RegisterResidentRequest* request,
@@ -32,7 +32,7 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
   RegistryStore& store_;
   CallGate& gate_;
   const Clock& clock_;
-  const EligibilityRules rules_;
+  const Programmes& programmes_;
 };
 
 // Validates a RegisterResident request and returns the resident to store:

@@ -3,13 +3,15 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/names.h"
+#include "services/registry/id_number.h"
 
 namespace screening::registry {
 namespace {
 
 constexpr char kColumns[] =
     "id, id_number_sealed, full_name_sealed, phone_sealed, district_code, birth_date::text, sex,"
-    " to_char(create_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+    " to_char(create_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    " residence_kind, digestive_cancer_history";
 
 }  // namespace
 
@@ -19,8 +21,9 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
   pool_.AddPreparer([](pqxx::connection_base& c) {
     c.prepare("registry_insert_resident",
               absl::StrCat("INSERT INTO registry.residents (id_hash, id_number_sealed,"
-                           " full_name_sealed, phone_sealed, district_code, birth_date, sex)"
-                           " VALUES ($1, $2, $3, $4, $5, $6::date, $7)"
+                           " full_name_sealed, phone_sealed, district_code, birth_date, sex,"
+                           " residence_kind, digestive_cancer_history)"
+                           " VALUES ($1, $2, $3, $4, $5, $6::date, $7, $8, $9)"
                            " ON CONFLICT (id_hash) DO NOTHING RETURNING ",
                            kColumns));
     c.prepare("registry_find_by_hash",
@@ -46,6 +49,9 @@ absl::StatusOr<v1::Resident> RegistryStore::FromRow(const pqxx::row& row) const 
   r.set_birth_date(row[5].as<std::string>());
   r.set_sex(static_cast<v1::Sex>(row[6].as<int>()));
   r.set_create_time(row[7].as<std::string>());
+  r.set_residence_kind(static_cast<v1::ResidenceKind>(row[8].as<int>()));
+  r.set_digestive_cancer_history(row[9].as<bool>());
+  r.set_id_division_code(std::string(CurrentDivisionCode(r.id_number().substr(0, 6))));
   return r;
 }
 
@@ -68,7 +74,8 @@ absl::StatusOr<v1::Resident> RegistryStore::Register(const v1::RegisterResidentR
         pqxx::binarystring(keys_.data.Seal(resident.id_number())),
         pqxx::binarystring(keys_.data.Seal(resident.full_name())),
         pqxx::binarystring(keys_.data.Seal(resident.phone())), resident.district_code(),
-        resident.birth_date(), static_cast<int>(resident.sex()));
+        resident.birth_date(), static_cast<int>(resident.sex()),
+        static_cast<int>(resident.residence_kind()), resident.digestive_cancer_history());
     if (inserted.empty()) {
       pqxx::result existing =
           tx.exec_prepared("registry_find_by_hash", pqxx::binarystring(id_hash));

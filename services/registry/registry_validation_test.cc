@@ -16,6 +16,7 @@ v1::RegisterResidentRequest Valid() {
   r->set_full_name("张三");
   r->set_phone("13900000000");
   r->set_district_code("230102");
+  r->set_residence_kind(v1::RESIDENCE_KIND_HABITUAL);
   return request;
 }
 
@@ -35,12 +36,14 @@ TEST(ValidateNewResident, NamesEveryBadField) {
   request.mutable_resident()->set_full_name("");
   request.mutable_resident()->set_phone("12345");
   request.mutable_resident()->set_district_code("110105");
+  request.mutable_resident()->set_residence_kind(static_cast<v1::ResidenceKind>(7));
   request.set_request_id(std::string(65, 'r'));
   auto resident = ValidateNewResident(request, kToday);
   ASSERT_EQ(resident.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(BadFields(resident.status()),
             (std::vector<std::string>{"resident.id_number", "resident.full_name", "resident.phone",
-                                      "resident.district_code", "request_id"}));
+                                      "resident.residence_kind", "resident.district_code",
+                                      "request_id"}));
 }
 
 TEST(ValidateNewResident, MissingResident) {

@@ -26,6 +26,7 @@ void RedactResident(const Caller& caller, v1::Resident& resident) {
     case Role::kCommission:
     case Role::kAdmin:
       resident.clear_id_number();
+      resident.clear_id_division_code();
       resident.clear_full_name();
       resident.clear_phone();
       return;

@@ -13,6 +13,7 @@ v1::Resident Full() {
   r.set_phone("13900001234");
   r.set_district_code("230102");
   r.set_birth_date("1970-01-01");
+  r.set_id_division_code("230102");
   return r;
 }
 
@@ -35,6 +36,7 @@ TEST(RedactResident, CommissionGetsNoPersonalData) {
   v1::Resident r = Full();
   RedactResident({Role::kCommission, "", ""}, r);
   EXPECT_EQ(r.id_number(), "");
+  EXPECT_EQ(r.id_division_code(), "");
   EXPECT_EQ(r.full_name(), "");
   EXPECT_EQ(r.phone(), "");
   EXPECT_EQ(r.district_code(), "230102");

@@ -114,10 +114,10 @@ absl::Status AppConfig::Validate() const {
     }
   }
   if (db_pool_size < 1 || db_pool_size > 200) problems.push_back("--db_pool_size must be 1 to 200");
-  if (targets.programme_year < 2024 || targets.programme_year > 2100) {
-    problems.push_back("--programme_year must be 2024 to 2100");
+  if (programmes.Find(programme_year) == nullptr) {
+    problems.push_back(absl::StrCat("--programme_year ", programme_year,
+                                    " has no programme in the programme rules"));
   }
-  if (targets.persons < 0 || targets.nipt < 0) problems.push_back("targets must not be negative");
   if (insecure && !tls_cert_pem.empty()) {
     problems.push_back("choose --insecure or TLS (--tls_cert/--tls_key), not both");
   }
@@ -184,7 +184,7 @@ void App::RegisterHandlers(grpc::ServerBuilder& builder, CallGate& gate, const C
   if (h.admin_store) add(std::make_unique<admin::AdminServiceImpl>(*h.admin_store, gate));
   if (h.registry_store) {
     add(std::make_unique<registry::RegistryServiceImpl>(*h.registry_store, gate, clock,
-                                                        registry::EligibilityRules{}));
+                                                        c.programmes));
   }
   if (h.scheduling_store) {
     add(std::make_unique<scheduling::SchedulingServiceImpl>(*h.scheduling_store, gate, peers_,
@@ -195,7 +195,8 @@ void App::RegisterHandlers(grpc::ServerBuilder& builder, CallGate& gate, const C
                                                       results::FourHighsRules{}));
   }
   if (h.progress_store) {
-    add(std::make_unique<progress::ProgressServiceImpl>(*h.progress_store, gate, c.targets));
+    add(std::make_unique<progress::ProgressServiceImpl>(*h.progress_store, gate, c.programmes,
+                                                        c.programme_year));
   }
 }
 

@@ -26,6 +26,7 @@
 #include "common/clock.h"
 #include "common/db.h"
 #include "common/peers.h"
+#include "common/programme.h"
 #include "services/progress/progress_service.h"
 
 namespace screening {
@@ -47,7 +48,9 @@ struct AppConfig {
   std::set<std::string> services = {AllServices().begin(), AllServices().end()};
   // Where services this process does not host are reached.
   std::string registry_address, scheduling_address, results_address;
-  progress::Targets targets;
+  // The programme's rules per year, and the year reported by default.
+  Programmes programmes = Programmes::Single(ProgrammeRules{});
+  int programme_year = 2025;
 
   // Transport: plain text only when `insecure` (local development; calls
   // without credentials are then developer calls). Otherwise TLS with this

@@ -26,9 +26,16 @@ ABSL_FLAG(std::string, database_url, "",
 ABSL_FLAG(std::string, registry_address, "", "Where to reach the registry when not hosted here.");
 ABSL_FLAG(std::string, scheduling_address, "", "Where to reach scheduling when not hosted here.");
 ABSL_FLAG(std::string, results_address, "", "Where to reach results when not hosted here.");
-ABSL_FLAG(int, programme_year, 2025, "The programme year the targets apply to.");
-ABSL_FLAG(int64_t, target_persons, 800000, "Target: persons screened in the programme year.");
-ABSL_FLAG(int64_t, target_nipt, 6000, "Target: pregnancies given NIPT in the programme year.");
+ABSL_FLAG(int, programme_year, 2025,
+          "The current programme year (progress reports it by default).");
+ABSL_FLAG(std::string, programme_rules, "",
+          "JSON file of the programme's rules per year (ages, age reference day, targets); "
+          "without it, one programme: --programme_year with DOMAIN.md's rules and the targets "
+          "below.");
+ABSL_FLAG(int64_t, target_persons, 800000,
+          "Without --programme_rules: persons screened in the programme year.");
+ABSL_FLAG(int64_t, target_nipt, 6000,
+          "Without --programme_rules: pregnancies given NIPT in the programme year.");
 ABSL_FLAG(int, db_pool_size, 8, "Database connections per hosted service.");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "On SIGTERM or SIGINT, how long in-flight calls may take to finish.");
@@ -69,8 +76,8 @@ std::string FlagOrEnv(const std::string& flag, const char* env) {
   return value ? value : "";
 }
 
-// Reads a PEM file named by a flag; exits with a message if it cannot.
-std::string ReadPem(const std::string& path, const char* flag) {
+// Reads a file named by a flag; exits with a message if it cannot.
+std::string ReadFlagFile(const std::string& path, const char* flag) {
   if (path.empty()) return "";
   std::ifstream in(path);
   std::stringstream contents;
@@ -177,15 +184,28 @@ int main(int argc, char** argv) {
   config.registry_address = absl::GetFlag(FLAGS_registry_address);
   config.scheduling_address = absl::GetFlag(FLAGS_scheduling_address);
   config.results_address = absl::GetFlag(FLAGS_results_address);
-  config.targets = {.programme_year = absl::GetFlag(FLAGS_programme_year),
-                    .persons = absl::GetFlag(FLAGS_target_persons),
-                    .nipt = absl::GetFlag(FLAGS_target_nipt)};
+  config.programme_year = absl::GetFlag(FLAGS_programme_year);
+  if (absl::GetFlag(FLAGS_programme_rules).empty()) {
+    config.programmes =
+        screening::Programmes::Single({.year = config.programme_year,
+                                       .persons_target = absl::GetFlag(FLAGS_target_persons),
+                                       .nipt_target = absl::GetFlag(FLAGS_target_nipt)});
+  } else {
+    auto programmes = screening::Programmes::FromJson(
+        ReadFlagFile(absl::GetFlag(FLAGS_programme_rules), "programme_rules"));
+    if (!programmes.ok()) {
+      std::fprintf(stderr, "screeningd: --programme_rules: %s\n",
+                   std::string(programmes.status().message()).c_str());
+      return 2;
+    }
+    config.programmes = *std::move(programmes);
+  }
   config.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
   config.insecure = absl::GetFlag(FLAGS_insecure);
-  config.tls_cert_pem = ReadPem(absl::GetFlag(FLAGS_tls_cert), "tls_cert");
-  config.tls_key_pem = ReadPem(absl::GetFlag(FLAGS_tls_key), "tls_key");
-  config.tls_client_ca_pem = ReadPem(absl::GetFlag(FLAGS_tls_client_ca), "tls_client_ca");
-  config.peer_ca_pem = ReadPem(absl::GetFlag(FLAGS_peer_ca), "peer_ca");
+  config.tls_cert_pem = ReadFlagFile(absl::GetFlag(FLAGS_tls_cert), "tls_cert");
+  config.tls_key_pem = ReadFlagFile(absl::GetFlag(FLAGS_tls_key), "tls_key");
+  config.tls_client_ca_pem = ReadFlagFile(absl::GetFlag(FLAGS_tls_client_ca), "tls_client_ca");
+  config.peer_ca_pem = ReadFlagFile(absl::GetFlag(FLAGS_peer_ca), "peer_ca");
   config.service_token = FlagOrEnv(absl::GetFlag(FLAGS_service_token), "SCREENING_SERVICE_TOKEN");
   config.data_keys = FlagOrEnv(absl::GetFlag(FLAGS_data_keys), "SCREENING_DATA_KEYS");
   config.lookup_key_hex = FlagOrEnv(absl::GetFlag(FLAGS_lookup_key), "SCREENING_LOOKUP_KEY");

@@ -41,6 +41,7 @@ v1::Resident SliceTest::Register(absl::CivilDay birth, const std::string& distri
   request.mutable_resident()->set_id_number(MakeIdNumber("230102", birth, next_sequence_++, true));
   request.mutable_resident()->set_full_name("测试居民");
   request.mutable_resident()->set_district_code(district);
+  request.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
   v1::Resident resident;
   grpc::ClientContext context;
   grpc::Status status = server_->registry().RegisterResident(&context, request, &resident);
