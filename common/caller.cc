@@ -72,6 +72,8 @@ const std::vector<MethodPolicy>& MethodPolicies() {
       {"screening.v1.RegistryService/RegisterResident", {kClinic}, true},
       {"screening.v1.RegistryService/GetResident", {kClinic, kCommission, kService}, true},
       {"screening.v1.RegistryService/LookupResident", {kClinic}, true},
+      {"screening.v1.RegistryService/UpdateResident", {kClinic}, true},
+      {"screening.v1.RegistryService/ListResidents", {kClinic}, true},
       {"screening.v1.RegistryService/CheckEligibility", {kClinic, kService}, true},
       {"screening.v1.SchedulingService/UpsertHospital", {kAdmin}, false},
       {"screening.v1.SchedulingService/SetCapacity", {kAdmin}, false},

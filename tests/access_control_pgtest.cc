@@ -32,6 +32,8 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
       SCREENING_RPC(RegistryService, RegisterResident, RegisterResidentRequest, Resident),
       SCREENING_RPC(RegistryService, GetResident, GetResidentRequest, Resident),
       SCREENING_RPC(RegistryService, LookupResident, LookupResidentRequest, Resident),
+      SCREENING_RPC(RegistryService, UpdateResident, UpdateResidentRequest, Resident),
+      SCREENING_RPC(RegistryService, ListResidents, ListResidentsRequest, ListResidentsResponse),
       SCREENING_RPC(RegistryService, CheckEligibility, CheckEligibilityRequest,
                     CheckEligibilityResponse),
       SCREENING_RPC(SchedulingService, UpsertHospital, UpsertHospitalRequest, Hospital),
@@ -55,6 +57,8 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.RegistryService/RegisterResident", {"clinic"}},
       {"screening.v1.RegistryService/GetResident", {"clinic", "commission", "service"}},
       {"screening.v1.RegistryService/LookupResident", {"clinic"}},
+      {"screening.v1.RegistryService/UpdateResident", {"clinic"}},
+      {"screening.v1.RegistryService/ListResidents", {"clinic"}},
       {"screening.v1.RegistryService/CheckEligibility", {"clinic", "service"}},
       {"screening.v1.SchedulingService/UpsertHospital", {"admin"}},
       {"screening.v1.SchedulingService/SetCapacity", {"admin"}},
@@ -188,6 +192,20 @@ TEST_F(AccessControl, ScopesHoldAndRefusalsLeakNothing) {
   lookup.set_id_number(id_number);
   EXPECT_THAT(server_->registry().LookupResident(As("clinic:230103").get(), lookup, &seen),
               GrpcIs(grpc::StatusCode::NOT_FOUND));
+
+  v1::UpdateResidentRequest update;
+  update.mutable_resident()->set_name(resident.name());
+  update.mutable_resident()->set_phone("13900000001");
+  update.mutable_update_mask()->add_paths("phone");
+  EXPECT_THAT(server_->registry().UpdateResident(As("clinic:230103").get(), update, &seen),
+              GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  v1::ListResidentsRequest list;
+  list.set_district_code("230102");
+  v1::ListResidentsResponse listed;
+  EXPECT_THAT(server_->registry().ListResidents(As("clinic:230103").get(), list, &listed),
+              GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  ASSERT_TRUE(server_->registry().ListResidents(As("clinic:230102").get(), list, &listed).ok());
+  EXPECT_EQ(listed.residents_size(), 1);
 
   // Another hospital: refused, and told nothing about the booking.
   v1::GetBookingRequest get_booking;

@@ -341,3 +341,70 @@ TEST_F(RegistryE2E, DigestiveCancerHistoryExcludesColorectalAndGastricOnly) {
 
 }  // namespace
 }  // namespace screening::testing
+
+namespace screening::testing {
+namespace {
+
+class ResidentsE2E : public SliceTest {};
+
+TEST_F(ResidentsE2E, UpdateContactDetailsAndListByDistrict) {
+  std::vector<v1::Resident> registered;
+  for (int i = 0; i < 5; ++i)
+    registered.push_back(Register(absl::CivilDay(1971, 2, 1) + i, "230127"));
+  v1::UpdateResidentRequest update;
+  update.mutable_resident()->set_name(registered[0].name());
+  update.mutable_resident()->set_phone("13566667777");
+  update.mutable_resident()->set_digestive_cancer_history(true);
+  update.mutable_resident()->set_full_name("不应改变");
+  update.mutable_update_mask()->add_paths("phone");
+  update.mutable_update_mask()->add_paths("digestive_cancer_history");
+  v1::Resident updated;
+  {
+    grpc::ClientContext context;
+    grpc::Status status = server_->registry().UpdateResident(&context, update, &updated);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(updated.phone(), "13566667777");
+  EXPECT_TRUE(updated.digestive_cancer_history());
+  EXPECT_EQ(updated.full_name(), registered[0].full_name()) << "not in the mask, not changed";
+  EXPECT_EQ(updated.residence_kind(), registered[0].residence_kind());
+
+  update.mutable_resident()->set_name("residents/987654");
+  {
+    grpc::ClientContext context;
+    EXPECT_THAT(server_->registry().UpdateResident(&context, update, &updated),
+                GrpcIs(grpc::StatusCode::NOT_FOUND));
+  }
+
+  std::vector<std::string> listed;
+  std::string token;
+  int pages = 0;
+  do {
+    v1::ListResidentsRequest list;
+    list.set_district_code("230127");
+    list.set_page_size(2);
+    list.set_page_token(token);
+    v1::ListResidentsResponse page;
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->registry().ListResidents(&context, list, &page).ok());
+    for (const auto& r : page.residents()) listed.push_back(r.name());
+    token = page.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 10);
+  std::vector<std::string> expected;
+  for (const auto& r : registered) expected.push_back(r.name());
+  EXPECT_EQ(listed, expected);
+  EXPECT_EQ(pages, 3);
+
+  v1::ListResidentsRequest bad;
+  bad.set_district_code("999999");
+  bad.set_page_size(5000);
+  bad.set_page_token("x");
+  v1::ListResidentsResponse none;
+  grpc::ClientContext context;
+  EXPECT_THAT(BadFields(server_->registry().ListResidents(&context, bad, &none)),
+              ::testing::ElementsAre("district_code", "page_size", "page_token"));
+}
+
+}  // namespace
+}  // namespace screening::testing

@@ -1,5 +1,6 @@
 #include "services/registry/registry_service.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/dates.h"
 #include "common/districts.h"
@@ -125,6 +126,96 @@ grpc::Status RegistryServiceImpl::LookupResident(grpc::ServerContext* context,
       return absl::NotFoundError("no resident of your district has this ID number");
     }
     RedactResident(call.caller(), *response);
+    return absl::OkStatus();
+  }());
+}
+
+absl::StatusOr<RegistryStore::Changes> ValidateResidentUpdate(
+    const v1::UpdateResidentRequest& request) {
+  FieldViolations bad;
+  RegistryStore::Changes changes;
+  if (!ParseNumericName("residents", request.resident().name())) {
+    bad.Add("resident.name", "must be residents/{id}");
+  }
+  if (request.update_mask().paths().empty()) {
+    bad.Add("update_mask", "name at least one of phone, residence_kind, digestive_cancer_history");
+  }
+  const v1::Resident& in = request.resident();
+  for (const std::string& path : request.update_mask().paths()) {
+    if (path == "phone") {
+      if (!in.phone().empty() && !IsMobileNumber(in.phone())) {
+        bad.Add("resident.phone", "must be an 11-digit mobile number starting with 13-19");
+      }
+      changes.phone = in.phone();
+    } else if (path == "residence_kind") {
+      if (in.residence_kind() != v1::RESIDENCE_KIND_REGISTERED &&
+          in.residence_kind() != v1::RESIDENCE_KIND_HABITUAL) {
+        bad.Add("resident.residence_kind", "must be REGISTERED (户籍) or HABITUAL (常住)");
+      }
+      changes.residence_kind = in.residence_kind();
+    } else if (path == "digestive_cancer_history") {
+      changes.digestive_cancer_history = in.digestive_cancer_history();
+    } else {
+      bad.Add("update_mask",
+              absl::StrCat("cannot update '", path,
+                           "'; only phone, residence_kind and digestive_cancer_history change"));
+    }
+  }
+  if (!bad.empty()) return bad.ToStatus();
+  return changes;
+}
+
+grpc::Status RegistryServiceImpl::UpdateResident(grpc::ServerContext* context,
+                                                 const v1::UpdateResidentRequest* request,
+                                                 v1::Resident* response) {
+  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("UpdateResident"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    ASSIGN_OR_RETURN(RegistryStore::Changes changes, ValidateResidentUpdate(*request));
+    call.set_resource(request->resident().name());
+    ASSIGN_OR_RETURN(*response,
+                     store_.Update(*ParseNumericName("residents", request->resident().name()),
+                                   changes, [&](const v1::Resident& current) {
+                                     return RequireDistrict(call.caller(), current.district_code());
+                                   }));
+    RedactResident(call.caller(), *response);
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status RegistryServiceImpl::ListResidents(grpc::ServerContext* context,
+                                                const v1::ListResidentsRequest* request,
+                                                v1::ListResidentsResponse* response) {
+  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("ListResidents"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    FieldViolations bad;
+    if (FindDistrict(request->district_code()) == nullptr) {
+      bad.Add("district_code", "must be one of Harbin's 18 district codes");
+    }
+    if (request->page_size() < 0 || request->page_size() > 1000) {
+      bad.Add("page_size", "must be 0 to 1000");
+    }
+    int64_t after = 0;
+    if (!request->page_token().empty() &&
+        (!absl::SimpleAtoi(request->page_token(), &after) || after <= 0)) {
+      bad.Add("page_token", "is not a token this service issued");
+    }
+    RETURN_IF_ERROR(bad.ToStatus());
+    call.set_resource(absl::StrCat("districts/", request->district_code()));
+    RETURN_IF_ERROR(RequireDistrict(call.caller(), request->district_code()));
+    const int page_size = request->page_size() == 0 ? 100 : request->page_size();
+    ASSIGN_OR_RETURN(auto residents,
+                     store_.ListByDistrict(request->district_code(), after, page_size + 1));
+    for (auto& resident : residents) {
+      if (response->residents_size() == page_size) {
+        response->set_next_page_token(absl::StrCat(
+            *ParseNumericName("residents", response->residents(page_size - 1).name())));
+        break;
+      }
+      RedactResident(call.caller(), resident);
+      *response->add_residents() = std::move(resident);
+    }
     return absl::OkStatus();
   }());
 }

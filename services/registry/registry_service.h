@@ -24,6 +24,11 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
   grpc::Status LookupResident(grpc::ServerContext* context,
                               const v1::LookupResidentRequest* request,
                               v1::Resident* response) override;
+  grpc::Status UpdateResident(grpc::ServerContext* context,
+                              const v1::UpdateResidentRequest* request,
+                              v1::Resident* response) override;
+  grpc::Status ListResidents(grpc::ServerContext* context, const v1::ListResidentsRequest* request,
+                             v1::ListResidentsResponse* response) override;
   grpc::Status CheckEligibility(grpc::ServerContext* context,
                                 const v1::CheckEligibilityRequest* request,
                                 v1::CheckEligibilityResponse* response) override;
@@ -34,6 +39,11 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
   const Clock& clock_;
   const Programmes& programmes_;
 };
+
+// Validates an UpdateResident request into the changes to make; INVALID_ARGUMENT
+// naming each bad field (or update_mask path). Pure.
+absl::StatusOr<RegistryStore::Changes> ValidateResidentUpdate(
+    const v1::UpdateResidentRequest& request);
 
 // Validates a RegisterResident request and returns the resident to store:
 // canonical ID number, birth date and sex derived. INVALID_ARGUMENT naming

@@ -28,6 +28,22 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
                            kColumns));
     c.prepare("registry_find_by_hash",
               absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id_hash = $1"));
+    c.prepare(
+        "registry_lock_resident",
+        absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id = $1 FOR UPDATE"));
+    // A NULL parameter leaves its column as it is.
+    c.prepare(
+        "registry_update_resident",
+        absl::StrCat("UPDATE registry.residents SET"
+                     " phone_sealed = coalesce(decode($2, 'hex'), phone_sealed),"
+                     " residence_kind = coalesce($3::smallint, residence_kind),"
+                     " digestive_cancer_history = coalesce($4::boolean, digestive_cancer_history)"
+                     " WHERE id = $1 RETURNING ",
+                     kColumns));
+    c.prepare("registry_list_district",
+              absl::StrCat("SELECT ", kColumns,
+                           " FROM registry.residents"
+                           " WHERE district_code = $1 AND id > $2 ORDER BY id LIMIT $3"));
     c.prepare("registry_get_resident",
               absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id = $1"));
   });
@@ -99,6 +115,46 @@ absl::StatusOr<v1::Resident> RegistryStore::Get(int64_t id) {
       return absl::NotFoundError(absl::StrCat(MakeName("residents", id), " does not exist"));
     }
     return FromRow(rows[0]);
+  });
+}
+
+absl::StatusOr<v1::Resident> RegistryStore::Update(
+    int64_t id, const Changes& changes,
+    const std::function<absl::Status(const v1::Resident&)>& check) {
+  const std::string kind =
+      changes.residence_kind ? absl::StrCat(static_cast<int>(*changes.residence_kind)) : "";
+  const std::string history = changes.digestive_cancer_history
+                                  ? (*changes.digestive_cancer_history ? "true" : "false")
+                                  : "";
+  return db::Transact<v1::Resident>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Resident> {
+    pqxx::result rows = tx.exec_prepared("registry_lock_resident", id);
+    if (rows.empty()) {
+      return absl::NotFoundError(absl::StrCat(MakeName("residents", id), " does not exist"));
+    }
+    auto current = FromRow(rows[0]);
+    if (!current.ok()) return current.status();
+    if (absl::Status allowed = check(*current); !allowed.ok()) return allowed;
+    const std::string phone = changes.phone ? HexEncode(keys_.data.Seal(*changes.phone)) : "";
+    pqxx::result updated =
+        tx.exec_prepared("registry_update_resident", id, changes.phone ? phone.c_str() : nullptr,
+                         changes.residence_kind ? kind.c_str() : nullptr,
+                         changes.digestive_cancer_history ? history.c_str() : nullptr);
+    return FromRow(updated[0]);
+  });
+}
+
+absl::StatusOr<std::vector<v1::Resident>> RegistryStore::ListByDistrict(
+    const std::string& district_code, int64_t after_id, int limit) {
+  using Residents = std::vector<v1::Resident>;
+  return db::Transact<Residents>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Residents> {
+    Residents residents;
+    for (const auto& row :
+         tx.exec_prepared("registry_list_district", district_code, after_id, limit)) {
+      auto resident = FromRow(row);
+      if (!resident.ok()) return resident.status();
+      residents.push_back(*std::move(resident));
+    }
+    return residents;
   });
 }
 

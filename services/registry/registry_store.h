@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/crypto.h"
@@ -33,6 +36,23 @@ class RegistryStore {
 
   // NOT_FOUND when there is no such resident.
   absl::StatusOr<v1::Resident> Get(int64_t id);
+
+  // Which fields UpdateContact changes.
+  struct Changes {
+    std::optional<std::string> phone;
+    std::optional<v1::ResidenceKind> residence_kind;
+    std::optional<bool> digestive_cancer_history;
+  };
+  // NOT_FOUND when there is no such resident. `check` runs on the stored
+  // resident first (a scope check) and its error stops the update.
+  absl::StatusOr<v1::Resident> Update(
+      int64_t id, const Changes& changes,
+      const std::function<absl::Status(const v1::Resident&)>& check);
+
+  // Residents of a district with ids above `after_id`, by id; one more than
+  // `limit` tells the caller another page follows.
+  absl::StatusOr<std::vector<v1::Resident>> ListByDistrict(const std::string& district_code,
+                                                           int64_t after_id, int limit);
 
   // By canonical ID number, through its keyed hash. NOT_FOUND when unknown.
   absl::StatusOr<v1::Resident> FindByIdNumber(const std::string& canonical_id_number);

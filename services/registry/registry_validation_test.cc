@@ -62,5 +62,31 @@ TEST(ValidateNewResident, NameLengthCountsCharactersNotBytes) {
             std::vector<std::string>{"resident.full_name"});
 }
 
+TEST(ValidateResidentUpdate, TakesOnlyTheMaskedFields) {
+  v1::UpdateResidentRequest request;
+  request.mutable_resident()->set_name("residents/3");
+  request.mutable_resident()->set_phone("13700000000");
+  request.mutable_resident()->set_digestive_cancer_history(true);
+  request.mutable_update_mask()->add_paths("phone");
+  auto changes = ValidateResidentUpdate(request);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  EXPECT_EQ(changes->phone, "13700000000");
+  EXPECT_FALSE(changes->digestive_cancer_history.has_value());
+  EXPECT_FALSE(changes->residence_kind.has_value());
+}
+
+TEST(ValidateResidentUpdate, NamesBadFieldsAndPaths) {
+  v1::UpdateResidentRequest request;
+  EXPECT_EQ(BadFields(ValidateResidentUpdate(request).status()),
+            (std::vector<std::string>{"resident.name", "update_mask"}));
+  request.mutable_resident()->set_name("residents/3");
+  request.mutable_resident()->set_phone("12345");
+  for (const char* path : {"phone", "residence_kind", "full_name"}) {
+    request.mutable_update_mask()->add_paths(path);
+  }
+  EXPECT_EQ(BadFields(ValidateResidentUpdate(request).status()),
+            (std::vector<std::string>{"resident.phone", "resident.residence_kind", "update_mask"}));
+}
+
 }  // namespace
 }  // namespace screening::registry
