@@ -74,6 +74,8 @@ const std::vector<MethodPolicy>& MethodPolicies() {
       {"screening.v1.RegistryService/LookupResident", {kClinic}, true},
       {"screening.v1.RegistryService/UpdateResident", {kClinic}, true},
       {"screening.v1.RegistryService/ListResidents", {kClinic}, true},
+      {"screening.v1.RegistryService/RegisterPregnancy", {kClinic}, true},
+      {"screening.v1.RegistryService/GetPregnancy", {kClinic, kService}, true},
       {"screening.v1.RegistryService/CheckEligibility", {kClinic, kService}, true},
       {"screening.v1.SchedulingService/UpsertHospital", {kAdmin}, false},
       {"screening.v1.SchedulingService/SetCapacity", {kAdmin}, false},
