@@ -37,12 +37,15 @@ Eligibility CheckEligibility(const Programmes& programmes, const EligibilityInpu
       }
       break;
     case v1::SCREENING_TYPE_NIPT:
+      // No age range: any pregnant resident, one NIPT per pregnancy.
       if (input.sex != Sex::kFemale) {
         result.reasons.push_back({"NIPT_NOT_FEMALE", "NIPT is for pregnant women"});
+      } else if (!input.nipt_draw_reasons) {
+        result.reasons.push_back({"NIPT_NO_PREGNANCY", "NIPT needs a registered pregnancy"});
+      } else {
+        result.reasons.insert(result.reasons.end(), input.nipt_draw_reasons->begin(),
+                              input.nipt_draw_reasons->end());
       }
-      // Pregnancies (and so NIPT windows) are not registered yet.
-      result.reasons.push_back(
-          {"NIPT_PREGNANCY_REQUIRED", "NIPT needs a registered pregnancy; not supported yet"});
       break;
     default:
       result.reasons.push_back({"SCREENING_TYPE_UNKNOWN", "the screening type is not known"});

@@ -8,6 +8,7 @@
 //   e.eligible, e.reasons[0].code == "AGE_ABOVE_MAX"
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,18 +19,22 @@
 
 namespace screening::registry {
 
+struct IneligibilityReason {
+  std::string code;     // stable: NO_PROGRAMME, AGE_BELOW_MIN, AGE_ABOVE_MAX,
+                        // DIGESTIVE_CANCER_HISTORY, NIPT_NOT_FEMALE, ...
+  std::string message;  // a readable sentence
+};
+
 struct EligibilityInput {
   absl::CivilDay birth_date;
   Sex sex;
   v1::ScreeningType screening_type;
   absl::CivilDay date;  // of the appointment
   bool digestive_cancer_history = false;
-};
-
-struct IneligibilityReason {
-  std::string code;     // stable: NO_PROGRAMME, AGE_BELOW_MIN, AGE_ABOVE_MAX,
-                        // DIGESTIVE_CANCER_HISTORY, NIPT_NOT_FEMALE, ...
-  std::string message;  // a readable sentence
+  // For NIPT: the reasons a draw on `date` is refused for the pregnancy
+  // whose window it falls in (or the nearest one); empty if eligible.
+  // Unset when the resident has no registered pregnancy.
+  std::optional<std::vector<IneligibilityReason>> nipt_draw_reasons;
 };
 
 struct Eligibility {

@@ -44,7 +44,7 @@ TEST(CheckEligibility, SameAgeRuleForTheThreeAdultScreenings) {
   }
 }
 
-TEST(CheckEligibility, NiptNeedsAFemaleResidentAndAPregnancy) {
+TEST(CheckEligibility, NiptNeedsAFemaleResidentAndAPregnancyButNoAgeRange) {
   Eligibility male = Check(absl::CivilDay(1995, 1, 1), absl::CivilDay(2025, 6, 1),
                            v1::SCREENING_TYPE_NIPT, Sex::kMale);
   EXPECT_FALSE(male.eligible);
@@ -52,7 +52,15 @@ TEST(CheckEligibility, NiptNeedsAFemaleResidentAndAPregnancy) {
   Eligibility female = Check(absl::CivilDay(1995, 1, 1), absl::CivilDay(2025, 6, 1),
                              v1::SCREENING_TYPE_NIPT, Sex::kFemale);
   EXPECT_FALSE(female.eligible);
-  EXPECT_EQ(female.reasons.at(0).code, "NIPT_PREGNANCY_REQUIRED");
+  EXPECT_EQ(female.reasons.at(0).code, "NIPT_NO_PREGNANCY");
+  EligibilityInput pregnant{absl::CivilDay(1995, 1, 1), Sex::kFemale, v1::SCREENING_TYPE_NIPT,
+                            absl::CivilDay(2025, 6, 1)};
+  pregnant.nipt_draw_reasons.emplace();  // a draw that day is fine
+  EXPECT_TRUE(CheckEligibility(TestProgrammes(), pregnant).eligible) << "30 is not 45-60, and fine";
+  pregnant.nipt_draw_reasons->push_back({"NIPT_TOO_LATE", "day 170"});
+  Eligibility late = CheckEligibility(TestProgrammes(), pregnant);
+  EXPECT_FALSE(late.eligible);
+  EXPECT_EQ(late.reasons.at(0).code, "NIPT_TOO_LATE");
 }
 
 TEST(CheckEligibility, EachYearHasItsOwnRulesAndReferenceDay) {

@@ -40,8 +40,9 @@ std::vector<IneligibilityReason> NiptContraindicationReasons(
   for (v1::NiptContraindication c : contraindications) {
     std::string name = v1::NiptContraindication_Name(c);
     name.erase(0, std::string("NIPT_CONTRAINDICATION_").size());
-    reasons.push_back({absl::StrCat("NIPT_NOT_APPLICABLE_", name),
-                       "NIPT is not applicable: the pregnancy has a contraindication (" + name + ")"});
+    reasons.push_back(
+        {absl::StrCat("NIPT_NOT_APPLICABLE_", name),
+         "NIPT is not applicable: the pregnancy has a contraindication (" + name + ")"});
   }
   return reasons;
 }
@@ -52,14 +53,17 @@ NiptDraw CheckNiptDraw(const PregnancyDates& dates,
   NiptDraw draw;
   draw.gestational_day = GestationalDay(dates, on);
   draw.reasons = NiptContraindicationReasons(contraindications);
-  const std::string when = absl::StrCat("gestational day ", draw.gestational_day, " (",
-                                        WeeksAndDays(draw.gestational_day), ") on ", FormatDate(on));
+  const std::string when =
+      absl::StrCat("gestational day ", draw.gestational_day, " (",
+                   WeeksAndDays(draw.gestational_day), ") on ", FormatDate(on));
   if (draw.gestational_day < kNiptFirstDay) {
-    draw.reasons.push_back({"NIPT_TOO_EARLY", absl::StrCat(when, "; NIPT from day ", kNiptFirstDay,
-                                                           " (12+0), ", FormatDate(dates.window_start))});
+    draw.reasons.push_back(
+        {"NIPT_TOO_EARLY", absl::StrCat(when, "; NIPT from day ", kNiptFirstDay, " (12+0), ",
+                                        FormatDate(dates.window_start))});
   } else if (draw.gestational_day > kNiptLastDay) {
-    draw.reasons.push_back({"NIPT_TOO_LATE", absl::StrCat(when, "; NIPT until day ", kNiptLastDay,
-                                                          " (22+6), ", FormatDate(dates.window_end))});
+    draw.reasons.push_back(
+        {"NIPT_TOO_LATE", absl::StrCat(when, "; NIPT until day ", kNiptLastDay, " (22+6), ",
+                                       FormatDate(dates.window_end))});
   }
   if (!consent_date || *consent_date > on) {
     draw.reasons.push_back(

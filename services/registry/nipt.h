@@ -17,13 +17,14 @@
 
 namespace screening::registry {
 
-inline constexpr int kNiptFirstDay = 84;    // 12+0 weeks
-inline constexpr int kNiptLastDay = 160;    // 22+6 weeks
-inline constexpr int kDueDateDay = 280;     // 40+0 weeks
+inline constexpr int kNiptFirstDay = 84;  // 12+0 weeks
+inline constexpr int kNiptLastDay = 160;  // 22+6 weeks
+inline constexpr int kDueDateDay = 280;   // 40+0 weeks
 inline constexpr int kCautionMaternalAge = 35;
 
 struct PregnancyDates {
-  absl::CivilDay day_zero;  // the first day of the last menstrual period (or as dated by ultrasound)
+  absl::CivilDay
+      day_zero;  // the first day of the last menstrual period (or as dated by ultrasound)
   absl::CivilDay due_date;
   absl::CivilDay window_start, window_end;
 };

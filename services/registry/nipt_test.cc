@@ -36,11 +36,12 @@ TEST(CheckNiptDraw, Days83And84And160And161) {
 TEST(CheckNiptDraw, NeedsConsentSignedByTheDrawAndNoContraindication) {
   PregnancyDates dates = DatePregnancy(kLmp);
   const absl::CivilDay draw = kLmp + 100;
-  EXPECT_EQ(CheckNiptDraw(dates, {}, std::nullopt, draw).reasons.at(0).code, "NIPT_CONSENT_MISSING");
+  EXPECT_EQ(CheckNiptDraw(dates, {}, std::nullopt, draw).reasons.at(0).code,
+            "NIPT_CONSENT_MISSING");
   EXPECT_EQ(CheckNiptDraw(dates, {}, draw + 1, draw).reasons.at(0).code, "NIPT_CONSENT_MISSING");
   EXPECT_TRUE(CheckNiptDraw(dates, {}, draw, draw).eligible);
-  NiptDraw contraindicated = CheckNiptDraw(
-      dates, {v1::NIPT_CONTRAINDICATION_FETAL_STRUCTURAL_ANOMALY}, draw, draw);
+  NiptDraw contraindicated =
+      CheckNiptDraw(dates, {v1::NIPT_CONTRAINDICATION_FETAL_STRUCTURAL_ANOMALY}, draw, draw);
   EXPECT_FALSE(contraindicated.eligible);
   EXPECT_EQ(contraindicated.reasons.at(0).code, "NIPT_NOT_APPLICABLE_FETAL_STRUCTURAL_ANOMALY");
 }
@@ -51,8 +52,8 @@ TEST(NiptCautions, DerivesTwinsAndMaternalAge) {
   auto at35 = NiptCautions({}, 1, absl::CivilDay(1990, 10, 8), due);           // 35 on the due date
   EXPECT_EQ(at35, std::set<v1::NiptCaution>{v1::NIPT_CAUTION_MATERNAL_AGE_35_OR_MORE});
   auto twins = NiptCautions({v1::NIPT_CAUTION_IVF}, 2, absl::CivilDay(1995, 1, 1), due);
-  EXPECT_EQ(twins, (std::set<v1::NiptCaution>{v1::NIPT_CAUTION_MULTIPLE_PREGNANCY,
-                                              v1::NIPT_CAUTION_IVF}));
+  EXPECT_EQ(twins,
+            (std::set<v1::NiptCaution>{v1::NIPT_CAUTION_MULTIPLE_PREGNANCY, v1::NIPT_CAUTION_IVF}));
 }
 
 }  // namespace

@@ -220,6 +220,191 @@ grpc::Status RegistryServiceImpl::ListResidents(grpc::ServerContext* context,
   }());
 }
 
+// A pregnancy is in progress from day zero to at most 300 days.
+constexpr int kLongestPregnancyDays = 300;
+constexpr size_t kMaxConsentDocument = 64;
+
+absl::StatusOr<PregnancyRecord> ValidateNewPregnancy(const v1::RegisterPregnancyRequest& request,
+                                                     absl::CivilDay today) {
+  FieldViolations bad;
+  if (!request.has_pregnancy()) {
+    bad.Add("pregnancy", "is required");
+    return bad.ToStatus();
+  }
+  const v1::Pregnancy& in = request.pregnancy();
+  PregnancyRecord out;
+  auto resident = ParseNumericName("residents", in.resident());
+  if (!resident) bad.Add("pregnancy.resident", "must be residents/{id}");
+  out.resident_id = resident.value_or(0);
+  const bool by_lmp = !in.last_menstrual_period().empty();
+  const bool by_ultrasound = !in.ultrasound_due_date().empty();
+  if (by_lmp == by_ultrasound) {
+    bad.Add("pregnancy.last_menstrual_period",
+            "give the last menstrual period or the ultrasound due date (exactly one)");
+  } else {
+    const std::string field =
+        by_lmp ? "pregnancy.last_menstrual_period" : "pregnancy.ultrasound_due_date";
+    auto date = ParseDate(by_lmp ? in.last_menstrual_period() : in.ultrasound_due_date());
+    if (!date) {
+      bad.Add(field, "must be a real date, YYYY-MM-DD");
+    } else {
+      out.day_zero = by_lmp ? *date : DayZeroFromDueDate(*date);
+      out.dated_by_ultrasound = by_ultrasound;
+      if (out.day_zero > today) {
+        bad.Add(field, "puts the start of the pregnancy in the future");
+      } else if (today - out.day_zero > kLongestPregnancyDays) {
+        bad.Add(field, absl::StrCat("puts the start of the pregnancy more than ",
+                                    kLongestPregnancyDays, " days ago"));
+      }
+    }
+  }
+  if (in.fetuses() < 0 || in.fetuses() > 8)
+    bad.Add("pregnancy.fetuses", "must be 1 to 8 (0 means 1)");
+  out.fetuses = in.fetuses() == 0 ? 1 : in.fetuses();
+  for (int c : in.contraindications()) {
+    if (!v1::NiptContraindication_IsValid(c) || c == v1::NIPT_CONTRAINDICATION_UNSPECIFIED) {
+      bad.Add("pregnancy.contraindications", "holds an unknown contraindication");
+      break;
+    }
+    out.contraindications.insert(static_cast<v1::NiptContraindication>(c));
+  }
+  for (int c : in.cautions()) {
+    if (!v1::NiptCaution_IsValid(c) || c == v1::NIPT_CAUTION_UNSPECIFIED) {
+      bad.Add("pregnancy.cautions", "holds an unknown caution");
+      break;
+    }
+    out.cautions.insert(static_cast<v1::NiptCaution>(c));
+  }
+  if (!in.consent_date().empty()) {
+    out.consent_date = ParseDate(in.consent_date());
+    if (!out.consent_date) {
+      bad.Add("pregnancy.consent_date", "must be a real date, YYYY-MM-DD");
+    } else if (*out.consent_date > today) {
+      bad.Add("pregnancy.consent_date", "is in the future");
+    }
+  }
+  if (in.consent_document().size() > kMaxConsentDocument) {
+    bad.Add("pregnancy.consent_document",
+            absl::StrCat("must be at most ", kMaxConsentDocument, " characters"));
+  }
+  out.consent_document = in.consent_document();
+  if (!request.request_id().empty() && !IsValidRequestId(request.request_id())) {
+    bad.Add("request_id", "must be 1 to 64 printable ASCII characters");
+  }
+  if (!bad.empty()) return bad.ToStatus();
+  return out;
+}
+
+v1::Pregnancy PregnancyView(const PregnancyRecord& record, absl::CivilDay birth_date) {
+  const PregnancyDates dates = DatePregnancy(record.day_zero);
+  v1::Pregnancy p;
+  p.set_name(MakeName("pregnancies", record.id));
+  p.set_resident(MakeName("residents", record.resident_id));
+  if (record.dated_by_ultrasound) {
+    p.set_ultrasound_due_date(FormatDate(dates.due_date));
+  } else {
+    p.set_last_menstrual_period(FormatDate(record.day_zero));
+  }
+  p.set_fetuses(record.fetuses);
+  for (auto c : record.contraindications) p.add_contraindications(c);
+  for (auto c : NiptCautions(record.cautions, record.fetuses, birth_date, dates.due_date)) {
+    p.add_cautions(c);
+  }
+  if (record.consent_date) p.set_consent_date(FormatDate(*record.consent_date));
+  p.set_consent_document(record.consent_document);
+  p.set_estimated_due_date(FormatDate(dates.due_date));
+  p.set_nipt_window_start(FormatDate(dates.window_start));
+  p.set_nipt_window_end(FormatDate(dates.window_end));
+  for (const auto& reason : NiptContraindicationReasons(record.contraindications)) {
+    auto* out = p.add_reasons();
+    out->set_code(reason.code);
+    out->set_message(reason.message);
+  }
+  p.set_nipt_applicable(p.reasons().empty());
+  p.set_create_time(record.create_time);
+  return p;
+}
+
+grpc::Status RegistryServiceImpl::RegisterPregnancy(grpc::ServerContext* context,
+                                                    const v1::RegisterPregnancyRequest* request,
+                                                    v1::Pregnancy* response) {
+  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("RegisterPregnancy"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    ASSIGN_OR_RETURN(PregnancyRecord record, ValidateNewPregnancy(*request, Today(clock_)));
+    call.set_resource(request->pregnancy().resident());
+    ASSIGN_OR_RETURN(v1::Resident resident, store_.Get(record.resident_id));
+    RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
+    if (resident.sex() != v1::SEX_FEMALE) {
+      return WithReason(
+          absl::FailedPreconditionError(
+              "the ID number records this resident as male; NIPT is for pregnant women"),
+          "NOT_FEMALE");
+    }
+    const absl::CivilDay birth = *ParseDate(resident.birth_date());
+    ASSIGN_OR_RETURN(*response,
+                     store_.AddPregnancy(*request, record, [&](const PregnancyRecord& stored) {
+                       return PregnancyView(stored, birth);
+                     }));
+    call.set_resource(response->name());
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status RegistryServiceImpl::GetPregnancy(grpc::ServerContext* context,
+                                               const v1::GetPregnancyRequest* request,
+                                               v1::Pregnancy* response) {
+  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("GetPregnancy"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    auto id = ParseNumericName("pregnancies", request->name());
+    if (!id) return InvalidField("name", "must be pregnancies/{id}");
+    call.set_resource(request->name());
+    ASSIGN_OR_RETURN(PregnancyRecord record, store_.GetPregnancy(*id));
+    ASSIGN_OR_RETURN(v1::Resident resident, store_.Get(record.resident_id));
+    RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
+    *response = PregnancyView(record, *ParseDate(resident.birth_date()));
+    return absl::OkStatus();
+  }());
+}
+
+// For NIPT on `date`: the refusal reasons of the named pregnancy, or of the
+// resident's pregnancy whose window holds the date (else the one nearest to
+// it); nullopt when she has none.
+static absl::StatusOr<std::optional<std::vector<IneligibilityReason>>> NiptDrawReasons(
+    RegistryStore& store, int64_t resident_id, absl::string_view pregnancy_name,
+    absl::CivilDay date) {
+  std::vector<PregnancyRecord> candidates;
+  if (!pregnancy_name.empty()) {
+    auto id = ParseNumericName("pregnancies", pregnancy_name);
+    if (!id) return InvalidField("pregnancy", "must be pregnancies/{id}");
+    ASSIGN_OR_RETURN(PregnancyRecord record, store.GetPregnancy(*id));
+    if (record.resident_id != resident_id) {
+      return InvalidField("pregnancy", "is not a pregnancy of this resident");
+    }
+    candidates.push_back(record);
+  } else {
+    ASSIGN_OR_RETURN(candidates, store.ListPregnancies(resident_id));
+  }
+  if (candidates.empty()) return std::optional<std::vector<IneligibilityReason>>();
+  const PregnancyRecord* best = nullptr;
+  int64_t best_distance = 0;
+  for (const auto& p : candidates) {
+    const PregnancyDates dates = DatePregnancy(p.day_zero);
+    const int64_t distance = date < dates.window_start ? dates.window_start - date
+                             : date > dates.window_end ? date - dates.window_end
+                                                       : 0;
+    if (best == nullptr || distance < best_distance) {
+      best = &p;
+      best_distance = distance;
+    }
+  }
+  return std::optional<std::vector<IneligibilityReason>>(
+      CheckNiptDraw(DatePregnancy(best->day_zero), best->contraindications, best->consent_date,
+                    date)
+          .reasons);
+}
+
 grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext* context,
                                                    const v1::CheckEligibilityRequest* request,
                                                    v1::CheckEligibilityResponse* response) {
@@ -239,12 +424,16 @@ grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext* context,
     call.set_resource(request->resident());
     ASSIGN_OR_RETURN(v1::Resident resident, store_.Get(*id));
     RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
-    Eligibility result = registry::CheckEligibility(
-        programmes_, {.birth_date = *ParseDate(resident.birth_date()),
-                      .sex = resident.sex() == v1::SEX_MALE ? Sex::kMale : Sex::kFemale,
-                      .screening_type = request->screening_type(),
-                      .date = *date,
-                      .digestive_cancer_history = resident.digestive_cancer_history()});
+    EligibilityInput input{.birth_date = *ParseDate(resident.birth_date()),
+                           .sex = resident.sex() == v1::SEX_MALE ? Sex::kMale : Sex::kFemale,
+                           .screening_type = request->screening_type(),
+                           .date = *date,
+                           .digestive_cancer_history = resident.digestive_cancer_history()};
+    if (request->screening_type() == v1::SCREENING_TYPE_NIPT && input.sex == Sex::kFemale) {
+      ASSIGN_OR_RETURN(input.nipt_draw_reasons,
+                       NiptDrawReasons(store_, *id, request->pregnancy(), *date));
+    }
+    Eligibility result = registry::CheckEligibility(programmes_, input);
     response->set_eligible(result.eligible);
     response->set_age_on_date(result.age_on_date);
     response->set_district_code(resident.district_code());

@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "screening/v1/registry.grpc.pb.h"
 #include "services/registry/eligibility.h"
+#include "services/registry/nipt.h"
 #include "services/registry/registry_store.h"
 
 namespace screening::registry {
@@ -29,6 +30,11 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
                               v1::Resident* response) override;
   grpc::Status ListResidents(grpc::ServerContext* context, const v1::ListResidentsRequest* request,
                              v1::ListResidentsResponse* response) override;
+  grpc::Status RegisterPregnancy(grpc::ServerContext* context,
+                                 const v1::RegisterPregnancyRequest* request,
+                                 v1::Pregnancy* response) override;
+  grpc::Status GetPregnancy(grpc::ServerContext* context, const v1::GetPregnancyRequest* request,
+                            v1::Pregnancy* response) override;
   grpc::Status CheckEligibility(grpc::ServerContext* context,
                                 const v1::CheckEligibilityRequest* request,
                                 v1::CheckEligibilityResponse* response) override;
@@ -44,6 +50,17 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
 // naming each bad field (or update_mask path). Pure.
 absl::StatusOr<RegistryStore::Changes> ValidateResidentUpdate(
     const v1::UpdateResidentRequest& request);
+
+// Validates a RegisterPregnancy request into the record to store (day zero
+// from the last menstrual period or the ultrasound due date, which must put
+// the pregnancy in progress on `today`). INVALID_ARGUMENT naming each bad
+// field. Pure.
+absl::StatusOr<PregnancyRecord> ValidateNewPregnancy(const v1::RegisterPregnancyRequest& request,
+                                                     absl::CivilDay today);
+
+// The answer for a stored pregnancy of a resident born on `birth_date`:
+// window dates, derived cautions, whether NIPT is applicable. Pure.
+v1::Pregnancy PregnancyView(const PregnancyRecord& record, absl::CivilDay birth_date);
 
 // Validates a RegisterResident request and returns the resident to store:
 // canonical ID number, birth date and sex derived. INVALID_ARGUMENT naming

@@ -1,6 +1,10 @@
 #include "services/registry/registry_store.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/dates.h"
 #include "common/errors.h"
 #include "common/names.h"
 #include "services/registry/id_number.h"
@@ -12,6 +16,46 @@ constexpr char kColumns[] =
     "id, id_number_sealed, full_name_sealed, phone_sealed, district_code, birth_date::text, sex,"
     " to_char(create_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
     " residence_kind, digestive_cancer_history";
+
+constexpr char kPregnancyColumns[] =
+    "id, resident_id, day_zero::text, dated_by_ultrasound, fetuses, contraindications::text,"
+    " cautions::text, consent_date::text, consent_document,"
+    " to_char(create_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+
+// {1,3} ⇄ a set of enum values.
+template <typename Enum>
+std::string ToArray(const std::set<Enum>& values) {
+  std::vector<std::string> parts;
+  for (Enum v : values) parts.push_back(absl::StrCat(static_cast<int>(v)));
+  return absl::StrCat("{", absl::StrJoin(parts, ","), "}");
+}
+
+template <typename Enum>
+std::set<Enum> FromArray(std::string text) {
+  std::set<Enum> values;
+  if (text.size() < 2) return values;
+  for (absl::string_view part :
+       absl::StrSplit(text.substr(1, text.size() - 2), ',', absl::SkipEmpty())) {
+    int v = 0;
+    if (absl::SimpleAtoi(part, &v)) values.insert(static_cast<Enum>(v));
+  }
+  return values;
+}
+
+PregnancyRecord PregnancyFromRow(const pqxx::row& row) {
+  PregnancyRecord p;
+  p.id = row[0].as<int64_t>();
+  p.resident_id = row[1].as<int64_t>();
+  p.day_zero = *ParseDate(row[2].as<std::string>());
+  p.dated_by_ultrasound = row[3].as<bool>();
+  p.fetuses = row[4].as<int>();
+  p.contraindications = FromArray<v1::NiptContraindication>(row[5].as<std::string>());
+  p.cautions = FromArray<v1::NiptCaution>(row[6].as<std::string>());
+  if (!row[7].is_null()) p.consent_date = ParseDate(row[7].as<std::string>());
+  p.consent_document = row[8].as<std::string>();
+  p.create_time = row[9].as<std::string>();
+  return p;
+}
 
 }  // namespace
 
@@ -44,6 +88,24 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
               absl::StrCat("SELECT ", kColumns,
                            " FROM registry.residents"
                            " WHERE district_code = $1 AND id > $2 ORDER BY id LIMIT $3"));
+    c.prepare("registry_lock_resident_id",
+              "SELECT id FROM registry.residents WHERE id = $1 FOR UPDATE");
+    // Windows [day_zero + 84, day_zero + 160] overlap when the days zero are
+    // fewer than 77 days apart.
+    c.prepare("registry_overlapping_pregnancy",
+              "SELECT id FROM registry.pregnancies WHERE resident_id = $1"
+              " AND abs(day_zero - $2::date) <= 76 LIMIT 1");
+    c.prepare("registry_insert_pregnancy",
+              absl::StrCat("INSERT INTO registry.pregnancies (resident_id, day_zero,"
+                           " dated_by_ultrasound, fetuses, contraindications, cautions,"
+                           " consent_date, consent_document) VALUES ($1, $2::date, $3, $4,"
+                           " $5::smallint[], $6::smallint[], $7::date, $8) RETURNING ",
+                           kPregnancyColumns));
+    c.prepare("registry_get_pregnancy", absl::StrCat("SELECT ", kPregnancyColumns,
+                                                     " FROM registry.pregnancies WHERE id = $1"));
+    c.prepare("registry_list_pregnancies",
+              absl::StrCat("SELECT ", kPregnancyColumns,
+                           " FROM registry.pregnancies WHERE resident_id = $1 ORDER BY day_zero"));
     c.prepare("registry_get_resident",
               absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id = $1"));
   });
@@ -155,6 +217,68 @@ absl::StatusOr<std::vector<v1::Resident>> RegistryStore::ListByDistrict(
       residents.push_back(*std::move(resident));
     }
     return residents;
+  });
+}
+
+absl::StatusOr<v1::Pregnancy> RegistryStore::AddPregnancy(
+    const v1::RegisterPregnancyRequest& request, const PregnancyRecord& pregnancy,
+    const std::function<v1::Pregnancy(const PregnancyRecord&)>& respond) {
+  const std::string consent = pregnancy.consent_date ? FormatDate(*pregnancy.consent_date) : "";
+  return db::Transact<v1::Pregnancy>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Pregnancy> {
+    const bool logged = !request.request_id().empty();
+    if (logged) {
+      auto prior = requests_.Claim(tx, request.request_id(), "RegisterPregnancy", request);
+      if (!prior.ok()) return prior.status();
+      if (prior->has_value()) {
+        v1::Pregnancy first;
+        first.ParseFromString(**prior);
+        return first;
+      }
+    }
+    // One registration at a time per resident, so overlap checks cannot race.
+    if (tx.exec_prepared("registry_lock_resident_id", pregnancy.resident_id).empty()) {
+      return absl::NotFoundError(
+          absl::StrCat(MakeName("residents", pregnancy.resident_id), " does not exist"));
+    }
+    pqxx::result overlap = tx.exec_prepared("registry_overlapping_pregnancy", pregnancy.resident_id,
+                                            FormatDate(pregnancy.day_zero));
+    if (!overlap.empty()) {
+      const std::string existing = MakeName("pregnancies", overlap[0][0].as<int64_t>());
+      return WithReason(
+          absl::AlreadyExistsError(absl::StrCat("the resident's pregnancy ", existing,
+                                                " is registered for an overlapping NIPT window")),
+          "PREGNANCY_EXISTS", {{"pregnancy", existing}});
+    }
+    pqxx::result inserted = tx.exec_prepared(
+        "registry_insert_pregnancy", pregnancy.resident_id, FormatDate(pregnancy.day_zero),
+        pregnancy.dated_by_ultrasound, pregnancy.fetuses, ToArray(pregnancy.contraindications),
+        ToArray(pregnancy.cautions), pregnancy.consent_date ? consent.c_str() : nullptr,
+        pregnancy.consent_document);
+    v1::Pregnancy answer = respond(PregnancyFromRow(inserted[0]));
+    if (logged) requests_.Save(tx, request.request_id(), answer);
+    return answer;
+  });
+}
+
+absl::StatusOr<PregnancyRecord> RegistryStore::GetPregnancy(int64_t id) {
+  return db::Transact<PregnancyRecord>(
+      pool_, [&](pqxx::work& tx) -> absl::StatusOr<PregnancyRecord> {
+        pqxx::result rows = tx.exec_prepared("registry_get_pregnancy", id);
+        if (rows.empty()) {
+          return absl::NotFoundError(absl::StrCat(MakeName("pregnancies", id), " does not exist"));
+        }
+        return PregnancyFromRow(rows[0]);
+      });
+}
+
+absl::StatusOr<std::vector<PregnancyRecord>> RegistryStore::ListPregnancies(int64_t resident_id) {
+  using Records = std::vector<PregnancyRecord>;
+  return db::Transact<Records>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Records> {
+    Records records;
+    for (const auto& row : tx.exec_prepared("registry_list_pregnancies", resident_id)) {
+      records.push_back(PregnancyFromRow(row));
+    }
+    return records;
   });
 }
 

@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "common/crypto.h"
 #include "common/db.h"
 #include "common/request_log.h"
@@ -21,6 +23,20 @@ namespace screening::registry {
 struct PersonalDataKeys {
   DataKeys data;           // seals ID number, name and phone
   std::string lookup_key;  // HMAC key of the ID-number hash (raw bytes)
+};
+
+// A pregnancy as stored: the facts; dates and cautions are derived (nipt.h).
+struct PregnancyRecord {
+  int64_t id = 0;
+  int64_t resident_id = 0;
+  absl::CivilDay day_zero;
+  bool dated_by_ultrasound = false;
+  int fetuses = 1;
+  std::set<v1::NiptContraindication> contraindications;
+  std::set<v1::NiptCaution> cautions;
+  std::optional<absl::CivilDay> consent_date;
+  std::string consent_document;
+  std::string create_time;
 };
 
 class RegistryStore {
@@ -53,6 +69,20 @@ class RegistryStore {
   // `limit` tells the caller another page follows.
   absl::StatusOr<std::vector<v1::Resident>> ListByDistrict(const std::string& district_code,
                                                            int64_t after_id, int limit);
+
+  // Stores a pregnancy unless its NIPT window overlaps one of the resident's
+  // pregnancies (ALREADY_EXISTS, reason PREGNANCY_EXISTS). With a
+  // request_id, a retry returns the first answer (`respond` makes the
+  // answer from the stored record).
+  absl::StatusOr<v1::Pregnancy> AddPregnancy(
+      const v1::RegisterPregnancyRequest& request, const PregnancyRecord& pregnancy,
+      const std::function<v1::Pregnancy(const PregnancyRecord&)>& respond);
+
+  // NOT_FOUND when there is no such pregnancy.
+  absl::StatusOr<PregnancyRecord> GetPregnancy(int64_t id);
+
+  // The resident's pregnancies, oldest first.
+  absl::StatusOr<std::vector<PregnancyRecord>> ListPregnancies(int64_t resident_id);
 
   // By canonical ID number, through its keyed hash. NOT_FOUND when unknown.
   absl::StatusOr<v1::Resident> FindByIdNumber(const std::string& canonical_id_number);

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/dates.h"
+#include "common/names.h"
 #include "tests/support/grpc_matchers.h"
 #include "tests/support/test_database.h"
 #include "tests/support/test_server.h"
