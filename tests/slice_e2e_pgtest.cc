@@ -408,3 +408,84 @@ TEST_F(ResidentsE2E, UpdateContactDetailsAndListByDistrict) {
 
 }  // namespace
 }  // namespace screening::testing
+
+namespace screening::testing {
+namespace {
+
+class DuplicatesE2E : public SliceTest {
+ protected:
+  static v1::Resident RegisterPerson(const std::string& name, absl::CivilDay birth,
+                                     const std::string& phone, const std::string& district) {
+    v1::RegisterResidentRequest reg;
+    reg.mutable_resident()->set_id_number(MakeIdNumber("230128", birth, next_sequence_++, true));
+    reg.mutable_resident()->set_full_name(name);
+    reg.mutable_resident()->set_phone(phone);
+    reg.mutable_resident()->set_district_code(district);
+    reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+    v1::Resident resident;
+    grpc::ClientContext context;
+    EXPECT_TRUE(server_->registry().RegisterResident(&context, reg, &resident).ok());
+    return resident;
+  }
+  static v1::ListPossibleDuplicatesResponse Duplicates(const std::string& district, int page_size,
+                                                       const std::string& token = "") {
+    v1::ListPossibleDuplicatesRequest request;
+    request.set_district_code(district);
+    request.set_page_size(page_size);
+    request.set_page_token(token);
+    v1::ListPossibleDuplicatesResponse response;
+    grpc::ClientContext context;
+    EXPECT_TRUE(server_->registry().ListPossibleDuplicates(&context, request, &response).ok());
+    return response;
+  }
+};
+
+TEST_F(DuplicatesE2E, SameNameBirthDateAndPhoneUnderDifferentIdNumbers) {
+  const absl::CivilDay birth(1968, 4, 4);
+  v1::Resident a = RegisterPerson("孙八", birth, "13600000001", "230128");
+  v1::Resident b = RegisterPerson("孙八", birth, "13600000001", "230128");
+  v1::Resident c = RegisterPerson("孙八", birth, "13600000002", "230128");  // other phone
+  RegisterPerson("孙八", birth, "13600000001", "230129");                   // other district
+  v1::ListPossibleDuplicatesResponse found = Duplicates("230128", 0);
+  ASSERT_EQ(found.groups_size(), 1);
+  ASSERT_EQ(found.groups(0).residents_size(), 2);
+  EXPECT_EQ(found.groups(0).residents(0).name(), a.name());
+  EXPECT_EQ(found.groups(0).residents(1).name(), b.name());
+  EXPECT_NE(found.groups(0).residents(0).id_number(), found.groups(0).residents(1).id_number());
+
+  // Correcting the third one's phone makes it part of the group.
+  v1::UpdateResidentRequest update;
+  update.mutable_resident()->set_name(c.name());
+  update.mutable_resident()->set_phone("13600000001");
+  update.mutable_update_mask()->add_paths("phone");
+  v1::Resident updated;
+  grpc::ClientContext context;
+  ASSERT_TRUE(server_->registry().UpdateResident(&context, update, &updated).ok());
+  found = Duplicates("230128", 0);
+  ASSERT_EQ(found.groups_size(), 1);
+  EXPECT_EQ(found.groups(0).residents_size(), 3);
+
+  // Pages of groups.
+  for (int i = 0; i < 2; ++i) {
+    RegisterPerson("周九", birth + i, "13700000000", "230128");
+    RegisterPerson("周九", birth + i, "13700000000", "230128");
+  }
+  v1::ListPossibleDuplicatesResponse first = Duplicates("230128", 2);
+  EXPECT_EQ(first.groups_size(), 2);
+  ASSERT_FALSE(first.next_page_token().empty());
+  v1::ListPossibleDuplicatesResponse second = Duplicates("230128", 2, first.next_page_token());
+  EXPECT_EQ(second.groups_size(), 1);
+  EXPECT_TRUE(second.next_page_token().empty());
+
+  v1::ListPossibleDuplicatesRequest bad;
+  bad.set_district_code("230100");
+  bad.set_page_size(101);
+  bad.set_page_token("zz");
+  v1::ListPossibleDuplicatesResponse none;
+  grpc::ClientContext c2;
+  EXPECT_THAT(BadFields(server_->registry().ListPossibleDuplicates(&c2, bad, &none)),
+              ::testing::ElementsAre("district_code", "page_size", "page_token"));
+}
+
+}  // namespace
+}  // namespace screening::testing

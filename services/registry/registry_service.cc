@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/crypto.h"
 #include "common/dates.h"
 #include "common/districts.h"
 #include "common/errors.h"
@@ -216,6 +217,41 @@ grpc::Status RegistryServiceImpl::ListResidents(grpc::ServerContext* context,
       RedactResident(call.caller(), resident);
       *response->add_residents() = std::move(resident);
     }
+    return absl::OkStatus();
+  }());
+}
+
+grpc::Status RegistryServiceImpl::ListPossibleDuplicates(
+    grpc::ServerContext* context, const v1::ListPossibleDuplicatesRequest* request,
+    v1::ListPossibleDuplicatesResponse* response) {
+  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("ListPossibleDuplicates"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    FieldViolations bad;
+    if (FindDistrict(request->district_code()) == nullptr) {
+      bad.Add("district_code", "must be one of Harbin's 18 district codes");
+    }
+    if (request->page_size() < 0 || request->page_size() > 100) {
+      bad.Add("page_size", "must be 0 to 100");
+    }
+    auto after = HexDecode(request->page_token());
+    if (!after.ok() || (!after->empty() && after->size() != 32)) {
+      bad.Add("page_token", "is not a token this service issued");
+    }
+    RETURN_IF_ERROR(bad.ToStatus());
+    call.set_resource(absl::StrCat("districts/", request->district_code()));
+    RETURN_IF_ERROR(RequireDistrict(call.caller(), request->district_code()));
+    ASSIGN_OR_RETURN(auto page, store_.ListPossibleDuplicates(
+                                    request->district_code(), *after,
+                                    request->page_size() == 0 ? 20 : request->page_size()));
+    for (auto& group : page.groups) {
+      auto* out = response->add_groups();
+      for (auto& resident : group) {
+        RedactResident(call.caller(), resident);
+        *out->add_residents() = std::move(resident);
+      }
+    }
+    if (!page.last_hash.empty()) response->set_next_page_token(HexEncode(page.last_hash));
     return absl::OkStatus();
   }());
 }

@@ -30,6 +30,9 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
                               v1::Resident* response) override;
   grpc::Status ListResidents(grpc::ServerContext* context, const v1::ListResidentsRequest* request,
                              v1::ListResidentsResponse* response) override;
+  grpc::Status ListPossibleDuplicates(grpc::ServerContext* context,
+                                      const v1::ListPossibleDuplicatesRequest* request,
+                                      v1::ListPossibleDuplicatesResponse* response) override;
   grpc::Status RegisterPregnancy(grpc::ServerContext* context,
                                  const v1::RegisterPregnancyRequest* request,
                                  v1::Pregnancy* response) override;

@@ -17,6 +17,9 @@ constexpr char kColumns[] =
     " to_char(create_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
     " residence_kind, digestive_cancer_history";
 
+// The column after kColumns in the duplicate-groups query.
+constexpr int kPersonHashColumn = 10;
+
 constexpr char kPregnancyColumns[] =
     "id, resident_id, day_zero::text, dated_by_ultrasound, fetuses, contraindications::text,"
     " cautions::text, consent_date::text, consent_document,"
@@ -40,6 +43,12 @@ std::set<Enum> FromArray(std::string text) {
     if (absl::SimpleAtoi(part, &v)) values.insert(static_cast<Enum>(v));
   }
   return values;
+}
+
+// Same person? The keyed hash of what a duplicate registration would repeat.
+std::string PersonHash(const std::string& lookup_key, const v1::Resident& r) {
+  return LookupHash(lookup_key,
+                    absl::StrCat("person|", r.full_name(), "|", r.birth_date(), "|", r.phone()));
 }
 
 PregnancyRecord PregnancyFromRow(const pqxx::row& row) {
@@ -66,8 +75,8 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
     c.prepare("registry_insert_resident",
               absl::StrCat("INSERT INTO registry.residents (id_hash, id_number_sealed,"
                            " full_name_sealed, phone_sealed, district_code, birth_date, sex,"
-                           " residence_kind, digestive_cancer_history)"
-                           " VALUES ($1, $2, $3, $4, $5, $6::date, $7, $8, $9)"
+                           " residence_kind, digestive_cancer_history, person_hash)"
+                           " VALUES ($1, $2, $3, $4, $5, $6::date, $7, $8, $9, $10)"
                            " ON CONFLICT (id_hash) DO NOTHING RETURNING ",
                            kColumns));
     c.prepare("registry_find_by_hash",
@@ -81,7 +90,8 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
         absl::StrCat("UPDATE registry.residents SET"
                      " phone_sealed = coalesce(decode($2, 'hex'), phone_sealed),"
                      " residence_kind = coalesce($3::smallint, residence_kind),"
-                     " digestive_cancer_history = coalesce($4::boolean, digestive_cancer_history)"
+                     " digestive_cancer_history = coalesce($4::boolean, digestive_cancer_history),"
+                     " person_hash = decode($5, 'hex')"
                      " WHERE id = $1 RETURNING ",
                      kColumns));
     c.prepare("registry_list_district",
@@ -106,6 +116,16 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
     c.prepare("registry_list_pregnancies",
               absl::StrCat("SELECT ", kPregnancyColumns,
                            " FROM registry.pregnancies WHERE resident_id = $1 ORDER BY day_zero"));
+    c.prepare("registry_duplicate_groups",
+              absl::StrCat("SELECT ", kColumns,
+                           ", person_hash FROM registry.residents"
+                           " WHERE district_code = $1 AND person_hash IN ("
+                           "  SELECT person_hash FROM registry.residents"
+                           "  WHERE district_code = $1 AND person_hash IS NOT NULL"
+                           "  AND person_hash > decode($2, 'hex')"
+                           "  GROUP BY person_hash HAVING count(*) > 1"
+                           "  ORDER BY person_hash LIMIT $3)"
+                           " ORDER BY person_hash, id"));
     c.prepare("registry_get_resident",
               absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id = $1"));
   });
@@ -153,7 +173,8 @@ absl::StatusOr<v1::Resident> RegistryStore::Register(const v1::RegisterResidentR
         pqxx::binarystring(keys_.data.Seal(resident.full_name())),
         pqxx::binarystring(keys_.data.Seal(resident.phone())), resident.district_code(),
         resident.birth_date(), static_cast<int>(resident.sex()),
-        static_cast<int>(resident.residence_kind()), resident.digestive_cancer_history());
+        static_cast<int>(resident.residence_kind()), resident.digestive_cancer_history(),
+        pqxx::binarystring(PersonHash(keys_.lookup_key, resident)));
     if (inserted.empty()) {
       pqxx::result existing =
           tx.exec_prepared("registry_find_by_hash", pqxx::binarystring(id_hash));
@@ -197,10 +218,13 @@ absl::StatusOr<v1::Resident> RegistryStore::Update(
     if (!current.ok()) return current.status();
     if (absl::Status allowed = check(*current); !allowed.ok()) return allowed;
     const std::string phone = changes.phone ? HexEncode(keys_.data.Seal(*changes.phone)) : "";
+    v1::Resident changed = *current;
+    if (changes.phone) changed.set_phone(*changes.phone);
     pqxx::result updated =
         tx.exec_prepared("registry_update_resident", id, changes.phone ? phone.c_str() : nullptr,
                          changes.residence_kind ? kind.c_str() : nullptr,
-                         changes.digestive_cancer_history ? history.c_str() : nullptr);
+                         changes.digestive_cancer_history ? history.c_str() : nullptr,
+                         HexEncode(PersonHash(keys_.lookup_key, changed)));
     return FromRow(updated[0]);
   });
 }
@@ -217,6 +241,31 @@ absl::StatusOr<std::vector<v1::Resident>> RegistryStore::ListByDistrict(
       residents.push_back(*std::move(resident));
     }
     return residents;
+  });
+}
+
+absl::StatusOr<RegistryStore::DuplicatePage> RegistryStore::ListPossibleDuplicates(
+    const std::string& district_code, const std::string& after_hash, int groups) {
+  return db::Transact<DuplicatePage>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<DuplicatePage> {
+    DuplicatePage page;
+    std::string current;
+    // One more group than asked tells whether another page follows.
+    for (const auto& row : tx.exec_prepared("registry_duplicate_groups", district_code,
+                                            HexEncode(after_hash), groups + 1)) {
+      const std::string hash = pqxx::binarystring(row[kPersonHashColumn]).str();
+      if (page.groups.empty() || hash != current) {
+        if (static_cast<int>(page.groups.size()) == groups) {
+          page.last_hash = current;
+          break;
+        }
+        page.groups.emplace_back();
+        current = hash;
+      }
+      auto resident = FromRow(row);
+      if (!resident.ok()) return resident.status();
+      page.groups.back().push_back(*std::move(resident));
+    }
+    return page;
   });
 }
 

@@ -70,6 +70,15 @@ class RegistryStore {
   absl::StatusOr<std::vector<v1::Resident>> ListByDistrict(const std::string& district_code,
                                                            int64_t after_id, int limit);
 
+  // Groups of residents of `district_code` sharing a person hash, groups
+  // ordered by hash, after `after_hash` (raw bytes, "" for the start).
+  struct DuplicatePage {
+    std::vector<std::vector<v1::Resident>> groups;
+    std::string last_hash;  // set when more may follow
+  };
+  absl::StatusOr<DuplicatePage> ListPossibleDuplicates(const std::string& district_code,
+                                                       const std::string& after_hash, int groups);
+
   // Stores a pregnancy unless its NIPT window overlaps one of the resident's
   // pregnancies (ALREADY_EXISTS, reason PREGNANCY_EXISTS). With a
   // request_id, a retry returns the first answer (`respond` makes the
