@@ -36,6 +36,15 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
       SCREENING_RPC(RegistryService, ListResidents, ListResidentsRequest, ListResidentsResponse),
       SCREENING_RPC(RegistryService, ListPossibleDuplicates, ListPossibleDuplicatesRequest,
                     ListPossibleDuplicatesResponse),
+      std::make_pair(std::string("screening.v1.RegistryService/ImportResidents"),
+                     Call([](std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* c) {
+                       auto stream = v1::RegistryService::NewStub(channel)->ImportResidents(c);
+                       stream->WritesDone();
+                       v1::ImportResidentsResponse response;
+                       while (stream->Read(&response)) {
+                       }
+                       return stream->Finish();
+                     })),
       SCREENING_RPC(RegistryService, RegisterPregnancy, RegisterPregnancyRequest, Pregnancy),
       SCREENING_RPC(RegistryService, GetPregnancy, GetPregnancyRequest, Pregnancy),
       SCREENING_RPC(RegistryService, CheckEligibility, CheckEligibilityRequest,
@@ -64,6 +73,7 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.RegistryService/UpdateResident", {"clinic"}},
       {"screening.v1.RegistryService/ListResidents", {"clinic"}},
       {"screening.v1.RegistryService/ListPossibleDuplicates", {"clinic"}},
+      {"screening.v1.RegistryService/ImportResidents", {"clinic"}},
       {"screening.v1.RegistryService/RegisterPregnancy", {"clinic"}},
       {"screening.v1.RegistryService/GetPregnancy", {"clinic", "service"}},
       {"screening.v1.RegistryService/CheckEligibility", {"clinic", "service"}},

@@ -256,6 +256,77 @@ grpc::Status RegistryServiceImpl::ListPossibleDuplicates(
   }());
 }
 
+namespace {
+
+constexpr int kMaxImportBatchRows = 10000;
+// Rows stored per transaction: big enough for COPY to pay, small enough
+// that progress arrives while a large list is imported.
+constexpr size_t kImportFlushRows = 5000;
+
+}  // namespace
+
+grpc::Status RegistryServiceImpl::ImportResidents(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::ImportResidentsResponse, v1::ImportResidentsRequest>* stream) {
+  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("ImportResidents"));
+  return call.Finish([&]() -> absl::Status {
+    RETURN_IF_ERROR(call.status());
+    call.set_resource(call.caller().role == Role::kClinic
+                          ? absl::StrCat("districts/", call.caller().scope)
+                          : "residents");
+    const absl::CivilDay today = Today(clock_);
+    v1::ImportResidentsResponse progress;  // totals, and errors since the last message
+    std::vector<v1::Resident> pending;
+    // Stores what is pending and tells the client how far the import is.
+    auto flush = [&](bool done) -> absl::Status {
+      if (!pending.empty()) {
+        ASSIGN_OR_RETURN(int64_t stored, store_.ImportBatch(pending));
+        progress.set_rows_stored(progress.rows_stored() + stored);
+        progress.set_rows_already_registered(progress.rows_already_registered() +
+                                             static_cast<int64_t>(pending.size()) - stored);
+        pending.clear();
+      }
+      progress.set_done(done);
+      if (!stream->Write(progress)) return absl::CancelledError("the client went away");
+      progress.clear_errors();
+      return absl::OkStatus();
+    };
+    v1::ImportResidentsRequest batch;
+    while (stream->Read(&batch)) {
+      if (batch.rows_size() > kMaxImportBatchRows) {
+        return InvalidField("rows",
+                            absl::StrCat("at most ", kMaxImportBatchRows, " rows per message"));
+      }
+      for (const v1::ImportRow& row : batch.rows()) {
+        progress.set_rows_received(progress.rows_received() + 1);
+        v1::RegisterResidentRequest one;
+        *one.mutable_resident() = row.resident();
+        absl::StatusOr<v1::Resident> resident = ValidateNewResident(one, today);
+        if (resident.ok() && !RequireDistrict(call.caller(), resident->district_code()).ok()) {
+          resident = InvalidField("resident.district_code", "is not this clinic's district");
+        }
+        if (!resident.ok()) {
+          progress.set_rows_rejected(progress.rows_rejected() + 1);
+          const google::rpc::BadRequest details =
+              GetBadRequest(resident.status()).value_or(google::rpc::BadRequest());
+          for (const auto& v : details.field_violations()) {
+            auto* error = progress.add_errors();
+            error->set_row_number(row.row_number());
+            error->set_field(v.field());
+            error->set_reason(v.description());
+          }
+          continue;
+        }
+        pending.push_back(*std::move(resident));
+      }
+      if (pending.size() >= kImportFlushRows || progress.errors_size() >= 1000) {
+        RETURN_IF_ERROR(flush(/*done=*/false));
+      }
+    }
+    return flush(/*done=*/true);
+  }());
+}
+
 // A pregnancy is in progress from day zero to at most 300 days.
 constexpr int kLongestPregnancyDays = 300;
 constexpr size_t kMaxConsentDocument = 64;

@@ -33,6 +33,10 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
   grpc::Status ListPossibleDuplicates(grpc::ServerContext* context,
                                       const v1::ListPossibleDuplicatesRequest* request,
                                       v1::ListPossibleDuplicatesResponse* response) override;
+  grpc::Status ImportResidents(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::ImportResidentsResponse, v1::ImportResidentsRequest>* stream)
+      override;
   grpc::Status RegisterPregnancy(grpc::ServerContext* context,
                                  const v1::RegisterPregnancyRequest* request,
                                  v1::Pregnancy* response) override;

@@ -244,6 +244,53 @@ absl::StatusOr<std::vector<v1::Resident>> RegistryStore::ListByDistrict(
   });
 }
 
+absl::StatusOr<int64_t> RegistryStore::ImportBatch(const std::vector<v1::Resident>& residents) {
+  // Sealing and hashing happen before the transaction: it holds a
+  // connection only for the database's part.
+  struct SealedRow {
+    std::string id_hash, id_number, full_name, phone, person_hash;
+  };
+  std::vector<SealedRow> sealed;
+  sealed.reserve(residents.size());
+  for (const v1::Resident& r : residents) {
+    auto bytea = [](const std::string& bytes) { return absl::StrCat("\\x", HexEncode(bytes)); };
+    sealed.push_back({bytea(LookupHash(keys_.lookup_key, r.id_number())),
+                      bytea(keys_.data.Seal(r.id_number())), bytea(keys_.data.Seal(r.full_name())),
+                      bytea(keys_.data.Seal(r.phone())), bytea(PersonHash(keys_.lookup_key, r))});
+  }
+  return db::Transact<int64_t>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+    tx.exec(
+        "CREATE TEMP TABLE IF NOT EXISTS registry_import (id_hash bytea, id_number_sealed bytea,"
+        " full_name_sealed bytea, phone_sealed bytea, district_code text, birth_date date,"
+        " sex smallint, residence_kind smallint, digestive_cancer_history boolean,"
+        " person_hash bytea) ON COMMIT DELETE ROWS");
+    {
+      pqxx::stream_to copy(
+          tx, "registry_import",
+          std::vector<std::string>{"id_hash", "id_number_sealed", "full_name_sealed",
+                                   "phone_sealed", "district_code", "birth_date", "sex",
+                                   "residence_kind", "digestive_cancer_history", "person_hash"});
+      for (size_t i = 0; i < residents.size(); ++i) {
+        const v1::Resident& r = residents[i];
+        const SealedRow& s = sealed[i];
+        copy << std::make_tuple(s.id_hash, s.id_number, s.full_name, s.phone, r.district_code(),
+                                r.birth_date(), static_cast<int>(r.sex()),
+                                static_cast<int>(r.residence_kind()), r.digestive_cancer_history(),
+                                s.person_hash);
+      }
+      copy.complete();
+    }
+    pqxx::result inserted = tx.exec(
+        "INSERT INTO registry.residents (id_hash, id_number_sealed, full_name_sealed,"
+        " phone_sealed, district_code, birth_date, sex, residence_kind,"
+        " digestive_cancer_history, person_hash)"
+        " SELECT id_hash, id_number_sealed, full_name_sealed, phone_sealed, district_code,"
+        " birth_date, sex, residence_kind, digestive_cancer_history, person_hash"
+        " FROM registry_import ON CONFLICT (id_hash) DO NOTHING");
+    return static_cast<int64_t>(inserted.affected_rows());
+  });
+}
+
 absl::StatusOr<RegistryStore::DuplicatePage> RegistryStore::ListPossibleDuplicates(
     const std::string& district_code, const std::string& after_hash, int groups) {
   return db::Transact<DuplicatePage>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<DuplicatePage> {

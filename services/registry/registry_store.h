@@ -70,6 +70,11 @@ class RegistryStore {
   absl::StatusOr<std::vector<v1::Resident>> ListByDistrict(const std::string& district_code,
                                                            int64_t after_id, int limit);
 
+  // Stores validated residents in bulk (COPY into a session table, then one
+  // INSERT that skips ID numbers already registered). Returns how many were
+  // new.
+  absl::StatusOr<int64_t> ImportBatch(const std::vector<v1::Resident>& residents);
+
   // Groups of residents of `district_code` sharing a person hash, groups
   // ordered by hash, after `after_hash` (raw bytes, "" for the start).
   struct DuplicatePage {

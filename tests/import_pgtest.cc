@@ -1,0 +1,132 @@
+// ImportResidents through the API: good rows stored, bad rows reported by
+// row number and field, progress while it runs, and a second import of the
+// same list storing nothing new.
+#include <grpcpp/client_context.h>
+
+#include "services/registry/id_number.h"
+#include "tests/support/slice_fixture.h"
+
+namespace screening::testing {
+namespace {
+
+class Import : public SliceTest {
+ protected:
+  struct Outcome {
+    std::vector<v1::ImportResidentsResponse> messages;
+    grpc::Status status;
+  };
+
+  static Outcome Run(const std::vector<v1::ImportRow>& rows, size_t per_message) {
+    grpc::ClientContext context;
+    auto stream = server_->registry().ImportResidents(&context);
+    for (size_t i = 0; i < rows.size(); i += per_message) {
+      v1::ImportResidentsRequest batch;
+      for (size_t j = i; j < std::min(rows.size(), i + per_message); ++j)
+        *batch.add_rows() = rows[j];
+      EXPECT_TRUE(stream->Write(batch));
+    }
+    stream->WritesDone();
+    Outcome outcome;
+    v1::ImportResidentsResponse message;
+    while (stream->Read(&message)) outcome.messages.push_back(message);
+    outcome.status = stream->Finish();
+    return outcome;
+  }
+
+  static v1::ImportRow Row(int64_t number, const std::string& id_number,
+                           const std::string& district = "230125") {
+    v1::ImportRow row;
+    row.set_row_number(number);
+    row.mutable_resident()->set_id_number(id_number);
+    row.mutable_resident()->set_full_name(absl::StrCat("居民", number));
+    row.mutable_resident()->set_phone("13800000000");
+    row.mutable_resident()->set_district_code(district);
+    row.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+    return row;
+  }
+};
+
+TEST_F(Import, GoodRowsStoredBadRowsReportedReimportStoresNothing) {
+  std::vector<v1::ImportRow> rows;
+  int good = 0;
+  for (int i = 1; i <= 12000; ++i) {
+    // Distinct people: birth dates spread over 1965-1979, sequences varied.
+    const absl::CivilDay birth = absl::CivilDay(1965, 1, 1) + (i % 5000);
+    std::string id = MakeIdNumber("230125", birth, i / 5000 * 100 + i % 97, i % 2 == 0);
+    if (i % 1000 == 7) {
+      id.back() = id.back() == '0' ? '1' : '0';  // a wrong check character
+      rows.push_back(Row(i, id));
+    } else if (i % 1000 == 8) {
+      rows.push_back(Row(i, id, "999999"));  // not a district
+    } else {
+      rows.push_back(Row(i, id));
+      ++good;
+    }
+  }
+  const int64_t before = db_->QueryInt("SELECT count(*) FROM registry.residents");
+  Outcome first = Run(rows, 3000);
+  ASSERT_TRUE(first.status.ok()) << first.status.error_message();
+  ASSERT_GE(first.messages.size(), 3u) << "progress while it runs, then the end";
+  const v1::ImportResidentsResponse& last = first.messages.back();
+  EXPECT_TRUE(last.done());
+  EXPECT_EQ(last.rows_received(), 12000);
+  EXPECT_EQ(last.rows_rejected(), 24);
+  // Good rows may collide only if the generator made the same number twice.
+  EXPECT_EQ(last.rows_stored() + last.rows_already_registered(), good);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM registry.residents") - before, last.rows_stored());
+  for (size_t i = 0; i + 1 < first.messages.size(); ++i) {
+    EXPECT_FALSE(first.messages[i].done());
+    EXPECT_LE(first.messages[i].rows_stored(), first.messages[i + 1].rows_stored());
+  }
+  std::vector<v1::ImportRowError> errors;
+  for (const auto& m : first.messages)
+    errors.insert(errors.end(), m.errors().begin(), m.errors().end());
+  ASSERT_EQ(errors.size(), 24u);
+  EXPECT_EQ(errors[0].row_number(), 7);
+  EXPECT_EQ(errors[0].field(), "resident.id_number");
+  EXPECT_THAT(errors[0].reason(), ::testing::HasSubstr("check character"));
+  EXPECT_EQ(errors[1].row_number(), 8);
+  EXPECT_EQ(errors[1].field(), "resident.district_code");
+
+  // A stored row reads back (sealed and hashed as RegisterResident would).
+  v1::LookupResidentRequest lookup;
+  lookup.set_id_number(rows[0].resident().id_number());
+  v1::Resident found;
+  grpc::ClientContext context;
+  ASSERT_TRUE(server_->registry().LookupResident(&context, lookup, &found).ok());
+  EXPECT_EQ(found.full_name(), "居民1");
+
+  // The same list again stores nothing new.
+  Outcome second = Run(rows, 5000);
+  ASSERT_TRUE(second.status.ok());
+  EXPECT_EQ(second.messages.back().rows_stored(), 0);
+  EXPECT_EQ(second.messages.back().rows_already_registered(), good);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM registry.residents") - before, last.rows_stored());
+}
+
+TEST_F(Import, OneIdNumberInAnyFormatIsOneResident) {
+  const std::string id = MakeIdNumber("230125", absl::CivilDay(1966, 6, 6), 5, false);
+  std::string lower = id;
+  std::vector<v1::ImportRow> rows = {Row(1, id)};
+  if (lower.back() == 'X') {
+    lower.back() = 'x';
+    rows.push_back(Row(2, lower));
+  }
+  // The legacy 15-digit form of a 19xx number: drop "19" and the check character.
+  rows.push_back(Row(3, id.substr(0, 6) + id.substr(8, 9)));
+  Outcome outcome = Run(rows, 10);
+  ASSERT_TRUE(outcome.status.ok());
+  EXPECT_EQ(outcome.messages.back().rows_stored(), 1);
+  EXPECT_EQ(outcome.messages.back().rows_already_registered(),
+            static_cast<int64_t>(rows.size()) - 1);
+}
+
+TEST_F(Import, OversizedBatchesAreRefused) {
+  std::vector<v1::ImportRow> rows(10001, Row(1, "23010219700101001X"));
+  Outcome outcome = Run(rows, rows.size());
+  EXPECT_THAT(outcome.status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(BadFields(outcome.status), ::testing::ElementsAre("rows"));
+}
+
+}  // namespace
+}  // namespace screening::testing
