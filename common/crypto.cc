@@ -2,7 +2,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -34,6 +35,44 @@ bool IsKeyId(absl::string_view id) {
 
 const unsigned char* Bytes(absl::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+// Per-thread cipher contexts with a key already set up, so sealing a value
+// costs only its IV and data (key setup and algorithm lookup were most of
+// the time of a short value).
+EVP_CIPHER_CTX* KeyedContext(const std::string& key, bool encrypt) {
+  struct Cached {
+    std::string key;
+    CipherCtx ctx;
+  };
+  thread_local Cached cached[2];
+  Cached& c = cached[encrypt ? 1 : 0];
+  if (!c.ctx || c.key != key) {
+    c.ctx.reset(EVP_CIPHER_CTX_new());
+    c.key = key;
+    const bool ok =
+        c.ctx &&
+        (encrypt ? EVP_EncryptInit_ex(c.ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(key), nullptr)
+                 : EVP_DecryptInit_ex(c.ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(key),
+                                      nullptr)) == 1 &&
+        EVP_CIPHER_CTX_ctrl(c.ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1;
+    if (!ok) throw std::runtime_error("AES-256-GCM set-up failed");
+  }
+  return c.ctx.get();
+}
+
+// Nonces from a per-thread buffer of CSPRNG output: one RAND_bytes call per
+// 1,024 nonces instead of one per value.
+std::string NextNonce() {
+  thread_local std::string buffer;
+  thread_local size_t used = 0;
+  if (used + kNonceBytes > buffer.size()) {
+    buffer = RandomBytes(kNonceBytes * 1024);
+    used = 0;
+  }
+  std::string nonce = buffer.substr(used, kNonceBytes);
+  used += kNonceBytes;
+  return nonce;
 }
 
 }  // namespace
@@ -99,23 +138,18 @@ absl::StatusOr<DataKeys> DataKeys::Parse(absl::string_view spec) {
 
 std::string DataKeys::Seal(absl::string_view plaintext) const {
   const std::string& key = keys_.at(active_);
-  const std::string header =
-      absl::StrCat(std::string(1, static_cast<char>(active_.size())), active_);
-  const std::string nonce = RandomBytes(kNonceBytes);
+  const std::string header = absl::StrCat(std::string(1, static_cast<char>(active_.size())), active_);
+  const std::string nonce = NextNonce();
   std::string ciphertext(plaintext.size(), '\0');
   std::string tag(kTagBytes, '\0');
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  EVP_CIPHER_CTX* ctx = KeyedContext(key, /*encrypt=*/true);
   int len = 0;
-  bool ok =
-      ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
-      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, Bytes(key), Bytes(nonce)) == 1 &&
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, Bytes(header), static_cast<int>(header.size())) ==
-          1 &&
-      EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(ciphertext.data()), &len,
-                        Bytes(plaintext), static_cast<int>(plaintext.size())) == 1 &&
-      EVP_EncryptFinal_ex(ctx.get(), nullptr, &len) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, tag.data()) == 1;
+  bool ok = EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, Bytes(nonce)) == 1 &&
+            EVP_EncryptUpdate(ctx, nullptr, &len, Bytes(header), static_cast<int>(header.size())) == 1 &&
+            EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char*>(ciphertext.data()), &len,
+                              Bytes(plaintext), static_cast<int>(plaintext.size())) == 1 &&
+            EVP_EncryptFinal_ex(ctx, nullptr, &len) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, tag.data()) == 1;
   if (!ok) throw std::runtime_error("AES-256-GCM encryption failed");
   return absl::StrCat(header, nonce, ciphertext, tag);
 }
@@ -154,10 +188,36 @@ absl::StatusOr<std::string> DataKeys::Open(absl::string_view sealed) const {
 }
 
 std::string LookupHash(absl::string_view key, absl::string_view data) {
+  // A per-thread HMAC context keyed once: re-initialising with a null key
+  // reuses it, which spares the algorithm lookup and key set-up per call.
+  struct MacDeleter {
+    void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
+  };
+  struct Cached {
+    std::string key;
+    std::unique_ptr<EVP_MAC_CTX, MacDeleter> ctx;
+  };
+  thread_local Cached cached;
+  if (!cached.ctx || cached.key != key) {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    cached.ctx.reset(mac ? EVP_MAC_CTX_new(mac) : nullptr);
+    EVP_MAC_free(mac);
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                           OSSL_PARAM_construct_end()};
+    if (!cached.ctx || EVP_MAC_init(cached.ctx.get(), Bytes(key), key.size(), params) != 1) {
+      throw std::runtime_error("HMAC-SHA256 set-up failed");
+    }
+    cached.key = std::string(key);
+  } else if (EVP_MAC_init(cached.ctx.get(), nullptr, 0, nullptr) != 1) {
+    throw std::runtime_error("HMAC-SHA256 re-initialisation failed");
+  }
   unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int out_len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), Bytes(data), data.size(), out,
-       &out_len);
+  size_t out_len = 0;
+  if (EVP_MAC_update(cached.ctx.get(), Bytes(data), data.size()) != 1 ||
+      EVP_MAC_final(cached.ctx.get(), out, &out_len, sizeof(out)) != 1) {
+    throw std::runtime_error("HMAC-SHA256 failed");
+  }
   return std::string(reinterpret_cast<char*>(out), out_len);
 }
 
