@@ -1,8 +1,8 @@
 #include "common/crypto.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/core_names.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -138,18 +138,20 @@ absl::StatusOr<DataKeys> DataKeys::Parse(absl::string_view spec) {
 
 std::string DataKeys::Seal(absl::string_view plaintext) const {
   const std::string& key = keys_.at(active_);
-  const std::string header = absl::StrCat(std::string(1, static_cast<char>(active_.size())), active_);
+  const std::string header =
+      absl::StrCat(std::string(1, static_cast<char>(active_.size())), active_);
   const std::string nonce = NextNonce();
   std::string ciphertext(plaintext.size(), '\0');
   std::string tag(kTagBytes, '\0');
   EVP_CIPHER_CTX* ctx = KeyedContext(key, /*encrypt=*/true);
   int len = 0;
-  bool ok = EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, Bytes(nonce)) == 1 &&
-            EVP_EncryptUpdate(ctx, nullptr, &len, Bytes(header), static_cast<int>(header.size())) == 1 &&
-            EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char*>(ciphertext.data()), &len,
-                              Bytes(plaintext), static_cast<int>(plaintext.size())) == 1 &&
-            EVP_EncryptFinal_ex(ctx, nullptr, &len) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, tag.data()) == 1;
+  bool ok =
+      EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, Bytes(nonce)) == 1 &&
+      EVP_EncryptUpdate(ctx, nullptr, &len, Bytes(header), static_cast<int>(header.size())) == 1 &&
+      EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char*>(ciphertext.data()), &len,
+                        Bytes(plaintext), static_cast<int>(plaintext.size())) == 1 &&
+      EVP_EncryptFinal_ex(ctx, nullptr, &len) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, tag.data()) == 1;
   if (!ok) throw std::runtime_error("AES-256-GCM encryption failed");
   return absl::StrCat(header, nonce, ciphertext, tag);
 }

@@ -3,6 +3,9 @@
 // same list storing nothing new.
 #include <grpcpp/client_context.h>
 
+#include <atomic>
+#include <thread>
+
 #include "services/registry/id_number.h"
 #include "tests/support/slice_fixture.h"
 
@@ -119,6 +122,35 @@ TEST_F(Import, OneIdNumberInAnyFormatIsOneResident) {
   EXPECT_EQ(outcome.messages.back().rows_stored(), 1);
   EXPECT_EQ(outcome.messages.back().rows_already_registered(),
             static_cast<int64_t>(rows.size()) - 1);
+}
+
+// An import racing single registrations of the same people: every person is
+// stored once, and the import's counts agree with a recount.
+TEST_F(Import, RacingRegistrationsStoreEachPersonOnce) {
+  std::vector<v1::ImportRow> rows;
+  for (int i = 1; i <= 6000; ++i) {
+    rows.push_back(
+        Row(i, MakeIdNumber("230183", absl::CivilDay(1970, 1, 1) + i, 7, true), "230183"));
+  }
+  const int64_t before = db_->QueryInt("SELECT count(*) FROM registry.residents");
+  std::atomic<int> registered{0};
+  std::thread clinic([&] {
+    // Register every tenth person one by one while the import runs.
+    for (int i = 5999; i >= 0; i -= 10) {
+      v1::RegisterResidentRequest reg;
+      *reg.mutable_resident() = rows[i].resident();
+      v1::Resident out;
+      grpc::ClientContext context;
+      if (server_->registry().RegisterResident(&context, reg, &out).ok()) registered++;
+    }
+  });
+  Outcome outcome = Run(rows, 1000);
+  clinic.join();
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  const auto& last = outcome.messages.back();
+  EXPECT_EQ(last.rows_stored() + last.rows_already_registered(), 6000);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM registry.residents") - before, 6000);
+  EXPECT_EQ(last.rows_stored() + registered, 6000);
 }
 
 TEST_F(Import, OversizedBatchesAreRefused) {

@@ -126,6 +126,8 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
                            "  GROUP BY person_hash HAVING count(*) > 1"
                            "  ORDER BY person_hash LIMIT $3)"
                            " ORDER BY person_hash, id"));
+    c.prepare("registry_registered_hashes",
+              "SELECT id_hash FROM registry.residents WHERE id_hash = ANY($1::bytea[])");
     c.prepare("registry_get_resident",
               absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id = $1"));
   });
@@ -244,42 +246,76 @@ absl::StatusOr<std::vector<v1::Resident>> RegistryStore::ListByDistrict(
   });
 }
 
-absl::StatusOr<int64_t> RegistryStore::ImportBatch(const std::vector<v1::Resident>& residents) {
-  // Sealing and hashing happen before the transaction: it holds a
-  // connection only for the database's part.
-  struct SealedRow {
-    std::string id_hash, id_number, full_name, phone, person_hash;
-  };
-  std::vector<SealedRow> sealed;
-  sealed.reserve(residents.size());
+RegistryStore::SealedBatch RegistryStore::SealImportBatch(
+    const std::vector<v1::Resident>& residents) const {
+  SealedBatch batch;
+  batch.rows.reserve(residents.size());
+  std::set<std::string> seen;  // one row per ID number within the batch
   for (const v1::Resident& r : residents) {
-    auto bytea = [](const std::string& bytes) { return absl::StrCat("\\x", HexEncode(bytes)); };
-    sealed.push_back({bytea(LookupHash(keys_.lookup_key, r.id_number())),
-                      bytea(keys_.data.Seal(r.id_number())), bytea(keys_.data.Seal(r.full_name())),
-                      bytea(keys_.data.Seal(r.phone())), bytea(PersonHash(keys_.lookup_key, r))});
+    std::string id_hash = LookupHash(keys_.lookup_key, r.id_number());
+    if (!seen.insert(id_hash).second) continue;
+    batch.rows.push_back({std::move(id_hash), keys_.data.Seal(r.id_number()),
+                          keys_.data.Seal(r.full_name()), keys_.data.Seal(r.phone()),
+                          PersonHash(keys_.lookup_key, r), &r});
   }
+  return batch;
+}
+
+absl::StatusOr<int64_t> RegistryStore::StoreImportBatch(const SealedBatch& batch) {
+  if (batch.rows.empty()) return 0;
+  auto bytea = [](const std::string& bytes) { return absl::StrCat("\\x", HexEncode(bytes)); };
+  const std::vector<std::string> columns = {
+      "id_hash",      "id_number_sealed", "full_name_sealed",
+      "phone_sealed", "district_code",    "birth_date",
+      "sex",          "residence_kind",   "digestive_cancer_history",
+      "person_hash"};
+  auto copy_rows = [&](pqxx::work& tx, const std::string& table,
+                       const std::set<std::string>& skip) {
+    pqxx::stream_to copy(tx, table, columns);
+    int64_t copied = 0;
+    for (const auto& row : batch.rows) {
+      if (skip.count(row.id_hash)) continue;
+      const v1::Resident& r = *row.resident;
+      copy << std::make_tuple(bytea(row.id_hash), bytea(row.id_number), bytea(row.full_name),
+                              bytea(row.phone), r.district_code(), r.birth_date(),
+                              static_cast<int>(r.sex()), static_cast<int>(r.residence_kind()),
+                              r.digestive_cancer_history(), bytea(row.person_hash));
+      ++copied;
+    }
+    copy.complete();
+    return copied;
+  };
+  // Fast path: leave out the ID numbers registered already and COPY the rest
+  // straight into the table.
+  std::string hashes = "{";
+  for (const auto& row : batch.rows) {
+    absl::StrAppend(&hashes, hashes.size() > 1 ? "," : "", "\"\\\\x", HexEncode(row.id_hash), "\"");
+  }
+  hashes += "}";
+  bool raced = false;
+  auto stored = db::Transact<int64_t>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+    std::set<std::string> registered;
+    for (const auto& row : tx.exec_prepared("registry_registered_hashes", hashes)) {
+      registered.insert(pqxx::binarystring(row[0]).str());
+    }
+    try {
+      return copy_rows(tx, "registry.residents", registered);
+    } catch (const pqxx::sql_error&) {
+      // A registration of one of these people committed meanwhile.
+      raced = true;
+      return absl::AbortedError("a row was registered meanwhile");
+    }
+  });
+  if (!raced) return stored;
+  // Slow path, race-proof: COPY into a session table, then one INSERT that
+  // skips whatever is registered by then.
   return db::Transact<int64_t>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
     tx.exec(
         "CREATE TEMP TABLE IF NOT EXISTS registry_import (id_hash bytea, id_number_sealed bytea,"
         " full_name_sealed bytea, phone_sealed bytea, district_code text, birth_date date,"
         " sex smallint, residence_kind smallint, digestive_cancer_history boolean,"
         " person_hash bytea) ON COMMIT DELETE ROWS");
-    {
-      pqxx::stream_to copy(
-          tx, "registry_import",
-          std::vector<std::string>{"id_hash", "id_number_sealed", "full_name_sealed",
-                                   "phone_sealed", "district_code", "birth_date", "sex",
-                                   "residence_kind", "digestive_cancer_history", "person_hash"});
-      for (size_t i = 0; i < residents.size(); ++i) {
-        const v1::Resident& r = residents[i];
-        const SealedRow& s = sealed[i];
-        copy << std::make_tuple(s.id_hash, s.id_number, s.full_name, s.phone, r.district_code(),
-                                r.birth_date(), static_cast<int>(r.sex()),
-                                static_cast<int>(r.residence_kind()), r.digestive_cancer_history(),
-                                s.person_hash);
-      }
-      copy.complete();
-    }
+    copy_rows(tx, "registry_import", {});
     pqxx::result inserted = tx.exec(
         "INSERT INTO registry.residents (id_hash, id_number_sealed, full_name_sealed,"
         " phone_sealed, district_code, birth_date, sex, residence_kind,"

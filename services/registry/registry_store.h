@@ -70,10 +70,23 @@ class RegistryStore {
   absl::StatusOr<std::vector<v1::Resident>> ListByDistrict(const std::string& district_code,
                                                            int64_t after_id, int limit);
 
-  // Stores validated residents in bulk (COPY into a session table, then one
-  // INSERT that skips ID numbers already registered). Returns how many were
-  // new.
-  absl::StatusOr<int64_t> ImportBatch(const std::vector<v1::Resident>& residents);
+  // Validated residents, sealed and hashed for the database (CPU only, no
+  // connection held), ready for StoreImportBatch.
+  struct SealedBatch {
+    struct Row {
+      std::string id_hash, id_number, full_name, phone, person_hash;  // raw bytes
+      const v1::Resident* resident;
+    };
+    std::vector<Row> rows;
+  };
+  SealedBatch SealImportBatch(const std::vector<v1::Resident>& residents) const;
+
+  // Stores a sealed batch in bulk: finds which ID numbers are registered
+  // already, then COPYs the rest straight into the table. Returns how many
+  // were new. If a concurrent registration wins a race for one of them, the
+  // batch goes again through a session table and an INSERT that skips what
+  // is registered by then.
+  absl::StatusOr<int64_t> StoreImportBatch(const SealedBatch& batch);
 
   // Groups of residents of `district_code` sharing a person hash, groups
   // ordered by hash, after `after_hash` (raw bytes, "" for the start).

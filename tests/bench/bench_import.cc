@@ -161,8 +161,9 @@ int Run() {
   pqxx::connection conn(url);
   {
     pqxx::work tx(conn);
-    tx.exec("CREATE TABLE bare (id_number text, full_name text, phone text, district_code text,"
-            " birth_date date, sex smallint)");
+    tx.exec(
+        "CREATE TABLE bare (id_number text, full_name text, phone text, district_code text,"
+        " birth_date date, sex smallint)");
     tx.commit();
   }
   start = Clock::now();
@@ -191,9 +192,10 @@ int Run() {
   std::printf("plain COPY into a bare table:                               %.2f s, %.0f rows/s\n",
               copy_seconds, copy_rate);
   std::printf("ratio import/COPY: %.2f\n", import_rate / copy_rate);
-  std::printf("{\"rows\": %d, \"import_rows_per_s\": %.0f, \"copy_rows_per_s\": %.0f, "
-              "\"ratio\": %.3f}\n",
-              total, import_rate, copy_rate, import_rate / copy_rate);
+  std::printf(
+      "{\"rows\": %d, \"import_rows_per_s\": %.0f, \"copy_rows_per_s\": %.0f, "
+      "\"ratio\": %.3f}\n",
+      total, import_rate, copy_rate, import_rate / copy_rate);
   return 0;
 }
 

@@ -22,6 +22,14 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(
   if (config.tls_cert_pem.empty()) config.insecure = true;
   if (config.data_keys.empty()) config.data_keys = "test1:" + std::string(64, 'a');
   if (config.lookup_key_hex.empty()) config.lookup_key_hex = std::string(64, 'b');
+  // The fake clock never refills a rate bucket: unless a test is about rate
+  // limits, make them too high to matter.
+  const AppConfig defaults;
+  if (config.rate_limit_per_second == defaults.rate_limit_per_second &&
+      config.rate_limit_burst == defaults.rate_limit_burst) {
+    config.rate_limit_per_second = 1e9;
+    config.rate_limit_burst = 1e9;
+  }
   auto app = App::Start(std::move(config));
   if (!app.ok()) return app.status();
   std::unique_ptr<TestServer> server(new TestServer());
