@@ -3,12 +3,11 @@
 // RPCs that touch personal data, one audit row with the outcome.
 //
 //   grpc::Status Impl::GetResident(grpc::ServerContext* ctx, const Req* req, Resp* resp) {
-//     CallGate::Call call = gate_.Begin(ctx, Method<v1::RegistryService>("GetResident"));
-//     return call.Finish([&]() -> absl::Status {
-//       RETURN_IF_ERROR(call.status());
+//     return gate_.Serve(ctx, Method<v1::RegistryService>("GetResident"),
+//                        [&](CallGate::Call& call) -> absl::Status {
 //       call.set_resource(req->name());
 //       ...
-//     }());
+//     });
 //   }
 #pragma once
 
@@ -126,6 +125,15 @@ class CallGate {
   };
 
   Call Begin(grpc::ServerContext* context, absl::string_view method);
+
+  // Begin, then `body(call)` only if the call may proceed, then Finish: the
+  // way every handler runs, so that none can forget the gate's verdict.
+  template <typename Body>
+  grpc::Status Serve(grpc::ServerContext* context, absl::string_view method, Body&& body) {
+    Call call = Begin(context, method);
+    if (!call.status().ok()) return call.Finish(call.status());
+    return call.Finish(body(call));
+  }
 
  private:
   const Authenticator* authenticator_;

@@ -39,17 +39,16 @@ v1::Progress MakeProgress(int programme_year, const Counts& counts, const Progra
 grpc::Status ProgressServiceImpl::GetProgress(grpc::ServerContext* context,
                                               const v1::GetProgressRequest* request,
                                               v1::Progress* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::ProgressService>("GetProgress"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    const int year = request->programme_year() == 0 ? current_year_ : request->programme_year();
-    if (year < 2024 || year > 2100) {
-      return InvalidField("programme_year", "must be 2024 to 2100, or 0");
-    }
-    ASSIGN_OR_RETURN(Counts counts, store_.GetCounts(year, "results"));
-    *response = MakeProgress(year, counts, programmes_.Find(year));
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(
+      context, Method<v1::ProgressService>("GetProgress"), [&](CallGate::Call&) -> absl::Status {
+        const int year = request->programme_year() == 0 ? current_year_ : request->programme_year();
+        if (year < 2024 || year > 2100) {
+          return InvalidField("programme_year", "must be 2024 to 2100, or 0");
+        }
+        ASSIGN_OR_RETURN(Counts counts, store_.GetCounts(year, "results"));
+        *response = MakeProgress(year, counts, programmes_.Find(year));
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace screening::progress

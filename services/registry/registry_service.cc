@@ -78,60 +78,60 @@ absl::StatusOr<v1::Resident> ValidateNewResident(const v1::RegisterResidentReque
 grpc::Status RegistryServiceImpl::RegisterResident(grpc::ServerContext* context,
                                                    const v1::RegisterResidentRequest* request,
                                                    v1::Resident* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("RegisterResident"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    ASSIGN_OR_RETURN(v1::Resident resident, ValidateNewResident(*request, Today(clock_)));
-    RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
-    ASSIGN_OR_RETURN(*response, store_.Register(*request, resident));
-    call.set_resource(response->name());
-    RedactResident(call.caller(), *response);
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(context, Method<v1::RegistryService>("RegisterResident"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       ASSIGN_OR_RETURN(v1::Resident resident,
+                                        ValidateNewResident(*request, Today(clock_)));
+                       RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
+                       ASSIGN_OR_RETURN(*response, store_.Register(*request, resident));
+                       call.set_resource(response->name());
+                       RedactResident(call.caller(), *response);
+                       return absl::OkStatus();
+                     });
 }
 
 grpc::Status RegistryServiceImpl::GetResident(grpc::ServerContext* context,
                                               const v1::GetResidentRequest* request,
                                               v1::Resident* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("GetResident"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    auto id = ParseNumericName("residents", request->name());
-    if (!id) return InvalidField("name", "must be residents/{id}");
-    call.set_resource(request->name());
-    // The commission sees aggregates; one resident's record only with a
-    // stated reason, which the audit row keeps ("break the glass").
-    if (call.caller().role == Role::kCommission && call.reason().empty()) {
-      return WithReason(absl::PermissionDeniedError(absl::StrCat(
-                            "the commission must state a reason in the ", kReasonMetadata,
-                            " metadata to read one resident's record")),
-                        "REASON_REQUIRED");
-    }
-    ASSIGN_OR_RETURN(*response, store_.Get(*id));
-    RETURN_IF_ERROR(RequireDistrict(call.caller(), response->district_code()));
-    RedactResident(call.caller(), *response);
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(context, Method<v1::RegistryService>("GetResident"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       auto id = ParseNumericName("residents", request->name());
+                       if (!id) return InvalidField("name", "must be residents/{id}");
+                       call.set_resource(request->name());
+                       // The commission sees aggregates; one resident's record only with a
+                       // stated reason, which the audit row keeps ("break the glass").
+                       if (call.caller().role == Role::kCommission && call.reason().empty()) {
+                         return WithReason(
+                             absl::PermissionDeniedError(absl::StrCat(
+                                 "the commission must state a reason in the ", kReasonMetadata,
+                                 " metadata to read one resident's record")),
+                             "REASON_REQUIRED");
+                       }
+                       ASSIGN_OR_RETURN(*response, store_.Get(*id));
+                       RETURN_IF_ERROR(RequireDistrict(call.caller(), response->district_code()));
+                       RedactResident(call.caller(), *response);
+                       return absl::OkStatus();
+                     });
 }
 
 grpc::Status RegistryServiceImpl::LookupResident(grpc::ServerContext* context,
                                                  const v1::LookupResidentRequest* request,
                                                  v1::Resident* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("LookupResident"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    auto id = ParseIdNumber(request->id_number(), Today(clock_));
-    if (!id.ok()) return InvalidField("id_number", std::string(id.status().message()));
-    ASSIGN_OR_RETURN(*response, store_.FindByIdNumber(id->canonical));
-    call.set_resource(response->name());
-    // Another district's resident is as good as absent to this clinic.
-    if (!RequireDistrict(call.caller(), response->district_code()).ok()) {
-      response->Clear();
-      return absl::NotFoundError("no resident of your district has this ID number");
-    }
-    RedactResident(call.caller(), *response);
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(
+      context, Method<v1::RegistryService>("LookupResident"),
+      [&](CallGate::Call& call) -> absl::Status {
+        auto id = ParseIdNumber(request->id_number(), Today(clock_));
+        if (!id.ok()) return InvalidField("id_number", std::string(id.status().message()));
+        ASSIGN_OR_RETURN(*response, store_.FindByIdNumber(id->canonical));
+        call.set_resource(response->name());
+        // Another district's resident is as good as absent to this clinic.
+        if (!RequireDistrict(call.caller(), response->district_code()).ok()) {
+          response->Clear();
+          return absl::NotFoundError("no resident of your district has this ID number");
+        }
+        RedactResident(call.caller(), *response);
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<RegistryStore::Changes> ValidateResidentUpdate(
@@ -172,91 +172,93 @@ absl::StatusOr<RegistryStore::Changes> ValidateResidentUpdate(
 grpc::Status RegistryServiceImpl::UpdateResident(grpc::ServerContext* context,
                                                  const v1::UpdateResidentRequest* request,
                                                  v1::Resident* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("UpdateResident"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    ASSIGN_OR_RETURN(RegistryStore::Changes changes, ValidateResidentUpdate(*request));
-    call.set_resource(request->resident().name());
-    ASSIGN_OR_RETURN(*response,
-                     store_.Update(*ParseNumericName("residents", request->resident().name()),
-                                   changes, [&](const v1::Resident& current) {
-                                     return RequireDistrict(call.caller(), current.district_code());
-                                   }));
-    RedactResident(call.caller(), *response);
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(
+      context, Method<v1::RegistryService>("UpdateResident"),
+      [&](CallGate::Call& call) -> absl::Status {
+        ASSIGN_OR_RETURN(RegistryStore::Changes changes, ValidateResidentUpdate(*request));
+        call.set_resource(request->resident().name());
+        ASSIGN_OR_RETURN(*response,
+                         store_.Update(*ParseNumericName("residents", request->resident().name()),
+                                       changes, [&](const v1::Resident& current) {
+                                         return RequireDistrict(call.caller(),
+                                                                current.district_code());
+                                       }));
+        RedactResident(call.caller(), *response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status RegistryServiceImpl::ListResidents(grpc::ServerContext* context,
                                                 const v1::ListResidentsRequest* request,
                                                 v1::ListResidentsResponse* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("ListResidents"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    FieldViolations bad;
-    if (FindDistrict(request->district_code()) == nullptr) {
-      bad.Add("district_code", "must be one of Harbin's 18 district codes");
-    }
-    if (request->page_size() < 0 || request->page_size() > 1000) {
-      bad.Add("page_size", "must be 0 to 1000");
-    }
-    int64_t after = 0;
-    if (!request->page_token().empty() &&
-        (!absl::SimpleAtoi(request->page_token(), &after) || after <= 0)) {
-      bad.Add("page_token", "is not a token this service issued");
-    }
-    RETURN_IF_ERROR(bad.ToStatus());
-    call.set_resource(absl::StrCat("districts/", request->district_code()));
-    RETURN_IF_ERROR(RequireDistrict(call.caller(), request->district_code()));
-    const int page_size = request->page_size() == 0 ? 100 : request->page_size();
-    ASSIGN_OR_RETURN(auto residents,
-                     store_.ListByDistrict(request->district_code(), after, page_size + 1));
-    for (auto& resident : residents) {
-      if (response->residents_size() == page_size) {
-        response->set_next_page_token(absl::StrCat(
-            *ParseNumericName("residents", response->residents(page_size - 1).name())));
-        break;
-      }
-      RedactResident(call.caller(), resident);
-      *response->add_residents() = std::move(resident);
-    }
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(
+      context, Method<v1::RegistryService>("ListResidents"),
+      [&](CallGate::Call& call) -> absl::Status {
+        FieldViolations bad;
+        if (FindDistrict(request->district_code()) == nullptr) {
+          bad.Add("district_code", "must be one of Harbin's 18 district codes");
+        }
+        if (request->page_size() < 0 || request->page_size() > 1000) {
+          bad.Add("page_size", "must be 0 to 1000");
+        }
+        int64_t after = 0;
+        if (!request->page_token().empty() &&
+            (!absl::SimpleAtoi(request->page_token(), &after) || after <= 0)) {
+          bad.Add("page_token", "is not a token this service issued");
+        }
+        RETURN_IF_ERROR(bad.ToStatus());
+        call.set_resource(absl::StrCat("districts/", request->district_code()));
+        RETURN_IF_ERROR(RequireDistrict(call.caller(), request->district_code()));
+        const int page_size = request->page_size() == 0 ? 100 : request->page_size();
+        ASSIGN_OR_RETURN(auto residents,
+                         store_.ListByDistrict(request->district_code(), after, page_size + 1));
+        for (auto& resident : residents) {
+          if (response->residents_size() == page_size) {
+            response->set_next_page_token(absl::StrCat(
+                *ParseNumericName("residents", response->residents(page_size - 1).name())));
+            break;
+          }
+          RedactResident(call.caller(), resident);
+          *response->add_residents() = std::move(resident);
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status RegistryServiceImpl::ListPossibleDuplicates(
     grpc::ServerContext* context, const v1::ListPossibleDuplicatesRequest* request,
     v1::ListPossibleDuplicatesResponse* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("ListPossibleDuplicates"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    FieldViolations bad;
-    if (FindDistrict(request->district_code()) == nullptr) {
-      bad.Add("district_code", "must be one of Harbin's 18 district codes");
-    }
-    if (request->page_size() < 0 || request->page_size() > 100) {
-      bad.Add("page_size", "must be 0 to 100");
-    }
-    auto after = HexDecode(request->page_token());
-    if (!after.ok() || (!after->empty() && after->size() != 32)) {
-      bad.Add("page_token", "is not a token this service issued");
-    }
-    RETURN_IF_ERROR(bad.ToStatus());
-    call.set_resource(absl::StrCat("districts/", request->district_code()));
-    RETURN_IF_ERROR(RequireDistrict(call.caller(), request->district_code()));
-    ASSIGN_OR_RETURN(auto page, store_.ListPossibleDuplicates(
-                                    request->district_code(), *after,
-                                    request->page_size() == 0 ? 20 : request->page_size()));
-    for (auto& group : page.groups) {
-      auto* out = response->add_groups();
-      for (auto& resident : group) {
-        RedactResident(call.caller(), resident);
-        *out->add_residents() = std::move(resident);
-      }
-    }
-    if (!page.last_hash.empty()) response->set_next_page_token(HexEncode(page.last_hash));
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(context, Method<v1::RegistryService>("ListPossibleDuplicates"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       FieldViolations bad;
+                       if (FindDistrict(request->district_code()) == nullptr) {
+                         bad.Add("district_code", "must be one of Harbin's 18 district codes");
+                       }
+                       if (request->page_size() < 0 || request->page_size() > 100) {
+                         bad.Add("page_size", "must be 0 to 100");
+                       }
+                       auto after = HexDecode(request->page_token());
+                       if (!after.ok() || (!after->empty() && after->size() != 32)) {
+                         bad.Add("page_token", "is not a token this service issued");
+                       }
+                       RETURN_IF_ERROR(bad.ToStatus());
+                       call.set_resource(absl::StrCat("districts/", request->district_code()));
+                       RETURN_IF_ERROR(RequireDistrict(call.caller(), request->district_code()));
+                       ASSIGN_OR_RETURN(auto page,
+                                        store_.ListPossibleDuplicates(
+                                            request->district_code(), *after,
+                                            request->page_size() == 0 ? 20 : request->page_size()));
+                       for (auto& group : page.groups) {
+                         auto* out = response->add_groups();
+                         for (auto& resident : group) {
+                           RedactResident(call.caller(), resident);
+                           *out->add_residents() = std::move(resident);
+                         }
+                       }
+                       if (!page.last_hash.empty())
+                         response->set_next_page_token(HexEncode(page.last_hash));
+                       return absl::OkStatus();
+                     });
 }
 
 namespace {
@@ -271,93 +273,93 @@ constexpr size_t kImportFlushRows = 5000;
 grpc::Status RegistryServiceImpl::ImportResidents(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::ImportResidentsResponse, v1::ImportResidentsRequest>* stream) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("ImportResidents"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    call.set_resource(call.caller().role == Role::kClinic
-                          ? absl::StrCat("districts/", call.caller().scope)
-                          : "residents");
-    const absl::CivilDay today = Today(clock_);
-    v1::ImportResidentsResponse progress;  // totals, and errors since the last message
-    std::vector<v1::Resident> pending;
-    // The database stores one batch while this thread seals the next: the
-    // two halves of the work run on both cores.
-    struct InFlight {
-      std::vector<v1::Resident> residents;
-      RegistryStore::SealedBatch sealed;
-      std::future<absl::StatusOr<int64_t>> stored;
-    };
-    std::unique_ptr<InFlight> in_flight;
-    auto settle = [&]() -> absl::Status {
-      if (!in_flight) return absl::OkStatus();
-      absl::StatusOr<int64_t> stored = in_flight->stored.get();
-      const int64_t rows = static_cast<int64_t>(in_flight->residents.size());
-      in_flight.reset();
-      RETURN_IF_ERROR(stored.status());
-      progress.set_rows_stored(progress.rows_stored() + *stored);
-      progress.set_rows_already_registered(progress.rows_already_registered() + rows - *stored);
-      return absl::OkStatus();
-    };
-    // Hands what is pending to the database and tells the client how far
-    // the import is.
-    auto flush = [&](bool done) -> absl::Status {
-      if (!pending.empty()) {
-        auto next = std::make_unique<InFlight>();
-        next->residents = std::move(pending);
-        pending.clear();
-        next->sealed = store_.SealImportBatch(next->residents);
-        RETURN_IF_ERROR(settle());
-        in_flight = std::move(next);
-        // The call's deadline is this thread's; the storing thread gets it too.
-        in_flight->stored = std::async(std::launch::async, [this, batch = &in_flight->sealed,
-                                                            deadline = CurrentCallDeadline()] {
-          ScopedCallDeadline scoped(deadline);
-          return store_.StoreImportBatch(*batch);
-        });
-      }
-      if (done) RETURN_IF_ERROR(settle());
-      progress.set_done(done);
-      if (!stream->Write(progress)) return absl::CancelledError("the client went away");
-      progress.clear_errors();
-      return absl::OkStatus();
-    };
-    v1::ImportResidentsRequest batch;
-    while (stream->Read(&batch)) {
-      if (batch.rows_size() > kMaxImportBatchRows) {
-        return InvalidField("rows",
-                            absl::StrCat("at most ", kMaxImportBatchRows, " rows per message"));
-      }
-      for (const v1::ImportRow& row : batch.rows()) {
-        progress.set_rows_received(progress.rows_received() + 1);
-        v1::RegisterResidentRequest one;
-        *one.mutable_resident() = row.resident();
-        absl::StatusOr<v1::Resident> resident = ValidateNewResident(one, today);
-        if (resident.ok() && !RequireDistrict(call.caller(), resident->district_code()).ok()) {
-          resident = InvalidField("resident.district_code", "is not this clinic's district");
-        }
-        if (!resident.ok()) {
-          progress.set_rows_rejected(progress.rows_rejected() + 1);
-          const google::rpc::BadRequest details =
-              GetBadRequest(resident.status()).value_or(google::rpc::BadRequest());
-          for (const auto& v : details.field_violations()) {
-            auto* error = progress.add_errors();
-            error->set_row_number(row.row_number());
-            error->set_field(v.field());
-            error->set_reason(v.description());
+  return gate_.Serve(
+      context, Method<v1::RegistryService>("ImportResidents"),
+      [&](CallGate::Call& call) -> absl::Status {
+        call.set_resource(call.caller().role == Role::kClinic
+                              ? absl::StrCat("districts/", call.caller().scope)
+                              : "residents");
+        const absl::CivilDay today = Today(clock_);
+        v1::ImportResidentsResponse progress;  // totals, and errors since the last message
+        std::vector<v1::Resident> pending;
+        // The database stores one batch while this thread seals the next: the
+        // two halves of the work run on both cores.
+        struct InFlight {
+          std::vector<v1::Resident> residents;
+          RegistryStore::SealedBatch sealed;
+          std::future<absl::StatusOr<int64_t>> stored;
+        };
+        std::unique_ptr<InFlight> in_flight;
+        auto settle = [&]() -> absl::Status {
+          if (!in_flight) return absl::OkStatus();
+          absl::StatusOr<int64_t> stored = in_flight->stored.get();
+          const int64_t rows = static_cast<int64_t>(in_flight->residents.size());
+          in_flight.reset();
+          RETURN_IF_ERROR(stored.status());
+          progress.set_rows_stored(progress.rows_stored() + *stored);
+          progress.set_rows_already_registered(progress.rows_already_registered() + rows - *stored);
+          return absl::OkStatus();
+        };
+        // Hands what is pending to the database and tells the client how far
+        // the import is.
+        auto flush = [&](bool done) -> absl::Status {
+          if (!pending.empty()) {
+            auto next = std::make_unique<InFlight>();
+            next->residents = std::move(pending);
+            pending.clear();
+            next->sealed = store_.SealImportBatch(next->residents);
+            RETURN_IF_ERROR(settle());
+            in_flight = std::move(next);
+            // The call's deadline is this thread's; the storing thread gets it too.
+            in_flight->stored = std::async(std::launch::async, [this, batch = &in_flight->sealed,
+                                                                deadline = CurrentCallDeadline()] {
+              ScopedCallDeadline scoped(deadline);
+              return store_.StoreImportBatch(*batch);
+            });
           }
-          continue;
+          if (done) RETURN_IF_ERROR(settle());
+          progress.set_done(done);
+          if (!stream->Write(progress)) return absl::CancelledError("the client went away");
+          progress.clear_errors();
+          return absl::OkStatus();
+        };
+        v1::ImportResidentsRequest batch;
+        while (stream->Read(&batch)) {
+          if (batch.rows_size() > kMaxImportBatchRows) {
+            return InvalidField("rows",
+                                absl::StrCat("at most ", kMaxImportBatchRows, " rows per message"));
+          }
+          for (const v1::ImportRow& row : batch.rows()) {
+            progress.set_rows_received(progress.rows_received() + 1);
+            v1::RegisterResidentRequest one;
+            *one.mutable_resident() = row.resident();
+            absl::StatusOr<v1::Resident> resident = ValidateNewResident(one, today);
+            if (resident.ok() && !RequireDistrict(call.caller(), resident->district_code()).ok()) {
+              resident = InvalidField("resident.district_code", "is not this clinic's district");
+            }
+            if (!resident.ok()) {
+              progress.set_rows_rejected(progress.rows_rejected() + 1);
+              const google::rpc::BadRequest details =
+                  GetBadRequest(resident.status()).value_or(google::rpc::BadRequest());
+              for (const auto& v : details.field_violations()) {
+                auto* error = progress.add_errors();
+                error->set_row_number(row.row_number());
+                error->set_field(v.field());
+                error->set_reason(v.description());
+              }
+              continue;
+            }
+            pending.push_back(*std::move(resident));
+          }
+          if (pending.size() >= kImportFlushRows || progress.errors_size() >= 1000) {
+            RETURN_IF_ERROR(flush(/*done=*/false));
+          }
         }
-        pending.push_back(*std::move(resident));
-      }
-      if (pending.size() >= kImportFlushRows || progress.errors_size() >= 1000) {
-        RETURN_IF_ERROR(flush(/*done=*/false));
-      }
-    }
-    absl::Status finished = flush(/*done=*/true);
-    // Never leave a batch storing after the call ends.
-    if (in_flight) in_flight->stored.wait();
-    return finished;
-  }());
+        absl::Status finished = flush(/*done=*/true);
+        // Never leave a batch storing after the call ends.
+        if (in_flight) in_flight->stored.wait();
+        return finished;
+      });
 }
 
 // A pregnancy is in progress from day zero to at most 300 days.
@@ -468,44 +470,43 @@ v1::Pregnancy PregnancyView(const PregnancyRecord& record, absl::CivilDay birth_
 grpc::Status RegistryServiceImpl::RegisterPregnancy(grpc::ServerContext* context,
                                                     const v1::RegisterPregnancyRequest* request,
                                                     v1::Pregnancy* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("RegisterPregnancy"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    ASSIGN_OR_RETURN(PregnancyRecord record, ValidateNewPregnancy(*request, Today(clock_)));
-    call.set_resource(request->pregnancy().resident());
-    ASSIGN_OR_RETURN(v1::Resident resident, store_.Get(record.resident_id));
-    RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
-    if (resident.sex() != v1::SEX_FEMALE) {
-      return WithReason(
-          absl::FailedPreconditionError(
-              "the ID number records this resident as male; NIPT is for pregnant women"),
-          "NOT_FEMALE");
-    }
-    const absl::CivilDay birth = *ParseDate(resident.birth_date());
-    ASSIGN_OR_RETURN(*response,
-                     store_.AddPregnancy(*request, record, [&](const PregnancyRecord& stored) {
-                       return PregnancyView(stored, birth);
-                     }));
-    call.set_resource(response->name());
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(
+      context, Method<v1::RegistryService>("RegisterPregnancy"),
+      [&](CallGate::Call& call) -> absl::Status {
+        ASSIGN_OR_RETURN(PregnancyRecord record, ValidateNewPregnancy(*request, Today(clock_)));
+        call.set_resource(request->pregnancy().resident());
+        ASSIGN_OR_RETURN(v1::Resident resident, store_.Get(record.resident_id));
+        RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
+        if (resident.sex() != v1::SEX_FEMALE) {
+          return WithReason(
+              absl::FailedPreconditionError(
+                  "the ID number records this resident as male; NIPT is for pregnant women"),
+              "NOT_FEMALE");
+        }
+        const absl::CivilDay birth = *ParseDate(resident.birth_date());
+        ASSIGN_OR_RETURN(*response,
+                         store_.AddPregnancy(*request, record, [&](const PregnancyRecord& stored) {
+                           return PregnancyView(stored, birth);
+                         }));
+        call.set_resource(response->name());
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status RegistryServiceImpl::GetPregnancy(grpc::ServerContext* context,
                                                const v1::GetPregnancyRequest* request,
                                                v1::Pregnancy* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("GetPregnancy"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    auto id = ParseNumericName("pregnancies", request->name());
-    if (!id) return InvalidField("name", "must be pregnancies/{id}");
-    call.set_resource(request->name());
-    ASSIGN_OR_RETURN(PregnancyRecord record, store_.GetPregnancy(*id));
-    ASSIGN_OR_RETURN(v1::Resident resident, store_.Get(record.resident_id));
-    RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
-    *response = PregnancyView(record, *ParseDate(resident.birth_date()));
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(context, Method<v1::RegistryService>("GetPregnancy"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       auto id = ParseNumericName("pregnancies", request->name());
+                       if (!id) return InvalidField("name", "must be pregnancies/{id}");
+                       call.set_resource(request->name());
+                       ASSIGN_OR_RETURN(PregnancyRecord record, store_.GetPregnancy(*id));
+                       ASSIGN_OR_RETURN(v1::Resident resident, store_.Get(record.resident_id));
+                       RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
+                       *response = PregnancyView(record, *ParseDate(resident.birth_date()));
+                       return absl::OkStatus();
+                     });
 }
 
 // For NIPT on `date`: the refusal reasons of the named pregnancy, or of the
@@ -548,42 +549,42 @@ static absl::StatusOr<std::optional<std::vector<IneligibilityReason>>> NiptDrawR
 grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext* context,
                                                    const v1::CheckEligibilityRequest* request,
                                                    v1::CheckEligibilityResponse* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::RegistryService>("CheckEligibility"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    FieldViolations bad;
-    auto id = ParseNumericName("residents", request->resident());
-    if (!id) bad.Add("resident", "must be residents/{id}");
-    if (!v1::ScreeningType_IsValid(request->screening_type()) ||
-        request->screening_type() == v1::SCREENING_TYPE_UNSPECIFIED) {
-      bad.Add("screening_type", "must be one of the programme's screenings");
-    }
-    auto date = ParseDate(request->date());
-    if (!date) bad.Add("date", "must be a real date, YYYY-MM-DD");
-    RETURN_IF_ERROR(bad.ToStatus());
-    call.set_resource(request->resident());
-    ASSIGN_OR_RETURN(v1::Resident resident, store_.Get(*id));
-    RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
-    EligibilityInput input{.birth_date = *ParseDate(resident.birth_date()),
-                           .sex = resident.sex() == v1::SEX_MALE ? Sex::kMale : Sex::kFemale,
-                           .screening_type = request->screening_type(),
-                           .date = *date,
-                           .digestive_cancer_history = resident.digestive_cancer_history()};
-    if (request->screening_type() == v1::SCREENING_TYPE_NIPT && input.sex == Sex::kFemale) {
-      ASSIGN_OR_RETURN(input.nipt_draw_reasons,
-                       NiptDrawReasons(store_, *id, request->pregnancy(), *date));
-    }
-    Eligibility result = registry::CheckEligibility(programmes_, input);
-    response->set_eligible(result.eligible);
-    response->set_age_on_date(result.age_on_date);
-    response->set_district_code(resident.district_code());
-    for (const auto& reason : result.reasons) {
-      auto* out = response->add_reasons();
-      out->set_code(reason.code);
-      out->set_message(reason.message);
-    }
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(
+      context, Method<v1::RegistryService>("CheckEligibility"),
+      [&](CallGate::Call& call) -> absl::Status {
+        FieldViolations bad;
+        auto id = ParseNumericName("residents", request->resident());
+        if (!id) bad.Add("resident", "must be residents/{id}");
+        if (!v1::ScreeningType_IsValid(request->screening_type()) ||
+            request->screening_type() == v1::SCREENING_TYPE_UNSPECIFIED) {
+          bad.Add("screening_type", "must be one of the programme's screenings");
+        }
+        auto date = ParseDate(request->date());
+        if (!date) bad.Add("date", "must be a real date, YYYY-MM-DD");
+        RETURN_IF_ERROR(bad.ToStatus());
+        call.set_resource(request->resident());
+        ASSIGN_OR_RETURN(v1::Resident resident, store_.Get(*id));
+        RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
+        EligibilityInput input{.birth_date = *ParseDate(resident.birth_date()),
+                               .sex = resident.sex() == v1::SEX_MALE ? Sex::kMale : Sex::kFemale,
+                               .screening_type = request->screening_type(),
+                               .date = *date,
+                               .digestive_cancer_history = resident.digestive_cancer_history()};
+        if (request->screening_type() == v1::SCREENING_TYPE_NIPT && input.sex == Sex::kFemale) {
+          ASSIGN_OR_RETURN(input.nipt_draw_reasons,
+                           NiptDrawReasons(store_, *id, request->pregnancy(), *date));
+        }
+        Eligibility result = registry::CheckEligibility(programmes_, input);
+        response->set_eligible(result.eligible);
+        response->set_age_on_date(result.age_on_date);
+        response->set_district_code(resident.district_code());
+        for (const auto& reason : result.reasons) {
+          auto* out = response->add_reasons();
+          out->set_code(reason.code);
+          out->set_message(reason.message);
+        }
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace screening::registry

@@ -37,14 +37,13 @@ absl::Status ValidateRecordResult(const v1::RecordResultRequest& request) {
 grpc::Status ResultsServiceImpl::RecordResult(grpc::ServerContext* context,
                                               const v1::RecordResultRequest* request,
                                               v1::Result* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::ResultsService>("RecordResult"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    call.set_resource(request->booking());
-    ASSIGN_OR_RETURN(*response, Record(*context, call.caller(), *request));
-    call.set_resource(response->name());
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(context, Method<v1::ResultsService>("RecordResult"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       call.set_resource(request->booking());
+                       ASSIGN_OR_RETURN(*response, Record(*context, call.caller(), *request));
+                       call.set_resource(response->name());
+                       return absl::OkStatus();
+                     });
 }
 
 absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const grpc::ServerContext& context,
@@ -93,23 +92,23 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const grpc::ServerContext&
 grpc::Status ResultsServiceImpl::ListOutboxEvents(grpc::ServerContext* context,
                                                   const v1::ListOutboxEventsRequest* request,
                                                   v1::ListOutboxEventsResponse* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::ResultsService>("ListOutboxEvents"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    FieldViolations bad;
-    if (!request->after().empty() && !ParseOffset(request->after())) {
-      bad.Add("after", "must be an offset this service issued");
-    }
-    if (request->page_size() < 0 || request->page_size() > kMaxEventPage) {
-      bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxEventPage));
-    }
-    RETURN_IF_ERROR(bad.ToStatus());
-    ASSIGN_OR_RETURN(auto events, store_.ListEvents(request->after(), request->page_size() == 0
-                                                                          ? kDefaultEventPage
-                                                                          : request->page_size()));
-    for (auto& e : events) *response->add_events() = std::move(e);
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(context, Method<v1::ResultsService>("ListOutboxEvents"),
+                     [&](CallGate::Call&) -> absl::Status {
+                       FieldViolations bad;
+                       if (!request->after().empty() && !ParseOffset(request->after())) {
+                         bad.Add("after", "must be an offset this service issued");
+                       }
+                       if (request->page_size() < 0 || request->page_size() > kMaxEventPage) {
+                         bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxEventPage));
+                       }
+                       RETURN_IF_ERROR(bad.ToStatus());
+                       ASSIGN_OR_RETURN(auto events, store_.ListEvents(request->after(),
+                                                                       request->page_size() == 0
+                                                                           ? kDefaultEventPage
+                                                                           : request->page_size()));
+                       for (auto& e : events) *response->add_events() = std::move(e);
+                       return absl::OkStatus();
+                     });
 }
 
 }  // namespace screening::results

@@ -134,54 +134,50 @@ absl::Status ValidateBookScreening(const v1::BookScreeningRequest& request) {
 grpc::Status SchedulingServiceImpl::UpsertHospital(grpc::ServerContext* context,
                                                    const v1::UpsertHospitalRequest* request,
                                                    v1::Hospital* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::SchedulingService>("UpsertHospital"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    RETURN_IF_ERROR(ValidateHospital(*request));
-    ASSIGN_OR_RETURN(*response, store_.UpsertHospital(request->hospital()));
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(context, Method<v1::SchedulingService>("UpsertHospital"),
+                     [&](CallGate::Call&) -> absl::Status {
+                       RETURN_IF_ERROR(ValidateHospital(*request));
+                       ASSIGN_OR_RETURN(*response, store_.UpsertHospital(request->hospital()));
+                       return absl::OkStatus();
+                     });
 }
 
 grpc::Status SchedulingServiceImpl::SetCapacity(grpc::ServerContext* context,
                                                 const v1::SetCapacityRequest* request,
                                                 v1::Slot* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::SchedulingService>("SetCapacity"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    RETURN_IF_ERROR(ValidateSetCapacity(*request));
-    ASSIGN_OR_RETURN(*response,
-                     store_.SetCapacity(*ParseStringName("hospitals", request->hospital()),
-                                        *ParseDate(request->date()), request->screening_type(),
-                                        request->capacity()));
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(
+      context, Method<v1::SchedulingService>("SetCapacity"), [&](CallGate::Call&) -> absl::Status {
+        RETURN_IF_ERROR(ValidateSetCapacity(*request));
+        ASSIGN_OR_RETURN(*response,
+                         store_.SetCapacity(*ParseStringName("hospitals", request->hospital()),
+                                            *ParseDate(request->date()), request->screening_type(),
+                                            request->capacity()));
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status SchedulingServiceImpl::SearchSlots(grpc::ServerContext* context,
                                                 const v1::SearchSlotsRequest* request,
                                                 v1::SearchSlotsResponse* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::SchedulingService>("SearchSlots"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    ASSIGN_OR_RETURN(SlotQuery query, ValidateSearchSlots(*request));
-    ASSIGN_OR_RETURN(SlotPage page, store_.SearchSlots(query));
-    for (auto& slot : page.slots) *response->add_slots() = std::move(slot);
-    if (page.last) response->set_next_page_token(EncodePageToken(*page.last));
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(context, Method<v1::SchedulingService>("SearchSlots"),
+                     [&](CallGate::Call&) -> absl::Status {
+                       ASSIGN_OR_RETURN(SlotQuery query, ValidateSearchSlots(*request));
+                       ASSIGN_OR_RETURN(SlotPage page, store_.SearchSlots(query));
+                       for (auto& slot : page.slots) *response->add_slots() = std::move(slot);
+                       if (page.last) response->set_next_page_token(EncodePageToken(*page.last));
+                       return absl::OkStatus();
+                     });
 }
 
 grpc::Status SchedulingServiceImpl::BookScreening(grpc::ServerContext* context,
                                                   const v1::BookScreeningRequest* request,
                                                   v1::Booking* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::SchedulingService>("BookScreening"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    call.set_resource(request->resident());
-    ASSIGN_OR_RETURN(*response, Book(*context, call.caller(), *request));
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(context, Method<v1::SchedulingService>("BookScreening"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       call.set_resource(request->resident());
+                       ASSIGN_OR_RETURN(*response, Book(*context, call.caller(), *request));
+                       return absl::OkStatus();
+                     });
 }
 
 absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const grpc::ServerContext& context,
@@ -241,20 +237,20 @@ absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const grpc::ServerContex
 grpc::Status SchedulingServiceImpl::GetBooking(grpc::ServerContext* context,
                                                const v1::GetBookingRequest* request,
                                                v1::Booking* response) {
-  CallGate::Call call = gate_.Begin(context, Method<v1::SchedulingService>("GetBooking"));
-  return call.Finish([&]() -> absl::Status {
-    RETURN_IF_ERROR(call.status());
-    auto id = ParseNumericName("bookings", request->name());
-    if (!id) return InvalidField("name", "must be bookings/{id}");
-    call.set_resource(request->name());
-    ASSIGN_OR_RETURN(v1::Booking booking, store_.GetBooking(*id));
-    // Another hospital's or district's booking: refused without a word about it.
-    RETURN_IF_ERROR(
-        RequireHospital(call.caller(), *ParseStringName("hospitals", booking.hospital())));
-    RETURN_IF_ERROR(RequireDistrict(call.caller(), booking.resident_district_code()));
-    *response = std::move(booking);
-    return absl::OkStatus();
-  }());
+  return gate_.Serve(
+      context, Method<v1::SchedulingService>("GetBooking"),
+      [&](CallGate::Call& call) -> absl::Status {
+        auto id = ParseNumericName("bookings", request->name());
+        if (!id) return InvalidField("name", "must be bookings/{id}");
+        call.set_resource(request->name());
+        ASSIGN_OR_RETURN(v1::Booking booking, store_.GetBooking(*id));
+        // Another hospital's or district's booking: refused without a word about it.
+        RETURN_IF_ERROR(
+            RequireHospital(call.caller(), *ParseStringName("hospitals", booking.hospital())));
+        RETURN_IF_ERROR(RequireDistrict(call.caller(), booking.resident_district_code()));
+        *response = std::move(booking);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace screening::scheduling
