@@ -13,12 +13,29 @@
 #include <grpcpp/server_context.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/errors.h"
 
 namespace screening {
+
+// The outcome of a call to another service, for the caller's caller: a peer
+// refusing this service's own credentials is our misconfiguration (INTERNAL),
+// not the end caller's fault; every other outcome passes through with its details.
+inline absl::Status PeerOutcome(const grpc::Status& status, absl::string_view peer) {
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+      status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+    std::fprintf(stderr, "call to %s refused: %s (check --service_token and --peer_ca)\n",
+                 std::string(peer).c_str(), status.error_message().c_str());
+    return absl::InternalError(
+        absl::StrCat("the ", peer, " service refused this service's credentials"));
+  }
+  return FromGrpcStatus(status);
+}
 
 class Peers {
  public:

@@ -331,3 +331,81 @@ TEST(AbuseLimits, RateLimitAndMessageSize) {
 
 }  // namespace
 }  // namespace screening::testing
+
+namespace screening::testing {
+namespace {
+
+// Services in separate processes over TLS: the scheduling process verifies
+// the registry's certificate (--peer_ca) and presents its service token; the
+// registry knows it as service:scheduling. Without the token the registry
+// refuses it, and the clinic hears of a server fault, not of its own.
+TEST_F(AccessControl, SplitServicesAuthenticateEachOtherOverTls) {
+  AppConfig registry_only;
+  registry_only.services = {"admin", "registry"};
+  registry_only.tls_cert_pem = certs_->server().cert_pem;
+  registry_only.tls_key_pem = certs_->server().key_pem;
+  auto registry = TestServer::Start(db_->url(), clock_, registry_only, certs_->Credentials());
+  ASSERT_TRUE(registry.ok()) << registry.status();
+
+  auto scheduling_with = [&](const std::string& token) {
+    AppConfig rest;
+    rest.services = {"scheduling"};
+    rest.tls_cert_pem = certs_->server().cert_pem;
+    rest.tls_key_pem = certs_->server().key_pem;
+    // The test certificate is issued to localhost.
+    rest.registry_address = absl::StrCat("localhost:", (*registry)->port());
+    rest.peer_ca_pem = certs_->ca_pem();
+    rest.service_token = token;
+    return TestServer::Start(db_->url(), clock_, rest, certs_->Credentials());
+  };
+  v1::UpsertHospitalRequest h;
+  h.mutable_hospital()->set_code("SPLIT-H1");
+  h.mutable_hospital()->set_display_name("分布医院");
+  h.mutable_hospital()->set_district_code("230109");
+  v1::Hospital hospital;
+  ASSERT_TRUE(server_->scheduling().UpsertHospital(As("admin").get(), h, &hospital).ok());
+  v1::SetCapacityRequest capacity;
+  capacity.set_hospital("hospitals/SPLIT-H1");
+  capacity.set_date("2025-03-11");
+  capacity.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+  capacity.set_capacity(2);
+  v1::Slot slot;
+  ASSERT_TRUE(server_->scheduling().SetCapacity(As("admin").get(), capacity, &slot).ok());
+  v1::RegisterResidentRequest reg;
+  reg.mutable_resident()->set_id_number(
+      MakeIdNumber("230109", absl::CivilDay(1967, 7, 7), 9, true));
+  reg.mutable_resident()->set_full_name("分布");
+  reg.mutable_resident()->set_district_code("230109");
+  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+  v1::Resident resident;
+  ASSERT_TRUE(
+      (*registry)->registry().RegisterResident(As("clinic:230109").get(), reg, &resident).ok());
+
+  v1::BookScreeningRequest book;
+  book.set_resident(resident.name());
+  book.set_slot(slot.name());
+  book.set_request_id("split-tls-1");
+  v1::Booking booking;
+  {
+    auto without_token = scheduling_with("");
+    ASSERT_TRUE(without_token.ok()) << without_token.status();
+    grpc::Status refused =
+        (*without_token)->scheduling().BookScreening(As("clinic:230109").get(), book, &booking);
+    EXPECT_THAT(refused, GrpcIs(grpc::StatusCode::INTERNAL));
+  }
+  auto with_token = scheduling_with(Token("service:scheduling"));
+  ASSERT_TRUE(with_token.ok()) << with_token.status();
+  grpc::Status booked =
+      (*with_token)->scheduling().BookScreening(As("clinic:230109").get(), book, &booking);
+  ASSERT_TRUE(booked.ok()) << booked.error_message();
+  EXPECT_EQ(booking.resident_district_code(), "230109");
+  // Across processes the registry's gate knew the caller as
+  // service:scheduling and audited its call.
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit.events WHERE role = 'service'"
+                          " AND scope = 'scheduling' AND method LIKE '%CheckEligibility'"
+                          " AND outcome = 'OK'"),
+            1);
+}
+
+}  // namespace
+}  // namespace screening::testing

@@ -42,8 +42,8 @@ absl::StatusOr<int> OutboxConsumer::Drain() {
           request.set_page_size(kBatchSize);
           v1::ListOutboxEventsResponse response;
           auto context = peers_.CallContext(nullptr, kFetchTimeout);
-          absl::Status status =
-              FromGrpcStatus((*results)->ListOutboxEvents(context.get(), request, &response));
+          absl::Status status = PeerOutcome(
+              (*results)->ListOutboxEvents(context.get(), request, &response), "results");
           if (!status.ok()) return status;
           return std::vector<v1::OutboxEvent>(response.events().begin(), response.events().end());
         });

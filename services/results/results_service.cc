@@ -60,7 +60,7 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const grpc::ServerContext&
   get.set_name(request.booking());
   v1::Booking booking;
   auto call = peers_.CallContext(&context, kSchedulingTimeout);
-  RETURN_IF_ERROR(FromGrpcStatus(scheduling->GetBooking(call.get(), get, &booking)));
+  RETURN_IF_ERROR(PeerOutcome(scheduling->GetBooking(call.get(), get, &booking), "scheduling"));
   // Another hospital's booking: say so without revealing anything about it.
   if (booking.hospital() != request.hospital()) {
     return WithReason(absl::PermissionDeniedError(absl::StrCat(

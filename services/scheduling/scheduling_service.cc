@@ -206,7 +206,8 @@ absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const grpc::ServerContex
   check.set_date(slot.date());
   v1::CheckEligibilityResponse eligibility;
   auto call = peers_.CallContext(&context, kRegistryTimeout);
-  absl::Status asked = FromGrpcStatus(registry->CheckEligibility(call.get(), check, &eligibility));
+  absl::Status asked =
+      PeerOutcome(registry->CheckEligibility(call.get(), check, &eligibility), "registry");
   if (asked.code() == absl::StatusCode::kNotFound) {
     return absl::NotFoundError(absl::StrCat(request.resident(), " does not exist"));
   }
