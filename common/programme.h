@@ -55,7 +55,6 @@ class Programmes {
   // The rules of `year`, or nullptr when no programme runs that year.
   const ProgrammeRules* Find(int year) const;
 
-  const std::map<int, ProgrammeRules>& all() const { return by_year_; }
 
  private:
   std::map<int, ProgrammeRules> by_year_;
