@@ -55,7 +55,6 @@ class Programmes {
   // The rules of `year`, or nullptr when no programme runs that year.
   const ProgrammeRules* Find(int year) const;
 
-
  private:
   std::map<int, ProgrammeRules> by_year_;
 };
