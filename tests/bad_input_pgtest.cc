@@ -107,6 +107,44 @@ TEST_F(BadInput, GetResidentAndCheckEligibility) {
               GrpcIs(grpc::StatusCode::NOT_FOUND));
 }
 
+TEST_F(BadInput, LookupResidentAndNiptPregnancyReference) {
+  v1::LookupResidentRequest lookup;
+  lookup.set_id_number("230102197001010010");  // check character should be X
+  v1::Resident resident;
+  grpc::ClientContext c1;
+  grpc::Status status = server_->registry().LookupResident(&c1, lookup, &resident);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(BadFields(status), ElementsAre("id_number"));
+  lookup.set_id_number(MakeIdNumber("230102", absl::CivilDay(1950, 5, 5), 99, true));
+  grpc::ClientContext c2;
+  EXPECT_THAT(server_->registry().LookupResident(&c2, lookup, &resident),
+              GrpcIs(grpc::StatusCode::NOT_FOUND));
+
+  v1::RegisterResidentRequest reg;
+  reg.mutable_resident()->set_id_number(
+      MakeIdNumber("230102", absl::CivilDay(1992, 2, 2), 98, false));
+  reg.mutable_resident()->set_full_name("参照");
+  reg.mutable_resident()->set_district_code("230102");
+  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+  // Registering is not bad input: take it out of the before/after comparison.
+  grpc::ClientContext c3;
+  ASSERT_TRUE(server_->registry().RegisterResident(&c3, reg, &resident).ok());
+  before_ = StoredRows();
+  v1::CheckEligibilityRequest check;
+  check.set_resident(resident.name());
+  check.set_screening_type(v1::SCREENING_TYPE_NIPT);
+  check.set_date("2025-04-01");
+  check.set_pregnancy("pregnancy/1");
+  v1::CheckEligibilityResponse eligibility;
+  grpc::ClientContext c4;
+  EXPECT_THAT(BadFields(server_->registry().CheckEligibility(&c4, check, &eligibility)),
+              ElementsAre("pregnancy"));
+  check.set_pregnancy("pregnancies/987654");
+  grpc::ClientContext c5;
+  EXPECT_THAT(server_->registry().CheckEligibility(&c5, check, &eligibility),
+              GrpcIs(grpc::StatusCode::NOT_FOUND));
+}
+
 TEST_F(BadInput, UpsertHospitalAndSetCapacity) {
   grpc::ClientContext c1;
   v1::UpsertHospitalRequest upsert;
