@@ -30,7 +30,9 @@ bool RateLimiter::Allow(const std::string& key) {
   auto [it, inserted] = buckets_.try_emplace(key, Bucket{burst_, now});
   Bucket& b = it->second;
   if (!inserted) {
-    b.tokens = std::min(burst_, b.tokens + absl::ToDoubleSeconds(now - b.last) * per_second_);
+    // A clock stepped backwards refills nothing (and takes nothing away).
+    const double elapsed = std::max(0.0, absl::ToDoubleSeconds(now - b.last));
+    b.tokens = std::min(burst_, b.tokens + elapsed * per_second_);
     b.last = now;
   }
   if (b.tokens < 1.0) return false;

@@ -163,6 +163,7 @@ TEST_F(AccessControl, ScopesHoldAndRefusalsLeakNothing) {
     v1::UpsertHospitalRequest h;
     h.mutable_hospital()->set_code("MX-H1");
     h.mutable_hospital()->set_display_name("一院");
+    h.mutable_hospital()->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
     h.mutable_hospital()->set_district_code("230102");
     v1::Hospital out;
     ASSERT_TRUE(server_->scheduling().UpsertHospital(As("admin").get(), h, &out).ok());
@@ -189,7 +190,7 @@ TEST_F(AccessControl, ScopesHoldAndRefusalsLeakNothing) {
   EXPECT_EQ(resident.id_number(), id_number);
   v1::BookScreeningRequest book;
   book.set_resident(resident.name());
-  book.set_slot(slot.name());
+  book.add_slots(slot.name());
   book.set_request_id("scope-book");
   v1::Booking booking;
   grpc::Status other_clinic =
@@ -361,6 +362,7 @@ TEST_F(AccessControl, SplitServicesAuthenticateEachOtherOverTls) {
   v1::UpsertHospitalRequest h;
   h.mutable_hospital()->set_code("SPLIT-H1");
   h.mutable_hospital()->set_display_name("分布医院");
+  h.mutable_hospital()->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
   h.mutable_hospital()->set_district_code("230109");
   v1::Hospital hospital;
   ASSERT_TRUE(server_->scheduling().UpsertHospital(As("admin").get(), h, &hospital).ok());
@@ -383,7 +385,7 @@ TEST_F(AccessControl, SplitServicesAuthenticateEachOtherOverTls) {
 
   v1::BookScreeningRequest book;
   book.set_resident(resident.name());
-  book.set_slot(slot.name());
+  book.add_slots(slot.name());
   book.set_request_id("split-tls-1");
   v1::Booking booking;
   {

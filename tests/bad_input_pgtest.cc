@@ -20,6 +20,9 @@ class BadInput : public SliceTest {
         "registry.requests) + (SELECT count(*) FROM scheduling.hospitals) + (SELECT count(*) "
         "FROM scheduling.slots) + (SELECT sum(capacity + booked) FROM scheduling.slots) + "
         "(SELECT count(*) FROM scheduling.bookings) + (SELECT count(*) FROM scheduling.requests) "
+        "+ (SELECT count(*) FROM scheduling.booking_items WHERE holds) + (SELECT count(*) FROM "
+        "scheduling.waitlist WHERE state = 1) + (SELECT count(*) FROM scheduling.outbox) + "
+        "(SELECT count(*) FROM scheduling.allocation_plans) "
         "+ (SELECT count(*) FROM results.results) + (SELECT count(*) FROM results.outbox) + "
         "(SELECT count(*) FROM results.requests)");
   }
@@ -153,7 +156,28 @@ TEST_F(BadInput, UpsertHospitalAndSetCapacity) {
   upsert.mutable_hospital()->set_district_code("230100");
   v1::Hospital hospital;
   EXPECT_THAT(BadFields(server_->scheduling().UpsertHospital(&c1, upsert, &hospital)),
-              ElementsAre("hospital.code", "hospital.display_name", "hospital.district_code"));
+              ElementsAre("hospital.code", "hospital.display_name", "hospital.district_code",
+                          "hospital.screenings"));
+  // What it offers, when it works and its plan, each field named.
+  upsert.mutable_hospital()->set_code("BAD-H2");
+  upsert.mutable_hospital()->set_display_name("坏医院");
+  upsert.mutable_hospital()->set_district_code("230102");
+  upsert.mutable_hospital()->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
+  upsert.mutable_hospital()->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
+  upsert.mutable_hospital()->add_follow_up_procedures(static_cast<v1::FollowUpProcedure>(9));
+  upsert.mutable_hospital()->add_working_days(8);
+  upsert.mutable_hospital()->add_holidays("2025-02-30");
+  auto* morning = upsert.mutable_hospital()->add_sessions();
+  auto* places = morning->add_places();
+  places->set_screening_type(v1::SCREENING_TYPE_NIPT);  // not offered
+  places->set_places(10001);
+  grpc::ClientContext c1b;
+  EXPECT_THAT(BadFields(server_->scheduling().UpsertHospital(&c1b, upsert, &hospital)),
+              ElementsAre("hospital.screenings[1]", "hospital.follow_up_procedures[0]",
+                          "hospital.working_days[0]", "hospital.holidays[0]",
+                          "hospital.sessions[0].session",
+                          "hospital.sessions[0].places[0].screening_type",
+                          "hospital.sessions[0].places[0].places"));
 
   grpc::ClientContext c2;
   v1::SetCapacityRequest capacity;
@@ -161,14 +185,16 @@ TEST_F(BadInput, UpsertHospitalAndSetCapacity) {
   capacity.set_date("2025-3-25");
   capacity.set_screening_type(v1::SCREENING_TYPE_UNSPECIFIED);
   capacity.set_capacity(-5);
+  capacity.set_session(static_cast<v1::Session>(3));
   v1::Slot slot;
   EXPECT_THAT(BadFields(server_->scheduling().SetCapacity(&c2, capacity, &slot)),
-              ElementsAre("date", "screening_type", "capacity"));
+              ElementsAre("date", "screening_type", "capacity", "session"));
   grpc::ClientContext c3;
   capacity.set_hospital("hospitals/NO-SUCH");
   capacity.set_date("2025-03-25");
   capacity.set_screening_type(v1::SCREENING_TYPE_GASTRIC);
   capacity.set_capacity(5);
+  capacity.set_session(v1::SESSION_AFTERNOON);
   EXPECT_THAT(server_->scheduling().SetCapacity(&c3, capacity, &slot),
               GrpcIs(grpc::StatusCode::NOT_FOUND));
 }
@@ -190,9 +216,31 @@ TEST_F(BadInput, SearchSlots) {
 
 TEST_F(BadInput, BookScreeningAndGetBooking) {
   v1::Booking booking;
-  EXPECT_THAT(BadFields(Book("", "", "", &booking)), ElementsAre("resident", "slot", "request_id"));
+  EXPECT_THAT(BadFields(Book("", "", "", &booking)),
+              ElementsAre("resident", "slots[0]", "request_id"));
   EXPECT_THAT(BadFields(Book(resident_.name(), "slots/abc", std::string(65, 'x'), &booking)),
-              ElementsAre("slot", "request_id"));
+              ElementsAre("slots[0]", "request_id"));
+  EXPECT_THAT(BadFields(Book(resident_.name(), "slots/1,slots/1", "dup", &booking)),
+              ElementsAre("slots[1]"));
+  EXPECT_THAT(BadFields(Book(resident_.name(), "slots/1,slots/2,slots/3,slots/4,slots/5", "many",
+                             &booking)),
+              ElementsAre("slots"));
+  {
+    v1::BookScreeningRequest request;
+    request.set_resident(resident_.name());
+    request.add_slots(slot_.name());
+    request.set_pregnancy("pregnancy/1");
+    request.set_request_id("bad-pregnancy");
+    grpc::ClientContext context;
+    EXPECT_THAT(BadFields(server_->scheduling().BookScreening(&context, request, &booking)),
+                ElementsAre("pregnancy"));
+  }
+  // Two slots that are not one visit (another day).
+  v1::Slot other_day = Capacity("BAD-H1", "2025-03-26", v1::SCREENING_TYPE_GASTRIC, 3);
+  before_ = StoredRows();
+  EXPECT_THAT(BadFields(Book(resident_.name(), absl::StrCat(slot_.name(), ",", other_day.name()),
+                             "not-one-visit", &booking)),
+              ElementsAre("slots"));
   grpc::ClientContext context;
   v1::GetBookingRequest get;
   get.set_name("bookings/0");
@@ -224,6 +272,163 @@ TEST_F(BadInput, RecordResult) {
   *request.mutable_four_highs() = NormalFourHighs();
   request.set_booking("bookings/987654");
   EXPECT_THAT(call(request), GrpcIs(grpc::StatusCode::NOT_FOUND));
+}
+
+TEST_F(BadInput, ListHospitalsGenerateSlotsAndAllocateTargets) {
+  grpc::ClientContext c1;
+  v1::ListHospitalsRequest list;
+  list.set_district_code("999999");
+  list.set_screening_type(static_cast<v1::ScreeningType>(7));
+  v1::ListHospitalsResponse hospitals;
+  EXPECT_THAT(BadFields(server_->scheduling().ListHospitals(&c1, list, &hospitals)),
+              ElementsAre("district_code", "screening_type"));
+
+  v1::GenerateSlotsRequest generate;
+  generate.set_hospital("BAD-H1");
+  generate.set_start_date("2025-13-01");
+  generate.set_end_date("2025-04-01");
+  v1::GenerateSlotsResponse generated;
+  grpc::ClientContext c2;
+  EXPECT_THAT(BadFields(server_->scheduling().GenerateSlots(&c2, generate, &generated)),
+              ElementsAre("hospital", "start_date"));
+  generate.set_hospital("hospitals/BAD-H1");
+  generate.set_start_date("2025-04-02");
+  grpc::ClientContext c3;
+  EXPECT_THAT(BadFields(server_->scheduling().GenerateSlots(&c3, generate, &generated)),
+              ElementsAre("end_date"));
+  generate.set_start_date("2025-01-01");
+  generate.set_end_date("2026-01-03");  // 367 days
+  grpc::ClientContext c4;
+  EXPECT_THAT(BadFields(server_->scheduling().GenerateSlots(&c4, generate, &generated)),
+              ElementsAre("end_date"));
+  generate.set_hospital("hospitals/NO-SUCH");
+  generate.set_end_date("2025-01-31");
+  grpc::ClientContext c5;
+  EXPECT_THAT(server_->scheduling().GenerateSlots(&c5, generate, &generated),
+              GrpcIs(grpc::StatusCode::NOT_FOUND));
+
+  v1::AllocateTargetsRequest allocate;
+  allocate.set_year(1999);
+  allocate.set_as_of_date("2025-02-30");
+  allocate.set_target(static_cast<v1::AllocationTarget>(5));
+  (*allocate.mutable_eligible_population())["230102"] = -1;
+  v1::AllocationPlan plan;
+  grpc::ClientContext c6;
+  EXPECT_THAT(BadFields(server_->scheduling().AllocateTargets(&c6, allocate, &plan)),
+              ElementsAre("year", "as_of_date", "target", "eligible_population[230102]",
+                          "eligible_population"));
+  allocate.set_year(2025);
+  allocate.set_as_of_date("2026-01-05");
+  allocate.set_target(v1::ALLOCATION_TARGET_NIPT);
+  (*allocate.mutable_eligible_population())["230102"] = 1000;
+  grpc::ClientContext c7;
+  EXPECT_THAT(BadFields(server_->scheduling().AllocateTargets(&c7, allocate, &plan)),
+              ElementsAre("as_of_date", "eligible_population", "eligible_population"));
+}
+
+TEST_F(BadInput, CancelRescheduleAndTheWaitlist) {
+  v1::Booking booking;
+  v1::CancelBookingRequest cancel;
+  cancel.set_name("booking/1");
+  cancel.set_reason(static_cast<v1::CancelReason>(42));
+  grpc::ClientContext c1;
+  EXPECT_THAT(BadFields(server_->scheduling().CancelBooking(&c1, cancel, &booking)),
+              ElementsAre("name", "reason", "request_id"));
+  cancel.set_name("bookings/987654");
+  cancel.set_reason(v1::CANCEL_REASON_RESIDENT_REQUEST);
+  cancel.set_request_id("bad-cancel");
+  grpc::ClientContext c2;
+  EXPECT_THAT(server_->scheduling().CancelBooking(&c2, cancel, &booking),
+              GrpcIs(grpc::StatusCode::NOT_FOUND));
+
+  v1::RescheduleBookingRequest move;
+  grpc::ClientContext c3;
+  EXPECT_THAT(BadFields(server_->scheduling().RescheduleBooking(&c3, move, &booking)),
+              ElementsAre("name", "slots", "request_id"));
+  // Another screening than the booking's: not the same visit.
+  v1::Slot gastric = Capacity("BAD-H1", "2025-03-27", v1::SCREENING_TYPE_GASTRIC, 3);
+  before_ = StoredRows();
+  move.set_name(booking_.name());
+  move.add_slots(gastric.name());
+  move.set_request_id("bad-move");
+  grpc::ClientContext c4;
+  EXPECT_THAT(BadFields(server_->scheduling().RescheduleBooking(&c4, move, &booking)),
+              ElementsAre("slots"));
+
+  v1::JoinWaitlistRequest join;
+  join.mutable_entry()->set_resident("resident/1");
+  join.mutable_entry()->set_hospital("BAD-H1");
+  join.mutable_entry()->set_start_date("2025-03-01");  // before today (2025-03-03)
+  join.mutable_entry()->set_end_date("2025-03-00");
+  join.set_pregnancy("7");
+  v1::WaitlistEntry entry;
+  grpc::ClientContext c5;
+  EXPECT_THAT(BadFields(server_->scheduling().JoinWaitlist(&c5, join, &entry)),
+              ElementsAre("entry.resident", "entry.hospital", "entry.screening_type",
+                          "entry.start_date", "entry.end_date", "pregnancy", "request_id"));
+  join.mutable_entry()->set_resident(resident_.name());
+  join.mutable_entry()->set_hospital("hospitals/BAD-H1");
+  join.mutable_entry()->set_screening_type(v1::SCREENING_TYPE_COLORECTAL);
+  join.mutable_entry()->set_start_date("2025-04-01");
+  join.mutable_entry()->set_end_date("2025-07-15");  // more than 92 days
+  join.clear_pregnancy();
+  join.set_request_id("bad-join");
+  grpc::ClientContext c6;
+  EXPECT_THAT(BadFields(server_->scheduling().JoinWaitlist(&c6, join, &entry)),
+              ElementsAre("entry.end_date"));
+
+  for (auto rpc : {&v1::SchedulingService::Stub::LeaveWaitlist}) {
+    v1::LeaveWaitlistRequest leave;
+    leave.set_name("waitlist/x");
+    grpc::ClientContext context;
+    EXPECT_THAT(BadFields((server_->scheduling().*rpc)(&context, leave, &entry)),
+                ElementsAre("name"));
+  }
+  v1::GetWaitlistEntryRequest get;
+  get.set_name("waitlist/987654");
+  grpc::ClientContext c7;
+  EXPECT_THAT(server_->scheduling().GetWaitlistEntry(&c7, get, &entry),
+              GrpcIs(grpc::StatusCode::NOT_FOUND));
+}
+
+TEST_F(BadInput, RosterCheckInAndNoShow) {
+  v1::ListBookingsRequest roster;
+  roster.set_hospital("BAD-H1");
+  roster.set_date("25-03-2025");
+  roster.set_state(static_cast<v1::BookingState>(9));
+  roster.set_page_size(1001);
+  roster.set_page_token("3.1");
+  v1::ListBookingsResponse bookings;
+  grpc::ClientContext c1;
+  EXPECT_THAT(BadFields(server_->scheduling().ListBookings(&c1, roster, &bookings)),
+              ElementsAre("hospital", "date", "state", "page_size", "page_token"));
+
+  v1::Booking booking;
+  v1::CheckInRequest check_in;
+  check_in.set_name("bookings/-1");
+  check_in.set_verification_code("12345a");
+  grpc::ClientContext c2;
+  EXPECT_THAT(BadFields(server_->scheduling().CheckIn(&c2, check_in, &booking)),
+              ElementsAre("name", "verification_code"));
+  // Not the booking's day: refused, and the booking stays active.
+  check_in.set_name(booking_.name());
+  check_in.set_verification_code(booking_.verification_code());
+  grpc::ClientContext c3;
+  grpc::Status status = server_->scheduling().CheckIn(&c3, check_in, &booking);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_EQ(ErrorReason(status), "NOT_THE_DAY");
+
+  v1::MarkNoShowRequest no_show;
+  no_show.set_name("bookings/");
+  grpc::ClientContext c4;
+  EXPECT_THAT(BadFields(server_->scheduling().MarkNoShow(&c4, no_show, &booking)),
+              ElementsAre("name"));
+  // Before the day: refused.
+  no_show.set_name(booking_.name());
+  grpc::ClientContext c5;
+  status = server_->scheduling().MarkNoShow(&c5, no_show, &booking);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_EQ(ErrorReason(status), "NOT_YET");
 }
 
 TEST_F(BadInput, ListOutboxEventsAndGetProgress) {

@@ -37,7 +37,7 @@ class BookingRace : public SliceTest {
   }
 
   static int64_t ActiveBookings(const v1::Slot& slot) {
-    return db_->QueryInt(absl::StrCat("SELECT count(*) FROM scheduling.bookings WHERE state = 1",
+    return db_->QueryInt(absl::StrCat("SELECT count(*) FROM scheduling.booking_items WHERE holds",
                                       " AND slot_id = ", *ParseNumericName("slots", slot.name())));
   }
   static int64_t BookedCounter(const v1::Slot& slot) {
@@ -58,7 +58,7 @@ TEST_F(BookingRace, SixtyFourClientsOnATenPlaceSlot) {
   RunTogether(kClients, [&](int i, v1::SchedulingService::Stub& stub) {
     v1::BookScreeningRequest request;
     request.set_resident(residents[i]);
-    request.set_slot(slot.name());
+    request.add_slots(slot.name());
     request.set_request_id(absl::StrCat("race-", i));
     v1::Booking booking;
     grpc::ClientContext context;
@@ -90,7 +90,7 @@ TEST_F(BookingRace, ConcurrentRetriesOfOneRequestMakeOneBooking) {
   RunTogether(kClients, [&](int i, v1::SchedulingService::Stub& stub) {
     v1::BookScreeningRequest request;
     request.set_resident(resident);
-    request.set_slot(slot.name());
+    request.add_slots(slot.name());
     request.set_request_id("one-request");
     v1::Booking booking;
     grpc::ClientContext context;
@@ -115,7 +115,7 @@ TEST_F(BookingRace, OneResidentRacingForTwoSlotsGetsOne) {
   RunTogether(kClients, [&](int i, v1::SchedulingService::Stub& stub) {
     v1::BookScreeningRequest request;
     request.set_resident(resident);
-    request.set_slot(i % 2 ? a.name() : b.name());
+    request.add_slots(i % 2 ? a.name() : b.name());
     request.set_request_id(absl::StrCat("two-slots-", i));
     v1::Booking booking;
     grpc::ClientContext context;

@@ -98,6 +98,7 @@ TEST_F(PersonalData, EveryPersonalDataCallLeavesExactlyOneAuditRow) {
     v1::UpsertHospitalRequest h;
     h.mutable_hospital()->set_code("PD-H1");
     h.mutable_hospital()->set_display_name("审计医院");
+    h.mutable_hospital()->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
     h.mutable_hospital()->set_district_code("230103");
     v1::Hospital out;
     ASSERT_TRUE(server_->scheduling().UpsertHospital(As("admin").get(), h, &out).ok());
@@ -147,7 +148,7 @@ TEST_F(PersonalData, EveryPersonalDataCallLeavesExactlyOneAuditRow) {
               }).ok());
   v1::BookScreeningRequest book;
   book.set_resident(resident.name());
-  book.set_slot(slot.name());
+  book.add_slots(slot.name());
   book.set_request_id("pd-book");
   v1::Booking booking;
   // The booking's in-process eligibility check is part of this audited call.

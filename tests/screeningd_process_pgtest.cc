@@ -103,6 +103,7 @@ TEST(Screeningd, SigtermLetsInFlightCallsFinish) {
   v1::UpsertHospitalRequest hospital;
   hospital.mutable_hospital()->set_code("SIG-H1");
   hospital.mutable_hospital()->set_display_name("信号医院");
+  hospital.mutable_hospital()->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
   hospital.mutable_hospital()->set_district_code("230102");
   v1::Hospital h;
   {

@@ -99,8 +99,22 @@ TEST_F(SliceE2E, RegisterSearchBookRecordProgress) {
     EXPECT_EQ(ErrorReason(status), "ALREADY_BOOKED");
   }
 
-  // The hospital records the four highs.
+  // A result needs the resident checked in first.
   v1::RecordResultRequest record;
+  record.set_hospital("hospitals/E2E-H1");
+  record.set_booking(booking.name());
+  record.set_request_id("e2e-result-early");
+  *record.mutable_four_highs() = NormalFourHighs();
+  {
+    v1::Result early;
+    grpc::ClientContext context;
+    grpc::Status status = server_->results().RecordResult(&context, record, &early);
+    EXPECT_THAT(status, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
+    EXPECT_EQ(ErrorReason(status), "BOOKING_NOT_CHECKED_IN");
+  }
+  EXPECT_EQ(CheckInOnTheDay(booking).state(), v1::BOOKING_STATE_CHECKED_IN);
+
+  // The hospital records the four highs.
   record.set_hospital("hospitals/E2E-H1");
   record.set_booking(booking.name());
   record.set_request_id("e2e-result-1");
@@ -228,6 +242,13 @@ TEST_F(SliceE2E, CapacityCannotDropBelowBookings) {
   grpc::Status status = server_->scheduling().SetCapacity(&context, lower, &updated);
   EXPECT_THAT(status, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
   EXPECT_EQ(ErrorReason(status), "CAPACITY_BELOW_BOOKED");
+  // The bookings in the way are named.
+  auto failure = GetPreconditionFailure(FromGrpcStatus(status));
+  ASSERT_TRUE(failure.has_value());
+  std::vector<std::string> named;
+  for (const auto& v : failure->violations()) named.push_back(v.subject());
+  EXPECT_EQ(named.size(), 2u);
+  EXPECT_NE(std::find(named.begin(), named.end(), booking.name()), named.end());
   EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT capacity FROM scheduling.slots WHERE id = ",
                                        *ParseNumericName("slots", slot.name()))),
             2);
@@ -284,7 +305,7 @@ TEST_F(SliceE2E, SplitTopologyRunsTheSameCode) {
   v1::Slot slot = Capacity("E2E-SPLIT", "2025-05-06", v1::SCREENING_TYPE_FOUR_HIGHS, 1);
   v1::BookScreeningRequest book;
   book.set_resident(resident.name());
-  book.set_slot(slot.name());
+  book.add_slots(slot.name());
   book.set_request_id("split-1");
   v1::Booking booking;
   {

@@ -4,9 +4,10 @@
 //
 //   screenctl --address=127.0.0.1:50051 register 23010219700101001X 张三 230102
 //   screenctl hospital HRB-DL-01 道里区人民医院 230102
-//   screenctl capacity HRB-DL-01 2025-06-03 four_highs 40
+//   screenctl generate-slots HRB-DL-01 2025-06-02 2025-06-30
 //   screenctl slots four_highs 230102
-//   screenctl book residents/1 slots/1 [request_id]
+//   screenctl book residents/1 slots/1,slots/2 [request_id]
+//   screenctl check-in bookings/1 123456
 //   screenctl record-four-highs HRB-DL-01 bookings/1 145 92 6.3 5.1 3.0 1.2 1.8 380 [request_id]
 //   screenctl progress [year]
 //   screenctl health
@@ -27,6 +28,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/errors.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "screening/v1/admin.grpc.pb.h"
@@ -44,6 +46,11 @@ ABSL_FLAG(std::string, reason, "", "A stated reason, sent as x-screening-reason 
 ABSL_FLAG(bool, habitual, false,
           "register: the resident lives in Harbin habitually (常住) rather than by household "
           "registration (户籍).");
+ABSL_FLAG(std::string, screenings, "colorectal,gastric,four_highs",
+          "hospital: the screenings it offers, comma-separated.");
+ABSL_FLAG(int, places, 20, "hospital: places per screening in each session of a working day.");
+ABSL_FLAG(std::string, session, "morning", "capacity: the session, morning or afternoon.");
+ABSL_FLAG(bool, apply, false, "allocate: store the plan (admin).");
 ABSL_FLAG(std::string, request_id, "",
           "The request_id of a mutation (default: a new random one). Reusing one makes a retry.");
 
@@ -185,12 +192,38 @@ int Run(const std::vector<std::string>& args) {
   }
   if (command == "hospital" && n == 3) {
     v1::UpsertHospitalRequest request;
-    request.mutable_hospital()->set_code(args[1]);
-    request.mutable_hospital()->set_display_name(args[2]);
-    request.mutable_hospital()->set_district_code(args[3]);
+    v1::Hospital* h = request.mutable_hospital();
+    h->set_code(args[1]);
+    h->set_display_name(args[2]);
+    h->set_district_code(args[3]);
+    const std::vector<std::string> names = absl::StrSplit(absl::GetFlag(FLAGS_screenings), ',');
+    for (const std::string& name : names) {
+      v1::ScreeningType type;
+      if (!ParseType(name, &type)) return Usage();
+      h->add_screenings(type);
+    }
+    for (v1::Session session : {v1::SESSION_MORNING, v1::SESSION_AFTERNOON}) {
+      auto* plan = h->add_sessions();
+      plan->set_session(session);
+      for (int type : h->screenings()) {
+        auto* places = plan->add_places();
+        places->set_screening_type(static_cast<v1::ScreeningType>(type));
+        places->set_places(absl::GetFlag(FLAGS_places));
+      }
+    }
     v1::Hospital response;
     return Print(
         v1::SchedulingService::NewStub(channel)->UpsertHospital(&context, request, &response),
+        response);
+  }
+  if (command == "generate-slots" && n == 3) {
+    v1::GenerateSlotsRequest request;
+    request.set_hospital("hospitals/" + args[1]);
+    request.set_start_date(args[2]);
+    request.set_end_date(args[3]);
+    v1::GenerateSlotsResponse response;
+    return Print(
+        v1::SchedulingService::NewStub(channel)->GenerateSlots(&context, request, &response),
         response);
   }
   if (command == "capacity" && n == 4) {
@@ -201,9 +234,20 @@ int Run(const std::vector<std::string>& args) {
     if (!ParseType(args[3], &type)) return Usage();
     request.set_screening_type(type);
     request.set_capacity(static_cast<int>(Number(args[4])));
+    request.set_session(absl::GetFlag(FLAGS_session) == "afternoon" ? v1::SESSION_AFTERNOON
+                                                                    : v1::SESSION_MORNING);
     v1::Slot response;
     return Print(v1::SchedulingService::NewStub(channel)->SetCapacity(&context, request, &response),
                  response);
+  }
+  if (command == "allocate" && n == 1) {
+    v1::AllocateTargetsRequest request;
+    request.set_year(static_cast<int>(Number(args[1])));
+    request.set_apply(absl::GetFlag(FLAGS_apply));
+    v1::AllocationPlan response;
+    return Print(
+        v1::SchedulingService::NewStub(channel)->AllocateTargets(&context, request, &response),
+        response);
   }
   if (command == "slots" && (n == 1 || n == 2)) {
     v1::SearchSlotsRequest request;
@@ -219,12 +263,39 @@ int Run(const std::vector<std::string>& args) {
   if (command == "book" && (n == 2 || n == 3)) {
     v1::BookScreeningRequest request;
     request.set_resident(args[1]);
-    request.set_slot(args[2]);
+    for (absl::string_view slot : absl::StrSplit(args[2], ',')) request.add_slots(std::string(slot));
     request.set_request_id(n == 3 ? args[3] : NewRequestId());
     v1::Booking response;
     return Print(
         v1::SchedulingService::NewStub(channel)->BookScreening(&context, request, &response),
         response);
+  }
+  if (command == "cancel" && n == 1) {
+    v1::CancelBookingRequest request;
+    request.set_name(args[1]);
+    request.set_reason(v1::CANCEL_REASON_RESIDENT_REQUEST);
+    request.set_request_id(NewRequestId());
+    v1::Booking response;
+    return Print(
+        v1::SchedulingService::NewStub(channel)->CancelBooking(&context, request, &response),
+        response);
+  }
+  if (command == "roster" && n == 2) {
+    v1::ListBookingsRequest request;
+    request.set_hospital("hospitals/" + args[1]);
+    request.set_date(args[2]);
+    v1::ListBookingsResponse response;
+    return Print(
+        v1::SchedulingService::NewStub(channel)->ListBookings(&context, request, &response),
+        response);
+  }
+  if (command == "check-in" && n == 2) {
+    v1::CheckInRequest request;
+    request.set_name(args[1]);
+    request.set_verification_code(args[2]);
+    v1::Booking response;
+    return Print(v1::SchedulingService::NewStub(channel)->CheckIn(&context, request, &response),
+                 response);
   }
   if (command == "record-four-highs" && (n == 10 || n == 11)) {
     v1::RecordResultRequest request;
@@ -268,11 +339,16 @@ int main(int argc, char** argv) {
       "  resident residents/N          (the commission adds --reason=...)\n"
       "  lookup ID_NUMBER\n"
       "  audit [RESOURCE]              (admin)\n"
-      "  hospital CODE DISPLAY_NAME DISTRICT_CODE\n"
-      "  capacity HOSPITAL_CODE YYYY-MM-DD TYPE PLACES      (TYPE: colorectal, gastric, "
-      "four_highs, nipt)\n"
+      "  hospital CODE DISPLAY_NAME DISTRICT_CODE   [--screenings=a,b --places=N]\n"
+      "  generate-slots HOSPITAL_CODE START_DATE END_DATE\n"
+      "  capacity HOSPITAL_CODE YYYY-MM-DD TYPE PLACES [--session=afternoon]  (TYPE: "
+      "colorectal, gastric, four_highs, nipt)\n"
+      "  allocate YEAR [--apply]\n"
       "  slots TYPE [DISTRICT_CODE]\n"
-      "  book residents/N slots/N [REQUEST_ID]\n"
+      "  book residents/N slots/N[,slots/M...] [REQUEST_ID]   (one visit)\n"
+      "  cancel bookings/N\n"
+      "  roster HOSPITAL_CODE YYYY-MM-DD     (hospital)\n"
+      "  check-in bookings/N CODE            (hospital)\n"
       "  record-four-highs HOSPITAL_CODE bookings/N SBP DBP FPG TC LDL HDL TG UA [REQUEST_ID]\n"
       "  progress [YEAR]");
   std::vector<char*> parsed = absl::ParseCommandLine(argc, argv);

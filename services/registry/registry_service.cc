@@ -509,12 +509,17 @@ grpc::Status RegistryServiceImpl::GetPregnancy(grpc::ServerContext* context,
                      });
 }
 
-// For NIPT on `date`: the refusal reasons of the named pregnancy, or of the
-// resident's pregnancy whose window holds the date (else the one nearest to
-// it); nullopt when she has none.
-static absl::StatusOr<std::optional<std::vector<IneligibilityReason>>> NiptDrawReasons(
-    RegistryStore& store, int64_t resident_id, absl::string_view pregnancy_name,
-    absl::CivilDay date) {
+// For NIPT on `date`: the named pregnancy, or the resident's pregnancy whose
+// window holds the date (else the one nearest to it), with its refusal
+// reasons; nullopt when she has none.
+struct PregnancyDraw {
+  int64_t pregnancy_id;
+  std::vector<IneligibilityReason> reasons;
+};
+static absl::StatusOr<std::optional<PregnancyDraw>> NiptDrawReasons(RegistryStore& store,
+                                                               int64_t resident_id,
+                                                               absl::string_view pregnancy_name,
+                                                               absl::CivilDay date) {
   std::vector<PregnancyRecord> candidates;
   if (!pregnancy_name.empty()) {
     auto id = ParseNumericName("pregnancies", pregnancy_name);
@@ -527,7 +532,7 @@ static absl::StatusOr<std::optional<std::vector<IneligibilityReason>>> NiptDrawR
   } else {
     ASSIGN_OR_RETURN(candidates, store.ListPregnancies(resident_id));
   }
-  if (candidates.empty()) return std::optional<std::vector<IneligibilityReason>>();
+  if (candidates.empty()) return std::optional<PregnancyDraw>();
   const PregnancyRecord* best = nullptr;
   int64_t best_distance = 0;
   for (const auto& p : candidates) {
@@ -540,10 +545,10 @@ static absl::StatusOr<std::optional<std::vector<IneligibilityReason>>> NiptDrawR
       best_distance = distance;
     }
   }
-  return std::optional<std::vector<IneligibilityReason>>(
-      CheckNiptDraw(DatePregnancy(best->day_zero), best->contraindications, best->consent_date,
-                    date)
-          .reasons);
+  return std::optional<PregnancyDraw>(PregnancyDraw{
+      best->id, CheckNiptDraw(DatePregnancy(best->day_zero), best->contraindications,
+                              best->consent_date, date)
+                    .reasons});
 }
 
 grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext* context,
@@ -571,8 +576,12 @@ grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext* context,
                                .date = *date,
                                .digestive_cancer_history = resident.digestive_cancer_history()};
         if (request->screening_type() == v1::SCREENING_TYPE_NIPT && input.sex == Sex::kFemale) {
-          ASSIGN_OR_RETURN(input.nipt_draw_reasons,
+          ASSIGN_OR_RETURN(std::optional<PregnancyDraw> draw,
                            NiptDrawReasons(store_, *id, request->pregnancy(), *date));
+          if (draw) {
+            input.nipt_draw_reasons = std::move(draw->reasons);
+            response->set_pregnancy(MakeName("pregnancies", draw->pregnancy_id));
+          }
         }
         Eligibility result = registry::CheckEligibility(programmes_, input);
         response->set_eligible(result.eligible);

@@ -1,5 +1,7 @@
 #include "services/results/results_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/names.h"
@@ -67,23 +69,28 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const grpc::ServerContext&
                           request.booking(), " is not a booking of ", request.hospital())),
                       "BOOKING_OF_ANOTHER_HOSPITAL");
   }
-  if (booking.state() != v1::BOOKING_STATE_ACTIVE) {
-    return WithReason(
-        absl::FailedPreconditionError(absl::StrCat(request.booking(), " is cancelled")),
-        "BOOKING_NOT_ACTIVE");
+  // A result is recorded only for a resident who came and was checked in.
+  if (booking.state() != v1::BOOKING_STATE_CHECKED_IN) {
+    return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                          request.booking(), " is ", v1::BookingState_Name(booking.state()),
+                          "; check the resident in first")),
+                      "BOOKING_NOT_CHECKED_IN");
   }
-  if (booking.screening_type() != v1::SCREENING_TYPE_FOUR_HIGHS) {
-    return WithReason(
-        absl::FailedPreconditionError(absl::StrCat(
-            request.booking(), " is for ", v1::ScreeningType_Name(booking.screening_type()),
-            "; this version records four-highs results only")),
-        "SCREENING_TYPE_MISMATCH");
+  const bool covers_four_highs =
+      std::any_of(booking.screenings().begin(), booking.screenings().end(),
+                  [](const v1::BookedScreening& s) {
+                    return s.screening_type() == v1::SCREENING_TYPE_FOUR_HIGHS;
+                  });
+  if (!covers_four_highs) {
+    return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                          request.booking(), " does not include the four-highs screening")),
+                      "SCREENING_NOT_BOOKED");
   }
   v1::Result result;
   result.set_booking(booking.name());
   result.set_resident(booking.resident());
   result.set_hospital(booking.hospital());
-  result.set_screening_type(booking.screening_type());
+  result.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
   *result.mutable_four_highs() = request.four_highs();
   *result.mutable_four_highs_classification() = ClassifyFourHighs(rules_, request.four_highs());
   return store_.Record(request, booking, result, clock_.Now());

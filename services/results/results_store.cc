@@ -74,7 +74,7 @@ absl::StatusOr<v1::Result> ResultsStore::Record(const v1::RecordResultRequest& r
     }
     pqxx::result inserted =
         tx.exec_prepared("results_insert", booking_id, resident_id, hospital_code,
-                         static_cast<int>(booking.screening_type()), booking.programme_year(),
+                         static_cast<int>(result.screening_type()), booking.programme_year(),
                          pqxx::binarystring(result.four_highs().SerializeAsString()),
                          pqxx::binarystring(result.four_highs_classification().SerializeAsString()),
                          result.four_highs_classification().any_positive(), when);
@@ -85,7 +85,7 @@ absl::StatusOr<v1::Result> ResultsStore::Record(const v1::RecordResultRequest& r
     }
     const int64_t result_id = inserted[0][0].as<int64_t>();
     tx.exec_prepared("results_insert_event", "result.recorded", resident_id,
-                     static_cast<int>(booking.screening_type()), booking.programme_year(),
+                     static_cast<int>(result.screening_type()), booking.programme_year(),
                      hospital_code, result_id);
     // Wakes consumers at commit; they would find the event by polling anyway.
     tx.exec_prepared("results_notify");

@@ -1,6 +1,8 @@
 #include "services/scheduling/scheduling_service.h"
 
+#include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -11,6 +13,8 @@
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "screening/v1/registry.grpc.pb.h"
+#include "services/scheduling/allocation.h"
+#include "services/scheduling/visit_rules.h"
 
 namespace screening::scheduling {
 namespace {
@@ -18,7 +22,28 @@ namespace {
 constexpr int kMaxCapacity = 10000;
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
+constexpr int kMaxVisitSlots = 4;
+constexpr int kMaxGenerateDays = 366;
+constexpr int kMaxWaitDays = 92;
 constexpr absl::Duration kRegistryTimeout = absl::Seconds(5);
+
+bool IsSession(int session) {
+  return v1::Session_IsValid(session) && session != v1::SESSION_UNSPECIFIED;
+}
+
+void ValidateSlotNames(const google::protobuf::RepeatedPtrField<std::string>& slots,
+                       FieldViolations& bad) {
+  if (slots.empty() || slots.size() > kMaxVisitSlots) {
+    bad.Add("slots", absl::StrCat("must name 1 to ", kMaxVisitSlots, " slots, one per screening"));
+  }
+  std::set<int64_t> seen;
+  for (int i = 0; i < slots.size() && i < kMaxVisitSlots; ++i) {
+    auto id = ParseNumericName("slots", slots[i]);
+    if (!id || !seen.insert(*id).second) {
+      bad.Add(absl::StrCat("slots[", i, "]"), "must be slots/{id}, each once");
+    }
+  }
+}
 
 bool IsScreeningType(int type) {
   return v1::ScreeningType_IsValid(type) && type != v1::SCREENING_TYPE_UNSPECIFIED;
@@ -57,6 +82,60 @@ absl::Status ValidateHospital(const v1::UpsertHospitalRequest& request) {
   if (FindDistrict(h.district_code()) == nullptr) {
     bad.Add("hospital.district_code", "is not one of Harbin's 18 district codes");
   }
+  std::set<int> screenings;
+  for (int i = 0; i < h.screenings_size(); ++i) {
+    if (!IsScreeningType(h.screenings(i)) || !screenings.insert(h.screenings(i)).second) {
+      bad.Add(absl::StrCat("hospital.screenings[", i, "]"),
+              "must be one of the programme's screenings, each once");
+    }
+  }
+  std::set<int> procedures;
+  for (int i = 0; i < h.follow_up_procedures_size(); ++i) {
+    const int p = h.follow_up_procedures(i);
+    if (!v1::FollowUpProcedure_IsValid(p) || p == v1::FOLLOW_UP_PROCEDURE_UNSPECIFIED ||
+        !procedures.insert(p).second) {
+      bad.Add(absl::StrCat("hospital.follow_up_procedures[", i, "]"),
+              "must be a follow-up procedure, each once");
+    }
+  }
+  if (screenings.empty() && procedures.empty()) {
+    bad.Add("hospital.screenings", "a hospital offers at least one screening or procedure");
+  }
+  std::set<int> weekdays;
+  for (int i = 0; i < h.working_days_size(); ++i) {
+    const int d = h.working_days(i);
+    if (d < 1 || d > 7 || !weekdays.insert(d).second) {
+      bad.Add(absl::StrCat("hospital.working_days[", i, "]"),
+              "must be an ISO weekday 1 (Monday) to 7 (Sunday), each once");
+    }
+  }
+  if (h.holidays_size() > 366) bad.Add("hospital.holidays", "at most 366 days");
+  for (int i = 0; i < h.holidays_size() && i < 366; ++i) {
+    if (!ParseDate(h.holidays(i))) {
+      bad.Add(absl::StrCat("hospital.holidays[", i, "]"), "must be a real date, YYYY-MM-DD");
+    }
+  }
+  std::set<int> sessions;
+  for (int i = 0; i < h.sessions_size(); ++i) {
+    const v1::SessionPlan& plan = h.sessions(i);
+    const std::string field = absl::StrCat("hospital.sessions[", i, "]");
+    if (!v1::Session_IsValid(plan.session()) || plan.session() == v1::SESSION_UNSPECIFIED ||
+        !sessions.insert(plan.session()).second) {
+      bad.Add(field + ".session", "must be SESSION_MORNING or SESSION_AFTERNOON, each once");
+    }
+    std::set<int> types;
+    for (int j = 0; j < plan.places_size(); ++j) {
+      const v1::ScreeningPlaces& places = plan.places(j);
+      const std::string place_field = absl::StrCat(field, ".places[", j, "]");
+      if (!screenings.count(places.screening_type()) || !types.insert(places.screening_type()).second) {
+        bad.Add(place_field + ".screening_type",
+                "must be a screening the hospital offers, each once per session");
+      }
+      if (places.places() < 0 || places.places() > kMaxCapacity) {
+        bad.Add(place_field + ".places", absl::StrCat("must be 0 to ", kMaxCapacity));
+      }
+    }
+  }
   return bad.ToStatus();
 }
 
@@ -71,6 +150,24 @@ absl::Status ValidateSetCapacity(const v1::SetCapacityRequest& request) {
   }
   if (request.capacity() < 0 || request.capacity() > kMaxCapacity) {
     bad.Add("capacity", absl::StrCat("must be 0 to ", kMaxCapacity));
+  }
+  if (request.session() != v1::SESSION_UNSPECIFIED && !IsSession(request.session())) {
+    bad.Add("session", "must be SESSION_MORNING or SESSION_AFTERNOON (unset: morning)");
+  }
+  return bad.ToStatus();
+}
+
+absl::Status ValidateGenerateSlots(const v1::GenerateSlotsRequest& request) {
+  FieldViolations bad;
+  if (!ParseStringName("hospitals", request.hospital())) {
+    bad.Add("hospital", "must be hospitals/{code}");
+  }
+  const auto start = ParseDate(request.start_date());
+  const auto end = ParseDate(request.end_date());
+  if (!start) bad.Add("start_date", "must be a real date, YYYY-MM-DD");
+  if (!end) bad.Add("end_date", "must be a real date, YYYY-MM-DD");
+  if (start && end && (*end < *start || *end - *start > kMaxGenerateDays)) {
+    bad.Add("end_date", absl::StrCat("must be 0 to ", kMaxGenerateDays, " days after start_date"));
   }
   return bad.ToStatus();
 }
@@ -124,11 +221,128 @@ absl::Status ValidateBookScreening(const v1::BookScreeningRequest& request) {
   if (!ParseNumericName("residents", request.resident())) {
     bad.Add("resident", "must be residents/{id}");
   }
-  if (!ParseNumericName("slots", request.slot())) bad.Add("slot", "must be slots/{id}");
+  ValidateSlotNames(request.slots(), bad);
+  if (!request.pregnancy().empty() && !ParseNumericName("pregnancies", request.pregnancy())) {
+    bad.Add("pregnancy", "must be pregnancies/{id}");
+  }
   if (!IsValidRequestId(request.request_id())) {
     bad.Add("request_id", "is required: 1 to 64 printable ASCII characters");
   }
   return bad.ToStatus();
+}
+
+absl::Status ValidateCancelBooking(const v1::CancelBookingRequest& request) {
+  FieldViolations bad;
+  if (!ParseNumericName("bookings", request.name())) bad.Add("name", "must be bookings/{id}");
+  if (!v1::CancelReason_IsValid(request.reason()) ||
+      request.reason() == v1::CANCEL_REASON_UNSPECIFIED) {
+    bad.Add("reason", "is required: one of the CancelReason values");
+  }
+  if (!IsValidRequestId(request.request_id())) {
+    bad.Add("request_id", "is required: 1 to 64 printable ASCII characters");
+  }
+  return bad.ToStatus();
+}
+
+absl::Status ValidateRescheduleBooking(const v1::RescheduleBookingRequest& request) {
+  FieldViolations bad;
+  if (!ParseNumericName("bookings", request.name())) bad.Add("name", "must be bookings/{id}");
+  ValidateSlotNames(request.slots(), bad);
+  if (!IsValidRequestId(request.request_id())) {
+    bad.Add("request_id", "is required: 1 to 64 printable ASCII characters");
+  }
+  return bad.ToStatus();
+}
+
+absl::Status ValidateJoinWaitlist(const v1::JoinWaitlistRequest& request, absl::CivilDay today) {
+  FieldViolations bad;
+  const v1::WaitlistEntry& e = request.entry();
+  if (!ParseNumericName("residents", e.resident())) {
+    bad.Add("entry.resident", "must be residents/{id}");
+  }
+  if (!ParseStringName("hospitals", e.hospital())) {
+    bad.Add("entry.hospital", "must be hospitals/{code}");
+  }
+  if (!IsScreeningType(e.screening_type())) {
+    bad.Add("entry.screening_type", "must be one of the programme's screenings");
+  }
+  const auto start = ParseDate(e.start_date());
+  const auto end = ParseDate(e.end_date());
+  if (!start) {
+    bad.Add("entry.start_date", "must be a real date, YYYY-MM-DD");
+  } else if (*start < today) {
+    bad.Add("entry.start_date", "must not be in the past");
+  }
+  if (!end) {
+    bad.Add("entry.end_date", "must be a real date, YYYY-MM-DD");
+  } else if (start && (*end < *start || *end - *start > kMaxWaitDays ||
+                       end->year() != start->year())) {
+    bad.Add("entry.end_date", absl::StrCat("must be 0 to ", kMaxWaitDays,
+                                           " days after start_date, in the same year"));
+  }
+  if (!request.pregnancy().empty() && !ParseNumericName("pregnancies", request.pregnancy())) {
+    bad.Add("pregnancy", "must be pregnancies/{id}");
+  }
+  if (!IsValidRequestId(request.request_id())) {
+    bad.Add("request_id", "is required: 1 to 64 printable ASCII characters");
+  }
+  return bad.ToStatus();
+}
+
+absl::StatusOr<RosterQuery> ValidateListBookings(const v1::ListBookingsRequest& request) {
+  FieldViolations bad;
+  RosterQuery query;
+  auto code = ParseStringName("hospitals", request.hospital());
+  if (!code) {
+    bad.Add("hospital", "must be hospitals/{code}");
+  } else {
+    query.hospital_code = *code;
+  }
+  auto day = ParseDate(request.date());
+  if (!day) {
+    bad.Add("date", "must be a real date, YYYY-MM-DD");
+  } else {
+    query.day = *day;
+  }
+  if (!v1::BookingState_IsValid(request.state())) {
+    bad.Add("state", "must be a BookingState value");
+  }
+  query.state = request.state();
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxPageSize));
+  }
+  query.page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  if (!request.page_token().empty()) {
+    std::vector<absl::string_view> parts = absl::StrSplit(request.page_token(), '.');
+    int session = 0;
+    int64_t id = 0;
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &session) ||
+        !absl::SimpleAtoi(parts[1], &id) || !IsSession(session) || id <= 0) {
+      bad.Add("page_token", "is not a token this service issued");
+    } else {
+      query.after = std::make_pair(session, id);
+    }
+  }
+  if (!bad.empty()) return bad.ToStatus();
+  return query;
+}
+
+absl::Status ValidateCheckIn(const v1::CheckInRequest& request) {
+  FieldViolations bad;
+  if (!ParseNumericName("bookings", request.name())) bad.Add("name", "must be bookings/{id}");
+  const std::string& code = request.verification_code();
+  if (code.size() != 6 || !std::all_of(code.begin(), code.end(), [](char c) {
+        return c >= '0' && c <= '9';
+      })) {
+    bad.Add("verification_code", "must be the six digits the resident was given");
+  }
+  return bad.ToStatus();
+}
+
+void HideVerificationCode(const Caller& caller, v1::Booking& booking) {
+  if (caller.role != Role::kClinic && caller.role != Role::kDeveloper) {
+    booking.clear_verification_code();
+  }
 }
 
 grpc::Status SchedulingServiceImpl::UpsertHospital(grpc::ServerContext* context,
@@ -142,6 +356,50 @@ grpc::Status SchedulingServiceImpl::UpsertHospital(grpc::ServerContext* context,
                      });
 }
 
+grpc::Status SchedulingServiceImpl::ListHospitals(grpc::ServerContext* context,
+                                                  const v1::ListHospitalsRequest* request,
+                                                  v1::ListHospitalsResponse* response) {
+  return gate_.Serve(
+      context, Method<v1::SchedulingService>("ListHospitals"), [&](CallGate::Call&) -> absl::Status {
+        FieldViolations bad;
+        if (!request->district_code().empty() && FindDistrict(request->district_code()) == nullptr) {
+          bad.Add("district_code", "is not one of Harbin's 18 district codes");
+        }
+        if (request->screening_type() != v1::SCREENING_TYPE_UNSPECIFIED &&
+            !IsScreeningType(request->screening_type())) {
+          bad.Add("screening_type", "must be one of the programme's screenings");
+        }
+        RETURN_IF_ERROR(bad.ToStatus());
+        ASSIGN_OR_RETURN(std::vector<v1::Hospital> hospitals,
+                         store_.ListHospitals(request->district_code(), request->screening_type()));
+        for (auto& h : hospitals) *response->add_hospitals() = std::move(h);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status SchedulingServiceImpl::GenerateSlots(grpc::ServerContext* context,
+                                                  const v1::GenerateSlotsRequest* request,
+                                                  v1::GenerateSlotsResponse* response) {
+  return gate_.Serve(
+      context, Method<v1::SchedulingService>("GenerateSlots"), [&](CallGate::Call&) -> absl::Status {
+        RETURN_IF_ERROR(ValidateGenerateSlots(*request));
+        const std::string code = *ParseStringName("hospitals", request->hospital());
+        const absl::CivilDay start = *ParseDate(request->start_date());
+        const absl::CivilDay end = *ParseDate(request->end_date());
+        ASSIGN_OR_RETURN(GeneratedSlots generated, store_.GenerateSlots(code, start, end));
+        ASSIGN_OR_RETURN(v1::Hospital hospital, store_.GetHospital(code));
+        int working_days = 0;
+        for (absl::CivilDay day = start; day <= end; ++day) {
+          if (IsWorkingDay(hospital, day)) ++working_days;
+        }
+        response->set_slots_created(generated.created);
+        response->set_slots_existing(generated.existing);
+        response->set_places_created(generated.places_created);
+        response->set_working_days(working_days);
+        return absl::OkStatus();
+      });
+}
+
 grpc::Status SchedulingServiceImpl::SetCapacity(grpc::ServerContext* context,
                                                 const v1::SetCapacityRequest* request,
                                                 v1::Slot* response) {
@@ -150,10 +408,91 @@ grpc::Status SchedulingServiceImpl::SetCapacity(grpc::ServerContext* context,
         RETURN_IF_ERROR(ValidateSetCapacity(*request));
         ASSIGN_OR_RETURN(*response,
                          store_.SetCapacity(*ParseStringName("hospitals", request->hospital()),
-                                            *ParseDate(request->date()), request->screening_type(),
-                                            request->capacity()));
+                                            *ParseDate(request->date()),
+                                            request->session() == v1::SESSION_UNSPECIFIED
+                                                ? v1::SESSION_MORNING
+                                                : request->session(),
+                                            request->screening_type(), request->capacity()));
         return absl::OkStatus();
       });
+}
+
+grpc::Status SchedulingServiceImpl::AllocateTargets(grpc::ServerContext* context,
+                                                    const v1::AllocateTargetsRequest* request,
+                                                    v1::AllocationPlan* response) {
+  return gate_.Serve(context, Method<v1::SchedulingService>("AllocateTargets"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       ASSIGN_OR_RETURN(*response, Allocate(call.caller(), *request));
+                       return absl::OkStatus();
+                     });
+}
+
+absl::StatusOr<v1::AllocationPlan> SchedulingServiceImpl::Allocate(
+    const Caller& caller, const v1::AllocateTargetsRequest& request) {
+  FieldViolations bad;
+  const ProgrammeRules* rules = programmes_.Find(request.year());
+  if (rules == nullptr) bad.Add("year", "no programme is configured for that year");
+  absl::CivilDay as_of = Today(clock_);
+  if (!request.as_of_date().empty()) {
+    auto day = ParseDate(request.as_of_date());
+    if (!day) {
+      bad.Add("as_of_date", "must be a real date, YYYY-MM-DD");
+    } else {
+      as_of = *day;
+    }
+  }
+  if (rules != nullptr && as_of.year() != request.year()) {
+    bad.Add("as_of_date", "must be in the programme year");
+  }
+  if (!v1::AllocationTarget_IsValid(request.target())) {
+    bad.Add("target", "must be an AllocationTarget value");
+  }
+  const bool nipt = request.target() == v1::ALLOCATION_TARGET_NIPT;
+  if (!request.eligible_population().empty()) {
+    if (nipt) bad.Add("eligible_population", "is for the persons target only");
+    for (const auto& [code, people] : request.eligible_population()) {
+      if (FindDistrict(code) == nullptr || people <= 0) {
+        bad.Add(absl::StrCat("eligible_population[", code, "]"),
+                "must be one of the 18 district codes with a positive population");
+      }
+    }
+    if (request.eligible_population().size() != HarbinDistricts().size()) {
+      bad.Add("eligible_population", "must give all 18 districts, or none");
+    }
+  }
+  RETURN_IF_ERROR(bad.ToStatus());
+  if (request.apply() && caller.role != Role::kAdmin && caller.role != Role::kDeveloper) {
+    return WithReason(absl::PermissionDeniedError("only an admin may apply an allocation"),
+                      "ROLE_NOT_ALLOWED");
+  }
+
+  AllocationInput input;
+  input.year = request.year();
+  input.kind = nipt ? v1::ALLOCATION_TARGET_NIPT : v1::ALLOCATION_TARGET_PERSONS;
+  input.target = nipt ? rules->nipt_target : rules->persons_target;
+  input.as_of = as_of;
+  if (!nipt) {
+    for (const District& d : HarbinDistricts()) {
+      auto it = request.eligible_population().find(std::string(d.code));
+      input.district_population[std::string(d.code)] =
+          it == request.eligible_population().end() ? d.population_2010 : it->second;
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<HospitalLoad> loads,
+                   store_.HospitalLoads(request.year(), as_of, nipt));
+  for (const HospitalLoad& load : loads) {
+    input.hospitals.push_back({.code = load.hospital.code(),
+                               .district_code = load.hospital.district_code(),
+                               .screened = load.screened,
+                               .places_by_month = load.places_by_month});
+  }
+  ASSIGN_OR_RETURN(input.previous, store_.LatestPlan(request.year(), input.kind));
+  v1::AllocationPlan plan = scheduling::Allocate(input);
+  if (request.apply()) {
+    plan.set_applied(true);
+    RETURN_IF_ERROR(store_.SavePlan(plan));
+  }
+  return plan;
 }
 
 grpc::Status SchedulingServiceImpl::SearchSlots(grpc::ServerContext* context,
@@ -167,6 +506,75 @@ grpc::Status SchedulingServiceImpl::SearchSlots(grpc::ServerContext* context,
                        if (page.last) response->set_next_page_token(EncodePageToken(*page.last));
                        return absl::OkStatus();
                      });
+}
+
+absl::StatusOr<SchedulingServiceImpl::Eligibility> SchedulingServiceImpl::CheckEligible(
+    const grpc::ServerContext& context, const std::string& resident,
+    const std::vector<v1::ScreeningType>& types, const std::string& date,
+    const std::string& pregnancy) {
+  ASSIGN_OR_RETURN(auto registry, peers_.Stub<v1::RegistryService>("registry"));
+  Eligibility out;
+  google::rpc::PreconditionFailure failure;
+  std::string summary;
+  for (v1::ScreeningType type : types) {
+    v1::CheckEligibilityRequest check;
+    check.set_resident(resident);
+    check.set_screening_type(type);
+    check.set_date(date);
+    if (type == v1::SCREENING_TYPE_NIPT) check.set_pregnancy(pregnancy);
+    v1::CheckEligibilityResponse answer;
+    auto call = peers_.CallContext(&context, kRegistryTimeout);
+    absl::Status asked =
+        PeerOutcome(registry->CheckEligibility(call.get(), check, &answer), "registry");
+    if (asked.code() == absl::StatusCode::kNotFound) {
+      return absl::NotFoundError(absl::StrCat(resident, " does not exist"));
+    }
+    if (asked.code() == absl::StatusCode::kInvalidArgument) {
+      // Only the pregnancy can be wrong here: the rest was validated.
+      return InvalidField("pregnancy", "is not a pregnancy of this resident");
+    }
+    RETURN_IF_ERROR(asked);
+    out.district_code = answer.district_code();
+    if (!answer.pregnancy().empty()) {
+      out.pregnancy_id = ParseNumericName("pregnancies", answer.pregnancy());
+    }
+    for (const auto& reason : answer.reasons()) {
+      auto* v = failure.add_violations();
+      v->set_type(reason.code());
+      v->set_subject(absl::StrCat(resident, " ", v1::ScreeningType_Name(type)));
+      v->set_description(reason.message());
+      absl::StrAppend(&summary, summary.empty() ? "" : "; ", reason.message());
+    }
+  }
+  if (failure.violations_size() > 0) {
+    return WithPreconditionFailure(
+        WithReason(absl::FailedPreconditionError(absl::StrCat("not eligible: ", summary)),
+                   "NOT_ELIGIBLE", {{"resident", resident}}),
+        failure);
+  }
+  return out;
+}
+
+// Decodes an earlier answer kept by the request log.
+template <typename Message>
+static std::optional<Message> Earlier(const std::optional<std::string>& bytes) {
+  if (!bytes) return std::nullopt;
+  Message m;
+  m.ParseFromString(*bytes);
+  return m;
+}
+
+static absl::Status SlotInFuture(const v1::Slot& slot, absl::CivilDay today) {
+  if (*ParseDate(slot.date()) >= today) return absl::OkStatus();
+  return WithReason(absl::FailedPreconditionError(
+                        absl::StrCat(slot.name(), " is on ", slot.date(), ", which has passed")),
+                    "SLOT_IN_PAST", {{"slot", slot.name()}});
+}
+
+static std::vector<int64_t> SlotIds(const google::protobuf::RepeatedPtrField<std::string>& names) {
+  std::vector<int64_t> ids;
+  for (const auto& name : names) ids.push_back(*ParseNumericName("slots", name));
+  return ids;
 }
 
 grpc::Status SchedulingServiceImpl::BookScreening(grpc::ServerContext* context,
@@ -185,71 +593,247 @@ absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const grpc::ServerContex
                                                         const v1::BookScreeningRequest& request) {
   RETURN_IF_ERROR(ValidateBookScreening(request));
   // A retry of a booking that was made returns it, whatever changed since.
-  ASSIGN_OR_RETURN(std::optional<v1::Booking> earlier, store_.FindBooking(request));
-  if (earlier) {
+  ASSIGN_OR_RETURN(std::optional<std::string> answer,
+                   store_.FindAnswer(request.request_id(), "BookScreening", request));
+  if (auto earlier = Earlier<v1::Booking>(answer)) {
     RETURN_IF_ERROR(RequireDistrict(caller, earlier->resident_district_code()));
     return *earlier;
   }
-
-  const int64_t slot_id = *ParseNumericName("slots", request.slot());
-  ASSIGN_OR_RETURN(v1::Slot slot, store_.GetSlot(slot_id));
-  if (*ParseDate(slot.date()) < Today(clock_)) {
-    return WithReason(absl::FailedPreconditionError(
-                          absl::StrCat(slot.name(), " is on ", slot.date(), ", which has passed")),
-                      "SLOT_IN_PAST", {{"slot", slot.name()}});
-  }
-
-  ASSIGN_OR_RETURN(auto registry, peers_.Stub<v1::RegistryService>("registry"));
-  v1::CheckEligibilityRequest check;
-  check.set_resident(request.resident());
-  check.set_screening_type(slot.screening_type());
-  check.set_date(slot.date());
-  v1::CheckEligibilityResponse eligibility;
-  auto call = peers_.CallContext(&context, kRegistryTimeout);
-  absl::Status asked =
-      PeerOutcome(registry->CheckEligibility(call.get(), check, &eligibility), "registry");
-  if (asked.code() == absl::StatusCode::kNotFound) {
-    return absl::NotFoundError(absl::StrCat(request.resident(), " does not exist"));
-  }
-  RETURN_IF_ERROR(asked);
+  ASSIGN_OR_RETURN(std::vector<v1::Slot> slots, store_.GetSlots(SlotIds(request.slots())));
+  RETURN_IF_ERROR(CheckOneVisit(slots, "slots"));
+  RETURN_IF_ERROR(SlotInFuture(slots[0], Today(clock_)));
+  std::vector<v1::ScreeningType> types;
+  for (const auto& slot : slots) types.push_back(slot.screening_type());
+  ASSIGN_OR_RETURN(Eligibility eligibility,
+                   CheckEligible(context, request.resident(), types, slots[0].date(),
+                                 request.pregnancy()));
   // A clinic books only for residents of its district.
-  RETURN_IF_ERROR(RequireDistrict(caller, eligibility.district_code()));
-  if (!eligibility.eligible()) {
-    google::rpc::PreconditionFailure failure;
-    std::string summary;
-    for (const auto& reason : eligibility.reasons()) {
-      auto* v = failure.add_violations();
-      v->set_type(reason.code());
-      v->set_subject(request.resident());
-      v->set_description(reason.message());
-      absl::StrAppend(&summary, summary.empty() ? "" : "; ", reason.message());
-    }
-    return WithPreconditionFailure(
-        WithReason(absl::FailedPreconditionError(absl::StrCat("not eligible: ", summary)),
-                   "NOT_ELIGIBLE", {{"resident", request.resident()}}),
-        failure);
-  }
+  RETURN_IF_ERROR(RequireDistrict(caller, eligibility.district_code));
+  const bool nipt = std::count(types.begin(), types.end(), v1::SCREENING_TYPE_NIPT) > 0;
   return store_.Book(request,
-                     NewBooking{.resident_id = *ParseNumericName("residents", request.resident()),
-                                .slot_id = slot_id,
-                                .resident_district_code = eligibility.district_code()});
+                     NewVisit{.resident_id = *ParseNumericName("residents", request.resident()),
+                              .slot_ids = SlotIds(request.slots()),
+                              .pregnancy_id = nipt ? eligibility.pregnancy_id : std::nullopt,
+                              .resident_district_code = eligibility.district_code,
+                              .verification_code = NewVerificationCode()});
+}
+
+absl::StatusOr<v1::Booking> SchedulingServiceImpl::BookingInScope(const Caller& caller,
+                                                                  const std::string& name,
+                                                                  CallGate::Call& call) {
+  auto id = ParseNumericName("bookings", name);
+  if (!id) return InvalidField("name", "must be bookings/{id}");
+  call.set_resource(name);
+  ASSIGN_OR_RETURN(v1::Booking booking, store_.GetBooking(*id));
+  // Another hospital's or district's booking: refused without a word about it.
+  RETURN_IF_ERROR(RequireHospital(caller, *ParseStringName("hospitals", booking.hospital())));
+  RETURN_IF_ERROR(RequireDistrict(caller, booking.resident_district_code()));
+  return booking;
 }
 
 grpc::Status SchedulingServiceImpl::GetBooking(grpc::ServerContext* context,
                                                const v1::GetBookingRequest* request,
                                                v1::Booking* response) {
+  return gate_.Serve(context, Method<v1::SchedulingService>("GetBooking"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       ASSIGN_OR_RETURN(*response,
+                                        BookingInScope(call.caller(), request->name(), call));
+                       HideVerificationCode(call.caller(), *response);
+                       return absl::OkStatus();
+                     });
+}
+
+grpc::Status SchedulingServiceImpl::CancelBooking(grpc::ServerContext* context,
+                                                  const v1::CancelBookingRequest* request,
+                                                  v1::Booking* response) {
   return gate_.Serve(
-      context, Method<v1::SchedulingService>("GetBooking"),
+      context, Method<v1::SchedulingService>("CancelBooking"),
       [&](CallGate::Call& call) -> absl::Status {
-        auto id = ParseNumericName("bookings", request->name());
-        if (!id) return InvalidField("name", "must be bookings/{id}");
-        call.set_resource(request->name());
-        ASSIGN_OR_RETURN(v1::Booking booking, store_.GetBooking(*id));
-        // Another hospital's or district's booking: refused without a word about it.
-        RETURN_IF_ERROR(
-            RequireHospital(call.caller(), *ParseStringName("hospitals", booking.hospital())));
-        RETURN_IF_ERROR(RequireDistrict(call.caller(), booking.resident_district_code()));
-        *response = std::move(booking);
+        RETURN_IF_ERROR(ValidateCancelBooking(*request));
+        ASSIGN_OR_RETURN(v1::Booking booking, BookingInScope(call.caller(), request->name(), call));
+        ASSIGN_OR_RETURN(*response,
+                         store_.Cancel(*request, *ParseNumericName("bookings", request->name())));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status SchedulingServiceImpl::RescheduleBooking(grpc::ServerContext* context,
+                                                      const v1::RescheduleBookingRequest* request,
+                                                      v1::Booking* response) {
+  return gate_.Serve(context, Method<v1::SchedulingService>("RescheduleBooking"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       ASSIGN_OR_RETURN(*response, Reschedule(*context, call.caller(), *request));
+                       return absl::OkStatus();
+                     });
+}
+
+absl::StatusOr<v1::Booking> SchedulingServiceImpl::Reschedule(
+    const grpc::ServerContext& context, const Caller& caller,
+    const v1::RescheduleBookingRequest& request) {
+  RETURN_IF_ERROR(ValidateRescheduleBooking(request));
+  ASSIGN_OR_RETURN(std::optional<std::string> answer,
+                   store_.FindAnswer(request.request_id(), "RescheduleBooking", request));
+  if (auto earlier = Earlier<v1::Booking>(answer)) {
+    RETURN_IF_ERROR(RequireDistrict(caller, earlier->resident_district_code()));
+    return *earlier;
+  }
+  const int64_t id = *ParseNumericName("bookings", request.name());
+  ASSIGN_OR_RETURN(v1::Booking booking, store_.GetBooking(id));
+  RETURN_IF_ERROR(RequireDistrict(caller, booking.resident_district_code()));
+  ASSIGN_OR_RETURN(std::vector<v1::Slot> slots, store_.GetSlots(SlotIds(request.slots())));
+  RETURN_IF_ERROR(CheckOneVisit(slots, "slots"));
+  std::set<v1::ScreeningType> booked_types, new_types;
+  for (const auto& item : booking.screenings()) booked_types.insert(item.screening_type());
+  std::vector<v1::ScreeningType> types;
+  for (const auto& slot : slots) {
+    new_types.insert(slot.screening_type());
+    types.push_back(slot.screening_type());
+  }
+  if (booked_types != new_types) {
+    return InvalidField("slots", "must be one slot for each screening of the booking");
+  }
+  if (ParseDate(slots[0].date())->year() != booking.programme_year()) {
+    return InvalidField("slots", "must be in the booking's programme year");
+  }
+  RETURN_IF_ERROR(SlotInFuture(slots[0], Today(clock_)));
+  ASSIGN_OR_RETURN(Eligibility eligibility, CheckEligible(context, booking.resident(), types,
+                                                          slots[0].date(), booking.pregnancy()));
+  (void)eligibility;
+  return store_.Reschedule(request, id, SlotIds(request.slots()));
+}
+
+grpc::Status SchedulingServiceImpl::JoinWaitlist(grpc::ServerContext* context,
+                                                 const v1::JoinWaitlistRequest* request,
+                                                 v1::WaitlistEntry* response) {
+  return gate_.Serve(context, Method<v1::SchedulingService>("JoinWaitlist"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       call.set_resource(request->entry().resident());
+                       ASSIGN_OR_RETURN(*response, Join(*context, call.caller(), *request));
+                       return absl::OkStatus();
+                     });
+}
+
+absl::StatusOr<v1::WaitlistEntry> SchedulingServiceImpl::Join(const grpc::ServerContext& context,
+                                                              const Caller& caller,
+                                                              const v1::JoinWaitlistRequest& request) {
+  RETURN_IF_ERROR(ValidateJoinWaitlist(request, Today(clock_)));
+  ASSIGN_OR_RETURN(std::optional<std::string> answer,
+                   store_.FindAnswer(request.request_id(), "JoinWaitlist", request));
+  if (auto earlier = Earlier<v1::WaitlistEntry>(answer)) {
+    RETURN_IF_ERROR(RequireDistrict(caller, earlier->resident_district_code()));
+    return *earlier;
+  }
+  const v1::WaitlistEntry& e = request.entry();
+  const std::string code = *ParseStringName("hospitals", e.hospital());
+  ASSIGN_OR_RETURN(v1::Hospital hospital, store_.GetHospital(code));
+  if (!Offers(hospital, e.screening_type())) {
+    return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                          e.hospital(), " does not offer ", v1::ScreeningType_Name(e.screening_type()))),
+                      "NOT_OFFERED");
+  }
+  // Ages and pregnancy windows are intervals: eligible on both ends is
+  // eligible on every day between.
+  ASSIGN_OR_RETURN(Eligibility first, CheckEligible(context, e.resident(), {e.screening_type()},
+                                                    e.start_date(), request.pregnancy()));
+  const std::string pregnancy =
+      first.pregnancy_id ? MakeName("pregnancies", *first.pregnancy_id) : request.pregnancy();
+  ASSIGN_OR_RETURN(Eligibility last, CheckEligible(context, e.resident(), {e.screening_type()},
+                                                   e.end_date(), pregnancy));
+  RETURN_IF_ERROR(RequireDistrict(caller, first.district_code));
+  const bool nipt = e.screening_type() == v1::SCREENING_TYPE_NIPT;
+  return store_.JoinWaitlist(request,
+                             NewWaitlistEntry{
+                                 .resident_id = *ParseNumericName("residents", e.resident()),
+                                 .hospital_code = code,
+                                 .screening_type = e.screening_type(),
+                                 .start = *ParseDate(e.start_date()),
+                                 .end = *ParseDate(e.end_date()),
+                                 .pregnancy_id = nipt ? last.pregnancy_id : std::nullopt,
+                                 .resident_district_code = first.district_code});
+}
+
+grpc::Status SchedulingServiceImpl::LeaveWaitlist(grpc::ServerContext* context,
+                                                  const v1::LeaveWaitlistRequest* request,
+                                                  v1::WaitlistEntry* response) {
+  return gate_.Serve(context, Method<v1::SchedulingService>("LeaveWaitlist"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       auto id = ParseNumericName("waitlist", request->name());
+                       if (!id) return InvalidField("name", "must be waitlist/{id}");
+                       call.set_resource(request->name());
+                       ASSIGN_OR_RETURN(v1::WaitlistEntry entry, store_.GetWaitlistEntry(*id));
+                       RETURN_IF_ERROR(RequireDistrict(call.caller(), entry.resident_district_code()));
+                       ASSIGN_OR_RETURN(*response, store_.LeaveWaitlist(*id));
+                       return absl::OkStatus();
+                     });
+}
+
+grpc::Status SchedulingServiceImpl::GetWaitlistEntry(grpc::ServerContext* context,
+                                                     const v1::GetWaitlistEntryRequest* request,
+                                                     v1::WaitlistEntry* response) {
+  return gate_.Serve(context, Method<v1::SchedulingService>("GetWaitlistEntry"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       auto id = ParseNumericName("waitlist", request->name());
+                       if (!id) return InvalidField("name", "must be waitlist/{id}");
+                       call.set_resource(request->name());
+                       ASSIGN_OR_RETURN(v1::WaitlistEntry entry, store_.GetWaitlistEntry(*id));
+                       RETURN_IF_ERROR(RequireDistrict(call.caller(), entry.resident_district_code()));
+                       *response = std::move(entry);
+                       return absl::OkStatus();
+                     });
+}
+
+grpc::Status SchedulingServiceImpl::ListBookings(grpc::ServerContext* context,
+                                                 const v1::ListBookingsRequest* request,
+                                                 v1::ListBookingsResponse* response) {
+  return gate_.Serve(
+      context, Method<v1::SchedulingService>("ListBookings"),
+      [&](CallGate::Call& call) -> absl::Status {
+        ASSIGN_OR_RETURN(RosterQuery query, ValidateListBookings(*request));
+        call.set_resource(request->hospital());
+        RETURN_IF_ERROR(RequireHospital(call.caller(), query.hospital_code));
+        ASSIGN_OR_RETURN(RosterPage page, store_.ListBookings(query));
+        for (auto& booking : page.bookings) {
+          booking.clear_verification_code();
+          *response->add_bookings() = std::move(booking);
+        }
+        if (page.last) {
+          response->set_next_page_token(absl::StrCat(page.last->first, ".", page.last->second));
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status SchedulingServiceImpl::CheckIn(grpc::ServerContext* context,
+                                            const v1::CheckInRequest* request,
+                                            v1::Booking* response) {
+  return gate_.Serve(
+      context, Method<v1::SchedulingService>("CheckIn"), [&](CallGate::Call& call) -> absl::Status {
+        RETURN_IF_ERROR(ValidateCheckIn(*request));
+        ASSIGN_OR_RETURN(v1::Booking booking, BookingInScope(call.caller(), request->name(), call));
+        ASSIGN_OR_RETURN(CheckInOutcome outcome,
+                         store_.CheckIn(*ParseNumericName("bookings", request->name()),
+                                        request->verification_code(), Today(clock_)));
+        if (outcome.wrong_code) {
+          return WithReason(
+              absl::FailedPreconditionError(absl::StrCat(
+                  "the verification code is wrong; ", outcome.attempts_left, " attempts left")),
+              "WRONG_CODE", {{"attempts_left", absl::StrCat(outcome.attempts_left)}});
+        }
+        *response = std::move(outcome.booking);
+        response->clear_verification_code();
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status SchedulingServiceImpl::MarkNoShow(grpc::ServerContext* context,
+                                               const v1::MarkNoShowRequest* request,
+                                               v1::Booking* response) {
+  return gate_.Serve(
+      context, Method<v1::SchedulingService>("MarkNoShow"), [&](CallGate::Call& call) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::Booking booking, BookingInScope(call.caller(), request->name(), call));
+        ASSIGN_OR_RETURN(*response, store_.MarkNoShow(*ParseNumericName("bookings", request->name()),
+                                                      Today(clock_)));
+        response->clear_verification_code();
         return absl::OkStatus();
       });
 }

@@ -5,6 +5,7 @@
 #include "common/call_gate.h"
 #include "common/clock.h"
 #include "common/peers.h"
+#include "common/programme.h"
 #include "screening/v1/scheduling.grpc.pb.h"
 #include "services/scheduling/scheduling_store.h"
 
@@ -13,35 +14,89 @@ namespace screening::scheduling {
 class SchedulingServiceImpl final : public v1::SchedulingService::Service {
  public:
   SchedulingServiceImpl(SchedulingStore& store, CallGate& gate, const Peers& peers,
-                        const Clock& clock)
-      : store_(store), gate_(gate), peers_(peers), clock_(clock) {}
+                        const Clock& clock, const Programmes& programmes)
+      : store_(store), gate_(gate), peers_(peers), clock_(clock), programmes_(programmes) {}
 
   grpc::Status UpsertHospital(grpc::ServerContext* context,
                               const v1::UpsertHospitalRequest* request,
                               v1::Hospital* response) override;
+  grpc::Status ListHospitals(grpc::ServerContext* context, const v1::ListHospitalsRequest* request,
+                             v1::ListHospitalsResponse* response) override;
+  grpc::Status GenerateSlots(grpc::ServerContext* context, const v1::GenerateSlotsRequest* request,
+                             v1::GenerateSlotsResponse* response) override;
   grpc::Status SetCapacity(grpc::ServerContext* context, const v1::SetCapacityRequest* request,
                            v1::Slot* response) override;
+  grpc::Status AllocateTargets(grpc::ServerContext* context,
+                               const v1::AllocateTargetsRequest* request,
+                               v1::AllocationPlan* response) override;
   grpc::Status SearchSlots(grpc::ServerContext* context, const v1::SearchSlotsRequest* request,
                            v1::SearchSlotsResponse* response) override;
   grpc::Status BookScreening(grpc::ServerContext* context, const v1::BookScreeningRequest* request,
                              v1::Booking* response) override;
   grpc::Status GetBooking(grpc::ServerContext* context, const v1::GetBookingRequest* request,
                           v1::Booking* response) override;
+  grpc::Status CancelBooking(grpc::ServerContext* context, const v1::CancelBookingRequest* request,
+                             v1::Booking* response) override;
+  grpc::Status RescheduleBooking(grpc::ServerContext* context,
+                                 const v1::RescheduleBookingRequest* request,
+                                 v1::Booking* response) override;
+  grpc::Status JoinWaitlist(grpc::ServerContext* context, const v1::JoinWaitlistRequest* request,
+                            v1::WaitlistEntry* response) override;
+  grpc::Status LeaveWaitlist(grpc::ServerContext* context, const v1::LeaveWaitlistRequest* request,
+                             v1::WaitlistEntry* response) override;
+  grpc::Status GetWaitlistEntry(grpc::ServerContext* context,
+                                const v1::GetWaitlistEntryRequest* request,
+                                v1::WaitlistEntry* response) override;
+  grpc::Status ListBookings(grpc::ServerContext* context, const v1::ListBookingsRequest* request,
+                            v1::ListBookingsResponse* response) override;
+  grpc::Status CheckIn(grpc::ServerContext* context, const v1::CheckInRequest* request,
+                       v1::Booking* response) override;
+  grpc::Status MarkNoShow(grpc::ServerContext* context, const v1::MarkNoShowRequest* request,
+                          v1::Booking* response) override;
 
  private:
+  // The registry's answer for each screening of a visit on `date`.
+  struct Eligibility {
+    std::string district_code;
+    std::optional<int64_t> pregnancy_id;
+  };
+  absl::StatusOr<Eligibility> CheckEligible(const grpc::ServerContext& context,
+                                            const std::string& resident,
+                                            const std::vector<v1::ScreeningType>& types,
+                                            const std::string& date, const std::string& pregnancy);
   absl::StatusOr<v1::Booking> Book(const grpc::ServerContext& context, const Caller& caller,
                                    const v1::BookScreeningRequest& request);
+  absl::StatusOr<v1::Booking> Reschedule(const grpc::ServerContext& context, const Caller& caller,
+                                         const v1::RescheduleBookingRequest& request);
+  absl::StatusOr<v1::WaitlistEntry> Join(const grpc::ServerContext& context, const Caller& caller,
+                                         const v1::JoinWaitlistRequest& request);
+  absl::StatusOr<v1::AllocationPlan> Allocate(const Caller& caller,
+                                              const v1::AllocateTargetsRequest& request);
+  // A booking the caller may see: a clinic its district's, a hospital its own.
+  absl::StatusOr<v1::Booking> BookingInScope(const Caller& caller, const std::string& name,
+                                             CallGate::Call& call);
 
   SchedulingStore& store_;
   CallGate& gate_;
   const Peers& peers_;
   const Clock& clock_;
+  const Programmes& programmes_;
 };
 
 // Request validation, pure and unit-tested: INVALID_ARGUMENT naming each bad field.
 absl::Status ValidateHospital(const v1::UpsertHospitalRequest& request);
 absl::Status ValidateSetCapacity(const v1::SetCapacityRequest& request);
+absl::Status ValidateGenerateSlots(const v1::GenerateSlotsRequest& request);
 absl::StatusOr<SlotQuery> ValidateSearchSlots(const v1::SearchSlotsRequest& request);
 absl::Status ValidateBookScreening(const v1::BookScreeningRequest& request);
+absl::Status ValidateCancelBooking(const v1::CancelBookingRequest& request);
+absl::Status ValidateRescheduleBooking(const v1::RescheduleBookingRequest& request);
+absl::Status ValidateJoinWaitlist(const v1::JoinWaitlistRequest& request, absl::CivilDay today);
+absl::StatusOr<RosterQuery> ValidateListBookings(const v1::ListBookingsRequest& request);
+absl::Status ValidateCheckIn(const v1::CheckInRequest& request);
+
+// Verification codes are for the resident and the clinic that booked; a
+// hospital must be shown one, never read it.
+void HideVerificationCode(const Caller& caller, v1::Booking& booking);
 
 }  // namespace screening::scheduling

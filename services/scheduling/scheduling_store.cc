@@ -1,20 +1,53 @@
 #include "services/scheduling/scheduling_store.h"
 
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/crypto.h"
 #include "common/dates.h"
 #include "common/errors.h"
 #include "common/names.h"
+#include "services/scheduling/visit_rules.h"
 
 namespace screening::scheduling {
 namespace {
 
-constexpr char kSlotColumns[] =
-    "s.id, s.hospital_code, s.day::text, s.screening_type, s.capacity, s.booked, h.district_code";
+constexpr int kCancelled = v1::BOOKING_STATE_CANCELLED;
+constexpr int kNoShow = v1::BOOKING_STATE_NO_SHOW;
 
-constexpr char kBookingColumns[] =
-    "id, resident_id, slot_id, hospital_code, screening_type, day::text, programme_year, state,"
-    " hospital_district_code, resident_district_code,"
-    " to_char(create_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+constexpr char kSlotColumns[] =
+    "s.id, s.hospital_code, s.day::text, s.screening_type, s.capacity, s.booked, h.district_code,"
+    " s.session";
+constexpr char kSlotFrom[] =
+    " FROM scheduling.slots s JOIN scheduling.hospitals h ON h.code = s.hospital_code";
+
+constexpr char kTimestamp[] = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
+
+// A booking with its items folded into one column, `type:slot,type:slot`.
+const std::string& BookingSelect() {
+  static const std::string kSelect = absl::StrCat(
+      "SELECT b.id, b.resident_id, b.hospital_code, b.day::text, b.programme_year, b.state,"
+      " b.hospital_district_code, b.resident_district_code,"
+      " to_char(b.create_time AT TIME ZONE 'UTC', ",
+      kTimestamp,
+      "), b.session, b.pregnancy_id, b.verification_code, b.cancel_reason,"
+      " to_char(b.check_in_time AT TIME ZONE 'UTC', ",
+      kTimestamp,
+      "), b.waitlist_entry_id,"
+      " (SELECT string_agg(i.screening_type || ':' || i.slot_id, ',' ORDER BY i.screening_type)"
+      "  FROM scheduling.booking_items i WHERE i.booking_id = b.id)"
+      " FROM scheduling.bookings b");
+  return kSelect;
+}
+
+constexpr char kWaitlistColumns[] =
+    "id, resident_id, hospital_code, screening_type, start_day::text, end_day::text, state,"
+    " booking_id, pregnancy_id, to_char(create_time AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), resident_district_code";
 
 v1::Slot SlotFromRow(const pqxx::row& row) {
   v1::Slot slot;
@@ -26,6 +59,7 @@ v1::Slot SlotFromRow(const pqxx::row& row) {
   slot.set_booked(row[5].as<int>());
   slot.set_available(slot.capacity() - slot.booked());
   slot.set_district_code(row[6].as<std::string>());
+  slot.set_session(static_cast<v1::Session>(row[7].as<int>()));
   return slot;
 }
 
@@ -33,16 +67,167 @@ v1::Booking BookingFromRow(const pqxx::row& row) {
   v1::Booking b;
   b.set_name(MakeName("bookings", row[0].as<int64_t>()));
   b.set_resident(MakeName("residents", row[1].as<int64_t>()));
-  b.set_slot(MakeName("slots", row[2].as<int64_t>()));
-  b.set_hospital(MakeName("hospitals", row[3].as<std::string>()));
-  b.set_screening_type(static_cast<v1::ScreeningType>(row[4].as<int>()));
-  b.set_date(row[5].as<std::string>());
-  b.set_programme_year(row[6].as<int>());
-  b.set_state(static_cast<v1::BookingState>(row[7].as<int>()));
-  b.set_hospital_district_code(row[8].as<std::string>());
-  b.set_resident_district_code(row[9].as<std::string>());
-  b.set_create_time(row[10].as<std::string>());
+  b.set_hospital(MakeName("hospitals", row[2].as<std::string>()));
+  b.set_date(row[3].as<std::string>());
+  b.set_programme_year(row[4].as<int>());
+  b.set_state(static_cast<v1::BookingState>(row[5].as<int>()));
+  b.set_hospital_district_code(row[6].as<std::string>());
+  b.set_resident_district_code(row[7].as<std::string>());
+  b.set_create_time(row[8].as<std::string>());
+  b.set_session(static_cast<v1::Session>(row[9].as<int>()));
+  if (!row[10].is_null()) b.set_pregnancy(MakeName("pregnancies", row[10].as<int64_t>()));
+  b.set_verification_code(row[11].as<std::string>());
+  if (!row[12].is_null()) b.set_cancel_reason(static_cast<v1::CancelReason>(row[12].as<int>()));
+  if (!row[13].is_null()) b.set_check_in_time(row[13].as<std::string>());
+  if (!row[14].is_null()) b.set_waitlist_entry(MakeName("waitlist", row[14].as<int64_t>()));
+  if (!row[15].is_null()) {
+    for (absl::string_view item : absl::StrSplit(row[15].as<std::string>(), ',')) {
+      std::pair<std::string, std::string> parts = absl::StrSplit(item, ':');
+      int type = 0;
+      int64_t slot = 0;
+      if (!absl::SimpleAtoi(parts.first, &type) || !absl::SimpleAtoi(parts.second, &slot)) continue;
+      auto* screening = b.add_screenings();
+      screening->set_screening_type(static_cast<v1::ScreeningType>(type));
+      screening->set_slot(MakeName("slots", slot));
+    }
+  }
   return b;
+}
+
+v1::WaitlistEntry WaitlistFromRow(const pqxx::row& row) {
+  v1::WaitlistEntry e;
+  e.set_name(MakeName("waitlist", row[0].as<int64_t>()));
+  e.set_resident(MakeName("residents", row[1].as<int64_t>()));
+  e.set_hospital(MakeName("hospitals", row[2].as<std::string>()));
+  e.set_screening_type(static_cast<v1::ScreeningType>(row[3].as<int>()));
+  e.set_start_date(row[4].as<std::string>());
+  e.set_end_date(row[5].as<std::string>());
+  e.set_state(static_cast<v1::WaitlistState>(row[6].as<int>()));
+  if (!row[7].is_null()) e.set_booking(MakeName("bookings", row[7].as<int64_t>()));
+  if (!row[8].is_null()) e.set_pregnancy(MakeName("pregnancies", row[8].as<int64_t>()));
+  e.set_create_time(row[9].as<std::string>());
+  e.set_resident_district_code(row[10].as<std::string>());
+  return e;
+}
+
+v1::Hospital HospitalFromRow(const pqxx::row& row) {
+  v1::Hospital h;
+  if (!row[3].is_null()) h.ParseFromString(pqxx::binarystring(row[3]).str());
+  h.set_name(MakeName("hospitals", row[0].as<std::string>()));
+  h.set_code(row[0].as<std::string>());
+  h.set_display_name(row[1].as<std::string>());
+  h.set_district_code(row[2].as<std::string>());
+  return h;
+}
+
+// A PostgreSQL array literal of numbers: `{1,2,3}`.
+template <typename T>
+std::string ArrayLiteral(const std::vector<T>& values) {
+  return absl::StrCat("{", absl::StrJoin(values, ","), "}");
+}
+
+std::optional<int64_t> OptionalId(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return field.as<int64_t>();
+}
+
+absl::Status NotActive(const v1::Booking& booking) {
+  return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                        booking.name(), " is ", v1::BookingState_Name(booking.state()),
+                        "; only an active booking can change")),
+                    "BOOKING_NOT_ACTIVE", {{"booking", booking.name()}});
+}
+
+absl::Status SlotFull(const std::string& slot_name) {
+  return WithReason(
+      absl::FailedPreconditionError(absl::StrCat(slot_name, " is full; search for another slot")),
+      "SLOT_FULL", {{"slot", slot_name}});
+}
+
+absl::Status AlreadyBooked(const std::string& existing) {
+  return WithReason(
+      absl::AlreadyExistsError(absl::StrCat(
+          "the resident already holds an active booking for this screening and entitlement",
+          existing.empty() ? "" : absl::StrCat(": ", existing))),
+      "ALREADY_BOOKED", {{"booking", existing}});
+}
+
+// Reads a booking locked for update; NOT_FOUND when there is none.
+absl::StatusOr<v1::Booking> LockBooking(pqxx::work& tx, int64_t id) {
+  pqxx::result rows = tx.exec_prepared("sched_lock_booking", id);
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat(MakeName("bookings", id), " does not exist"));
+  }
+  return BookingFromRow(tx.exec_prepared1("sched_get_booking", id));
+}
+
+void WriteEvent(pqxx::transaction_base& tx, const char* type, int64_t booking_id) {
+  tx.exec_prepared("sched_outbox", booking_id, type);
+  tx.exec_prepared("sched_notify");
+}
+
+// Takes one place in each slot (already locked, or a single slot); returns
+// the first slot that had none left.
+std::optional<int64_t> TakePlaces(pqxx::transaction_base& tx, const std::vector<int64_t>& slot_ids) {
+  pqxx::result taken = tx.exec_prepared("sched_take_places", ArrayLiteral(slot_ids));
+  std::set<int64_t> got;
+  for (const auto& row : taken) got.insert(row[0].as<int64_t>());
+  for (int64_t id : slot_ids) {
+    if (!got.count(id)) return id;
+  }
+  return std::nullopt;
+}
+
+// Gives a place just released in `slot_id` to the first resident waiting for
+// it there, as a booking with an event. Entries whose resident meanwhile
+// holds a booking for the entitlement are closed and skipped.
+void PromoteWaiting(pqxx::work& tx, int64_t slot_id) {
+  pqxx::row slot = tx.exec_prepared1("sched_get_slot", slot_id);
+  const v1::Slot s = SlotFromRow(slot);
+  const std::string hospital = *ParseStringName("hospitals", s.hospital());
+  const int year = ParseDate(s.date())->year();
+  pqxx::result waiting = tx.exec_prepared("sched_first_waiting", hospital,
+                                          static_cast<int>(s.screening_type()), s.date());
+  for (const auto& entry : waiting) {
+    const int64_t entry_id = entry[0].as<int64_t>();
+    const int64_t resident_id = entry[1].as<int64_t>();
+    const std::optional<int64_t> pregnancy = OptionalId(entry[2]);
+    // A subtransaction, so that losing a race for the entitlement undoes
+    // only this candidate.
+    pqxx::subtransaction candidate(tx, "promote");
+    if (TakePlaces(candidate, {slot_id})) return;  // no place after all
+    const int64_t booking_id =
+        candidate.exec_prepared1("sched_insert_booking", resident_id, hospital, s.date(), year,
+                          s.district_code(), entry[3].as<std::string>(),
+                          static_cast<int>(s.session()),
+                          pregnancy ? absl::StrCat(*pregnancy).c_str() : nullptr,
+                          NewVerificationCode(), entry_id)[0]
+            .as<int64_t>();
+    const std::string entitlement = Entitlement(s.screening_type(), year, pregnancy);
+    if (candidate.exec_prepared("sched_insert_item", booking_id, static_cast<int>(s.screening_type()),
+                         slot_id, resident_id, entitlement)
+            .empty()) {
+      candidate.abort();
+      tx.exec_prepared("sched_close_entry", entry_id);
+      continue;
+    }
+    candidate.exec_prepared("sched_entry_booked", entry_id, booking_id);
+    WriteEvent(candidate, "booking.promoted", booking_id);
+    candidate.commit();
+    return;
+  }
+}
+
+// Releases the places of a booking's items and stops them holding the
+// entitlement; with `promote`, each place goes to the waitlist.
+void ReleaseItems(pqxx::work& tx, int64_t booking_id, bool promote) {
+  pqxx::result released = tx.exec_prepared("sched_release_items", booking_id);
+  std::vector<int64_t> slots;
+  for (const auto& row : released) slots.push_back(row[0].as<int64_t>());
+  std::sort(slots.begin(), slots.end());
+  tx.exec_prepared("sched_release_places", ArrayLiteral(slots));
+  if (!promote) return;
+  for (int64_t slot : slots) PromoteWaiting(tx, slot);
 }
 
 }  // namespace
@@ -51,28 +236,42 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
   pool_.AddPreparer(requests_.Statements());
   pool_.AddPreparer([](pqxx::connection_base& c) {
     c.prepare("sched_upsert_hospital",
-              "INSERT INTO scheduling.hospitals (code, display_name, district_code)"
-              " VALUES ($1, $2, $3) ON CONFLICT (code) DO UPDATE SET"
+              "INSERT INTO scheduling.hospitals (code, display_name, district_code, screenings,"
+              " details) VALUES ($1, $2, $3, $4::smallint[], $5) ON CONFLICT (code) DO UPDATE SET"
               " display_name = EXCLUDED.display_name, district_code = EXCLUDED.district_code,"
-              " update_time = now() RETURNING code, display_name, district_code");
-    c.prepare("sched_hospital_exists", "SELECT 1 FROM scheduling.hospitals WHERE code = $1");
+              " screenings = EXCLUDED.screenings, details = EXCLUDED.details, update_time = now()"
+              " RETURNING code, display_name, district_code, details");
+    c.prepare("sched_get_hospital",
+              "SELECT code, display_name, district_code, details FROM scheduling.hospitals"
+              " WHERE code = $1");
+    c.prepare("sched_list_hospitals",
+              "SELECT code, display_name, district_code, details FROM scheduling.hospitals"
+              " WHERE ($1::text IS NULL OR district_code = $1)"
+              " AND ($2::smallint IS NULL OR $2 = ANY (screenings)) ORDER BY code");
+    c.prepare("sched_generate_slots",
+              "INSERT INTO scheduling.slots (hospital_code, day, session, screening_type, capacity)"
+              " SELECT $1, unnest($2::date[]), unnest($3::smallint[]), unnest($4::smallint[]),"
+              " unnest($5::int[]) ON CONFLICT DO NOTHING RETURNING capacity");
     // Creates the slot or changes its capacity, but never below what is booked.
     c.prepare("sched_set_capacity",
-              "INSERT INTO scheduling.slots AS s (hospital_code, day, screening_type, capacity)"
-              " VALUES ($1, $2::date, $3, $4) ON CONFLICT (hospital_code, day, screening_type)"
+              "INSERT INTO scheduling.slots AS s (hospital_code, day, session, screening_type,"
+              " capacity) VALUES ($1, $2::date, $3, $4, $5)"
+              " ON CONFLICT (hospital_code, day, session, screening_type)"
               " DO UPDATE SET capacity = EXCLUDED.capacity WHERE s.booked <= EXCLUDED.capacity"
               " RETURNING id");
-    c.prepare("sched_booked_in_slot",
-              "SELECT booked FROM scheduling.slots WHERE hospital_code = $1 AND day = $2::date"
-              " AND screening_type = $3");
-    c.prepare("sched_get_slot", absl::StrCat("SELECT ", kSlotColumns,
-                                             " FROM scheduling.slots s JOIN scheduling.hospitals h"
-                                             " ON h.code = s.hospital_code WHERE s.id = $1"));
+    c.prepare("sched_slot_holders",
+              "SELECT s.booked, i.booking_id FROM scheduling.slots s"
+              " LEFT JOIN scheduling.booking_items i ON i.slot_id = s.id AND i.holds"
+              " WHERE s.hospital_code = $1 AND s.day = $2::date AND s.session = $3"
+              " AND s.screening_type = $4 ORDER BY i.booking_id LIMIT 50");
+    c.prepare("sched_get_slot", absl::StrCat("SELECT ", kSlotColumns, kSlotFrom, " WHERE s.id = $1"));
+    c.prepare("sched_get_slots",
+              absl::StrCat("SELECT ", kSlotColumns, kSlotFrom, " WHERE s.id = ANY ($1::bigint[])"));
+    c.prepare("sched_lock_slots", "SELECT id FROM scheduling.slots WHERE id = ANY ($1::bigint[])"
+                                  " ORDER BY id FOR UPDATE");
     // Filters are optional: a NULL parameter matches everything.
     c.prepare("sched_search_slots",
-              absl::StrCat("SELECT ", kSlotColumns,
-                           " FROM scheduling.slots s JOIN scheduling.hospitals h"
-                           " ON h.code = s.hospital_code"
+              absl::StrCat("SELECT ", kSlotColumns, kSlotFrom,
                            " WHERE ($1::smallint IS NULL OR s.screening_type = $1)"
                            " AND ($2::text IS NULL OR h.district_code = $2)"
                            " AND ($3::text IS NULL OR s.hospital_code = $3)"
@@ -81,58 +280,210 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
                            " AND (NOT $6::boolean OR s.booked < s.capacity)"
                            " AND ($7::date IS NULL OR (s.day, s.id) > ($7::date, $8::bigint))"
                            " ORDER BY s.day, s.id LIMIT $9"));
-    c.prepare("sched_take_place",
+    // The conditional update is the whole of overbooking prevention: it
+    // takes a place only if one is left, and row locks serialize racers.
+    c.prepare("sched_take_places",
               "UPDATE scheduling.slots SET booked = booked + 1"
-              " WHERE id = $1 AND booked < capacity RETURNING id");
-    c.prepare("sched_active_booking",
-              "SELECT id FROM scheduling.bookings WHERE resident_id = $1 AND screening_type = $2"
-              " AND programme_year = $3 AND state = 1");
+              " WHERE id = ANY ($1::bigint[]) AND booked < capacity RETURNING id");
+    c.prepare("sched_release_places",
+              "UPDATE scheduling.slots SET booked = booked - 1 WHERE id = ANY ($1::bigint[])");
+    c.prepare("sched_holding_booking",
+              "SELECT booking_id FROM scheduling.booking_items WHERE resident_id = $1 AND holds"
+              " AND screening_type || ':' || entitlement = ANY ($2::text[]) LIMIT 1");
     c.prepare("sched_insert_booking",
-              absl::StrCat("INSERT INTO scheduling.bookings (resident_id, slot_id, hospital_code,"
-                           " screening_type, day, programme_year, hospital_district_code,"
-                           " resident_district_code)"
-                           " SELECT $1, s.id, s.hospital_code, s.screening_type, s.day,"
-                           " extract(year FROM s.day)::int, h.district_code, $3"
-                           " FROM scheduling.slots s JOIN scheduling.hospitals h"
-                           " ON h.code = s.hospital_code WHERE s.id = $2"
-                           " ON CONFLICT DO NOTHING RETURNING ",
-                           kBookingColumns));
-    c.prepare("sched_get_booking",
-              absl::StrCat("SELECT ", kBookingColumns, " FROM scheduling.bookings WHERE id = $1"));
+              "INSERT INTO scheduling.bookings (resident_id, hospital_code, day, programme_year,"
+              " hospital_district_code, resident_district_code, session, pregnancy_id,"
+              " verification_code, waitlist_entry_id)"
+              " VALUES ($1, $2, $3::date, $4, $5, $6, $7, $8::bigint, $9, $10::bigint) RETURNING id");
+    c.prepare("sched_insert_item",
+              "INSERT INTO scheduling.booking_items (booking_id, screening_type, slot_id,"
+              " resident_id, entitlement) VALUES ($1, $2, $3, $4, $5)"
+              " ON CONFLICT DO NOTHING RETURNING booking_id");
+    c.prepare("sched_get_booking", absl::StrCat(BookingSelect(), " WHERE b.id = $1"));
+    c.prepare("sched_lock_booking", "SELECT id FROM scheduling.bookings WHERE id = $1 FOR UPDATE");
+    c.prepare("sched_set_state",
+              "UPDATE scheduling.bookings SET state = $2, cancel_reason = $3::smallint,"
+              " update_time = now() WHERE id = $1");
+    c.prepare("sched_release_items",
+              "UPDATE scheduling.booking_items SET holds = false WHERE booking_id = $1 AND holds"
+              " RETURNING slot_id");
+    c.prepare("sched_move_booking",
+              "UPDATE scheduling.bookings b SET hospital_code = s.hospital_code, day = s.day,"
+              " session = s.session, hospital_district_code = h.district_code,"
+              " update_time = now() FROM scheduling.slots s JOIN scheduling.hospitals h"
+              " ON h.code = s.hospital_code WHERE b.id = $1 AND s.id = $2");
+    c.prepare("sched_move_item",
+              "UPDATE scheduling.booking_items i SET slot_id = s.id FROM scheduling.slots s"
+              " WHERE i.booking_id = $1 AND s.id = $2 AND i.screening_type = s.screening_type");
+    c.prepare("sched_check_in",
+              "UPDATE scheduling.bookings SET state = 3, check_in_time = now(),"
+              " update_time = now() WHERE id = $1");
+    c.prepare("sched_check_in_failed",
+              "UPDATE scheduling.bookings SET check_in_failures = check_in_failures + 1"
+              " WHERE id = $1 RETURNING check_in_failures");
+    c.prepare("sched_check_in_failures",
+              "SELECT check_in_failures FROM scheduling.bookings WHERE id = $1");
+    c.prepare("sched_roster",
+              absl::StrCat(BookingSelect(),
+                           " WHERE b.hospital_code = $1 AND b.day = $2::date"
+                           " AND ($3::smallint IS NULL OR b.state = $3)"
+                           " AND ($4::smallint IS NULL OR (b.session, b.id) > ($4, $5::bigint))"
+                           " ORDER BY b.session, b.id LIMIT $6"));
+    c.prepare("sched_outbox",
+              "INSERT INTO scheduling.outbox (event_type, booking_id, resident_id, hospital_code,"
+              " day, programme_year, screening_types, resident_district_code,"
+              " hospital_district_code)"
+              " SELECT $2, b.id, b.resident_id, b.hospital_code, b.day, b.programme_year,"
+              " ARRAY(SELECT i.screening_type FROM scheduling.booking_items i"
+              "       WHERE i.booking_id = b.id ORDER BY 1),"
+              " b.resident_district_code, b.hospital_district_code"
+              " FROM scheduling.bookings b WHERE b.id = $1");
+    c.prepare("sched_notify", "SELECT pg_notify('scheduling_outbox', '')");
+    c.prepare("sched_first_waiting",
+              "SELECT id, resident_id, pregnancy_id, resident_district_code FROM scheduling.waitlist"
+              " WHERE hospital_code = $1 AND screening_type = $2 AND state = 1"
+              " AND start_day <= $3::date AND end_day >= $3::date"
+              " ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED");
+    c.prepare("sched_entry_booked",
+              "UPDATE scheduling.waitlist SET state = 2, booking_id = $2 WHERE id = $1");
+    c.prepare("sched_close_entry", "UPDATE scheduling.waitlist SET state = 3 WHERE id = $1");
+    c.prepare("sched_insert_entry",
+              absl::StrCat("INSERT INTO scheduling.waitlist (resident_id, hospital_code,"
+                           " screening_type, start_day, end_day, pregnancy_id,"
+                           " resident_district_code) VALUES ($1, $2, $3, $4::date, $5::date,"
+                           " $6::bigint, $7) RETURNING ",
+                           kWaitlistColumns));
+    c.prepare("sched_waiting_already",
+              "SELECT id FROM scheduling.waitlist WHERE resident_id = $1 AND hospital_code = $2"
+              " AND screening_type = $3 AND state = 1 LIMIT 1");
+    c.prepare("sched_get_entry",
+              absl::StrCat("SELECT ", kWaitlistColumns, " FROM scheduling.waitlist WHERE id = $1"));
+    c.prepare("sched_leave_waitlist",
+              absl::StrCat("UPDATE scheduling.waitlist SET state = 3 WHERE id = $1 AND state = 1"
+                           " RETURNING ",
+                           kWaitlistColumns));
+    // A person place: in each session, the most places any adult screening
+    // (or NIPT) has, since one person's visit takes one of each.
+    c.prepare("sched_places_by_month",
+              "SELECT hospital_code, extract(month FROM day)::int, sum(places)::bigint FROM ("
+              " SELECT hospital_code, day, session, max(capacity) AS places FROM scheduling.slots"
+              " WHERE day >= $1::date AND day <= $2::date AND screening_type = ANY ($3::smallint[])"
+              " GROUP BY 1, 2, 3) p GROUP BY 1, 2");
+    c.prepare("sched_screened_by_hospital",
+              "SELECT b.hospital_code, count(DISTINCT b.resident_id) FROM scheduling.bookings b"
+              " WHERE b.programme_year = $1 AND b.state = 3 AND EXISTS (SELECT 1"
+              " FROM scheduling.booking_items i WHERE i.booking_id = b.id"
+              " AND i.screening_type = ANY ($2::smallint[])) GROUP BY 1");
+    c.prepare("sched_latest_plan",
+              "SELECT plan FROM scheduling.allocation_plans WHERE year = $1 AND kind = $2"
+              " ORDER BY version DESC LIMIT 1");
+    c.prepare("sched_save_plan",
+              "INSERT INTO scheduling.allocation_plans (year, kind, version, plan)"
+              " SELECT $1, $2, coalesce(max(version), 0) + 1, $3 FROM scheduling.allocation_plans"
+              " WHERE year = $1 AND kind = $2");
   });
 }
 
 absl::StatusOr<v1::Hospital> SchedulingStore::UpsertHospital(const v1::Hospital& hospital) {
+  std::vector<int> screenings;
+  for (int type : hospital.screenings()) screenings.push_back(type);
+  v1::Hospital details = hospital;
+  details.clear_name();
+  const std::string bytes = details.SerializeAsString();
   return db::Transact<v1::Hospital>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Hospital> {
-    pqxx::row row = tx.exec_prepared1("sched_upsert_hospital", hospital.code(),
-                                      hospital.display_name(), hospital.district_code());
-    v1::Hospital out;
-    out.set_name(MakeName("hospitals", row[0].as<std::string>()));
-    out.set_code(row[0].as<std::string>());
-    out.set_display_name(row[1].as<std::string>());
-    out.set_district_code(row[2].as<std::string>());
+    return HospitalFromRow(tx.exec_prepared1(
+        "sched_upsert_hospital", hospital.code(), hospital.display_name(),
+        hospital.district_code(), ArrayLiteral(screenings), pqxx::binarystring(bytes)));
+  });
+}
+
+absl::StatusOr<v1::Hospital> SchedulingStore::GetHospital(const std::string& code) {
+  return db::Transact<v1::Hospital>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Hospital> {
+    pqxx::result rows = tx.exec_prepared("sched_get_hospital", code);
+    if (rows.empty()) {
+      return absl::NotFoundError(absl::StrCat(MakeName("hospitals", code), " does not exist"));
+    }
+    return HospitalFromRow(rows[0]);
+  });
+}
+
+absl::StatusOr<std::vector<v1::Hospital>> SchedulingStore::ListHospitals(
+    const std::string& district_code, v1::ScreeningType type) {
+  using Result = std::vector<v1::Hospital>;
+  const std::string type_text = absl::StrCat(static_cast<int>(type));
+  return db::Transact<Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Result> {
+    pqxx::result rows = tx.exec_prepared(
+        "sched_list_hospitals", district_code.empty() ? nullptr : district_code.c_str(),
+        type == v1::SCREENING_TYPE_UNSPECIFIED ? nullptr : type_text.c_str());
+    Result out;
+    for (const auto& row : rows) out.push_back(HospitalFromRow(row));
+    return out;
+  });
+}
+
+absl::StatusOr<GeneratedSlots> SchedulingStore::GenerateSlots(const std::string& hospital_code,
+                                                              absl::CivilDay start,
+                                                              absl::CivilDay end) {
+  absl::StatusOr<v1::Hospital> hospital = GetHospital(hospital_code);
+  if (!hospital.ok()) return hospital.status();
+  const std::vector<PlannedSlot> planned = PlanSlots(*hospital, start, end);
+  std::vector<std::string> days;
+  std::vector<int> sessions, types, places;
+  for (const PlannedSlot& p : planned) {
+    days.push_back(FormatDate(p.day));
+    sessions.push_back(p.session);
+    types.push_back(p.screening_type);
+    places.push_back(p.places);
+  }
+  return db::Transact<GeneratedSlots>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<GeneratedSlots> {
+    GeneratedSlots out;
+    if (planned.empty()) return out;
+    pqxx::result created =
+        tx.exec_prepared("sched_generate_slots", hospital_code, ArrayLiteral(days),
+                         ArrayLiteral(sessions), ArrayLiteral(types), ArrayLiteral(places));
+    out.created = static_cast<int>(created.size());
+    out.existing = static_cast<int>(planned.size()) - out.created;
+    for (const auto& row : created) out.places_created += row[0].as<int64_t>();
     return out;
   });
 }
 
 absl::StatusOr<v1::Slot> SchedulingStore::SetCapacity(const std::string& hospital_code,
-                                                      absl::CivilDay day, v1::ScreeningType type,
-                                                      int capacity) {
+                                                      absl::CivilDay day, v1::Session session,
+                                                      v1::ScreeningType type, int capacity) {
   const std::string date = FormatDate(day);
   return db::Transact<v1::Slot>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Slot> {
-    if (tx.exec_prepared("sched_hospital_exists", hospital_code).empty()) {
+    pqxx::result hospital = tx.exec_prepared("sched_get_hospital", hospital_code);
+    if (hospital.empty()) {
       return absl::NotFoundError(
           absl::StrCat(MakeName("hospitals", hospital_code), " does not exist"));
     }
-    pqxx::result set = tx.exec_prepared("sched_set_capacity", hospital_code, date,
-                                        static_cast<int>(type), capacity);
-    if (set.empty()) {
-      pqxx::result booked =
-          tx.exec_prepared("sched_booked_in_slot", hospital_code, date, static_cast<int>(type));
-      const int n = booked.empty() ? 0 : booked[0][0].as<int>();
+    if (!Offers(HospitalFromRow(hospital[0]), type)) {
       return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                            n, " places are already booked; capacity cannot go below that")),
-                        "CAPACITY_BELOW_BOOKED", {{"booked", absl::StrCat(n)}});
+                            MakeName("hospitals", hospital_code), " does not offer ",
+                            v1::ScreeningType_Name(type), "; add it to the hospital first")),
+                        "NOT_OFFERED");
+    }
+    pqxx::result set = tx.exec_prepared("sched_set_capacity", hospital_code, date,
+                                        static_cast<int>(session), static_cast<int>(type),
+                                        capacity);
+    if (set.empty()) {
+      pqxx::result holders = tx.exec_prepared("sched_slot_holders", hospital_code, date,
+                                              static_cast<int>(session), static_cast<int>(type));
+      const int booked = holders.empty() ? 0 : holders[0][0].as<int>();
+      google::rpc::PreconditionFailure failure;
+      for (const auto& row : holders) {
+        if (row[1].is_null()) continue;
+        auto* v = failure.add_violations();
+        v->set_type("BOOKING");
+        v->set_subject(MakeName("bookings", row[1].as<int64_t>()));
+        v->set_description("holds a place; cancel or reschedule it first");
+      }
+      return WithPreconditionFailure(
+          WithReason(absl::FailedPreconditionError(absl::StrCat(
+                         booked, " places are booked; capacity cannot go below that")),
+                     "CAPACITY_BELOW_BOOKED", {{"booked", absl::StrCat(booked)}}),
+          failure);
     }
     return SlotFromRow(tx.exec_prepared1("sched_get_slot", set[0][0].as<int64_t>()));
   });
@@ -168,31 +519,38 @@ absl::StatusOr<SlotPage> SchedulingStore::SearchSlots(const SlotQuery& q) {
   });
 }
 
-absl::StatusOr<v1::Slot> SchedulingStore::GetSlot(int64_t id) {
-  return db::Transact<v1::Slot>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Slot> {
-    pqxx::result rows = tx.exec_prepared("sched_get_slot", id);
-    if (rows.empty()) {
-      return absl::NotFoundError(absl::StrCat(MakeName("slots", id), " does not exist"));
+absl::StatusOr<std::vector<v1::Slot>> SchedulingStore::GetSlots(const std::vector<int64_t>& ids) {
+  using Result = std::vector<v1::Slot>;
+  return db::Transact<Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Result> {
+    std::map<int64_t, v1::Slot> found;
+    for (const auto& row : tx.exec_prepared("sched_get_slots", ArrayLiteral(ids))) {
+      found[row[0].as<int64_t>()] = SlotFromRow(row);
     }
-    return SlotFromRow(rows[0]);
+    Result out;
+    for (int64_t id : ids) {
+      auto it = found.find(id);
+      if (it == found.end()) {
+        return absl::NotFoundError(absl::StrCat(MakeName("slots", id), " does not exist"));
+      }
+      out.push_back(it->second);
+    }
+    return out;
   });
 }
 
-absl::StatusOr<std::optional<v1::Booking>> SchedulingStore::FindBooking(
-    const v1::BookScreeningRequest& request) {
-  using Result = std::optional<v1::Booking>;
+absl::StatusOr<std::optional<std::string>> SchedulingStore::FindAnswer(
+    const std::string& request_id, absl::string_view method,
+    const google::protobuf::Message& request) {
+  using Result = std::optional<std::string>;
   return db::Transact<Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Result> {
-    auto prior = requests_.Find(tx, request.request_id(), "BookScreening", request);
-    if (!prior.ok()) return prior.status();
-    if (!prior->has_value()) return Result();
-    v1::Booking first;
-    first.ParseFromString(**prior);
-    return Result(first);
+    return requests_.Find(tx, request_id, method, request);
   });
 }
 
 absl::StatusOr<v1::Booking> SchedulingStore::Book(const v1::BookScreeningRequest& request,
-                                                  const NewBooking& booking) {
+                                                  const NewVisit& visit) {
+  std::vector<int64_t> slot_ids = visit.slot_ids;
+  std::sort(slot_ids.begin(), slot_ids.end());
   return db::Transact<v1::Booking>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Booking> {
     auto prior = requests_.Claim(tx, request.request_id(), "BookScreening", request);
     if (!prior.ok()) return prior.status();
@@ -201,34 +559,45 @@ absl::StatusOr<v1::Booking> SchedulingStore::Book(const v1::BookScreeningRequest
       first.ParseFromString(**prior);
       return first;
     }
-    pqxx::result slot = tx.exec_prepared("sched_get_slot", booking.slot_id);
-    if (slot.empty()) {
-      return absl::NotFoundError(
-          absl::StrCat(MakeName("slots", booking.slot_id), " does not exist"));
+    // Several slots are locked in id order, so that visits never deadlock.
+    if (slot_ids.size() > 1) tx.exec_prepared("sched_lock_slots", ArrayLiteral(slot_ids));
+    std::vector<v1::Slot> slots;
+    for (const auto& row : tx.exec_prepared("sched_get_slots", ArrayLiteral(slot_ids))) {
+      slots.push_back(SlotFromRow(row));
     }
-    const v1::Slot s = SlotFromRow(slot[0]);
-    const int year = ParseDate(s.date())->year();
-    pqxx::result active = tx.exec_prepared("sched_active_booking", booking.resident_id,
-                                           static_cast<int>(s.screening_type()), year);
-    auto already_booked = [&](const std::string& existing) {
-      return WithReason(absl::AlreadyExistsError(absl::StrCat(
-                            "the resident already holds an active booking for this screening in ",
-                            year, existing.empty() ? "" : absl::StrCat(": ", existing))),
-                        "ALREADY_BOOKED", {{"booking", existing}});
-    };
-    if (!active.empty()) return already_booked(MakeName("bookings", active[0][0].as<int64_t>()));
-    // The conditional update is the whole of overbooking prevention: it takes
-    // a place only if one is left, and row locking serializes racers.
-    if (tx.exec_prepared("sched_take_place", booking.slot_id).empty()) {
-      return WithReason(absl::FailedPreconditionError(
-                            absl::StrCat(s.name(), " is full; search for another slot")),
-                        "SLOT_FULL", {{"slot", s.name()}});
+    if (slots.size() != slot_ids.size()) return absl::NotFoundError("a slot does not exist");
+    const v1::Slot& first = slots.front();
+    const int year = ParseDate(first.date())->year();
+    std::vector<std::string> entitlements;
+    for (const v1::Slot& s : slots) {
+      entitlements.push_back(absl::StrCat(static_cast<int>(s.screening_type()), ":",
+                                          Entitlement(s.screening_type(), year, visit.pregnancy_id)));
     }
-    pqxx::result inserted = tx.exec_prepared("sched_insert_booking", booking.resident_id,
-                                             booking.slot_id, booking.resident_district_code);
-    // A concurrent booking of the same resident won the unique index.
-    if (inserted.empty()) return already_booked("");
-    v1::Booking stored = BookingFromRow(inserted[0]);
+    pqxx::result holding = tx.exec_prepared("sched_holding_booking", visit.resident_id,
+                                            absl::StrCat("{", absl::StrJoin(entitlements, ","), "}"));
+    if (!holding.empty()) return AlreadyBooked(MakeName("bookings", holding[0][0].as<int64_t>()));
+    if (auto full = TakePlaces(tx, slot_ids)) return SlotFull(MakeName("slots", *full));
+    const std::string pregnancy =
+        visit.pregnancy_id ? absl::StrCat(*visit.pregnancy_id) : std::string();
+    const int64_t booking_id =
+        tx.exec_prepared1("sched_insert_booking", visit.resident_id,
+                          *ParseStringName("hospitals", first.hospital()), first.date(), year,
+                          first.district_code(), visit.resident_district_code,
+                          static_cast<int>(first.session()),
+                          visit.pregnancy_id ? pregnancy.c_str() : nullptr,
+                          visit.verification_code, nullptr)[0]
+            .as<int64_t>();
+    for (const v1::Slot& s : slots) {
+      // A concurrent booking of the same resident won the unique index.
+      if (tx.exec_prepared("sched_insert_item", booking_id, static_cast<int>(s.screening_type()),
+                           *ParseNumericName("slots", s.name()), visit.resident_id,
+                           Entitlement(s.screening_type(), year, visit.pregnancy_id))
+              .empty()) {
+        return AlreadyBooked("");
+      }
+    }
+    WriteEvent(tx, "booking.created", booking_id);
+    v1::Booking stored = BookingFromRow(tx.exec_prepared1("sched_get_booking", booking_id));
     requests_.Save(tx, request.request_id(), stored);
     return stored;
   });
@@ -241,6 +610,269 @@ absl::StatusOr<v1::Booking> SchedulingStore::GetBooking(int64_t id) {
       return absl::NotFoundError(absl::StrCat(MakeName("bookings", id), " does not exist"));
     }
     return BookingFromRow(rows[0]);
+  });
+}
+
+absl::StatusOr<v1::Booking> SchedulingStore::Cancel(const v1::CancelBookingRequest& request,
+                                                    int64_t booking_id) {
+  return db::Transact<v1::Booking>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Booking> {
+    auto prior = requests_.Claim(tx, request.request_id(), "CancelBooking", request);
+    if (!prior.ok()) return prior.status();
+    if (prior->has_value()) {
+      v1::Booking first;
+      first.ParseFromString(**prior);
+      return first;
+    }
+    absl::StatusOr<v1::Booking> booking = LockBooking(tx, booking_id);
+    if (!booking.ok()) return booking.status();
+    if (booking->state() != v1::BOOKING_STATE_ACTIVE) return NotActive(*booking);
+    tx.exec_prepared("sched_set_state", booking_id, kCancelled,
+                     absl::StrCat(static_cast<int>(request.reason())));
+    WriteEvent(tx, "booking.cancelled", booking_id);
+    ReleaseItems(tx, booking_id, /*promote=*/true);
+    v1::Booking stored = BookingFromRow(tx.exec_prepared1("sched_get_booking", booking_id));
+    requests_.Save(tx, request.request_id(), stored);
+    return stored;
+  });
+}
+
+absl::StatusOr<v1::Booking> SchedulingStore::Reschedule(const v1::RescheduleBookingRequest& request,
+                                                        int64_t booking_id,
+                                                        const std::vector<int64_t>& new_slots) {
+  return db::Transact<v1::Booking>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Booking> {
+    auto prior = requests_.Claim(tx, request.request_id(), "RescheduleBooking", request);
+    if (!prior.ok()) return prior.status();
+    if (prior->has_value()) {
+      v1::Booking first;
+      first.ParseFromString(**prior);
+      return first;
+    }
+    absl::StatusOr<v1::Booking> booking = LockBooking(tx, booking_id);
+    if (!booking.ok()) return booking.status();
+    if (booking->state() != v1::BOOKING_STATE_ACTIVE) return NotActive(*booking);
+    std::vector<int64_t> old_slots;
+    for (const auto& item : booking->screenings()) {
+      old_slots.push_back(*ParseNumericName("slots", item.slot()));
+    }
+    std::vector<int64_t> sorted_new = new_slots;
+    std::sort(sorted_new.begin(), sorted_new.end());
+    std::sort(old_slots.begin(), old_slots.end());
+    if (sorted_new == old_slots) {  // the same visit: nothing moves
+      requests_.Save(tx, request.request_id(), *booking);
+      return *booking;
+    }
+    // Every slot involved is locked in id order, so that moves never deadlock.
+    std::vector<int64_t> all = old_slots;
+    all.insert(all.end(), sorted_new.begin(), sorted_new.end());
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    tx.exec_prepared("sched_lock_slots", ArrayLiteral(all));
+    // The new places first: if one is missing, nothing has changed.
+    if (auto full = TakePlaces(tx, sorted_new)) return SlotFull(MakeName("slots", *full));
+    tx.exec_prepared("sched_release_places", ArrayLiteral(old_slots));
+    for (int64_t slot : sorted_new) tx.exec_prepared("sched_move_item", booking_id, slot);
+    tx.exec_prepared("sched_move_booking", booking_id, sorted_new.front());
+    WriteEvent(tx, "booking.rescheduled", booking_id);
+    for (int64_t slot : old_slots) PromoteWaiting(tx, slot);
+    v1::Booking stored = BookingFromRow(tx.exec_prepared1("sched_get_booking", booking_id));
+    requests_.Save(tx, request.request_id(), stored);
+    return stored;
+  });
+}
+
+absl::StatusOr<v1::WaitlistEntry> SchedulingStore::JoinWaitlist(
+    const v1::JoinWaitlistRequest& request, const NewWaitlistEntry& entry) {
+  const std::string pregnancy = entry.pregnancy_id ? absl::StrCat(*entry.pregnancy_id) : "";
+  return db::Transact<v1::WaitlistEntry>(
+      pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::WaitlistEntry> {
+        auto prior = requests_.Claim(tx, request.request_id(), "JoinWaitlist", request);
+        if (!prior.ok()) return prior.status();
+        if (prior->has_value()) {
+          v1::WaitlistEntry first;
+          first.ParseFromString(**prior);
+          return first;
+        }
+        const std::string entitlement = absl::StrCat(
+            static_cast<int>(entry.screening_type), ":",
+            Entitlement(entry.screening_type, entry.start.year(), entry.pregnancy_id));
+        pqxx::result holding = tx.exec_prepared("sched_holding_booking", entry.resident_id,
+                                                absl::StrCat("{", entitlement, "}"));
+        if (!holding.empty()) {
+          return AlreadyBooked(MakeName("bookings", holding[0][0].as<int64_t>()));
+        }
+        pqxx::result waiting =
+            tx.exec_prepared("sched_waiting_already", entry.resident_id, entry.hospital_code,
+                             static_cast<int>(entry.screening_type));
+        if (!waiting.empty()) {
+          const std::string name = MakeName("waitlist", waiting[0][0].as<int64_t>());
+          return WithReason(absl::AlreadyExistsError(absl::StrCat(
+                                "the resident is already waiting there: ", name)),
+                            "ALREADY_WAITING", {{"entry", name}});
+        }
+        v1::WaitlistEntry stored = WaitlistFromRow(tx.exec_prepared1(
+            "sched_insert_entry", entry.resident_id, entry.hospital_code,
+            static_cast<int>(entry.screening_type), FormatDate(entry.start), FormatDate(entry.end),
+            entry.pregnancy_id ? pregnancy.c_str() : nullptr, entry.resident_district_code));
+        requests_.Save(tx, request.request_id(), stored);
+        return stored;
+      });
+}
+
+absl::StatusOr<v1::WaitlistEntry> SchedulingStore::LeaveWaitlist(int64_t id) {
+  return db::Transact<v1::WaitlistEntry>(
+      pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::WaitlistEntry> {
+        pqxx::result left = tx.exec_prepared("sched_leave_waitlist", id);
+        if (!left.empty()) return WaitlistFromRow(left[0]);
+        pqxx::result rows = tx.exec_prepared("sched_get_entry", id);
+        if (rows.empty()) {
+          return absl::NotFoundError(absl::StrCat(MakeName("waitlist", id), " does not exist"));
+        }
+        const v1::WaitlistEntry entry = WaitlistFromRow(rows[0]);
+        return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                              entry.name(), " is ", v1::WaitlistState_Name(entry.state()))),
+                          "ENTRY_NOT_WAITING", {{"entry", entry.name()}});
+      });
+}
+
+absl::StatusOr<v1::WaitlistEntry> SchedulingStore::GetWaitlistEntry(int64_t id) {
+  return db::Transact<v1::WaitlistEntry>(
+      pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::WaitlistEntry> {
+        pqxx::result rows = tx.exec_prepared("sched_get_entry", id);
+        if (rows.empty()) {
+          return absl::NotFoundError(absl::StrCat(MakeName("waitlist", id), " does not exist"));
+        }
+        v1::WaitlistEntry entry = WaitlistFromRow(rows[0]);
+        return entry;
+      });
+}
+
+absl::StatusOr<RosterPage> SchedulingStore::ListBookings(const RosterQuery& q) {
+  const std::string state = absl::StrCat(static_cast<int>(q.state));
+  const std::string after_session = q.after ? absl::StrCat(q.after->first) : "";
+  const std::string after_id = q.after ? absl::StrCat(q.after->second) : "";
+  return db::Transact<RosterPage>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<RosterPage> {
+    pqxx::result rows = tx.exec_prepared(
+        "sched_roster", q.hospital_code, FormatDate(q.day),
+        q.state == v1::BOOKING_STATE_UNSPECIFIED ? nullptr : state.c_str(),
+        q.after ? after_session.c_str() : nullptr, q.after ? after_id.c_str() : nullptr,
+        q.page_size + 1);
+    RosterPage page;
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.bookings.size()) == q.page_size) {
+        const v1::Booking& last = page.bookings.back();
+        page.last = {static_cast<int>(last.session()), *ParseNumericName("bookings", last.name())};
+        break;
+      }
+      page.bookings.push_back(BookingFromRow(row));
+    }
+    return page;
+  });
+}
+
+absl::StatusOr<CheckInOutcome> SchedulingStore::CheckIn(int64_t booking_id,
+                                                        const std::string& code,
+                                                        absl::CivilDay today) {
+  return db::Transact<CheckInOutcome>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<CheckInOutcome> {
+    absl::StatusOr<v1::Booking> booking = LockBooking(tx, booking_id);
+    if (!booking.ok()) return booking.status();
+    CheckInOutcome out;
+    const bool right = SecretEquals(code, booking->verification_code());
+    if (booking->state() == v1::BOOKING_STATE_CHECKED_IN && right) {
+      out.booking = *booking;
+      return out;
+    }
+    if (booking->state() != v1::BOOKING_STATE_ACTIVE) return NotActive(*booking);
+    if (*ParseDate(booking->date()) != today) {
+      return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                            booking->name(), " is for ", booking->date(), ", not today")),
+                        "NOT_THE_DAY", {{"booking", booking->name()}});
+    }
+    const int failures = tx.exec_prepared1("sched_check_in_failures", booking_id)[0].as<int>();
+    if (failures >= kMaxCheckInAttempts) {
+      return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                            "too many wrong codes for ", booking->name(),
+                            "; the clinic that booked can cancel and rebook")),
+                        "TOO_MANY_ATTEMPTS", {{"booking", booking->name()}});
+    }
+    if (!right) {
+      const int now = tx.exec_prepared1("sched_check_in_failed", booking_id)[0].as<int>();
+      out.booking = *booking;
+      out.wrong_code = true;
+      out.attempts_left = kMaxCheckInAttempts - now;
+      return out;  // committed: the attempt counts
+    }
+    tx.exec_prepared("sched_check_in", booking_id);
+    WriteEvent(tx, "booking.checked_in", booking_id);
+    out.booking = BookingFromRow(tx.exec_prepared1("sched_get_booking", booking_id));
+    return out;
+  });
+}
+
+absl::StatusOr<v1::Booking> SchedulingStore::MarkNoShow(int64_t booking_id, absl::CivilDay today) {
+  return db::Transact<v1::Booking>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Booking> {
+    absl::StatusOr<v1::Booking> booking = LockBooking(tx, booking_id);
+    if (!booking.ok()) return booking.status();
+    if (booking->state() != v1::BOOKING_STATE_ACTIVE) return NotActive(*booking);
+    if (*ParseDate(booking->date()) > today) {
+      return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                            booking->name(), " is for ", booking->date(), ", which has not come")),
+                        "NOT_YET", {{"booking", booking->name()}});
+    }
+    tx.exec_prepared("sched_set_state", booking_id, kNoShow, nullptr);
+    WriteEvent(tx, "booking.no_show", booking_id);
+    // The day has come: the place is released, not offered to the waitlist.
+    ReleaseItems(tx, booking_id, /*promote=*/false);
+    return BookingFromRow(tx.exec_prepared1("sched_get_booking", booking_id));
+  });
+}
+
+absl::StatusOr<std::vector<HospitalLoad>> SchedulingStore::HospitalLoads(int year,
+                                                                         absl::CivilDay as_of,
+                                                                         bool nipt) {
+  using Result = std::vector<HospitalLoad>;
+  const std::string types = nipt ? "{4}" : "{1,2,3}";
+  return db::Transact<Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Result> {
+    std::map<std::string, HospitalLoad> loads;
+    for (const auto& row : tx.exec_prepared("sched_list_hospitals", nullptr, nullptr)) {
+      v1::Hospital h = HospitalFromRow(row);
+      const bool offers = nipt ? Offers(h, v1::SCREENING_TYPE_NIPT)
+                               : Offers(h, v1::SCREENING_TYPE_COLORECTAL) ||
+                                     Offers(h, v1::SCREENING_TYPE_GASTRIC) ||
+                                     Offers(h, v1::SCREENING_TYPE_FOUR_HIGHS);
+      if (offers) loads[h.code()].hospital = std::move(h);
+    }
+    for (const auto& row : tx.exec_prepared("sched_places_by_month", FormatDate(as_of),
+                                            FormatDate(absl::CivilDay(year, 12, 31)), types)) {
+      auto it = loads.find(row[0].as<std::string>());
+      if (it != loads.end()) it->second.places_by_month[row[1].as<int>()] = row[2].as<int64_t>();
+    }
+    for (const auto& row : tx.exec_prepared("sched_screened_by_hospital", year, types)) {
+      auto it = loads.find(row[0].as<std::string>());
+      if (it != loads.end()) it->second.screened = row[1].as<int64_t>();
+    }
+    Result out;
+    for (auto& [code, load] : loads) out.push_back(std::move(load));
+    return out;
+  });
+}
+
+absl::StatusOr<std::optional<v1::AllocationPlan>> SchedulingStore::LatestPlan(
+    int year, v1::AllocationTarget target) {
+  using Result = std::optional<v1::AllocationPlan>;
+  return db::Transact<Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Result> {
+    pqxx::result rows = tx.exec_prepared("sched_latest_plan", year, static_cast<int>(target));
+    if (rows.empty()) return Result();
+    v1::AllocationPlan plan;
+    plan.ParseFromString(pqxx::binarystring(rows[0][0]).str());
+    return Result(plan);
+  });
+}
+
+absl::Status SchedulingStore::SavePlan(const v1::AllocationPlan& plan) {
+  return db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
+    tx.exec_prepared("sched_save_plan", plan.year(), static_cast<int>(plan.kind()),
+                     pqxx::binarystring(plan.SerializeAsString()));
+    return absl::OkStatus();
   });
 }
 

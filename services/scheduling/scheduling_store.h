@@ -1,7 +1,9 @@
-// Scheduling's SQL: hospitals, slots and bookings in the `scheduling` schema.
+// Scheduling's SQL: hospitals, slots, bookings (visits and their items), the
+// waitlist, the outbox and allocation plans, in the `scheduling` schema.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,39 +32,135 @@ struct SlotPage {
   std::optional<std::pair<absl::CivilDay, int64_t>> last;  // set when more may follow
 };
 
-// What BookScreening has checked before it writes.
-struct NewBooking {
-  int64_t resident_id;
-  int64_t slot_id;
+// A visit BookScreening has checked (eligibility, scope) before it writes.
+struct NewVisit {
+  int64_t resident_id = 0;
+  std::vector<int64_t> slot_ids;
+  std::optional<int64_t> pregnancy_id;  // for NIPT
   std::string resident_district_code;
+  std::string verification_code;
+};
+
+// A waitlist entry JoinWaitlist has checked before it writes.
+struct NewWaitlistEntry {
+  int64_t resident_id = 0;
+  std::string hospital_code;
+  v1::ScreeningType screening_type = v1::SCREENING_TYPE_UNSPECIFIED;
+  absl::CivilDay start, end;
+  std::optional<int64_t> pregnancy_id;
+  std::string resident_district_code;
+};
+
+struct RosterQuery {
+  std::string hospital_code;
+  absl::CivilDay day;
+  v1::BookingState state = v1::BOOKING_STATE_UNSPECIFIED;  // unset: any
+  int page_size = 100;
+  std::optional<std::pair<int, int64_t>> after;  // (session, booking id)
+};
+
+struct RosterPage {
+  std::vector<v1::Booking> bookings;
+  std::optional<std::pair<int, int64_t>> last;  // set when more may follow
+};
+
+// What CheckIn found: the booking, and whether the code was wrong (the wrong
+// attempt is counted and committed).
+struct CheckInOutcome {
+  v1::Booking booking;
+  bool wrong_code = false;
+  int attempts_left = 0;
+};
+
+struct GeneratedSlots {
+  int created = 0;
+  int existing = 0;
+  int64_t places_created = 0;
+};
+
+// What allocation needs to know of one hospital.
+struct HospitalLoad {
+  v1::Hospital hospital;
+  int64_t screened = 0;                       // persons checked in this year
+  std::map<int, int64_t> places_by_month;     // month (1-12) → person places from as_of
 };
 
 class SchedulingStore {
  public:
+  // Wrong verification codes allowed before check-in is locked.
+  static constexpr int kMaxCheckInAttempts = 5;
+
   explicit SchedulingStore(db::Pool& pool);
 
   absl::StatusOr<v1::Hospital> UpsertHospital(const v1::Hospital& hospital);
+  // NOT_FOUND when there is no such hospital.
+  absl::StatusOr<v1::Hospital> GetHospital(const std::string& code);
+  absl::StatusOr<std::vector<v1::Hospital>> ListHospitals(const std::string& district_code,
+                                                          v1::ScreeningType type);
 
-  // NOT_FOUND (hospital); FAILED_PRECONDITION (CAPACITY_BELOW_BOOKED).
+  // Creates the planned slots that do not exist; NOT_FOUND (hospital).
+  absl::StatusOr<GeneratedSlots> GenerateSlots(const std::string& hospital_code,
+                                               absl::CivilDay start, absl::CivilDay end);
+
+  // NOT_FOUND (hospital); FAILED_PRECONDITION (NOT_OFFERED,
+  // CAPACITY_BELOW_BOOKED naming the bookings in the way).
   absl::StatusOr<v1::Slot> SetCapacity(const std::string& hospital_code, absl::CivilDay day,
-                                       v1::ScreeningType type, int capacity);
+                                       v1::Session session, v1::ScreeningType type, int capacity);
 
   absl::StatusOr<SlotPage> SearchSlots(const SlotQuery& query);
 
-  // NOT_FOUND when there is no such slot.
-  absl::StatusOr<v1::Slot> GetSlot(int64_t id);
+  // The slots in the order asked; NOT_FOUND naming the first missing one.
+  absl::StatusOr<std::vector<v1::Slot>> GetSlots(const std::vector<int64_t>& ids);
 
-  // The first answer to an earlier BookScreening with this request_id, if any.
-  absl::StatusOr<std::optional<v1::Booking>> FindBooking(const v1::BookScreeningRequest& request);
+  // The first answer (serialized) to an earlier request with this
+  // request_id, if any (INVALID_ARGUMENT when the id was used for a
+  // different request).
+  absl::StatusOr<std::optional<std::string>> FindAnswer(const std::string& request_id,
+                                                        absl::string_view method,
+                                                        const google::protobuf::Message& request);
 
-  // Takes a place if one is left and records the booking, in one
-  // transaction. FAILED_PRECONDITION (SLOT_FULL); ALREADY_EXISTS
-  // (ALREADY_BOOKED) when the resident holds an active booking for the
-  // screening in the slot's year.
-  absl::StatusOr<v1::Booking> Book(const v1::BookScreeningRequest& request,
-                                   const NewBooking& booking);
+  // Takes a place in every slot of the visit and records the booking, all or
+  // nothing, in one transaction. FAILED_PRECONDITION (SLOT_FULL);
+  // ALREADY_EXISTS (ALREADY_BOOKED) when the resident holds an active
+  // booking for one of the screenings and entitlements.
+  absl::StatusOr<v1::Booking> Book(const v1::BookScreeningRequest& request, const NewVisit& visit);
 
   absl::StatusOr<v1::Booking> GetBooking(int64_t id);
+
+  // Cancels an active booking, releases its places and gives each to the
+  // first resident waiting for it. FAILED_PRECONDITION (BOOKING_NOT_ACTIVE).
+  absl::StatusOr<v1::Booking> Cancel(const v1::CancelBookingRequest& request, int64_t booking_id);
+
+  // Moves an active booking to new slots (one per screening it has): takes
+  // the new places first, then releases the old. FAILED_PRECONDITION
+  // (BOOKING_NOT_ACTIVE, SLOT_FULL).
+  absl::StatusOr<v1::Booking> Reschedule(const v1::RescheduleBookingRequest& request,
+                                         int64_t booking_id, const std::vector<int64_t>& slot_ids);
+
+  // ALREADY_EXISTS (ALREADY_BOOKED, ALREADY_WAITING).
+  absl::StatusOr<v1::WaitlistEntry> JoinWaitlist(const v1::JoinWaitlistRequest& request,
+                                                 const NewWaitlistEntry& entry);
+  // FAILED_PRECONDITION (ENTRY_NOT_WAITING).
+  absl::StatusOr<v1::WaitlistEntry> LeaveWaitlist(int64_t id);
+  absl::StatusOr<v1::WaitlistEntry> GetWaitlistEntry(int64_t id);
+
+  absl::StatusOr<RosterPage> ListBookings(const RosterQuery& query);
+
+  // FAILED_PRECONDITION (BOOKING_NOT_ACTIVE, NOT_THE_DAY, TOO_MANY_ATTEMPTS).
+  absl::StatusOr<CheckInOutcome> CheckIn(int64_t booking_id, const std::string& code,
+                                         absl::CivilDay today);
+
+  // FAILED_PRECONDITION (BOOKING_NOT_ACTIVE, NOT_YET).
+  absl::StatusOr<v1::Booking> MarkNoShow(int64_t booking_id, absl::CivilDay today);
+
+  // Allocation's inputs: every hospital offering an adult screening (or NIPT
+  // when `nipt`), its persons checked in this year and its places from
+  // `as_of` to the year's end.
+  absl::StatusOr<std::vector<HospitalLoad>> HospitalLoads(int year, absl::CivilDay as_of,
+                                                          bool nipt);
+  // The latest applied plan for the year and target, if any.
+  absl::StatusOr<std::optional<v1::AllocationPlan>> LatestPlan(int year, v1::AllocationTarget target);
+  absl::Status SavePlan(const v1::AllocationPlan& plan);
 
  private:
   db::Pool& pool_;

@@ -58,9 +58,9 @@ TEST(ValidateSearchSlots, FiltersAreOptionalButChecked) {
 TEST(ValidateBookScreening, RequiresNamesAndRequestId) {
   v1::BookScreeningRequest request;
   EXPECT_EQ(BadFields(ValidateBookScreening(request)),
-            (std::vector<std::string>{"resident", "slot", "request_id"}));
+            (std::vector<std::string>{"resident", "slots", "request_id"}));
   request.set_resident("residents/1");
-  request.set_slot("slots/2");
+  request.add_slots("slots/2");
   request.set_request_id("r-1");
   EXPECT_TRUE(ValidateBookScreening(request).ok());
 }

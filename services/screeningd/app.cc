@@ -188,7 +188,7 @@ void App::RegisterHandlers(grpc::ServerBuilder& builder, CallGate& gate, const C
   }
   if (h.scheduling_store) {
     add(std::make_unique<scheduling::SchedulingServiceImpl>(*h.scheduling_store, gate, peers_,
-                                                            clock));
+                                                            clock, c.programmes));
   }
   if (h.results_store) {
     add(std::make_unique<results::ResultsServiceImpl>(*h.results_store, gate, peers_, clock,

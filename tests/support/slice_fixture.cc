@@ -3,6 +3,8 @@
 #include <grpcpp/client_context.h>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "common/clock.h"
 #include "services/registry/id_number.h"
 
 namespace screening::testing {
@@ -54,6 +56,10 @@ v1::Hospital SliceTest::Hospital(const std::string& code, const std::string& dis
   request.mutable_hospital()->set_code(code);
   request.mutable_hospital()->set_display_name(absl::StrCat("医院 ", code));
   request.mutable_hospital()->set_district_code(district);
+  for (v1::ScreeningType type : {v1::SCREENING_TYPE_COLORECTAL, v1::SCREENING_TYPE_GASTRIC,
+                                 v1::SCREENING_TYPE_FOUR_HIGHS, v1::SCREENING_TYPE_NIPT}) {
+    request.mutable_hospital()->add_screenings(type);
+  }
   v1::Hospital hospital;
   grpc::ClientContext context;
   grpc::Status status = server_->scheduling().UpsertHospital(&context, request, &hospital);
@@ -62,8 +68,9 @@ v1::Hospital SliceTest::Hospital(const std::string& code, const std::string& dis
 }
 
 v1::Slot SliceTest::Capacity(const std::string& hospital_code, const std::string& date,
-                             v1::ScreeningType type, int places) {
+                             v1::ScreeningType type, int places, v1::Session session) {
   v1::SetCapacityRequest request;
+  request.set_session(session);
   request.set_hospital(absl::StrCat("hospitals/", hospital_code));
   request.set_date(date);
   request.set_screening_type(type);
@@ -75,14 +82,38 @@ v1::Slot SliceTest::Capacity(const std::string& hospital_code, const std::string
   return slot;
 }
 
-grpc::Status SliceTest::Book(const std::string& resident, const std::string& slot,
+grpc::Status SliceTest::Book(const std::string& resident, const std::string& slots,
                              const std::string& request_id, v1::Booking* booking) {
   v1::BookScreeningRequest request;
   request.set_resident(resident);
-  request.set_slot(slot);
+  for (absl::string_view slot : absl::StrSplit(slots, ',')) request.add_slots(std::string(slot));
   request.set_request_id(request_id);
   grpc::ClientContext context;
   return server_->scheduling().BookScreening(&context, request, booking);
+}
+
+grpc::Status CheckInOnTheDay(FakeClock& clock, v1::SchedulingService::Stub& scheduling,
+                             grpc::ClientContext* context, const v1::Booking& booking,
+                             v1::Booking* checked_in) {
+  const absl::Time before = clock.Now();
+  const absl::CivilDay day = *ParseDate(booking.date());
+  clock.Set(absl::FromCivil(absl::CivilSecond(day.year(), day.month(), day.day(), 9, 0, 0),
+                            HarbinTimeZone()));
+  v1::CheckInRequest request;
+  request.set_name(booking.name());
+  request.set_verification_code(booking.verification_code());
+  grpc::Status status = scheduling.CheckIn(context, request, checked_in);
+  clock.Set(before);
+  return status;
+}
+
+v1::Booking SliceTest::CheckInOnTheDay(const v1::Booking& booking) {
+  v1::Booking checked_in;
+  grpc::ClientContext context;
+  grpc::Status status = testing::CheckInOnTheDay(*clock_, server_->scheduling(), &context,
+                                                 booking, &checked_in);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return checked_in;
 }
 
 v1::FourHighsMeasurement NormalFourHighs() {

@@ -22,6 +22,12 @@ std::string MakeIdNumber(const std::string& division, absl::CivilDay birth, int 
 // A healthy four-highs visit: every classification negative.
 v1::FourHighsMeasurement NormalFourHighs();
 
+// Checks a booking in on its day, as the caller of `context`: the clock
+// moves to 09:00 of that day for the call and back afterwards.
+grpc::Status CheckInOnTheDay(FakeClock& clock, v1::SchedulingService::Stub& scheduling,
+                             grpc::ClientContext* context, const v1::Booking& booking,
+                             v1::Booking* checked_in);
+
 class SliceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite();
@@ -30,11 +36,17 @@ class SliceTest : public ::testing::Test {
   // Registers a resident aged 55 (born 1970-01-01) in Daoli unless told otherwise.
   static v1::Resident Register(absl::CivilDay birth = absl::CivilDay(1970, 1, 1),
                                const std::string& district = "230102");
+  // A hospital offering all four screenings, with no capacity plan.
   static v1::Hospital Hospital(const std::string& code, const std::string& district = "230102");
   static v1::Slot Capacity(const std::string& hospital_code, const std::string& date,
-                           v1::ScreeningType type, int places);
-  static grpc::Status Book(const std::string& resident, const std::string& slot,
+                           v1::ScreeningType type, int places,
+                           v1::Session session = v1::SESSION_MORNING);
+  // Books one visit; `slots` is one slot name or several joined by commas.
+  static grpc::Status Book(const std::string& resident, const std::string& slots,
                            const std::string& request_id, v1::Booking* booking);
+  // Checks a booking in on its day: the fake clock moves to that day for the
+  // call and back afterwards. Fails the test if check-in fails.
+  static v1::Booking CheckInOnTheDay(const v1::Booking& booking);
 
   static inline FakeClock* clock_ = nullptr;
   static inline TestDatabase* db_ = nullptr;
