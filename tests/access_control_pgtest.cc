@@ -54,6 +54,19 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
       SCREENING_RPC(SchedulingService, SearchSlots, SearchSlotsRequest, SearchSlotsResponse),
       SCREENING_RPC(SchedulingService, BookScreening, BookScreeningRequest, Booking),
       SCREENING_RPC(SchedulingService, GetBooking, GetBookingRequest, Booking),
+      SCREENING_RPC(SchedulingService, ListHospitals, ListHospitalsRequest,
+                    ListHospitalsResponse),
+      SCREENING_RPC(SchedulingService, GenerateSlots, GenerateSlotsRequest,
+                    GenerateSlotsResponse),
+      SCREENING_RPC(SchedulingService, AllocateTargets, AllocateTargetsRequest, AllocationPlan),
+      SCREENING_RPC(SchedulingService, CancelBooking, CancelBookingRequest, Booking),
+      SCREENING_RPC(SchedulingService, RescheduleBooking, RescheduleBookingRequest, Booking),
+      SCREENING_RPC(SchedulingService, JoinWaitlist, JoinWaitlistRequest, WaitlistEntry),
+      SCREENING_RPC(SchedulingService, LeaveWaitlist, LeaveWaitlistRequest, WaitlistEntry),
+      SCREENING_RPC(SchedulingService, GetWaitlistEntry, GetWaitlistEntryRequest, WaitlistEntry),
+      SCREENING_RPC(SchedulingService, ListBookings, ListBookingsRequest, ListBookingsResponse),
+      SCREENING_RPC(SchedulingService, CheckIn, CheckInRequest, Booking),
+      SCREENING_RPC(SchedulingService, MarkNoShow, MarkNoShowRequest, Booking),
       SCREENING_RPC(ResultsService, RecordResult, RecordResultRequest, Result),
       SCREENING_RPC(ResultsService, ListOutboxEvents, ListOutboxEventsRequest,
                     ListOutboxEventsResponse),
@@ -82,6 +95,18 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.SchedulingService/SearchSlots", {"clinic", "hospital", "commission", "admin"}},
       {"screening.v1.SchedulingService/BookScreening", {"clinic"}},
       {"screening.v1.SchedulingService/GetBooking", {"clinic", "hospital", "service"}},
+      {"screening.v1.SchedulingService/ListHospitals",
+       {"clinic", "hospital", "commission", "admin"}},
+      {"screening.v1.SchedulingService/GenerateSlots", {"admin"}},
+      {"screening.v1.SchedulingService/AllocateTargets", {"commission", "admin"}},
+      {"screening.v1.SchedulingService/CancelBooking", {"clinic"}},
+      {"screening.v1.SchedulingService/RescheduleBooking", {"clinic"}},
+      {"screening.v1.SchedulingService/JoinWaitlist", {"clinic"}},
+      {"screening.v1.SchedulingService/LeaveWaitlist", {"clinic"}},
+      {"screening.v1.SchedulingService/GetWaitlistEntry", {"clinic"}},
+      {"screening.v1.SchedulingService/ListBookings", {"hospital"}},
+      {"screening.v1.SchedulingService/CheckIn", {"hospital"}},
+      {"screening.v1.SchedulingService/MarkNoShow", {"hospital"}},
       {"screening.v1.ResultsService/RecordResult", {"hospital"}},
       {"screening.v1.ResultsService/ListOutboxEvents", {"service"}},
       {"screening.v1.ProgressService/GetProgress", {"commission", "admin"}},
@@ -237,6 +262,29 @@ TEST_F(AccessControl, ScopesHoldAndRefusalsLeakNothing) {
   }
   EXPECT_TRUE(
       server_->scheduling().GetBooking(As("hospital:MX-H1").get(), get_booking, &other).ok());
+  EXPECT_EQ(other.verification_code(), "") << "a hospital is shown the code, never given it";
+  ASSERT_EQ(booking.verification_code().size(), 6u) << "the clinic that booked gets it";
+
+  // Only the booking's hospital checks the resident in, and sees her on its roster.
+  v1::Booking checked_in;
+  EXPECT_THAT(CheckInOnTheDay(*clock_, server_->scheduling(), As("hospital:MX-H2").get(),
+                              booking, &checked_in),
+              GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  v1::ListBookingsRequest roster;
+  roster.set_hospital("hospitals/MX-H1");
+  roster.set_date(booking.date());
+  v1::ListBookingsResponse listed_bookings;
+  EXPECT_THAT(server_->scheduling().ListBookings(As("hospital:MX-H2").get(), roster,
+                                                 &listed_bookings),
+              GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  ASSERT_TRUE(server_->scheduling()
+                  .ListBookings(As("hospital:MX-H1").get(), roster, &listed_bookings)
+                  .ok());
+  ASSERT_EQ(listed_bookings.bookings_size(), 1);
+  EXPECT_EQ(listed_bookings.bookings(0).verification_code(), "");
+  ASSERT_TRUE(CheckInOnTheDay(*clock_, server_->scheduling(), As("hospital:MX-H1").get(),
+                              booking, &checked_in)
+                  .ok());
 
   v1::RecordResultRequest record;
   record.set_hospital("hospitals/MX-H2");

@@ -96,7 +96,7 @@ TEST(Deadlines, DatabaseWorkStopsWhenTheCallerGivesUp) {
   v1::UpsertHospitalRequest hospital;
   hospital.mutable_hospital()->set_code("DL-H1");
   hospital.mutable_hospital()->set_display_name("期限医院");
-  hospital.mutable_hospital()->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
+  hospital.mutable_hospital()->add_screenings(v1::SCREENING_TYPE_GASTRIC);
   hospital.mutable_hospital()->set_district_code("230102");
   v1::Hospital h;
   {
