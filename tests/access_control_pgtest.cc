@@ -54,10 +54,8 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
       SCREENING_RPC(SchedulingService, SearchSlots, SearchSlotsRequest, SearchSlotsResponse),
       SCREENING_RPC(SchedulingService, BookScreening, BookScreeningRequest, Booking),
       SCREENING_RPC(SchedulingService, GetBooking, GetBookingRequest, Booking),
-      SCREENING_RPC(SchedulingService, ListHospitals, ListHospitalsRequest,
-                    ListHospitalsResponse),
-      SCREENING_RPC(SchedulingService, GenerateSlots, GenerateSlotsRequest,
-                    GenerateSlotsResponse),
+      SCREENING_RPC(SchedulingService, ListHospitals, ListHospitalsRequest, ListHospitalsResponse),
+      SCREENING_RPC(SchedulingService, GenerateSlots, GenerateSlotsRequest, GenerateSlotsResponse),
       SCREENING_RPC(SchedulingService, AllocateTargets, AllocateTargetsRequest, AllocationPlan),
       SCREENING_RPC(SchedulingService, CancelBooking, CancelBookingRequest, Booking),
       SCREENING_RPC(SchedulingService, RescheduleBooking, RescheduleBookingRequest, Booking),
@@ -267,23 +265,23 @@ TEST_F(AccessControl, ScopesHoldAndRefusalsLeakNothing) {
 
   // Only the booking's hospital checks the resident in, and sees her on its roster.
   v1::Booking checked_in;
-  EXPECT_THAT(CheckInOnTheDay(*clock_, server_->scheduling(), As("hospital:MX-H2").get(),
-                              booking, &checked_in),
+  EXPECT_THAT(CheckInOnTheDay(*clock_, server_->scheduling(), As("hospital:MX-H2").get(), booking,
+                              &checked_in),
               GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
   v1::ListBookingsRequest roster;
   roster.set_hospital("hospitals/MX-H1");
   roster.set_date(booking.date());
   v1::ListBookingsResponse listed_bookings;
-  EXPECT_THAT(server_->scheduling().ListBookings(As("hospital:MX-H2").get(), roster,
-                                                 &listed_bookings),
-              GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_THAT(
+      server_->scheduling().ListBookings(As("hospital:MX-H2").get(), roster, &listed_bookings),
+      GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
   ASSERT_TRUE(server_->scheduling()
                   .ListBookings(As("hospital:MX-H1").get(), roster, &listed_bookings)
                   .ok());
   ASSERT_EQ(listed_bookings.bookings_size(), 1);
   EXPECT_EQ(listed_bookings.bookings(0).verification_code(), "");
-  ASSERT_TRUE(CheckInOnTheDay(*clock_, server_->scheduling(), As("hospital:MX-H1").get(),
-                              booking, &checked_in)
+  ASSERT_TRUE(CheckInOnTheDay(*clock_, server_->scheduling(), As("hospital:MX-H1").get(), booking,
+                              &checked_in)
                   .ok());
 
   v1::RecordResultRequest record;

@@ -172,12 +172,12 @@ TEST_F(BadInput, UpsertHospitalAndSetCapacity) {
   places->set_screening_type(v1::SCREENING_TYPE_NIPT);  // not offered
   places->set_places(10001);
   grpc::ClientContext c1b;
-  EXPECT_THAT(BadFields(server_->scheduling().UpsertHospital(&c1b, upsert, &hospital)),
-              ElementsAre("hospital.screenings[1]", "hospital.follow_up_procedures[0]",
-                          "hospital.working_days[0]", "hospital.holidays[0]",
-                          "hospital.sessions[0].session",
-                          "hospital.sessions[0].places[0].screening_type",
-                          "hospital.sessions[0].places[0].places"));
+  EXPECT_THAT(
+      BadFields(server_->scheduling().UpsertHospital(&c1b, upsert, &hospital)),
+      ElementsAre("hospital.screenings[1]", "hospital.follow_up_procedures[0]",
+                  "hospital.working_days[0]", "hospital.holidays[0]",
+                  "hospital.sessions[0].session", "hospital.sessions[0].places[0].screening_type",
+                  "hospital.sessions[0].places[0].places"));
 
   grpc::ClientContext c2;
   v1::SetCapacityRequest capacity;

@@ -160,8 +160,8 @@ TEST_F(PersonalData, EveryPersonalDataCallLeavesExactlyOneAuditRow) {
   EXPECT_EQ(AuditRows("RegistryService/CheckEligibility"), eligibility_rows);
   v1::Booking checked_in;
   ASSERT_TRUE(step("SchedulingService/CheckIn", [&] {
-                return CheckInOnTheDay(*clock_, server_->scheduling(),
-                                       As("hospital:PD-H1").get(), booking, &checked_in);
+                return CheckInOnTheDay(*clock_, server_->scheduling(), As("hospital:PD-H1").get(),
+                                       booking, &checked_in);
               }).ok());
   v1::RecordResultRequest record;
   record.set_hospital("hospitals/PD-H1");

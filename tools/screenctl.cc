@@ -263,7 +263,8 @@ int Run(const std::vector<std::string>& args) {
   if (command == "book" && (n == 2 || n == 3)) {
     v1::BookScreeningRequest request;
     request.set_resident(args[1]);
-    for (absl::string_view slot : absl::StrSplit(args[2], ',')) request.add_slots(std::string(slot));
+    for (absl::string_view slot : absl::StrSplit(args[2], ','))
+      request.add_slots(std::string(slot));
     request.set_request_id(n == 3 ? args[3] : NewRequestId());
     v1::Booking response;
     return Print(

@@ -516,10 +516,9 @@ struct PregnancyDraw {
   int64_t pregnancy_id;
   std::vector<IneligibilityReason> reasons;
 };
-static absl::StatusOr<std::optional<PregnancyDraw>> NiptDrawReasons(RegistryStore& store,
-                                                               int64_t resident_id,
-                                                               absl::string_view pregnancy_name,
-                                                               absl::CivilDay date) {
+static absl::StatusOr<std::optional<PregnancyDraw>> NiptDrawReasons(
+    RegistryStore& store, int64_t resident_id, absl::string_view pregnancy_name,
+    absl::CivilDay date) {
   std::vector<PregnancyRecord> candidates;
   if (!pregnancy_name.empty()) {
     auto id = ParseNumericName("pregnancies", pregnancy_name);
@@ -545,10 +544,10 @@ static absl::StatusOr<std::optional<PregnancyDraw>> NiptDrawReasons(RegistryStor
       best_distance = distance;
     }
   }
-  return std::optional<PregnancyDraw>(PregnancyDraw{
-      best->id, CheckNiptDraw(DatePregnancy(best->day_zero), best->contraindications,
-                              best->consent_date, date)
-                    .reasons});
+  return std::optional<PregnancyDraw>(
+      PregnancyDraw{best->id, CheckNiptDraw(DatePregnancy(best->day_zero), best->contraindications,
+                                            best->consent_date, date)
+                                  .reasons});
 }
 
 grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext* context,

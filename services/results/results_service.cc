@@ -76,11 +76,10 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const grpc::ServerContext&
                           "; check the resident in first")),
                       "BOOKING_NOT_CHECKED_IN");
   }
-  const bool covers_four_highs =
-      std::any_of(booking.screenings().begin(), booking.screenings().end(),
-                  [](const v1::BookedScreening& s) {
-                    return s.screening_type() == v1::SCREENING_TYPE_FOUR_HIGHS;
-                  });
+  const bool covers_four_highs = std::any_of(
+      booking.screenings().begin(), booking.screenings().end(), [](const v1::BookedScreening& s) {
+        return s.screening_type() == v1::SCREENING_TYPE_FOUR_HIGHS;
+      });
   if (!covers_four_highs) {
     return WithReason(absl::FailedPreconditionError(absl::StrCat(
                           request.booking(), " does not include the four-highs screening")),

@@ -174,20 +174,6 @@ v1::AllocationPlan Allocate(const AllocationInput& in) {
     if (!in.district_population.empty()) plan.mutable_districts(g)->set_unplaced(short_by);
     unplaced += short_by;
   }
-  // What a district cannot hold goes to hospitals with room anywhere.
-  if (unplaced > 0) {
-    std::vector<int64_t> left(n);
-    std::vector<std::optional<int64_t>> caps(n);
-    for (size_t h = 0; h < n; ++h) {
-      left[h] = room[h] - part[h];
-      caps[h] = left[h];
-    }
-    const std::vector<int64_t> extra = SplitCapped(unplaced, left, caps);
-    for (size_t h = 0; h < n; ++h) {
-      part[h] += extra[h];
-      unplaced -= extra[h];
-    }
-  }
   plan.set_unplaced(unplaced);
 
   std::map<std::string, int64_t> previous;
@@ -206,7 +192,8 @@ v1::AllocationPlan Allocate(const AllocationInput& in) {
     std::vector<std::optional<int64_t>> month_caps(12);
     for (int m = 1; m <= 12; ++m) {
       auto it = hc.places_by_month.find(m);
-      month_places[m - 1] = (m >= in.as_of.month() && it != hc.places_by_month.end()) ? it->second : 0;
+      month_places[m - 1] =
+          (m >= in.as_of.month() && it != hc.places_by_month.end()) ? it->second : 0;
       month_caps[m - 1] = month_places[m - 1];
     }
     for (int64_t q : SplitCapped(part[h], month_places, month_caps)) out->add_monthly_quota(q);

@@ -50,9 +50,11 @@ struct AllocationInput {
 
 // The plan: district quotas, then per district the part not yet screened
 // split over its hospitals by the places they have left (capped by them),
-// each hospital's quota being what it screened plus its part; quota no
-// district's hospitals can hold is spread over hospitals with room anywhere;
-// each hospital's remaining quota split over the months left by places.
+// each hospital's quota being what it screened plus its part. Quota a
+// district's hospitals cannot hold stays with the district as `unplaced`
+// (residents screen near home; the commission sees where places are
+// missing). Each hospital's remaining quota is split over the months left by
+// its places there.
 v1::AllocationPlan Allocate(const AllocationInput& input);
 
 }  // namespace screening::scheduling

@@ -127,7 +127,8 @@ absl::Status ValidateHospital(const v1::UpsertHospitalRequest& request) {
     for (int j = 0; j < plan.places_size(); ++j) {
       const v1::ScreeningPlaces& places = plan.places(j);
       const std::string place_field = absl::StrCat(field, ".places[", j, "]");
-      if (!screenings.count(places.screening_type()) || !types.insert(places.screening_type()).second) {
+      if (!screenings.count(places.screening_type()) ||
+          !types.insert(places.screening_type()).second) {
         bad.Add(place_field + ".screening_type",
                 "must be a screening the hospital offers, each once per session");
       }
@@ -275,8 +276,8 @@ absl::Status ValidateJoinWaitlist(const v1::JoinWaitlistRequest& request, absl::
   }
   if (!end) {
     bad.Add("entry.end_date", "must be a real date, YYYY-MM-DD");
-  } else if (start && (*end < *start || *end - *start > kMaxWaitDays ||
-                       end->year() != start->year())) {
+  } else if (start &&
+             (*end < *start || *end - *start > kMaxWaitDays || end->year() != start->year())) {
     bad.Add("entry.end_date", absl::StrCat("must be 0 to ", kMaxWaitDays,
                                            " days after start_date, in the same year"));
   }
@@ -331,9 +332,8 @@ absl::Status ValidateCheckIn(const v1::CheckInRequest& request) {
   FieldViolations bad;
   if (!ParseNumericName("bookings", request.name())) bad.Add("name", "must be bookings/{id}");
   const std::string& code = request.verification_code();
-  if (code.size() != 6 || !std::all_of(code.begin(), code.end(), [](char c) {
-        return c >= '0' && c <= '9';
-      })) {
+  if (code.size() != 6 ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     bad.Add("verification_code", "must be the six digits the resident was given");
   }
   return bad.ToStatus();
@@ -360,9 +360,11 @@ grpc::Status SchedulingServiceImpl::ListHospitals(grpc::ServerContext* context,
                                                   const v1::ListHospitalsRequest* request,
                                                   v1::ListHospitalsResponse* response) {
   return gate_.Serve(
-      context, Method<v1::SchedulingService>("ListHospitals"), [&](CallGate::Call&) -> absl::Status {
+      context, Method<v1::SchedulingService>("ListHospitals"),
+      [&](CallGate::Call&) -> absl::Status {
         FieldViolations bad;
-        if (!request->district_code().empty() && FindDistrict(request->district_code()) == nullptr) {
+        if (!request->district_code().empty() &&
+            FindDistrict(request->district_code()) == nullptr) {
           bad.Add("district_code", "is not one of Harbin's 18 district codes");
         }
         if (request->screening_type() != v1::SCREENING_TYPE_UNSPECIFIED &&
@@ -380,24 +382,25 @@ grpc::Status SchedulingServiceImpl::ListHospitals(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::GenerateSlots(grpc::ServerContext* context,
                                                   const v1::GenerateSlotsRequest* request,
                                                   v1::GenerateSlotsResponse* response) {
-  return gate_.Serve(
-      context, Method<v1::SchedulingService>("GenerateSlots"), [&](CallGate::Call&) -> absl::Status {
-        RETURN_IF_ERROR(ValidateGenerateSlots(*request));
-        const std::string code = *ParseStringName("hospitals", request->hospital());
-        const absl::CivilDay start = *ParseDate(request->start_date());
-        const absl::CivilDay end = *ParseDate(request->end_date());
-        ASSIGN_OR_RETURN(GeneratedSlots generated, store_.GenerateSlots(code, start, end));
-        ASSIGN_OR_RETURN(v1::Hospital hospital, store_.GetHospital(code));
-        int working_days = 0;
-        for (absl::CivilDay day = start; day <= end; ++day) {
-          if (IsWorkingDay(hospital, day)) ++working_days;
-        }
-        response->set_slots_created(generated.created);
-        response->set_slots_existing(generated.existing);
-        response->set_places_created(generated.places_created);
-        response->set_working_days(working_days);
-        return absl::OkStatus();
-      });
+  return gate_.Serve(context, Method<v1::SchedulingService>("GenerateSlots"),
+                     [&](CallGate::Call&) -> absl::Status {
+                       RETURN_IF_ERROR(ValidateGenerateSlots(*request));
+                       const std::string code = *ParseStringName("hospitals", request->hospital());
+                       const absl::CivilDay start = *ParseDate(request->start_date());
+                       const absl::CivilDay end = *ParseDate(request->end_date());
+                       ASSIGN_OR_RETURN(GeneratedSlots generated,
+                                        store_.GenerateSlots(code, start, end));
+                       ASSIGN_OR_RETURN(v1::Hospital hospital, store_.GetHospital(code));
+                       int working_days = 0;
+                       for (absl::CivilDay day = start; day <= end; ++day) {
+                         if (IsWorkingDay(hospital, day)) ++working_days;
+                       }
+                       response->set_slots_created(generated.created);
+                       response->set_slots_existing(generated.existing);
+                       response->set_places_created(generated.places_created);
+                       response->set_working_days(working_days);
+                       return absl::OkStatus();
+                     });
 }
 
 grpc::Status SchedulingServiceImpl::SetCapacity(grpc::ServerContext* context,
@@ -406,13 +409,13 @@ grpc::Status SchedulingServiceImpl::SetCapacity(grpc::ServerContext* context,
   return gate_.Serve(
       context, Method<v1::SchedulingService>("SetCapacity"), [&](CallGate::Call&) -> absl::Status {
         RETURN_IF_ERROR(ValidateSetCapacity(*request));
-        ASSIGN_OR_RETURN(*response,
-                         store_.SetCapacity(*ParseStringName("hospitals", request->hospital()),
-                                            *ParseDate(request->date()),
-                                            request->session() == v1::SESSION_UNSPECIFIED
-                                                ? v1::SESSION_MORNING
-                                                : request->session(),
-                                            request->screening_type(), request->capacity()));
+        ASSIGN_OR_RETURN(
+            *response,
+            store_.SetCapacity(*ParseStringName("hospitals", request->hospital()),
+                               *ParseDate(request->date()),
+                               request->session() == v1::SESSION_UNSPECIFIED ? v1::SESSION_MORNING
+                                                                             : request->session(),
+                               request->screening_type(), request->capacity()));
         return absl::OkStatus();
       });
 }
@@ -604,9 +607,8 @@ absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const grpc::ServerContex
   RETURN_IF_ERROR(SlotInFuture(slots[0], Today(clock_)));
   std::vector<v1::ScreeningType> types;
   for (const auto& slot : slots) types.push_back(slot.screening_type());
-  ASSIGN_OR_RETURN(Eligibility eligibility,
-                   CheckEligible(context, request.resident(), types, slots[0].date(),
-                                 request.pregnancy()));
+  ASSIGN_OR_RETURN(Eligibility eligibility, CheckEligible(context, request.resident(), types,
+                                                          slots[0].date(), request.pregnancy()));
   // A clinic books only for residents of its district.
   RETURN_IF_ERROR(RequireDistrict(caller, eligibility.district_code));
   const bool nipt = std::count(types.begin(), types.end(), v1::SCREENING_TYPE_NIPT) > 0;
@@ -713,9 +715,9 @@ grpc::Status SchedulingServiceImpl::JoinWaitlist(grpc::ServerContext* context,
                      });
 }
 
-absl::StatusOr<v1::WaitlistEntry> SchedulingServiceImpl::Join(const grpc::ServerContext& context,
-                                                              const Caller& caller,
-                                                              const v1::JoinWaitlistRequest& request) {
+absl::StatusOr<v1::WaitlistEntry> SchedulingServiceImpl::Join(
+    const grpc::ServerContext& context, const Caller& caller,
+    const v1::JoinWaitlistRequest& request) {
   RETURN_IF_ERROR(ValidateJoinWaitlist(request, Today(clock_)));
   ASSIGN_OR_RETURN(std::optional<std::string> answer,
                    store_.FindAnswer(request.request_id(), "JoinWaitlist", request));
@@ -727,9 +729,10 @@ absl::StatusOr<v1::WaitlistEntry> SchedulingServiceImpl::Join(const grpc::Server
   const std::string code = *ParseStringName("hospitals", e.hospital());
   ASSIGN_OR_RETURN(v1::Hospital hospital, store_.GetHospital(code));
   if (!Offers(hospital, e.screening_type())) {
-    return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                          e.hospital(), " does not offer ", v1::ScreeningType_Name(e.screening_type()))),
-                      "NOT_OFFERED");
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat(e.hospital(), " does not offer ",
+                                                   v1::ScreeningType_Name(e.screening_type()))),
+        "NOT_OFFERED");
   }
   // Ages and pregnancy windows are intervals: eligible on both ends is
   // eligible on every day between.
@@ -741,45 +744,46 @@ absl::StatusOr<v1::WaitlistEntry> SchedulingServiceImpl::Join(const grpc::Server
                                                    e.end_date(), pregnancy));
   RETURN_IF_ERROR(RequireDistrict(caller, first.district_code));
   const bool nipt = e.screening_type() == v1::SCREENING_TYPE_NIPT;
-  return store_.JoinWaitlist(request,
-                             NewWaitlistEntry{
-                                 .resident_id = *ParseNumericName("residents", e.resident()),
-                                 .hospital_code = code,
-                                 .screening_type = e.screening_type(),
-                                 .start = *ParseDate(e.start_date()),
-                                 .end = *ParseDate(e.end_date()),
-                                 .pregnancy_id = nipt ? last.pregnancy_id : std::nullopt,
-                                 .resident_district_code = first.district_code});
+  return store_.JoinWaitlist(
+      request, NewWaitlistEntry{.resident_id = *ParseNumericName("residents", e.resident()),
+                                .hospital_code = code,
+                                .screening_type = e.screening_type(),
+                                .start = *ParseDate(e.start_date()),
+                                .end = *ParseDate(e.end_date()),
+                                .pregnancy_id = nipt ? last.pregnancy_id : std::nullopt,
+                                .resident_district_code = first.district_code});
 }
 
 grpc::Status SchedulingServiceImpl::LeaveWaitlist(grpc::ServerContext* context,
                                                   const v1::LeaveWaitlistRequest* request,
                                                   v1::WaitlistEntry* response) {
-  return gate_.Serve(context, Method<v1::SchedulingService>("LeaveWaitlist"),
-                     [&](CallGate::Call& call) -> absl::Status {
-                       auto id = ParseNumericName("waitlist", request->name());
-                       if (!id) return InvalidField("name", "must be waitlist/{id}");
-                       call.set_resource(request->name());
-                       ASSIGN_OR_RETURN(v1::WaitlistEntry entry, store_.GetWaitlistEntry(*id));
-                       RETURN_IF_ERROR(RequireDistrict(call.caller(), entry.resident_district_code()));
-                       ASSIGN_OR_RETURN(*response, store_.LeaveWaitlist(*id));
-                       return absl::OkStatus();
-                     });
+  return gate_.Serve(
+      context, Method<v1::SchedulingService>("LeaveWaitlist"),
+      [&](CallGate::Call& call) -> absl::Status {
+        auto id = ParseNumericName("waitlist", request->name());
+        if (!id) return InvalidField("name", "must be waitlist/{id}");
+        call.set_resource(request->name());
+        ASSIGN_OR_RETURN(v1::WaitlistEntry entry, store_.GetWaitlistEntry(*id));
+        RETURN_IF_ERROR(RequireDistrict(call.caller(), entry.resident_district_code()));
+        ASSIGN_OR_RETURN(*response, store_.LeaveWaitlist(*id));
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status SchedulingServiceImpl::GetWaitlistEntry(grpc::ServerContext* context,
                                                      const v1::GetWaitlistEntryRequest* request,
                                                      v1::WaitlistEntry* response) {
-  return gate_.Serve(context, Method<v1::SchedulingService>("GetWaitlistEntry"),
-                     [&](CallGate::Call& call) -> absl::Status {
-                       auto id = ParseNumericName("waitlist", request->name());
-                       if (!id) return InvalidField("name", "must be waitlist/{id}");
-                       call.set_resource(request->name());
-                       ASSIGN_OR_RETURN(v1::WaitlistEntry entry, store_.GetWaitlistEntry(*id));
-                       RETURN_IF_ERROR(RequireDistrict(call.caller(), entry.resident_district_code()));
-                       *response = std::move(entry);
-                       return absl::OkStatus();
-                     });
+  return gate_.Serve(
+      context, Method<v1::SchedulingService>("GetWaitlistEntry"),
+      [&](CallGate::Call& call) -> absl::Status {
+        auto id = ParseNumericName("waitlist", request->name());
+        if (!id) return InvalidField("name", "must be waitlist/{id}");
+        call.set_resource(request->name());
+        ASSIGN_OR_RETURN(v1::WaitlistEntry entry, store_.GetWaitlistEntry(*id));
+        RETURN_IF_ERROR(RequireDistrict(call.caller(), entry.resident_district_code()));
+        *response = std::move(entry);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status SchedulingServiceImpl::ListBookings(grpc::ServerContext* context,
@@ -815,8 +819,8 @@ grpc::Status SchedulingServiceImpl::CheckIn(grpc::ServerContext* context,
                                         request->verification_code(), Today(clock_)));
         if (outcome.wrong_code) {
           return WithReason(
-              absl::FailedPreconditionError(absl::StrCat(
-                  "the verification code is wrong; ", outcome.attempts_left, " attempts left")),
+              absl::FailedPreconditionError(absl::StrCat("the verification code is wrong; ",
+                                                         outcome.attempts_left, " attempts left")),
               "WRONG_CODE", {{"attempts_left", absl::StrCat(outcome.attempts_left)}});
         }
         *response = std::move(outcome.booking);
@@ -829,10 +833,12 @@ grpc::Status SchedulingServiceImpl::MarkNoShow(grpc::ServerContext* context,
                                                const v1::MarkNoShowRequest* request,
                                                v1::Booking* response) {
   return gate_.Serve(
-      context, Method<v1::SchedulingService>("MarkNoShow"), [&](CallGate::Call& call) -> absl::Status {
+      context, Method<v1::SchedulingService>("MarkNoShow"),
+      [&](CallGate::Call& call) -> absl::Status {
         ASSIGN_OR_RETURN(v1::Booking booking, BookingInScope(call.caller(), request->name(), call));
-        ASSIGN_OR_RETURN(*response, store_.MarkNoShow(*ParseNumericName("bookings", request->name()),
-                                                      Today(clock_)));
+        ASSIGN_OR_RETURN(
+            *response,
+            store_.MarkNoShow(*ParseNumericName("bookings", request->name()), Today(clock_)));
         response->clear_verification_code();
         return absl::OkStatus();
       });

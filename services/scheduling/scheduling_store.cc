@@ -132,9 +132,9 @@ std::optional<int64_t> OptionalId(const pqxx::field& field) {
 }
 
 absl::Status NotActive(const v1::Booking& booking) {
-  return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                        booking.name(), " is ", v1::BookingState_Name(booking.state()),
-                        "; only an active booking can change")),
+  return WithReason(absl::FailedPreconditionError(
+                        absl::StrCat(booking.name(), " is ", v1::BookingState_Name(booking.state()),
+                                     "; only an active booking can change")),
                     "BOOKING_NOT_ACTIVE", {{"booking", booking.name()}});
 }
 
@@ -168,7 +168,8 @@ void WriteEvent(pqxx::transaction_base& tx, const char* type, int64_t booking_id
 
 // Takes one place in each slot (already locked, or a single slot); returns
 // the first slot that had none left.
-std::optional<int64_t> TakePlaces(pqxx::transaction_base& tx, const std::vector<int64_t>& slot_ids) {
+std::optional<int64_t> TakePlaces(pqxx::transaction_base& tx,
+                                  const std::vector<int64_t>& slot_ids) {
   pqxx::result taken = tx.exec_prepared("sched_take_places", ArrayLiteral(slot_ids));
   std::set<int64_t> got;
   for (const auto& row : taken) got.insert(row[0].as<int64_t>());
@@ -197,15 +198,17 @@ void PromoteWaiting(pqxx::work& tx, int64_t slot_id) {
     pqxx::subtransaction candidate(tx, "promote");
     if (TakePlaces(candidate, {slot_id})) return;  // no place after all
     const int64_t booking_id =
-        candidate.exec_prepared1("sched_insert_booking", resident_id, hospital, s.date(), year,
-                          s.district_code(), entry[3].as<std::string>(),
-                          static_cast<int>(s.session()),
-                          pregnancy ? absl::StrCat(*pregnancy).c_str() : nullptr,
-                          NewVerificationCode(), entry_id)[0]
+        candidate
+            .exec_prepared1("sched_insert_booking", resident_id, hospital, s.date(), year,
+                            s.district_code(), entry[3].as<std::string>(),
+                            static_cast<int>(s.session()),
+                            pregnancy ? absl::StrCat(*pregnancy).c_str() : nullptr,
+                            NewVerificationCode(), entry_id)[0]
             .as<int64_t>();
     const std::string entitlement = Entitlement(s.screening_type(), year, pregnancy);
-    if (candidate.exec_prepared("sched_insert_item", booking_id, static_cast<int>(s.screening_type()),
-                         slot_id, resident_id, entitlement)
+    if (candidate
+            .exec_prepared("sched_insert_item", booking_id, static_cast<int>(s.screening_type()),
+                           slot_id, resident_id, entitlement)
             .empty()) {
       candidate.abort();
       tx.exec_prepared("sched_close_entry", entry_id);
@@ -264,11 +267,13 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
               " LEFT JOIN scheduling.booking_items i ON i.slot_id = s.id AND i.holds"
               " WHERE s.hospital_code = $1 AND s.day = $2::date AND s.session = $3"
               " AND s.screening_type = $4 ORDER BY i.booking_id LIMIT 50");
-    c.prepare("sched_get_slot", absl::StrCat("SELECT ", kSlotColumns, kSlotFrom, " WHERE s.id = $1"));
+    c.prepare("sched_get_slot",
+              absl::StrCat("SELECT ", kSlotColumns, kSlotFrom, " WHERE s.id = $1"));
     c.prepare("sched_get_slots",
               absl::StrCat("SELECT ", kSlotColumns, kSlotFrom, " WHERE s.id = ANY ($1::bigint[])"));
-    c.prepare("sched_lock_slots", "SELECT id FROM scheduling.slots WHERE id = ANY ($1::bigint[])"
-                                  " ORDER BY id FOR UPDATE");
+    c.prepare("sched_lock_slots",
+              "SELECT id FROM scheduling.slots WHERE id = ANY ($1::bigint[])"
+              " ORDER BY id FOR UPDATE");
     // Filters are optional: a NULL parameter matches everything.
     c.prepare("sched_search_slots",
               absl::StrCat("SELECT ", kSlotColumns, kSlotFrom,
@@ -290,11 +295,12 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
     c.prepare("sched_holding_booking",
               "SELECT booking_id FROM scheduling.booking_items WHERE resident_id = $1 AND holds"
               " AND screening_type || ':' || entitlement = ANY ($2::text[]) LIMIT 1");
-    c.prepare("sched_insert_booking",
-              "INSERT INTO scheduling.bookings (resident_id, hospital_code, day, programme_year,"
-              " hospital_district_code, resident_district_code, session, pregnancy_id,"
-              " verification_code, waitlist_entry_id)"
-              " VALUES ($1, $2, $3::date, $4, $5, $6, $7, $8::bigint, $9, $10::bigint) RETURNING id");
+    c.prepare(
+        "sched_insert_booking",
+        "INSERT INTO scheduling.bookings (resident_id, hospital_code, day, programme_year,"
+        " hospital_district_code, resident_district_code, session, pregnancy_id,"
+        " verification_code, waitlist_entry_id)"
+        " VALUES ($1, $2, $3::date, $4, $5, $6, $7, $8::bigint, $9, $10::bigint) RETURNING id");
     c.prepare("sched_insert_item",
               "INSERT INTO scheduling.booking_items (booking_id, screening_type, slot_id,"
               " resident_id, entitlement) VALUES ($1, $2, $3, $4, $5)"
@@ -339,11 +345,12 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
               " b.resident_district_code, b.hospital_district_code"
               " FROM scheduling.bookings b WHERE b.id = $1");
     c.prepare("sched_notify", "SELECT pg_notify('scheduling_outbox', '')");
-    c.prepare("sched_first_waiting",
-              "SELECT id, resident_id, pregnancy_id, resident_district_code FROM scheduling.waitlist"
-              " WHERE hospital_code = $1 AND screening_type = $2 AND state = 1"
-              " AND start_day <= $3::date AND end_day >= $3::date"
-              " ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED");
+    c.prepare(
+        "sched_first_waiting",
+        "SELECT id, resident_id, pregnancy_id, resident_district_code FROM scheduling.waitlist"
+        " WHERE hospital_code = $1 AND screening_type = $2 AND state = 1"
+        " AND start_day <= $3::date AND end_day >= $3::date"
+        " ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED");
     c.prepare("sched_entry_booked",
               "UPDATE scheduling.waitlist SET state = 2, booking_id = $2 WHERE id = $1");
     c.prepare("sched_close_entry", "UPDATE scheduling.waitlist SET state = 3 WHERE id = $1");
@@ -391,9 +398,9 @@ absl::StatusOr<v1::Hospital> SchedulingStore::UpsertHospital(const v1::Hospital&
   details.clear_name();
   const std::string bytes = details.SerializeAsString();
   return db::Transact<v1::Hospital>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Hospital> {
-    return HospitalFromRow(tx.exec_prepared1(
-        "sched_upsert_hospital", hospital.code(), hospital.display_name(),
-        hospital.district_code(), ArrayLiteral(screenings), pqxx::binarystring(bytes)));
+    return HospitalFromRow(tx.exec_prepared1("sched_upsert_hospital", hospital.code(),
+                                             hospital.display_name(), hospital.district_code(),
+                                             ArrayLiteral(screenings), pqxx::binarystring(bytes)));
   });
 }
 
@@ -464,9 +471,9 @@ absl::StatusOr<v1::Slot> SchedulingStore::SetCapacity(const std::string& hospita
                             v1::ScreeningType_Name(type), "; add it to the hospital first")),
                         "NOT_OFFERED");
     }
-    pqxx::result set = tx.exec_prepared("sched_set_capacity", hospital_code, date,
-                                        static_cast<int>(session), static_cast<int>(type),
-                                        capacity);
+    pqxx::result set =
+        tx.exec_prepared("sched_set_capacity", hospital_code, date, static_cast<int>(session),
+                         static_cast<int>(type), capacity);
     if (set.empty()) {
       pqxx::result holders = tx.exec_prepared("sched_slot_holders", hospital_code, date,
                                               static_cast<int>(session), static_cast<int>(type));
@@ -480,8 +487,8 @@ absl::StatusOr<v1::Slot> SchedulingStore::SetCapacity(const std::string& hospita
         v->set_description("holds a place; cancel or reschedule it first");
       }
       return WithPreconditionFailure(
-          WithReason(absl::FailedPreconditionError(absl::StrCat(
-                         booked, " places are booked; capacity cannot go below that")),
+          WithReason(absl::FailedPreconditionError(
+                         absl::StrCat(booked, " places are booked; capacity cannot go below that")),
                      "CAPACITY_BELOW_BOOKED", {{"booked", absl::StrCat(booked)}}),
           failure);
     }
@@ -570,11 +577,13 @@ absl::StatusOr<v1::Booking> SchedulingStore::Book(const v1::BookScreeningRequest
     const int year = ParseDate(first.date())->year();
     std::vector<std::string> entitlements;
     for (const v1::Slot& s : slots) {
-      entitlements.push_back(absl::StrCat(static_cast<int>(s.screening_type()), ":",
-                                          Entitlement(s.screening_type(), year, visit.pregnancy_id)));
+      entitlements.push_back(
+          absl::StrCat(static_cast<int>(s.screening_type()), ":",
+                       Entitlement(s.screening_type(), year, visit.pregnancy_id)));
     }
-    pqxx::result holding = tx.exec_prepared("sched_holding_booking", visit.resident_id,
-                                            absl::StrCat("{", absl::StrJoin(entitlements, ","), "}"));
+    pqxx::result holding =
+        tx.exec_prepared("sched_holding_booking", visit.resident_id,
+                         absl::StrCat("{", absl::StrJoin(entitlements, ","), "}"));
     if (!holding.empty()) return AlreadyBooked(MakeName("bookings", holding[0][0].as<int64_t>()));
     if (auto full = TakePlaces(tx, slot_ids)) return SlotFull(MakeName("slots", *full));
     const std::string pregnancy =
@@ -584,8 +593,8 @@ absl::StatusOr<v1::Booking> SchedulingStore::Book(const v1::BookScreeningRequest
                           *ParseStringName("hospitals", first.hospital()), first.date(), year,
                           first.district_code(), visit.resident_district_code,
                           static_cast<int>(first.session()),
-                          visit.pregnancy_id ? pregnancy.c_str() : nullptr,
-                          visit.verification_code, nullptr)[0]
+                          visit.pregnancy_id ? pregnancy.c_str() : nullptr, visit.verification_code,
+                          nullptr)[0]
             .as<int64_t>();
     for (const v1::Slot& s : slots) {
       // A concurrent booking of the same resident won the unique index.
@@ -692,9 +701,9 @@ absl::StatusOr<v1::WaitlistEntry> SchedulingStore::JoinWaitlist(
           first.ParseFromString(**prior);
           return first;
         }
-        const std::string entitlement = absl::StrCat(
-            static_cast<int>(entry.screening_type), ":",
-            Entitlement(entry.screening_type, entry.start.year(), entry.pregnancy_id));
+        const std::string entitlement =
+            absl::StrCat(static_cast<int>(entry.screening_type), ":",
+                         Entitlement(entry.screening_type, entry.start.year(), entry.pregnancy_id));
         pqxx::result holding = tx.exec_prepared("sched_holding_booking", entry.resident_id,
                                                 absl::StrCat("{", entitlement, "}"));
         if (!holding.empty()) {
@@ -705,8 +714,8 @@ absl::StatusOr<v1::WaitlistEntry> SchedulingStore::JoinWaitlist(
                              static_cast<int>(entry.screening_type));
         if (!waiting.empty()) {
           const std::string name = MakeName("waitlist", waiting[0][0].as<int64_t>());
-          return WithReason(absl::AlreadyExistsError(absl::StrCat(
-                                "the resident is already waiting there: ", name)),
+          return WithReason(absl::AlreadyExistsError(
+                                absl::StrCat("the resident is already waiting there: ", name)),
                             "ALREADY_WAITING", {{"entry", name}});
         }
         v1::WaitlistEntry stored = WaitlistFromRow(tx.exec_prepared1(
@@ -751,11 +760,11 @@ absl::StatusOr<RosterPage> SchedulingStore::ListBookings(const RosterQuery& q) {
   const std::string after_session = q.after ? absl::StrCat(q.after->first) : "";
   const std::string after_id = q.after ? absl::StrCat(q.after->second) : "";
   return db::Transact<RosterPage>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<RosterPage> {
-    pqxx::result rows = tx.exec_prepared(
-        "sched_roster", q.hospital_code, FormatDate(q.day),
-        q.state == v1::BOOKING_STATE_UNSPECIFIED ? nullptr : state.c_str(),
-        q.after ? after_session.c_str() : nullptr, q.after ? after_id.c_str() : nullptr,
-        q.page_size + 1);
+    pqxx::result rows =
+        tx.exec_prepared("sched_roster", q.hospital_code, FormatDate(q.day),
+                         q.state == v1::BOOKING_STATE_UNSPECIFIED ? nullptr : state.c_str(),
+                         q.after ? after_session.c_str() : nullptr,
+                         q.after ? after_id.c_str() : nullptr, q.page_size + 1);
     RosterPage page;
     for (const auto& row : rows) {
       if (static_cast<int>(page.bookings.size()) == q.page_size) {
@@ -769,8 +778,7 @@ absl::StatusOr<RosterPage> SchedulingStore::ListBookings(const RosterQuery& q) {
   });
 }
 
-absl::StatusOr<CheckInOutcome> SchedulingStore::CheckIn(int64_t booking_id,
-                                                        const std::string& code,
+absl::StatusOr<CheckInOutcome> SchedulingStore::CheckIn(int64_t booking_id, const std::string& code,
                                                         absl::CivilDay today) {
   return db::Transact<CheckInOutcome>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<CheckInOutcome> {
     absl::StatusOr<v1::Booking> booking = LockBooking(tx, booking_id);
@@ -783,15 +791,15 @@ absl::StatusOr<CheckInOutcome> SchedulingStore::CheckIn(int64_t booking_id,
     }
     if (booking->state() != v1::BOOKING_STATE_ACTIVE) return NotActive(*booking);
     if (*ParseDate(booking->date()) != today) {
-      return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                            booking->name(), " is for ", booking->date(), ", not today")),
+      return WithReason(absl::FailedPreconditionError(absl::StrCat(booking->name(), " is for ",
+                                                                   booking->date(), ", not today")),
                         "NOT_THE_DAY", {{"booking", booking->name()}});
     }
     const int failures = tx.exec_prepared1("sched_check_in_failures", booking_id)[0].as<int>();
     if (failures >= kMaxCheckInAttempts) {
-      return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                            "too many wrong codes for ", booking->name(),
-                            "; the clinic that booked can cancel and rebook")),
+      return WithReason(absl::FailedPreconditionError(
+                            absl::StrCat("too many wrong codes for ", booking->name(),
+                                         "; the clinic that booked can cancel and rebook")),
                         "TOO_MANY_ATTEMPTS", {{"booking", booking->name()}});
     }
     if (!right) {

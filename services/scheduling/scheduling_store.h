@@ -81,8 +81,8 @@ struct GeneratedSlots {
 // What allocation needs to know of one hospital.
 struct HospitalLoad {
   v1::Hospital hospital;
-  int64_t screened = 0;                       // persons checked in this year
-  std::map<int, int64_t> places_by_month;     // month (1-12) → person places from as_of
+  int64_t screened = 0;                    // persons checked in this year
+  std::map<int, int64_t> places_by_month;  // month (1-12) → person places from as_of
 };
 
 class SchedulingStore {
@@ -159,7 +159,8 @@ class SchedulingStore {
   absl::StatusOr<std::vector<HospitalLoad>> HospitalLoads(int year, absl::CivilDay as_of,
                                                           bool nipt);
   // The latest applied plan for the year and target, if any.
-  absl::StatusOr<std::optional<v1::AllocationPlan>> LatestPlan(int year, v1::AllocationTarget target);
+  absl::StatusOr<std::optional<v1::AllocationPlan>> LatestPlan(int year,
+                                                               v1::AllocationTarget target);
   absl::Status SavePlan(const v1::AllocationPlan& plan);
 
  private:

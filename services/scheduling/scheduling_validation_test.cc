@@ -16,7 +16,8 @@ TEST(ValidateHospital, NamesBadFields) {
   request.mutable_hospital()->set_district_code("999999");
   EXPECT_EQ(BadFields(ValidateHospital(request)),
             (std::vector<std::string>{"hospital.code", "hospital.display_name",
-                                      "hospital.district_code"}));
+                                      "hospital.district_code", "hospital.screenings"}));
+  request.mutable_hospital()->add_follow_up_procedures(v1::FOLLOW_UP_PROCEDURE_GASTROSCOPY);
   request.mutable_hospital()->set_code("HRB-001");
   request.mutable_hospital()->set_display_name("哈尔滨市第一医院");
   request.mutable_hospital()->set_district_code("230102");

@@ -52,8 +52,8 @@ bool IsWorkingDay(const v1::Hospital& hospital, absl::CivilDay day) {
     return 0;
   }();
   const auto& days = hospital.working_days();
-  const bool works = days.empty() ? weekday <= 5
-                                  : std::find(days.begin(), days.end(), weekday) != days.end();
+  const bool works =
+      days.empty() ? weekday <= 5 : std::find(days.begin(), days.end(), weekday) != days.end();
   if (!works) return false;
   const std::string date = FormatDate(day);
   return std::find(hospital.holidays().begin(), hospital.holidays().end(), date) ==

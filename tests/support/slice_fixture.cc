@@ -110,8 +110,8 @@ grpc::Status CheckInOnTheDay(FakeClock& clock, v1::SchedulingService::Stub& sche
 v1::Booking SliceTest::CheckInOnTheDay(const v1::Booking& booking) {
   v1::Booking checked_in;
   grpc::ClientContext context;
-  grpc::Status status = testing::CheckInOnTheDay(*clock_, server_->scheduling(), &context,
-                                                 booking, &checked_in);
+  grpc::Status status =
+      testing::CheckInOnTheDay(*clock_, server_->scheduling(), &context, booking, &checked_in);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return checked_in;
 }
