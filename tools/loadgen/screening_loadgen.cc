@@ -1,0 +1,493 @@
+// screening-loadgen: drives a running screeningd through its public API and
+// reports throughput, latency percentiles and errors by status code, as text
+// and (with --json) as JSON.
+//
+// Scenarios:
+//   book      residents book across many slots (--slots of them, in --year),
+//             --concurrency clients for --duration.
+//   stampede  --clients residents at once on one slot of --places places;
+//             reports the time until every attempt has its answer.
+//   mixed     each iteration registers a resident, books today's slot,
+//             checks her in with her code and records four-highs results.
+//
+// It sets up what it needs (hospitals, slots, residents) under a --prefix so
+// runs do not collide. Needs a caller with every right: screeningd
+// --insecure, or a developer setup. Example:
+//   screening-loadgen --address=127.0.0.1:50051 --scenario=book --concurrency=32
+//       --duration=20s --slots=20000 --year=2027
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/dates.h"
+#include "common/districts.h"
+#include "screening/v1/registry.grpc.pb.h"
+#include "screening/v1/results.grpc.pb.h"
+#include "screening/v1/scheduling.grpc.pb.h"
+#include "services/registry/id_number.h"
+
+ABSL_FLAG(std::string, address, "127.0.0.1:50051", "The screeningd to drive.");
+ABSL_FLAG(std::string, scenario, "book", "book, stampede or mixed.");
+ABSL_FLAG(int, concurrency, 32, "Concurrent clients (book, mixed).");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(20), "How long to run (book, mixed).");
+ABSL_FLAG(int, slots, 20000, "book: slots to spread bookings over.");
+ABSL_FLAG(int, places, 100, "stampede: places in the slot; book: places per slot.");
+ABSL_FLAG(int, clients, 1000, "stampede: residents trying at once.");
+ABSL_FLAG(int, residents, 40000, "book: residents to import first (one booking each at most).");
+ABSL_FLAG(int, year, 2027, "book, stampede: the year whose working days get the slots.");
+ABSL_FLAG(std::string, prefix, "LG", "Code prefix of the hospitals this run creates.");
+ABSL_FLAG(int, channels, 8, "gRPC channels (TCP connections) shared by the clients.");
+ABSL_FLAG(std::string, json, "", "Also write the report as JSON to this file ('-' for stdout).");
+
+namespace screening {
+namespace {
+
+using Stub = v1::SchedulingService::Stub;
+
+// Latencies and outcomes of one kind of call, merged from every client.
+struct Recorder {
+  std::mutex mu;
+  std::vector<double> latencies_ms;
+  std::map<std::string, int64_t> by_code;
+
+  void Add(absl::Duration latency, const grpc::Status& status) {
+    const std::string code =
+        status.ok() ? "OK" : absl::StrCat("code_", static_cast<int>(status.error_code()));
+    std::lock_guard<std::mutex> lock(mu);
+    latencies_ms.push_back(absl::ToDoubleMilliseconds(latency));
+    by_code[code]++;
+  }
+  double Percentile(double p) {
+    if (latencies_ms.empty()) return 0;
+    std::sort(latencies_ms.begin(), latencies_ms.end());
+    const size_t i =
+        std::min(latencies_ms.size() - 1, static_cast<size_t>(p / 100.0 * latencies_ms.size()));
+    return latencies_ms[i];
+  }
+};
+
+template <typename Call>
+grpc::Status Timed(Recorder& recorder, Call call) {
+  const absl::Time start = absl::Now();
+  grpc::Status status = call();
+  recorder.Add(absl::Now() - start, status);
+  return status;
+}
+
+void Check(const grpc::Status& status, const char* what) {
+  if (status.ok()) return;
+  std::fprintf(stderr, "screening-loadgen: %s failed: %d %s\n", what,
+               static_cast<int>(status.error_code()), status.error_message().c_str());
+  std::exit(1);
+}
+
+std::vector<std::shared_ptr<grpc::Channel>> Channels() {
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt("grpc.channel_id", i);  // distinct arguments: a connection each
+    channels.push_back(grpc::CreateCustomChannel(absl::GetFlag(FLAGS_address),
+                                                 grpc::InsecureChannelCredentials(), args));
+  }
+  return channels;
+}
+
+std::string IdNumber(const std::string& division, absl::CivilDay birth, int sequence) {
+  const std::string first17 = absl::StrFormat("%s%04d%02d%02d%03d", division, birth.year(),
+                                              birth.month(), birth.day(), sequence);
+  return first17 + registry::IdCheckCharacter(first17);
+}
+
+// Hospitals offering four highs, one per district in turn, plan `places`
+// per session; slots generated over the year's working days.
+std::vector<v1::Slot> SetUpSlots(Stub& scheduling, int wanted, int places, int year) {
+  const int per_hospital = 2 * 250;  // two sessions on ~250 working days
+  const int hospitals = std::max(1, (wanted + per_hospital - 1) / per_hospital);
+  const auto districts = HarbinDistricts();
+  for (int h = 0; h < hospitals; ++h) {
+    v1::UpsertHospitalRequest upsert;
+    v1::Hospital* hospital = upsert.mutable_hospital();
+    hospital->set_code(absl::StrFormat("%s-H%03d", absl::GetFlag(FLAGS_prefix), h));
+    hospital->set_display_name(absl::StrCat("压测医院 ", h));
+    hospital->set_district_code(std::string(districts[h % districts.size()].code));
+    hospital->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
+    for (v1::Session session : {v1::SESSION_MORNING, v1::SESSION_AFTERNOON}) {
+      auto* plan = hospital->add_sessions();
+      plan->set_session(session);
+      auto* p = plan->add_places();
+      p->set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+      p->set_places(places);
+    }
+    v1::Hospital out;
+    grpc::ClientContext c1;
+    Check(scheduling.UpsertHospital(&c1, upsert, &out), "UpsertHospital");
+    v1::GenerateSlotsRequest generate;
+    generate.set_hospital(out.name());
+    generate.set_start_date(absl::StrFormat("%04d-01-01", year));
+    generate.set_end_date(absl::StrFormat("%04d-12-31", year));
+    v1::GenerateSlotsResponse generated;
+    grpc::ClientContext c2;
+    Check(scheduling.GenerateSlots(&c2, generate, &generated), "GenerateSlots");
+  }
+  std::vector<v1::Slot> slots;
+  v1::SearchSlotsRequest search;
+  search.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+  search.set_start_date(absl::StrFormat("%04d-01-01", year));
+  search.set_end_date(absl::StrFormat("%04d-12-31", year));
+  search.set_only_available(true);
+  search.set_page_size(1000);
+  const std::string prefix = absl::StrCat("hospitals/", absl::GetFlag(FLAGS_prefix), "-H");
+  do {
+    v1::SearchSlotsResponse page;
+    grpc::ClientContext context;
+    Check(scheduling.SearchSlots(&context, search, &page), "SearchSlots");
+    for (const auto& slot : page.slots()) {
+      if (slot.hospital().rfind(prefix, 0) == 0) slots.push_back(slot);
+    }
+    search.set_page_token(page.next_page_token());
+  } while (!search.page_token().empty() && static_cast<int>(slots.size()) < wanted);
+  if (static_cast<int>(slots.size()) > wanted) slots.resize(wanted);
+  return slots;
+}
+
+// Imports `count` residents aged 45-60 in `year`, living in `district` (ID
+// numbers from that division too, so scenarios never share residents), and
+// returns the resource names of this run's residents.
+std::vector<std::string> SetUpResidents(v1::RegistryService::Stub& registry, int count, int year,
+                                        int salt, const std::string& district) {
+  const std::string name_prefix = absl::StrCat("压测", absl::GetFlag(FLAGS_prefix), salt, "-");
+  grpc::ClientContext context;
+  auto stream = registry.ImportResidents(&context);
+  v1::ImportResidentsRequest batch;
+  for (int n = 0; n < count; ++n) {
+    // Born (year - 55) +- 7 years: eligible all year. Unique (birth, sequence).
+    const absl::CivilDay birth = absl::CivilDay(year - 58, 1, 1) + (n % 4000);
+    const int sequence = 1 + (n / 4000 + salt * 97) % 999;
+    auto* row = batch.add_rows();
+    row->set_row_number(n + 1);
+    v1::Resident* r = row->mutable_resident();
+    r->set_id_number(IdNumber(district, birth, sequence));
+    r->set_full_name(absl::StrCat(name_prefix, n));
+    r->set_district_code(district);
+    r->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+    if (batch.rows_size() == 5000 || n + 1 == count) {
+      stream->Write(batch);
+      batch.Clear();
+    }
+  }
+  stream->WritesDone();
+  v1::ImportResidentsResponse progress;
+  while (stream->Read(&progress)) {
+  }
+  Check(stream->Finish(), "ImportResidents");
+  std::vector<std::string> names;
+  v1::ListResidentsRequest list;
+  list.set_district_code(district);
+  list.set_page_size(1000);
+  do {
+    v1::ListResidentsResponse page;
+    grpc::ClientContext c;
+    Check(registry.ListResidents(&c, list, &page), "ListResidents");
+    for (const auto& r : page.residents()) {
+      if (r.full_name().rfind(name_prefix, 0) == 0) names.push_back(r.name());
+    }
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty());
+  return names;
+}
+
+struct Report {
+  std::string scenario;
+  int concurrency = 0;
+  double seconds = 0;
+  std::map<std::string, Recorder*> calls;
+  std::map<std::string, double> figures;
+};
+
+void Print(Report& report) {
+  std::printf("scenario %s, %d clients, %.2f s\n", report.scenario.c_str(), report.concurrency,
+              report.seconds);
+  std::string json =
+      absl::StrFormat("{\"scenario\": \"%s\", \"concurrency\": %d, \"seconds\": %.3f",
+                      report.scenario, report.concurrency, report.seconds);
+  for (const auto& [name, value] : report.figures) {
+    std::printf("  %s: %.1f\n", name.c_str(), value);
+    absl::StrAppendFormat(&json, ", \"%s\": %.3f", name, value);
+  }
+  absl::StrAppend(&json, ", \"calls\": {");
+  bool first = true;
+  for (auto& [name, r] : report.calls) {
+    const double count = static_cast<double>(r->latencies_ms.size());
+    std::printf("  %-16s %8.0f calls  %8.1f/s  p50 %.2f ms  p95 %.2f ms  p99 %.2f ms\n",
+                name.c_str(), count, count / report.seconds, r->Percentile(50), r->Percentile(95),
+                r->Percentile(99));
+    std::string codes;
+    for (const auto& [code, n] : r->by_code) {
+      std::printf("    %s: %ld\n", code.c_str(), static_cast<long>(n));
+      absl::StrAppendFormat(&codes, "%s\"%s\": %d", codes.empty() ? "" : ", ", code, n);
+    }
+    absl::StrAppendFormat(&json,
+                          "%s\"%s\": {\"count\": %d, \"per_second\": %.1f, \"p50_ms\": %.3f, "
+                          "\"p95_ms\": %.3f, \"p99_ms\": %.3f, \"by_code\": {%s}}",
+                          first ? "" : ", ", name, static_cast<int64_t>(count),
+                          count / report.seconds, r->Percentile(50), r->Percentile(95),
+                          r->Percentile(99), codes);
+    first = false;
+  }
+  absl::StrAppend(&json, "}}\n");
+  const std::string path = absl::GetFlag(FLAGS_json);
+  if (path == "-") {
+    std::printf("%s", json.c_str());
+  } else if (!path.empty()) {
+    FILE* f = std::fopen(path.c_str(), "w");
+    if (f != nullptr) {
+      std::fputs(json.c_str(), f);
+      std::fclose(f);
+    }
+  }
+}
+
+int RunBook() {
+  auto channels = Channels();
+  auto scheduling = v1::SchedulingService::NewStub(channels[0]);
+  auto registry = v1::RegistryService::NewStub(channels[0]);
+  const int year = absl::GetFlag(FLAGS_year);
+  std::fprintf(stderr, "setting up %d slots and %d residents...\n", absl::GetFlag(FLAGS_slots),
+               absl::GetFlag(FLAGS_residents));
+  const std::vector<v1::Slot> slots =
+      SetUpSlots(*scheduling, absl::GetFlag(FLAGS_slots), absl::GetFlag(FLAGS_places), year);
+  const std::vector<std::string> residents =
+      SetUpResidents(*registry, absl::GetFlag(FLAGS_residents), year,
+                     static_cast<int>(absl::ToUnixSeconds(absl::Now()) % 10), "230102");
+  std::fprintf(stderr, "%zu slots, %zu residents; booking...\n", slots.size(), residents.size());
+  Recorder book;
+  std::atomic<size_t> next_resident{0};
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + absl::GetFlag(FLAGS_duration);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < concurrency; ++c) {
+    clients.emplace_back([&, c] {
+      auto stub = v1::SchedulingService::NewStub(channels[c % channels.size()]);
+      std::mt19937_64 random(c);
+      while (absl::Now() < end) {
+        const size_t r = next_resident++;
+        if (r >= residents.size()) return;
+        v1::BookScreeningRequest request;
+        request.set_resident(residents[r]);
+        request.add_slots(slots[random() % slots.size()].name());
+        request.set_request_id(absl::StrCat("lg-", absl::ToUnixNanos(start), "-", r));
+        v1::Booking booking;
+        Timed(book, [&] {
+          grpc::ClientContext context;
+          return stub->BookScreening(&context, request, &booking);
+        });
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  Report report{.scenario = "book",
+                .concurrency = concurrency,
+                .seconds = absl::ToDoubleSeconds(absl::Now() - start)};
+  report.calls["BookScreening"] = &book;
+  report.figures["bookings_per_second"] = static_cast<double>(book.by_code["OK"]) / report.seconds;
+  report.figures["slots"] = static_cast<double>(slots.size());
+  Print(report);
+  return 0;
+}
+
+int RunStampede() {
+  auto channels = Channels();
+  auto scheduling = v1::SchedulingService::NewStub(channels[0]);
+  auto registry = v1::RegistryService::NewStub(channels[0]);
+  const int year = absl::GetFlag(FLAGS_year);
+  const int places = absl::GetFlag(FLAGS_places);
+  const int clients = absl::GetFlag(FLAGS_clients);
+  const std::vector<v1::Slot> slots = SetUpSlots(*scheduling, 1, places, year);
+  const std::vector<std::string> residents = SetUpResidents(
+      *registry, clients, year, static_cast<int>(absl::ToUnixSeconds(absl::Now()) % 10), "230104");
+  if (slots.empty() || static_cast<int>(residents.size()) < clients) {
+    std::fprintf(stderr, "screening-loadgen: set-up fell short\n");
+    return 1;
+  }
+  Recorder book;
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  absl::Time start;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      auto stub = v1::SchedulingService::NewStub(channels[c % channels.size()]);
+      v1::BookScreeningRequest request;
+      request.set_resident(residents[c]);
+      request.add_slots(slots[0].name());
+      request.set_request_id(absl::StrCat("lg-st-", slots[0].name(), "-", c));
+      ready++;
+      while (!go) std::this_thread::yield();
+      v1::Booking booking;
+      Timed(book, [&] {
+        grpc::ClientContext context;
+        return stub->BookScreening(&context, request, &booking);
+      });
+    });
+  }
+  while (ready < clients) std::this_thread::yield();
+  start = absl::Now();
+  go = true;
+  for (auto& t : threads) t.join();
+  Report report{.scenario = "stampede",
+                .concurrency = clients,
+                .seconds = absl::ToDoubleSeconds(absl::Now() - start)};
+  report.calls["BookScreening"] = &book;
+  report.figures["resolved_ms"] = report.seconds * 1000;
+  report.figures["booked"] = static_cast<double>(book.by_code["OK"]);
+  report.figures["places"] = places;
+  Print(report);
+  return book.by_code["OK"] == places ? 0 : 1;
+}
+
+int RunMixed() {
+  auto channels = Channels();
+  auto scheduling = v1::SchedulingService::NewStub(channels[0]);
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), HarbinTimeZone());
+  // Today's slots: one hospital, both sessions, plenty of places.
+  v1::UpsertHospitalRequest upsert;
+  v1::Hospital* h = upsert.mutable_hospital();
+  h->set_code(absl::StrCat(absl::GetFlag(FLAGS_prefix), "-MIX"));
+  h->set_display_name("压测混合医院");
+  h->set_district_code("230103");
+  h->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
+  for (int d = 1; d <= 7; ++d) h->add_working_days(d);
+  v1::Hospital hospital;
+  {
+    grpc::ClientContext context;
+    Check(scheduling->UpsertHospital(&context, upsert, &hospital), "UpsertHospital");
+  }
+  v1::SetCapacityRequest capacity;
+  capacity.set_hospital(hospital.name());
+  capacity.set_date(FormatDate(today));
+  capacity.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+  capacity.set_capacity(10000);
+  v1::Slot slot;
+  {
+    grpc::ClientContext context;
+    Check(scheduling->SetCapacity(&context, capacity, &slot), "SetCapacity");
+  }
+  Recorder reg, book, check_in, record;
+  std::atomic<int> next{0};
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + absl::GetFlag(FLAGS_duration);
+  const int salt = static_cast<int>(absl::ToUnixSeconds(start) % 50);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < concurrency; ++c) {
+    clients.emplace_back([&, c] {
+      auto channel = channels[c % channels.size()];
+      auto registry = v1::RegistryService::NewStub(channel);
+      auto sched = v1::SchedulingService::NewStub(channel);
+      auto results = v1::ResultsService::NewStub(channel);
+      while (absl::Now() < end) {
+        const int n = next++;
+        v1::RegisterResidentRequest r;
+        const absl::CivilDay birth = absl::CivilDay(today.year() - 58, 1, 1) + (n % 4000);
+        r.mutable_resident()->set_id_number(
+            IdNumber("230103", birth, 1 + (n / 4000 + salt * 19) % 999));
+        r.mutable_resident()->set_full_name(absl::StrCat("混合", n));
+        r.mutable_resident()->set_district_code("230103");
+        r.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+        v1::Resident resident;
+        if (!Timed(reg, [&] {
+               grpc::ClientContext context;
+               return registry->RegisterResident(&context, r, &resident);
+             }).ok()) {
+          continue;
+        }
+        v1::BookScreeningRequest b;
+        b.set_resident(resident.name());
+        b.add_slots(slot.name());
+        b.set_request_id(absl::StrCat("lg-mix-", absl::ToUnixNanos(start), "-", n));
+        v1::Booking booking;
+        if (!Timed(book, [&] {
+               grpc::ClientContext context;
+               return sched->BookScreening(&context, b, &booking);
+             }).ok()) {
+          continue;
+        }
+        v1::CheckInRequest ci;
+        ci.set_name(booking.name());
+        ci.set_verification_code(booking.verification_code());
+        v1::Booking checked;
+        if (!Timed(check_in, [&] {
+               grpc::ClientContext context;
+               return sched->CheckIn(&context, ci, &checked);
+             }).ok()) {
+          continue;
+        }
+        v1::RecordResultRequest rr;
+        rr.set_hospital(hospital.name());
+        rr.set_booking(booking.name());
+        rr.set_request_id(absl::StrCat("lg-mix-result-", absl::ToUnixNanos(start), "-", n));
+        auto* m = rr.mutable_four_highs();
+        m->set_systolic_mmhg(118 + n % 50);
+        m->set_diastolic_mmhg(76 + n % 20);
+        m->set_fasting_glucose_mmol_l(5.1);
+        m->set_total_cholesterol_mmol_l(4.6);
+        m->set_ldl_cholesterol_mmol_l(2.6);
+        m->set_hdl_cholesterol_mmol_l(1.3);
+        m->set_triglycerides_mmol_l(1.4);
+        m->set_uric_acid_umol_l(300 + n % 200);
+        v1::Result result;
+        Timed(record, [&] {
+          grpc::ClientContext context;
+          return results->RecordResult(&context, rr, &result);
+        });
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  Report report{.scenario = "mixed",
+                .concurrency = concurrency,
+                .seconds = absl::ToDoubleSeconds(absl::Now() - start)};
+  report.calls["RegisterResident"] = &reg;
+  report.calls["BookScreening"] = &book;
+  report.calls["CheckIn"] = &check_in;
+  report.calls["RecordResult"] = &record;
+  report.figures["visits_per_second"] = static_cast<double>(record.by_code["OK"]) / report.seconds;
+  Print(report);
+  return 0;
+}
+
+}  // namespace
+}  // namespace screening
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "drives screeningd through its API and reports throughput and latency.\n"
+      "usage: screening-loadgen --address=HOST:PORT --scenario=book|stampede|mixed "
+      "[--concurrency=32 --duration=20s ...]");
+  absl::ParseCommandLine(argc, argv);
+  const std::string scenario = absl::GetFlag(FLAGS_scenario);
+  if (scenario == "book") return screening::RunBook();
+  if (scenario == "stampede") return screening::RunStampede();
+  if (scenario == "mixed") return screening::RunMixed();
+  std::fprintf(stderr, "screening-loadgen: unknown scenario '%s'\n", scenario.c_str());
+  return 2;
+}
