@@ -67,6 +67,7 @@ struct Recorder {
   std::mutex mu;
   std::vector<double> latencies_ms;
   std::map<std::string, int64_t> by_code;
+  std::map<std::string, std::string> first_message;  // per code, for the report
 
   void Add(absl::Duration latency, const grpc::Status& status) {
     const std::string code =
@@ -74,6 +75,7 @@ struct Recorder {
     std::lock_guard<std::mutex> lock(mu);
     latencies_ms.push_back(absl::ToDoubleMilliseconds(latency));
     by_code[code]++;
+    if (!status.ok()) first_message.try_emplace(code, status.error_message());
   }
   double Percentile(double p) {
     if (latencies_ms.empty()) return 0;
@@ -241,7 +243,8 @@ void Print(Report& report) {
                 r->Percentile(99));
     std::string codes;
     for (const auto& [code, n] : r->by_code) {
-      std::printf("    %s: %ld\n", code.c_str(), static_cast<long>(n));
+      std::printf("    %s: %ld  %s\n", code.c_str(), static_cast<long>(n),
+                  r->first_message[code].substr(0, 100).c_str());
       absl::StrAppendFormat(&codes, "%s\"%s\": %d", codes.empty() ? "" : ", ", code, n);
     }
     absl::StrAppendFormat(&json,
