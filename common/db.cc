@@ -161,6 +161,23 @@ absl::Status TransactStatus(Pool& pool, const std::function<absl::Status(pqxx::w
   return last;
 }
 
+absl::Status AutoCommitStatus(Pool& pool,
+                              const std::function<absl::Status(pqxx::nontransaction&)>& body) {
+  if (absl::Now() >= CurrentCallDeadline()) {
+    return absl::DeadlineExceededError("the call's deadline passed");
+  }
+  auto lease = pool.Acquire();
+  if (!lease.ok()) return lease.status();
+  try {
+    pqxx::nontransaction tx(lease->connection());
+    return body(tx);
+  } catch (const std::exception& e) {
+    absl::Status status = StatusFromException(e);
+    if (status.code() == absl::StatusCode::kUnavailable) lease->MarkBroken();
+    return status;
+  }
+}
+
 namespace {
 
 std::string PercentEncode(const std::string& text) {

@@ -25,11 +25,18 @@ RequestLog::RequestLog(std::string schema, const DataKeys* seal)
     : claim_(absl::StrCat(schema, "_request_claim")),
       find_(absl::StrCat(schema, "_request_find")),
       save_(absl::StrCat(schema, "_request_save")),
+      claim_answer_(absl::StrCat(schema, "_request_claim_answer")),
       schema_(std::move(schema)),
       seal_(seal) {}
 
 Preparer RequestLog::Statements() const {
-  return [claim = claim_, find = find_, save = save_, schema = schema_](pqxx::connection_base& c) {
+  return [claim = claim_, find = find_, save = save_, claim_answer = claim_answer_,
+          schema = schema_](pqxx::connection_base& c) {
+    c.prepare(
+        claim_answer,
+        absl::StrCat("INSERT INTO ", schema,
+                     ".requests (request_id, method, fingerprint, response)"
+                     " VALUES ($1, $2, $3, $4) ON CONFLICT (request_id) DO NOTHING RETURNING 1"));
     c.prepare(claim, absl::StrCat("INSERT INTO ", schema,
                                   ".requests (request_id, method, fingerprint) VALUES ($1, $2, $3)"
                                   " ON CONFLICT (request_id) DO NOTHING RETURNING 1"));
@@ -79,6 +86,16 @@ void RequestLog::Save(pqxx::work& tx, absl::string_view request_id,
   const std::string bytes = response.SerializeAsString();
   tx.exec_prepared(save_, std::string(request_id),
                    pqxx::binarystring(seal_ ? seal_->Seal(bytes) : bytes));
+}
+
+bool RequestLog::ClaimWithAnswer(pqxx::work& tx, absl::string_view request_id,
+                                 absl::string_view method, const google::protobuf::Message& request,
+                                 const google::protobuf::Message& response) const {
+  const std::string bytes = response.SerializeAsString();
+  return !tx.exec_prepared(claim_answer_, std::string(request_id), std::string(method),
+                           RequestFingerprint(request),
+                           pqxx::binarystring(seal_ ? seal_->Seal(bytes) : bytes))
+              .empty();
 }
 
 }  // namespace screening::db

@@ -194,13 +194,15 @@ absl::StatusOr<v1::Resident> RegistryStore::Register(const v1::RegisterResidentR
 }
 
 absl::StatusOr<v1::Resident> RegistryStore::Get(int64_t id) {
-  return db::Transact<v1::Resident>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Resident> {
-    pqxx::result rows = tx.exec_prepared("registry_get_resident", id);
-    if (rows.empty()) {
-      return absl::NotFoundError(absl::StrCat(MakeName("residents", id), " does not exist"));
-    }
-    return FromRow(rows[0]);
-  });
+  // One read: no transaction needed (every booking asks this).
+  return db::AutoCommit<v1::Resident>(
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<v1::Resident> {
+        pqxx::result rows = tx.exec_prepared("registry_get_resident", id);
+        if (rows.empty()) {
+          return absl::NotFoundError(absl::StrCat(MakeName("residents", id), " does not exist"));
+        }
+        return FromRow(rows[0]);
+      });
 }
 
 absl::StatusOr<v1::Resident> RegistryStore::Update(

@@ -595,14 +595,25 @@ absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const grpc::ServerContex
                                                         const Caller& caller,
                                                         const v1::BookScreeningRequest& request) {
   RETURN_IF_ERROR(ValidateBookScreening(request));
-  // A retry of a booking that was made returns it, whatever changed since.
+  absl::StatusOr<v1::Booking> booked = BookFresh(context, caller, request);
+  if (booked.ok() || booked.status().code() == absl::StatusCode::kInvalidArgument) return booked;
+  // A retry of a booking that was made returns it, whatever changed since
+  // (an ineligible resident now, a slot in the past). On success the
+  // booking transaction itself finds the earlier answer.
   ASSIGN_OR_RETURN(std::optional<std::string> answer,
                    store_.FindAnswer(request.request_id(), "BookScreening", request));
   if (auto earlier = Earlier<v1::Booking>(answer)) {
     RETURN_IF_ERROR(RequireDistrict(caller, earlier->resident_district_code()));
     return *earlier;
   }
-  ASSIGN_OR_RETURN(std::vector<v1::Slot> slots, store_.GetSlots(SlotIds(request.slots())));
+  return booked;
+}
+
+absl::StatusOr<v1::Booking> SchedulingServiceImpl::BookFresh(
+    const grpc::ServerContext& context, const Caller& caller,
+    const v1::BookScreeningRequest& request) {
+  const std::vector<int64_t> slot_ids = SlotIds(request.slots());
+  ASSIGN_OR_RETURN(std::vector<v1::Slot> slots, store_.GetSlotFacts(slot_ids));
   RETURN_IF_ERROR(CheckOneVisit(slots, "slots"));
   RETURN_IF_ERROR(SlotInFuture(slots[0], Today(clock_)));
   std::vector<v1::ScreeningType> types;
@@ -612,12 +623,17 @@ absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const grpc::ServerContex
   // A clinic books only for residents of its district.
   RETURN_IF_ERROR(RequireDistrict(caller, eligibility.district_code));
   const bool nipt = std::count(types.begin(), types.end(), v1::SCREENING_TYPE_NIPT) > 0;
-  return store_.Book(request,
-                     NewVisit{.resident_id = *ParseNumericName("residents", request.resident()),
-                              .slot_ids = SlotIds(request.slots()),
-                              .pregnancy_id = nipt ? eligibility.pregnancy_id : std::nullopt,
-                              .resident_district_code = eligibility.district_code,
-                              .verification_code = NewVerificationCode()});
+  NewVisit visit{.resident_id = *ParseNumericName("residents", request.resident()),
+                 .slot_ids = slot_ids,
+                 .types = types,
+                 .pregnancy_id = nipt ? eligibility.pregnancy_id : std::nullopt,
+                 .resident_district_code = eligibility.district_code,
+                 .verification_code = NewVerificationCode()};
+  const int year = ParseDate(slots[0].date())->year();
+  for (v1::ScreeningType type : types) {
+    visit.entitlements.push_back(Entitlement(type, year, visit.pregnancy_id));
+  }
+  return store_.Book(request, visit);
 }
 
 absl::StatusOr<v1::Booking> SchedulingServiceImpl::BookingInScope(const Caller& caller,

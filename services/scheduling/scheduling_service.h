@@ -66,6 +66,8 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
                                             const std::string& date, const std::string& pregnancy);
   absl::StatusOr<v1::Booking> Book(const grpc::ServerContext& context, const Caller& caller,
                                    const v1::BookScreeningRequest& request);
+  absl::StatusOr<v1::Booking> BookFresh(const grpc::ServerContext& context, const Caller& caller,
+                                        const v1::BookScreeningRequest& request);
   absl::StatusOr<v1::Booking> Reschedule(const grpc::ServerContext& context, const Caller& caller,
                                          const v1::RescheduleBookingRequest& request);
   absl::StatusOr<v1::WaitlistEntry> Join(const grpc::ServerContext& context, const Caller& caller,

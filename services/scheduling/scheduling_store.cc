@@ -11,6 +11,7 @@
 #include "common/dates.h"
 #include "common/errors.h"
 #include "common/names.h"
+#include "common/status_macros.h"
 #include "services/scheduling/visit_rules.h"
 
 namespace screening::scheduling {
@@ -24,6 +25,9 @@ constexpr char kSlotColumns[] =
     " s.session";
 constexpr char kSlotFrom[] =
     " FROM scheduling.slots s JOIN scheduling.hospitals h ON h.code = s.hospital_code";
+
+// Slots whose facts are kept in memory, at most (about 100 bytes each).
+constexpr size_t kMaxSlotFacts = 500000;
 
 constexpr char kTimestamp[] = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
 
@@ -161,9 +165,10 @@ absl::StatusOr<v1::Booking> LockBooking(pqxx::work& tx, int64_t id) {
   return BookingFromRow(tx.exec_prepared1("sched_get_booking", id));
 }
 
+// Consumers poll the outbox (no NOTIFY: it serializes commits and nothing
+// listens yet).
 void WriteEvent(pqxx::transaction_base& tx, const char* type, int64_t booking_id) {
   tx.exec_prepared("sched_outbox", booking_id, type);
-  tx.exec_prepared("sched_notify");
 }
 
 // Takes one place in each slot (already locked, or a single slot); returns
@@ -305,6 +310,39 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
               "INSERT INTO scheduling.booking_items (booking_id, screening_type, slot_id,"
               " resident_id, entitlement) VALUES ($1, $2, $3, $4, $5)"
               " ON CONFLICT DO NOTHING RETURNING booking_id");
+    // The booking, its items and its event in one statement. An item that
+    // meets the one-active-entitlement index is skipped: `inserted` < the
+    // slots asked tells the caller.
+    c.prepare(
+        "sched_insert_visit",
+        absl::StrCat(
+            "WITH b AS (INSERT INTO scheduling.bookings (resident_id, hospital_code, day,"
+            " programme_year, hospital_district_code, resident_district_code, session,"
+            " pregnancy_id, verification_code)"
+            " SELECT $1, s.hospital_code, s.day, extract(year FROM s.day)::int, h.district_code,"
+            " $4, s.session, $5::bigint, $6 FROM scheduling.slots s JOIN scheduling.hospitals h"
+            " ON h.code = s.hospital_code WHERE s.id = ($2::bigint[])[1] RETURNING *),"
+            " i AS (INSERT INTO scheduling.booking_items (booking_id, screening_type, slot_id,"
+            " resident_id, entitlement) SELECT b.id, s.screening_type, s.id, $1, e.entitlement"
+            " FROM b, unnest($2::bigint[], $3::text[]) AS e (slot_id, entitlement)"
+            " JOIN scheduling.slots s ON s.id = e.slot_id"
+            " ON CONFLICT DO NOTHING RETURNING screening_type, slot_id),"
+            " o AS (INSERT INTO scheduling.outbox (event_type, booking_id, resident_id,"
+            " hospital_code, day, programme_year, screening_types, resident_district_code,"
+            " hospital_district_code) SELECT 'booking.created', b.id, b.resident_id,"
+            " b.hospital_code, b.day, b.programme_year,"
+            " ARRAY(SELECT i.screening_type FROM i ORDER BY 1), b.resident_district_code,"
+            " b.hospital_district_code FROM b)"
+            " SELECT b.id, b.resident_id, b.hospital_code, b.day::text, b.programme_year, b.state,"
+            " b.hospital_district_code, b.resident_district_code,"
+            " to_char(b.create_time AT TIME ZONE 'UTC', ",
+            kTimestamp,
+            "), b.session, b.pregnancy_id, b.verification_code, b.cancel_reason,"
+            " to_char(b.check_in_time AT TIME ZONE 'UTC', ",
+            kTimestamp,
+            "), b.waitlist_entry_id,"
+            " (SELECT string_agg(i.screening_type || ':' || i.slot_id, ',' ORDER BY"
+            " i.screening_type) FROM i), (SELECT count(*) FROM i) FROM b"));
     c.prepare("sched_get_booking", absl::StrCat(BookingSelect(), " WHERE b.id = $1"));
     c.prepare("sched_lock_booking", "SELECT id FROM scheduling.bookings WHERE id = $1 FOR UPDATE");
     c.prepare("sched_set_state",
@@ -344,7 +382,6 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
               "       WHERE i.booking_id = b.id ORDER BY 1),"
               " b.resident_district_code, b.hospital_district_code"
               " FROM scheduling.bookings b WHERE b.id = $1");
-    c.prepare("sched_notify", "SELECT pg_notify('scheduling_outbox', '')");
     c.prepare(
         "sched_first_waiting",
         "SELECT id, resident_id, pregnancy_id, resident_district_code FROM scheduling.waitlist"
@@ -545,6 +582,32 @@ absl::StatusOr<std::vector<v1::Slot>> SchedulingStore::GetSlots(const std::vecto
   });
 }
 
+absl::StatusOr<std::vector<v1::Slot>> SchedulingStore::GetSlotFacts(
+    const std::vector<int64_t>& ids) {
+  std::vector<v1::Slot> out;
+  {
+    absl::MutexLock lock(&facts_mu_);
+    for (int64_t id : ids) {
+      auto it = facts_.find(id);
+      if (it == facts_.end()) break;
+      out.push_back(it->second);
+    }
+  }
+  if (out.size() == ids.size()) return out;
+  absl::StatusOr<std::vector<v1::Slot>> read = GetSlots(ids);
+  if (!read.ok()) return read.status();
+  absl::MutexLock lock(&facts_mu_);
+  if (facts_.size() > kMaxSlotFacts) facts_.clear();  // bounded memory
+  for (const v1::Slot& slot : *read) {
+    v1::Slot facts = slot;
+    facts.clear_capacity();
+    facts.clear_booked();
+    facts.clear_available();
+    facts_[*ParseNumericName("slots", slot.name())] = std::move(facts);
+  }
+  return read;
+}
+
 absl::StatusOr<std::optional<std::string>> SchedulingStore::FindAnswer(
     const std::string& request_id, absl::string_view method,
     const google::protobuf::Message& request) {
@@ -556,60 +619,59 @@ absl::StatusOr<std::optional<std::string>> SchedulingStore::FindAnswer(
 
 absl::StatusOr<v1::Booking> SchedulingStore::Book(const v1::BookScreeningRequest& request,
                                                   const NewVisit& visit) {
-  std::vector<int64_t> slot_ids = visit.slot_ids;
-  std::sort(slot_ids.begin(), slot_ids.end());
-  return db::Transact<v1::Booking>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Booking> {
-    auto prior = requests_.Claim(tx, request.request_id(), "BookScreening", request);
-    if (!prior.ok()) return prior.status();
-    if (prior->has_value()) {
-      v1::Booking first;
-      first.ParseFromString(**prior);
-      return first;
-    }
-    // Several slots are locked in id order, so that visits never deadlock.
-    if (slot_ids.size() > 1) tx.exec_prepared("sched_lock_slots", ArrayLiteral(slot_ids));
-    std::vector<v1::Slot> slots;
-    for (const auto& row : tx.exec_prepared("sched_get_slots", ArrayLiteral(slot_ids))) {
-      slots.push_back(SlotFromRow(row));
-    }
-    if (slots.size() != slot_ids.size()) return absl::NotFoundError("a slot does not exist");
-    const v1::Slot& first = slots.front();
-    const int year = ParseDate(first.date())->year();
-    std::vector<std::string> entitlements;
-    for (const v1::Slot& s : slots) {
-      entitlements.push_back(
-          absl::StrCat(static_cast<int>(s.screening_type()), ":",
-                       Entitlement(s.screening_type(), year, visit.pregnancy_id)));
-    }
-    pqxx::result holding =
-        tx.exec_prepared("sched_holding_booking", visit.resident_id,
-                         absl::StrCat("{", absl::StrJoin(entitlements, ","), "}"));
-    if (!holding.empty()) return AlreadyBooked(MakeName("bookings", holding[0][0].as<int64_t>()));
-    if (auto full = TakePlaces(tx, slot_ids)) return SlotFull(MakeName("slots", *full));
-    const std::string pregnancy =
-        visit.pregnancy_id ? absl::StrCat(*visit.pregnancy_id) : std::string();
-    const int64_t booking_id =
-        tx.exec_prepared1("sched_insert_booking", visit.resident_id,
-                          *ParseStringName("hospitals", first.hospital()), first.date(), year,
-                          first.district_code(), visit.resident_district_code,
-                          static_cast<int>(first.session()),
-                          visit.pregnancy_id ? pregnancy.c_str() : nullptr, visit.verification_code,
-                          nullptr)[0]
-            .as<int64_t>();
-    for (const v1::Slot& s : slots) {
-      // A concurrent booking of the same resident won the unique index.
-      if (tx.exec_prepared("sched_insert_item", booking_id, static_cast<int>(s.screening_type()),
-                           *ParseNumericName("slots", s.name()), visit.resident_id,
-                           Entitlement(s.screening_type(), year, visit.pregnancy_id))
-              .empty()) {
-        return AlreadyBooked("");
-      }
-    }
-    WriteEvent(tx, "booking.created", booking_id);
-    v1::Booking stored = BookingFromRow(tx.exec_prepared1("sched_get_booking", booking_id));
-    requests_.Save(tx, request.request_id(), stored);
-    return stored;
-  });
+  const std::string pregnancy =
+      visit.pregnancy_id ? absl::StrCat(*visit.pregnancy_id) : std::string();
+  const std::string slot_array = ArrayLiteral(visit.slot_ids);
+  std::vector<std::string> quoted;
+  for (const std::string& e : visit.entitlements) quoted.push_back(absl::StrCat("\"", e, "\""));
+  const std::string entitlement_array = absl::StrCat("{", absl::StrJoin(quoted, ","), "}");
+  std::vector<int64_t> sorted = visit.slot_ids;
+  std::sort(sorted.begin(), sorted.end());
+  // The request_id is claimed at the end, with the answer: a retry racing
+  // the first attempt waits there (or on the entitlement index) and then
+  // rolls back and reads the first answer.
+  bool taken = false;
+  absl::StatusOr<v1::Booking> booked =
+      db::Transact<v1::Booking>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Booking> {
+        taken = false;
+        // Several slots are locked in id order, so that visits never deadlock.
+        if (sorted.size() > 1) tx.exec_prepared("sched_lock_slots", ArrayLiteral(sorted));
+        pqxx::result inserted = tx.exec_prepared(
+            "sched_insert_visit", visit.resident_id, slot_array, entitlement_array,
+            visit.resident_district_code, visit.pregnancy_id ? pregnancy.c_str() : nullptr,
+            visit.verification_code);
+        if (inserted.empty()) return absl::NotFoundError("a slot does not exist");
+        if (inserted[0][16].as<size_t>() != visit.slot_ids.size()) {
+          // The resident holds one of these entitlements (perhaps since a
+          // moment ago): name the booking; the transaction rolls back.
+          std::vector<std::string> held;
+          for (size_t k = 0; k < visit.slot_ids.size(); ++k) {
+            held.push_back(absl::StrCat("\"", static_cast<int>(visit.types[k]), ":",
+                                        visit.entitlements[k], "\""));
+          }
+          pqxx::result holding = tx.exec_prepared("sched_holding_booking", visit.resident_id,
+                                                  absl::StrCat("{", absl::StrJoin(held, ","), "}"));
+          return AlreadyBooked(holding.empty() ? ""
+                                               : MakeName("bookings", holding[0][0].as<int64_t>()));
+        }
+        // The conditional update takes a place in every slot or the whole
+        // visit rolls back.
+        if (auto full = TakePlaces(tx, sorted)) return SlotFull(MakeName("slots", *full));
+        v1::Booking stored = BookingFromRow(inserted[0]);
+        if (!requests_.ClaimWithAnswer(tx, request.request_id(), "BookScreening", request,
+                                       stored)) {
+          taken = true;
+          return absl::AbortedError("request_id taken");  // rolls this attempt back
+        }
+        return stored;
+      });
+  if (!taken) return booked;
+  ASSIGN_OR_RETURN(std::optional<std::string> answer,
+                   FindAnswer(request.request_id(), "BookScreening", request));
+  if (!answer) return absl::AbortedError("the first request with this id is unfinished; retry");
+  v1::Booking first;
+  first.ParseFromString(*answer);
+  return first;
 }
 
 absl::StatusOr<v1::Booking> SchedulingStore::GetBooking(int64_t id) {

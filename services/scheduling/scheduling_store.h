@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "common/db.h"
 #include "common/request_log.h"
@@ -36,7 +38,9 @@ struct SlotPage {
 struct NewVisit {
   int64_t resident_id = 0;
   std::vector<int64_t> slot_ids;
-  std::optional<int64_t> pregnancy_id;  // for NIPT
+  std::vector<v1::ScreeningType> types;   // per slot, in the same order
+  std::vector<std::string> entitlements;  // per slot, in the same order
+  std::optional<int64_t> pregnancy_id;    // for NIPT
   std::string resident_district_code;
   std::string verification_code;
 };
@@ -112,6 +116,11 @@ class SchedulingStore {
   // The slots in the order asked; NOT_FOUND naming the first missing one.
   absl::StatusOr<std::vector<v1::Slot>> GetSlots(const std::vector<int64_t>& ids);
 
+  // The same, but only what never changes for a slot (hospital, day,
+  // session, screening; not capacity or places left), from memory when seen
+  // before: booking reads it on every call.
+  absl::StatusOr<std::vector<v1::Slot>> GetSlotFacts(const std::vector<int64_t>& ids);
+
   // The first answer (serialized) to an earlier request with this
   // request_id, if any (INVALID_ARGUMENT when the id was used for a
   // different request).
@@ -166,6 +175,8 @@ class SchedulingStore {
  private:
   db::Pool& pool_;
   db::RequestLog requests_{"scheduling"};
+  absl::Mutex facts_mu_;
+  absl::flat_hash_map<int64_t, v1::Slot> facts_ ABSL_GUARDED_BY(facts_mu_);
 };
 
 }  // namespace screening::scheduling
