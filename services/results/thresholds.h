@@ -1,0 +1,70 @@
+// Every threshold and bound of the result rules (DOMAIN.md §4-§8), in one
+// place, named, so that a policy change is one edit. The classifiers take
+// these structs; defaults are DOMAIN.md's.
+#pragma once
+
+namespace screening::results {
+
+struct FourHighsRules {
+  // Hypertension grades, mmHg: grade n starts at systolic[n-1] or diastolic[n-1].
+  int systolic_grade[3] = {140, 160, 180};
+  int diastolic_grade[3] = {90, 100, 110};
+  // Glucose, mmol/L and %.
+  double diabetes_fpg = 7.0;
+  double impaired_fpg = 6.1;
+  double diabetes_hba1c = 6.5;
+  double urgent_fpg = 16.7;  // urgent when above
+  // Lipids, mmol/L: positive at or above, HDL below.
+  double high_tc = 6.2;
+  double high_ldl = 4.1;
+  double high_tg = 2.3;
+  double low_hdl = 1.0;
+  // Uric acid, µmol/L: positive when above (configurable per DOMAIN.md §6).
+  double high_uric_acid = 420;
+};
+
+// Colorectal (DOMAIN.md §4).
+struct ColorectalRules {
+  // FIT quantitative cut-off, ng Hb/mL buffer: positive at or above. It
+  // depends on the kit; 100 is common.
+  double fit_cutoff_ng_ml = 100;
+  // Questionnaire: high risk with any one major item, or this many minor ones.
+  int minor_items_for_high_risk = 2;
+  // Accepted FIT quantitative readings (an engineering bound).
+  double fit_max_ng_ml = 10000;
+};
+
+// Gastric cancer: the 2017 Chinese consensus score (DOMAIN.md §5).
+struct GastricRules {
+  // Age points: from age_from[i], age_points[i] (below the first: 0).
+  int age_from[4] = {40, 50, 60, 70};
+  int age_points[4] = {0, 5, 6, 10};
+  int male_points = 4;
+  int h_pylori_points = 1;
+  // PGR below this scores pgr_points.
+  double pgr_below = 3.89;
+  int pgr_points = 3;
+  // G-17, pmol/L: below g17_low 0 points; up to g17_high (inclusive)
+  // g17_mid_points; above g17_high_points.
+  double g17_low = 1.50;
+  double g17_high = 5.70;
+  int g17_mid_points = 3;
+  int g17_high_points = 5;
+  // Bands: low up to low_max, medium up to medium_max, high above.
+  int low_max = 11;
+  int medium_max = 16;
+  // Accepted inputs (DOMAIN.md §8).
+  double pg1_max = 500;
+  double pg2_max = 150;  // and above 0
+  double g17_max = 200;
+};
+
+// Conventional units to SI (DOMAIN.md §8).
+struct UnitFactors {
+  double glucose_mg_dl_per_mmol_l = 18.0;
+  double cholesterol_mg_dl_per_mmol_l = 38.67;
+  double triglycerides_mg_dl_per_mmol_l = 88.57;
+  double uric_acid_umol_l_per_mg_dl = 59.48;
+};
+
+}  // namespace screening::results
