@@ -14,7 +14,6 @@
 
 namespace screening::results {
 
-
 // INVALID_ARGUMENT naming each value outside DOMAIN.md §8's accepted range,
 // each field prefixed with `prefix` (e.g. "four_highs.systolic_mmhg").
 absl::Status ValidateFourHighs(const v1::FourHighsMeasurement& m, absl::string_view prefix);

@@ -3,9 +3,11 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/dates.h"
 #include "common/errors.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "screening/v1/registry.grpc.pb.h"
 #include "screening/v1/scheduling.grpc.pb.h"
 
 namespace screening::results {
@@ -28,12 +30,32 @@ absl::Status ValidateRecordResult(const v1::RecordResultRequest& request) {
   if (!IsValidRequestId(request.request_id())) {
     bad.Add("request_id", "is required: 1 to 64 printable ASCII characters");
   }
-  if (!request.has_four_highs()) {
-    bad.Add("four_highs", "is required");
-  } else {
-    bad.AddAll(ValidateFourHighs(request.four_highs(), "four_highs"));
+  const int measurements = request.has_four_highs() + request.has_colorectal() +
+                           request.has_gastric() + request.has_nipt();
+  if (measurements == 0) {
+    bad.Add("four_highs", "one of four_highs, colorectal, gastric and nipt is required");
+  } else if (measurements > 1) {
+    bad.Add("four_highs", "only one of four_highs, colorectal, gastric and nipt per result");
   }
+  if (request.has_four_highs()) {
+    // Bounds apply to the SI values, whatever units were sent.
+    bad.AddAll(ValidateFourHighs(FourHighsToSi(UnitFactors{}, request.four_highs()), "four_highs"));
+  }
+  if (request.has_colorectal()) {
+    bad.AddAll(ValidateColorectal(request.colorectal(), ColorectalRules{}, "colorectal"));
+  }
+  if (request.has_gastric()) {
+    bad.AddAll(ValidateGastric(request.gastric(), GastricRules{}, "gastric"));
+  }
+  if (request.has_nipt()) bad.AddAll(ValidateNipt(request.nipt(), "nipt"));
   return bad.ToStatus();
+}
+
+v1::ScreeningType MeasuredScreening(const v1::RecordResultRequest& request) {
+  if (request.has_colorectal()) return v1::SCREENING_TYPE_COLORECTAL;
+  if (request.has_gastric()) return v1::SCREENING_TYPE_GASTRIC;
+  if (request.has_nipt()) return v1::SCREENING_TYPE_NIPT;
+  return v1::SCREENING_TYPE_FOUR_HIGHS;
 }
 
 grpc::Status ResultsServiceImpl::RecordResult(grpc::ServerContext* context,
@@ -76,22 +98,54 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const grpc::ServerContext&
                           "; check the resident in first")),
                       "BOOKING_NOT_CHECKED_IN");
   }
-  const bool covers_four_highs = std::any_of(
-      booking.screenings().begin(), booking.screenings().end(), [](const v1::BookedScreening& s) {
-        return s.screening_type() == v1::SCREENING_TYPE_FOUR_HIGHS;
-      });
-  if (!covers_four_highs) {
+  const v1::ScreeningType type = MeasuredScreening(request);
+  const bool covered =
+      std::any_of(booking.screenings().begin(), booking.screenings().end(),
+                  [&](const v1::BookedScreening& s) { return s.screening_type() == type; });
+  if (!covered) {
     return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                          request.booking(), " does not include the four-highs screening")),
+                          request.booking(), " does not include ", v1::ScreeningType_Name(type))),
                       "SCREENING_NOT_BOOKED");
   }
   v1::Result result;
   result.set_booking(booking.name());
   result.set_resident(booking.resident());
   result.set_hospital(booking.hospital());
-  result.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
-  *result.mutable_four_highs() = request.four_highs();
-  *result.mutable_four_highs_classification() = ClassifyFourHighs(rules_, request.four_highs());
+  result.set_screening_type(type);
+  result.set_counts_as_screened(true);
+  switch (type) {
+    case v1::SCREENING_TYPE_COLORECTAL:
+      *result.mutable_colorectal() = request.colorectal();
+      *result.mutable_colorectal_classification() =
+          ClassifyColorectal(other_rules_.colorectal, request.colorectal());
+      result.set_counts_as_screened(!result.colorectal_classification().sample_failed());
+      break;
+    case v1::SCREENING_TYPE_GASTRIC: {
+      // The score counts age on the visit day and sex: the registry knows them.
+      ASSIGN_OR_RETURN(auto registry, peers_.Stub<v1::RegistryService>("registry"));
+      v1::GetResidentRequest get_resident;
+      get_resident.set_name(booking.resident());
+      v1::Resident resident;
+      auto ask = peers_.CallContext(&context, kSchedulingTimeout);
+      RETURN_IF_ERROR(
+          PeerOutcome(registry->GetResident(ask.get(), get_resident, &resident), "registry"));
+      const int age = AgeOn(*ParseDate(resident.birth_date()), *ParseDate(booking.date()));
+      *result.mutable_gastric() = request.gastric();
+      *result.mutable_gastric_classification() =
+          ClassifyGastric(other_rules_.gastric, request.gastric(), age, resident.sex());
+      break;
+    }
+    case v1::SCREENING_TYPE_NIPT:
+      *result.mutable_nipt() = request.nipt();
+      *result.mutable_nipt_classification() = ClassifyNipt(request.nipt());
+      result.set_counts_as_screened(!result.nipt_classification().failed());
+      break;
+    default:
+      *result.mutable_four_highs() = FourHighsToSi(other_rules_.units, request.four_highs());
+      *result.mutable_four_highs_units_sent() = request.four_highs().units();
+      *result.mutable_four_highs_classification() = ClassifyFourHighs(rules_, result.four_highs());
+      break;
+  }
   return store_.Record(request, booking, result, clock_.Now());
 }
 

@@ -8,6 +8,7 @@
 #include "screening/v1/results.grpc.pb.h"
 #include "services/results/four_highs.h"
 #include "services/results/results_store.h"
+#include "services/results/screenings.h"
 
 namespace screening::results {
 
@@ -16,6 +17,13 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
   ResultsServiceImpl(ResultsStore& store, CallGate& gate, const Peers& peers, const Clock& clock,
                      FourHighsRules rules)
       : store_(store), gate_(gate), peers_(peers), clock_(clock), rules_(rules) {}
+
+  // Every rule the classifiers use (thresholds.h), for tests and config.
+  struct Rules {
+    ColorectalRules colorectal;
+    GastricRules gastric;
+    UnitFactors units;
+  };
 
   grpc::Status RecordResult(grpc::ServerContext* context, const v1::RecordResultRequest* request,
                             v1::Result* response) override;
@@ -32,9 +40,13 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
   const Peers& peers_;
   const Clock& clock_;
   const FourHighsRules rules_;
+  const Rules other_rules_;
 };
 
 // INVALID_ARGUMENT naming each bad field of a RecordResult request. Pure.
 absl::Status ValidateRecordResult(const v1::RecordResultRequest& request);
+
+// The screening a RecordResult request's measurement is for (validated: one).
+v1::ScreeningType MeasuredScreening(const v1::RecordResultRequest& request);
 
 }  // namespace screening::results

@@ -22,14 +22,40 @@ std::optional<std::pair<std::string, int64_t>> ParseOffset(absl::string_view off
   return std::make_pair(std::string(parts[0]), seq);
 }
 
+namespace {
+
+struct StoredForm {
+  std::string measurement, classification;
+  bool refer = false;  // positive or high risk: a referral follows
+};
+
+StoredForm Store(const v1::Result& r) {
+  switch (r.screening_type()) {
+    case v1::SCREENING_TYPE_COLORECTAL:
+      return {r.colorectal().SerializeAsString(), r.colorectal_classification().SerializeAsString(),
+              r.colorectal_classification().refer_colonoscopy()};
+    case v1::SCREENING_TYPE_GASTRIC:
+      return {r.gastric().SerializeAsString(), r.gastric_classification().SerializeAsString(),
+              r.gastric_classification().refer_gastroscopy()};
+    case v1::SCREENING_TYPE_NIPT:
+      return {r.nipt().SerializeAsString(), r.nipt_classification().SerializeAsString(),
+              r.nipt_classification().refer_prenatal_diagnosis()};
+    default:
+      return {r.four_highs().SerializeAsString(), r.four_highs_classification().SerializeAsString(),
+              r.four_highs_classification().any_positive()};
+  }
+}
+
+}  // namespace
+
 ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
   pool_.AddPreparer(requests_.Statements());
   pool_.AddPreparer([](pqxx::connection_base& c) {
     c.prepare("results_insert",
               "INSERT INTO results.results (booking_id, resident_id, hospital_code, screening_type,"
-              " programme_year, measurement, classification, any_positive, record_time)"
-              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz)"
-              " ON CONFLICT (booking_id) DO NOTHING RETURNING id");
+              " programme_year, measurement, classification, any_positive, record_time, counts)"
+              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10)"
+              " ON CONFLICT DO NOTHING RETURNING id");
     c.prepare("results_insert_event",
               "INSERT INTO results.outbox (event_type, resident_id, screening_type,"
               " programme_year, hospital_code, result_id) VALUES ($1, $2, $3, $4, $5, $6)");
@@ -72,21 +98,25 @@ absl::StatusOr<v1::Result> ResultsStore::Record(const v1::RecordResultRequest& r
       first.ParseFromString(**prior);
       return first;
     }
-    pqxx::result inserted =
-        tx.exec_prepared("results_insert", booking_id, resident_id, hospital_code,
-                         static_cast<int>(result.screening_type()), booking.programme_year(),
-                         pqxx::binarystring(result.four_highs().SerializeAsString()),
-                         pqxx::binarystring(result.four_highs_classification().SerializeAsString()),
-                         result.four_highs_classification().any_positive(), when);
+    // The whole result (measurement and classification of its screening).
+    const StoredForm form = Store(result);
+    pqxx::result inserted = tx.exec_prepared(
+        "results_insert", booking_id, resident_id, hospital_code,
+        static_cast<int>(result.screening_type()), booking.programme_year(),
+        pqxx::binarystring(form.measurement), pqxx::binarystring(form.classification), form.refer,
+        when, result.counts_as_screened());
     if (inserted.empty()) {
-      return WithReason(absl::AlreadyExistsError(absl::StrCat(
-                            booking.name(), " already has a result; amend it instead")),
-                        "RESULT_EXISTS", {{"booking", booking.name()}});
+      return WithReason(
+          absl::AlreadyExistsError(absl::StrCat(booking.name(), " already has a ",
+                                                v1::ScreeningType_Name(result.screening_type()),
+                                                " result; amend it instead")),
+          "RESULT_EXISTS", {{"booking", booking.name()}});
     }
     const int64_t result_id = inserted[0][0].as<int64_t>();
-    tx.exec_prepared("results_insert_event", "result.recorded", resident_id,
-                     static_cast<int>(result.screening_type()), booking.programme_year(),
-                     hospital_code, result_id);
+    tx.exec_prepared("results_insert_event",
+                     result.counts_as_screened() ? "result.recorded" : "result.sample_failed",
+                     resident_id, static_cast<int>(result.screening_type()),
+                     booking.programme_year(), hospital_code, result_id);
     // Wakes consumers at commit; they would find the event by polling anyway.
     tx.exec_prepared("results_notify");
     v1::Result stored = result;

@@ -22,8 +22,10 @@ class ResultsStore {
   // The first answer to an earlier RecordResult with this request_id, if any.
   absl::StatusOr<std::optional<v1::Result>> FindResult(const v1::RecordResultRequest& request);
 
-  // Stores a classified result for a checked booking and its outbox event in
-  // one transaction. ALREADY_EXISTS (RESULT_EXISTS) when the booking has one.
+  // Stores a classified result for a checked booking and its outbox event
+  // (`result.recorded`, or `result.sample_failed` when it does not count) in
+  // one transaction. ALREADY_EXISTS (RESULT_EXISTS) when the screening
+  // already has a counted result.
   absl::StatusOr<v1::Result> Record(const v1::RecordResultRequest& request,
                                     const v1::Booking& booking, const v1::Result& result,
                                     absl::Time record_time);

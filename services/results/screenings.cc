@@ -135,8 +135,9 @@ v1::GastricClassification ClassifyGastric(const GastricRules& rules,
 
 absl::Status ValidateNipt(const v1::NiptMeasurement& m, absl::string_view prefix) {
   FieldViolations bad;
-  const std::pair<const char*, v1::NiptRisk> targets[] = {
-      {"trisomy_21", m.trisomy_21()}, {"trisomy_18", m.trisomy_18()}, {"trisomy_13", m.trisomy_13()}};
+  const std::pair<const char*, v1::NiptRisk> targets[] = {{"trisomy_21", m.trisomy_21()},
+                                                          {"trisomy_18", m.trisomy_18()},
+                                                          {"trisomy_13", m.trisomy_13()}};
   for (const auto& [field, risk] : targets) {
     if (m.failed() && risk != v1::NIPT_RISK_UNSPECIFIED) {
       bad.Add(absl::StrCat(prefix, ".", field), "a failed test gives no target");

@@ -81,9 +81,9 @@ TEST(Colorectal, BadFieldsAreNamed) {
             (std::vector<std::string>{"colorectal.fit_samples", "colorectal.fit_samples",
                                       "colorectal.fit_samples[0].outcome",
                                       "colorectal.fit_samples[0].ng_hb_per_ml"}));
-  EXPECT_TRUE(ValidateColorectal(FitOf(Fit(v1::SAMPLE_OUTCOME_NEGATIVE, 10000),
-                                       Fit(v1::SAMPLE_OUTCOME_NEGATIVE)),
-                                 rules, "colorectal")
+  EXPECT_TRUE(ValidateColorectal(
+                  FitOf(Fit(v1::SAMPLE_OUTCOME_NEGATIVE, 10000), Fit(v1::SAMPLE_OUTCOME_NEGATIVE)),
+                  rules, "colorectal")
                   .ok());
 }
 
@@ -181,7 +181,7 @@ TEST(Nipt, TargetsOrAFailedTestAndNothingElse) {
 
 TEST(Units, ConventionalValuesBecomeSi) {
   v1::FourHighsMeasurement sent;
-  sent.set_fasting_glucose_mmol_l(126);   // mg/dL
+  sent.set_fasting_glucose_mmol_l(126);    // mg/dL
   sent.set_total_cholesterol_mmol_l(240);  // mg/dL
   sent.set_ldl_cholesterol_mmol_l(160);
   sent.set_hdl_cholesterol_mmol_l(38.67);

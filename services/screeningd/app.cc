@@ -58,7 +58,7 @@ const std::map<std::string, std::vector<std::string>>& Dependencies() {
       {"admin", {}},
       {"registry", {}},
       {"scheduling", {"registry"}},
-      {"results", {"scheduling"}},
+      {"results", {"scheduling", "registry"}},
       {"progress", {"results"}},
   };
   return kDependencies;
