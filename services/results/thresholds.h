@@ -67,4 +67,17 @@ struct UnitFactors {
   double uric_acid_umol_l_per_mg_dl = 59.48;
 };
 
+// Referrals and reporting deadlines (configurable policy).
+struct FollowUpRules {
+  // Days from the result to the follow-up's due date, per referral kind.
+  int colonoscopy_days = 365;  // "within one year in Harbin's programme"
+  int gastroscopy_days = 90;
+  int family_doctor_days = 30;
+  int prenatal_diagnosis_days = 14;
+  // NIPT reports later than this many working days after the draw are late.
+  int nipt_report_working_days = 15;
+  // Checked-in visits without a result after this many days are listed.
+  int missing_result_days = 7;
+};
+
 }  // namespace screening::results
