@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 
 namespace screening {
 
@@ -59,6 +60,9 @@ std::optional<google::rpc::PreconditionFailure> GetPreconditionFailure(const abs
 // The one place an absl::Status becomes a grpc::Status: code, message, and a
 // google.rpc.Status with every detail in the `grpc-status-details-bin` trailer.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The same as a google.rpc.Status message (for per-item answers of a stream).
+google::rpc::Status ToRpcStatus(const absl::Status& status);
 
 // The inverse, for a service calling another: details survive the hop.
 absl::Status FromGrpcStatus(const grpc::Status& status);

@@ -66,6 +66,20 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
       SCREENING_RPC(SchedulingService, CheckIn, CheckInRequest, Booking),
       SCREENING_RPC(SchedulingService, MarkNoShow, MarkNoShowRequest, Booking),
       SCREENING_RPC(ResultsService, RecordResult, RecordResultRequest, Result),
+      std::make_pair(std::string("screening.v1.ResultsService/RecordResults"),
+                     Call([](std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* c) {
+                       auto stream = v1::ResultsService::NewStub(channel)->RecordResults(c);
+                       stream->WritesDone();
+                       v1::RecordResultOutcome outcome;
+                       while (stream->Read(&outcome)) {
+                       }
+                       return stream->Finish();
+                     })),
+      SCREENING_RPC(ResultsService, AmendResult, AmendResultRequest, Result),
+      SCREENING_RPC(ResultsService, ListReferrals, ListReferralsRequest, ListReferralsResponse),
+      SCREENING_RPC(ResultsService, RecordFollowUp, RecordFollowUpRequest, Referral),
+      SCREENING_RPC(ResultsService, ListMissingResults, ListMissingResultsRequest,
+                    ListMissingResultsResponse),
       SCREENING_RPC(ResultsService, ListOutboxEvents, ListOutboxEventsRequest,
                     ListOutboxEventsResponse),
       SCREENING_RPC(ProgressService, GetProgress, GetProgressRequest, Progress),
@@ -94,7 +108,7 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.SchedulingService/BookScreening", {"clinic"}},
       {"screening.v1.SchedulingService/GetBooking", {"clinic", "hospital", "service"}},
       {"screening.v1.SchedulingService/ListHospitals",
-       {"clinic", "hospital", "commission", "admin"}},
+       {"clinic", "hospital", "commission", "admin", "service"}},
       {"screening.v1.SchedulingService/GenerateSlots", {"admin"}},
       {"screening.v1.SchedulingService/AllocateTargets", {"commission", "admin"}},
       {"screening.v1.SchedulingService/CancelBooking", {"clinic"}},
@@ -102,10 +116,15 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.SchedulingService/JoinWaitlist", {"clinic"}},
       {"screening.v1.SchedulingService/LeaveWaitlist", {"clinic"}},
       {"screening.v1.SchedulingService/GetWaitlistEntry", {"clinic"}},
-      {"screening.v1.SchedulingService/ListBookings", {"hospital"}},
+      {"screening.v1.SchedulingService/ListBookings", {"hospital", "service"}},
       {"screening.v1.SchedulingService/CheckIn", {"hospital"}},
       {"screening.v1.SchedulingService/MarkNoShow", {"hospital"}},
       {"screening.v1.ResultsService/RecordResult", {"hospital"}},
+      {"screening.v1.ResultsService/RecordResults", {"hospital"}},
+      {"screening.v1.ResultsService/AmendResult", {"hospital"}},
+      {"screening.v1.ResultsService/ListReferrals", {"hospital"}},
+      {"screening.v1.ResultsService/RecordFollowUp", {"hospital"}},
+      {"screening.v1.ResultsService/ListMissingResults", {"hospital"}},
       {"screening.v1.ResultsService/ListOutboxEvents", {"service"}},
       {"screening.v1.ProgressService/GetProgress", {"commission", "admin"}},
       {"screening.v1.AdminService/ListAuditEvents", {"admin"}},

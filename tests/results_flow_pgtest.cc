@@ -53,7 +53,7 @@ TEST_F(ResultsFlow, AVisitsScreeningsAreRecordedOneByOne) {
   fit->add_fit_samples()->set_outcome(v1::SAMPLE_OUTCOME_NEGATIVE);
   fit->mutable_questionnaire();
   v1::Result failed;
-  ASSERT_TRUE(Record(cr, &failed).ok());
+  { grpc::Status s = Record(cr, &failed); ASSERT_TRUE(s.ok()) << s.error_message(); }
   EXPECT_TRUE(failed.colorectal_classification().sample_failed());
   EXPECT_FALSE(failed.counts_as_screened());
   EXPECT_EQ(Events("result.sample_failed", booking), 1);

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/dates.h"
+#include "services/results/follow_up.h"
 #include "common/errors.h"
 #include "common/names.h"
 #include "common/status_macros.h"
@@ -29,6 +32,9 @@ absl::Status ValidateRecordResult(const v1::RecordResultRequest& request) {
   }
   if (!IsValidRequestId(request.request_id())) {
     bad.Add("request_id", "is required: 1 to 64 printable ASCII characters");
+  }
+  if (!request.accession_number().empty() && !IsValidRequestId(request.accession_number())) {
+    bad.Add("accession_number", "1 to 64 printable ASCII characters, when given");
   }
   const int measurements = request.has_four_highs() + request.has_colorectal() +
                            request.has_gastric() + request.has_nipt();
@@ -112,41 +118,310 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const grpc::ServerContext&
   result.set_resident(booking.resident());
   result.set_hospital(booking.hospital());
   result.set_screening_type(type);
-  result.set_counts_as_screened(true);
-  switch (type) {
+  RETURN_IF_ERROR(Classify(context,
+                           Measurements{&request.four_highs(), &request.colorectal(),
+                                        &request.gastric(), &request.nipt()},
+                           booking.date(), &result));
+  if (type == v1::SCREENING_TYPE_NIPT) {
+    result.set_late_report(
+        LateNiptReport(follow_up_rules_, *ParseDate(booking.date()), Today(clock_)));
+  }
+  ASSIGN_OR_RETURN(std::optional<NewReferral> referral,
+                   ReferralDecision(context, result, booking.resident_district_code()));
+  return store_.Record(request, booking, result, clock_.Now(), referral);
+}
+
+absl::Status ResultsServiceImpl::Classify(const grpc::ServerContext& context,
+                                          const Measurements& m, const std::string& visit_date,
+                                          v1::Result* result) {
+  result->set_counts_as_screened(true);
+  switch (result->screening_type()) {
     case v1::SCREENING_TYPE_COLORECTAL:
-      *result.mutable_colorectal() = request.colorectal();
-      *result.mutable_colorectal_classification() =
-          ClassifyColorectal(other_rules_.colorectal, request.colorectal());
-      result.set_counts_as_screened(!result.colorectal_classification().sample_failed());
+      *result->mutable_colorectal() = *m.colorectal;
+      *result->mutable_colorectal_classification() =
+          ClassifyColorectal(other_rules_.colorectal, *m.colorectal);
+      result->set_counts_as_screened(!result->colorectal_classification().sample_failed());
       break;
     case v1::SCREENING_TYPE_GASTRIC: {
       // The score counts age on the visit day and sex: the registry knows them.
       ASSIGN_OR_RETURN(auto registry, peers_.Stub<v1::RegistryService>("registry"));
       v1::GetResidentRequest get_resident;
-      get_resident.set_name(booking.resident());
+      get_resident.set_name(result->resident());
       v1::Resident resident;
       auto ask = peers_.CallContext(&context, kSchedulingTimeout);
       RETURN_IF_ERROR(
           PeerOutcome(registry->GetResident(ask.get(), get_resident, &resident), "registry"));
-      const int age = AgeOn(*ParseDate(resident.birth_date()), *ParseDate(booking.date()));
-      *result.mutable_gastric() = request.gastric();
-      *result.mutable_gastric_classification() =
-          ClassifyGastric(other_rules_.gastric, request.gastric(), age, resident.sex());
+      const int age = AgeOn(*ParseDate(resident.birth_date()), *ParseDate(visit_date));
+      *result->mutable_gastric() = *m.gastric;
+      *result->mutable_gastric_classification() =
+          ClassifyGastric(other_rules_.gastric, *m.gastric, age, resident.sex());
       break;
     }
     case v1::SCREENING_TYPE_NIPT:
-      *result.mutable_nipt() = request.nipt();
-      *result.mutable_nipt_classification() = ClassifyNipt(request.nipt());
-      result.set_counts_as_screened(!result.nipt_classification().failed());
+      *result->mutable_nipt() = *m.nipt;
+      *result->mutable_nipt_classification() = ClassifyNipt(*m.nipt);
+      result->set_counts_as_screened(!result->nipt_classification().failed());
       break;
     default:
-      *result.mutable_four_highs() = FourHighsToSi(other_rules_.units, request.four_highs());
-      *result.mutable_four_highs_units_sent() = request.four_highs().units();
-      *result.mutable_four_highs_classification() = ClassifyFourHighs(rules_, result.four_highs());
+      *result->mutable_four_highs() = FourHighsToSi(other_rules_.units, *m.four_highs);
+      *result->mutable_four_highs_units_sent() = m.four_highs->units();
+      *result->mutable_four_highs_classification() =
+          ClassifyFourHighs(rules_, result->four_highs());
       break;
   }
-  return store_.Record(request, booking, result, clock_.Now());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<NewReferral>> ResultsServiceImpl::ReferralDecision(
+    const grpc::ServerContext& context, const v1::Result& result,
+    const std::string& resident_district) {
+  std::optional<v1::ReferralKind> kind = ReferralFor(result);
+  if (!kind || !result.counts_as_screened()) return std::optional<NewReferral>();
+  NewReferral referral{.kind = *kind, .open_date = Today(clock_)};
+  referral.due_date = DueDate(follow_up_rules_, *kind, referral.open_date);
+  const v1::FollowUpProcedure procedure = ProcedureFor(*kind);
+  if (procedure != v1::FOLLOW_UP_PROCEDURE_UNSPECIFIED) {
+    // Where the procedure is offered: the scheduling service knows.
+    ASSIGN_OR_RETURN(auto scheduling, peers_.Stub<v1::SchedulingService>("scheduling"));
+    v1::ListHospitalsResponse hospitals;
+    auto call = peers_.CallContext(&context, kSchedulingTimeout);
+    RETURN_IF_ERROR(PeerOutcome(
+        scheduling->ListHospitals(call.get(), v1::ListHospitalsRequest(), &hospitals),
+        "scheduling"));
+    referral.hospital_code = FollowUpHospital(
+        procedure, *ParseStringName("hospitals", result.hospital()), resident_district,
+        {hospitals.hospitals().begin(), hospitals.hospitals().end()});
+  }
+  return std::optional<NewReferral>(referral);
+}
+
+grpc::Status ResultsServiceImpl::RecordResults(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::RecordResultOutcome, v1::RecordResultRequest>* stream) {
+  return gate_.Serve(context, Method<v1::ResultsService>("RecordResults"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       v1::RecordResultRequest request;
+                       while (stream->Read(&request)) {
+                         v1::RecordResultOutcome outcome;
+                         outcome.set_request_id(request.request_id());
+                         absl::StatusOr<v1::Result> recorded =
+                             Record(*context, call.caller(), request);
+                         *outcome.mutable_status() = ToRpcStatus(recorded.status());
+                         if (recorded.ok()) *outcome.mutable_result() = *std::move(recorded);
+                         if (!stream->Write(outcome)) break;
+                       }
+                       return absl::OkStatus();
+                     });
+}
+
+grpc::Status ResultsServiceImpl::AmendResult(grpc::ServerContext* context,
+                                             const v1::AmendResultRequest* request,
+                                             v1::Result* response) {
+  return gate_.Serve(
+      context, Method<v1::ResultsService>("AmendResult"),
+      [&](CallGate::Call& call) -> absl::Status {
+        FieldViolations bad;
+        auto id = ParseNumericName("results", request->name());
+        if (!id) bad.Add("name", "must be results/{id}");
+        const int measurements = request->has_four_highs() + request->has_colorectal() +
+                                 request->has_gastric() + request->has_nipt();
+        if (measurements != 1) {
+          bad.Add("four_highs", "exactly one of four_highs, colorectal, gastric and nipt");
+        }
+        if (request->has_four_highs()) {
+          bad.AddAll(ValidateFourHighs(FourHighsToSi(other_rules_.units, request->four_highs()),
+                                       "four_highs"));
+        }
+        if (request->has_colorectal()) {
+          bad.AddAll(ValidateColorectal(request->colorectal(), other_rules_.colorectal,
+                                        "colorectal"));
+        }
+        if (request->has_gastric()) {
+          bad.AddAll(ValidateGastric(request->gastric(), other_rules_.gastric, "gastric"));
+        }
+        if (request->has_nipt()) bad.AddAll(ValidateNipt(request->nipt(), "nipt"));
+        if (Utf8Length(request->reason()) == 0 || Utf8Length(request->reason()) > 500) {
+          bad.Add("reason", "is required: 1 to 500 characters");
+        }
+        if (!IsValidRequestId(request->request_id())) {
+          bad.Add("request_id", "is required: 1 to 64 printable ASCII characters");
+        }
+        RETURN_IF_ERROR(bad.ToStatus());
+        call.set_resource(request->name());
+        ASSIGN_OR_RETURN(v1::Result current, store_.GetResult(*id));
+        RETURN_IF_ERROR(
+            RequireHospital(call.caller(), *ParseStringName("hospitals", current.hospital())));
+        const v1::ScreeningType sent = request->has_colorectal() ? v1::SCREENING_TYPE_COLORECTAL
+                                       : request->has_gastric()  ? v1::SCREENING_TYPE_GASTRIC
+                                       : request->has_nipt()     ? v1::SCREENING_TYPE_NIPT
+                                                                 : v1::SCREENING_TYPE_FOUR_HIGHS;
+        if (sent != current.screening_type()) {
+          return InvalidField(
+              "four_highs", absl::StrCat("the result is ",
+                                         v1::ScreeningType_Name(current.screening_type()),
+                                         "; send that measurement"));
+        }
+        // The visit day is the booking's; the registry answers age and sex.
+        ASSIGN_OR_RETURN(auto scheduling, peers_.Stub<v1::SchedulingService>("scheduling"));
+        v1::GetBookingRequest get;
+        get.set_name(current.booking());
+        v1::Booking booking;
+        auto ask = peers_.CallContext(context, kSchedulingTimeout);
+        RETURN_IF_ERROR(
+            PeerOutcome(scheduling->GetBooking(ask.get(), get, &booking), "scheduling"));
+        v1::Result corrected = current;
+        corrected.clear_four_highs();
+        corrected.clear_colorectal();
+        corrected.clear_gastric();
+        corrected.clear_nipt();
+        RETURN_IF_ERROR(Classify(*context,
+                                 Measurements{&request->four_highs(), &request->colorectal(),
+                                              &request->gastric(), &request->nipt()},
+                                 booking.date(), &corrected));
+        // Whether the person counts never changes with an amendment.
+        corrected.set_counts_as_screened(current.counts_as_screened());
+        ASSIGN_OR_RETURN(std::optional<NewReferral> referral,
+                         ReferralDecision(*context, corrected, booking.resident_district_code()));
+        ASSIGN_OR_RETURN(*response, store_.Amend(*request, *id, corrected,
+                                                 call.caller().Name(), referral));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ResultsServiceImpl::ListReferrals(grpc::ServerContext* context,
+                                               const v1::ListReferralsRequest* request,
+                                               v1::ListReferralsResponse* response) {
+  return gate_.Serve(
+      context, Method<v1::ResultsService>("ListReferrals"),
+      [&](CallGate::Call& call) -> absl::Status {
+        FieldViolations bad;
+        ReferralQuery query;
+        auto code = ParseStringName("hospitals", request->hospital());
+        if (!code) bad.Add("hospital", "must be hospitals/{code}");
+        if (!v1::ReferralStatus_IsValid(request->status())) {
+          bad.Add("status", "must be a ReferralStatus value");
+        }
+        if (request->page_size() < 0 || request->page_size() > kMaxEventPage) {
+          bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxEventPage));
+        }
+        if (!request->page_token().empty() &&
+            (!absl::SimpleAtoi(request->page_token(), &query.after_id) || query.after_id <= 0)) {
+          bad.Add("page_token", "is not a token this service issued");
+        }
+        RETURN_IF_ERROR(bad.ToStatus());
+        call.set_resource(request->hospital());
+        RETURN_IF_ERROR(RequireHospital(call.caller(), *code));
+        query.hospital_code = *code;
+        query.status = request->status();
+        query.overdue_only = request->overdue_only();
+        query.today = Today(clock_);
+        query.page_size = request->page_size() == 0 ? 100 : request->page_size();
+        // Overdue referrals raise their event at the latest when looked at.
+        RETURN_IF_ERROR(store_.SweepOverdueReferrals(query.today).status());
+        ASSIGN_OR_RETURN(auto page, store_.ListReferrals(query));
+        for (auto& r : page.first) *response->add_referrals() = std::move(r);
+        if (page.second) {
+          response->set_next_page_token(absl::StrCat(
+              *ParseNumericName("referrals", response->referrals().rbegin()->name())));
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ResultsServiceImpl::RecordFollowUp(grpc::ServerContext* context,
+                                                const v1::RecordFollowUpRequest* request,
+                                                v1::Referral* response) {
+  return gate_.Serve(
+      context, Method<v1::ResultsService>("RecordFollowUp"),
+      [&](CallGate::Call& call) -> absl::Status {
+        FieldViolations bad;
+        auto id = ParseNumericName("referrals", request->name());
+        if (!id) bad.Add("name", "must be referrals/{id}");
+        auto date = ParseDate(request->follow_up_date());
+        const absl::CivilDay today = Today(clock_);
+        if (!date || *date > today) {
+          bad.Add("follow_up_date", "must be a real date, YYYY-MM-DD, not in the future");
+        }
+        if (!v1::FollowUpFinding_IsValid(request->finding()) ||
+            request->finding() == v1::FOLLOW_UP_FINDING_UNSPECIFIED) {
+          bad.Add("finding", "is required: a FollowUpFinding value");
+        }
+        if (Utf8Length(request->note()) > 1000) bad.Add("note", "at most 1000 characters");
+        RETURN_IF_ERROR(bad.ToStatus());
+        call.set_resource(request->name());
+        ASSIGN_OR_RETURN(v1::Referral referral, store_.GetReferral(*id, today));
+        // The follow-up hospital records it (or the referring one when the
+        // family doctor reports back through it).
+        const std::string doing = referral.hospital().empty() ? referral.referring_hospital()
+                                                              : referral.hospital();
+        RETURN_IF_ERROR(RequireHospital(call.caller(), *ParseStringName("hospitals", doing)));
+        if (*date < *ParseDate(referral.open_date())) {
+          return InvalidField("follow_up_date", "must not be before the referral opened");
+        }
+        ASSIGN_OR_RETURN(*response, store_.RecordFollowUp(*id, *date, request->finding(),
+                                                          request->note(), today));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ResultsServiceImpl::ListMissingResults(grpc::ServerContext* context,
+                                                    const v1::ListMissingResultsRequest* request,
+                                                    v1::ListMissingResultsResponse* response) {
+  return gate_.Serve(
+      context, Method<v1::ResultsService>("ListMissingResults"),
+      [&](CallGate::Call& call) -> absl::Status {
+        FieldViolations bad;
+        auto code = ParseStringName("hospitals", request->hospital());
+        if (!code) bad.Add("hospital", "must be hospitals/{code}");
+        if (request->older_than_days() < 0 || request->older_than_days() > 92) {
+          bad.Add("older_than_days", "must be 0 to 92 (0: the configured days)");
+        }
+        if (request->look_back_days() < 0 || request->look_back_days() > 92) {
+          bad.Add("look_back_days", "must be 0 to 92 (0 means 31)");
+        }
+        RETURN_IF_ERROR(bad.ToStatus());
+        call.set_resource(request->hospital());
+        RETURN_IF_ERROR(RequireHospital(call.caller(), *code));
+        const int older = request->older_than_days() == 0 ? follow_up_rules_.missing_result_days
+                                                          : request->older_than_days();
+        const int back = request->look_back_days() == 0 ? 31 : request->look_back_days();
+        const absl::CivilDay today = Today(clock_);
+        ASSIGN_OR_RETURN(auto scheduling, peers_.Stub<v1::SchedulingService>("scheduling"));
+        std::vector<v1::Booking> visits;
+        for (absl::CivilDay day = today - back; day <= today - older; ++day) {
+          v1::ListBookingsRequest roster;
+          roster.set_hospital(request->hospital());
+          roster.set_date(FormatDate(day));
+          roster.set_state(v1::BOOKING_STATE_CHECKED_IN);
+          roster.set_page_size(1000);
+          do {
+            v1::ListBookingsResponse page;
+            auto ask = peers_.CallContext(context, kSchedulingTimeout);
+            RETURN_IF_ERROR(
+                PeerOutcome(scheduling->ListBookings(ask.get(), roster, &page), "scheduling"));
+            for (auto& b : *page.mutable_bookings()) visits.push_back(std::move(b));
+            roster.set_page_token(page.next_page_token());
+          } while (!roster.page_token().empty());
+        }
+        if (visits.empty()) return absl::OkStatus();
+        std::vector<int64_t> ids;
+        for (const auto& b : visits) ids.push_back(*ParseNumericName("bookings", b.name()));
+        ASSIGN_OR_RETURN(auto counted, store_.CountedResults(ids));
+        for (const auto& b : visits) {
+          const int64_t booking_id = *ParseNumericName("bookings", b.name());
+          v1::MissingResult missing;
+          for (const auto& item : b.screenings()) {
+            if (!counted.count({booking_id, item.screening_type()})) {
+              missing.add_screenings(item.screening_type());
+            }
+          }
+          if (missing.screenings_size() == 0) continue;
+          missing.set_booking(b.name());
+          missing.set_date(b.date());
+          *response->add_missing() = std::move(missing);
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ResultsServiceImpl::ListOutboxEvents(grpc::ServerContext* context,

@@ -27,6 +27,19 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
 
   grpc::Status RecordResult(grpc::ServerContext* context, const v1::RecordResultRequest* request,
                             v1::Result* response) override;
+  grpc::Status RecordResults(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::RecordResultOutcome, v1::RecordResultRequest>* stream) override;
+  grpc::Status AmendResult(grpc::ServerContext* context, const v1::AmendResultRequest* request,
+                           v1::Result* response) override;
+  grpc::Status ListReferrals(grpc::ServerContext* context, const v1::ListReferralsRequest* request,
+                             v1::ListReferralsResponse* response) override;
+  grpc::Status RecordFollowUp(grpc::ServerContext* context,
+                              const v1::RecordFollowUpRequest* request,
+                              v1::Referral* response) override;
+  grpc::Status ListMissingResults(grpc::ServerContext* context,
+                                  const v1::ListMissingResultsRequest* request,
+                                  v1::ListMissingResultsResponse* response) override;
   grpc::Status ListOutboxEvents(grpc::ServerContext* context,
                                 const v1::ListOutboxEventsRequest* request,
                                 v1::ListOutboxEventsResponse* response) override;
@@ -34,6 +47,21 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
  private:
   absl::StatusOr<v1::Result> Record(const grpc::ServerContext& context, const Caller& caller,
                                     const v1::RecordResultRequest& request);
+  // The measurement of each screening (only the result's own is read).
+  struct Measurements {
+    const v1::FourHighsMeasurement* four_highs;
+    const v1::ColorectalMeasurement* colorectal;
+    const v1::GastricMeasurement* gastric;
+    const v1::NiptMeasurement* nipt;
+  };
+  // Fills the measurement and classification of `result` (its screening
+  // type, resident and hospital set) for a visit on `visit_date`.
+  absl::Status Classify(const grpc::ServerContext& context, const Measurements& m,
+                        const std::string& visit_date, v1::Result* result);
+  // The referral a classified, counted result opens, and where.
+  absl::StatusOr<std::optional<NewReferral>> ReferralDecision(const grpc::ServerContext& context,
+                                                              const v1::Result& result,
+                                                              const std::string& resident_district);
 
   ResultsStore& store_;
   CallGate& gate_;
@@ -41,6 +69,7 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
   const Clock& clock_;
   const FourHighsRules rules_;
   const Rules other_rules_;
+  const FollowUpRules follow_up_rules_;
 };
 
 // INVALID_ARGUMENT naming each bad field of a RecordResult request. Pure.

@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/dates.h"
 #include "common/errors.h"
@@ -23,6 +24,49 @@ std::optional<std::pair<std::string, int64_t>> ParseOffset(absl::string_view off
 }
 
 namespace {
+
+constexpr char kReferralColumns[] =
+    "id, result_id, resident_id, kind, hospital_code, referring_hospital, status,"
+    " open_date::text, due_date::text, follow_up_date::text, finding, note";
+
+v1::Referral ReferralFromRow(const pqxx::row& row, absl::CivilDay today) {
+  v1::Referral r;
+  r.set_name(MakeName("referrals", row[0].as<int64_t>()));
+  r.set_result(MakeName("results", row[1].as<int64_t>()));
+  r.set_resident(MakeName("residents", row[2].as<int64_t>()));
+  r.set_kind(static_cast<v1::ReferralKind>(row[3].as<int>()));
+  if (!row[4].as<std::string>().empty()) {
+    r.set_hospital(MakeName("hospitals", row[4].as<std::string>()));
+  }
+  r.set_referring_hospital(MakeName("hospitals", row[5].as<std::string>()));
+  r.set_status(static_cast<v1::ReferralStatus>(row[6].as<int>()));
+  r.set_open_date(row[7].as<std::string>());
+  r.set_due_date(row[8].as<std::string>());
+  if (!row[9].is_null()) r.set_follow_up_date(row[9].as<std::string>());
+  if (!row[10].is_null()) r.set_finding(static_cast<v1::FollowUpFinding>(row[10].as<int>()));
+  r.set_note(row[11].as<std::string>());
+  r.set_overdue(r.status() == v1::REFERRAL_STATUS_OPEN && *ParseDate(r.due_date()) < today);
+  return r;
+}
+
+template <typename Message>
+Message Parsed(const pqxx::field& field) {
+  Message m;
+  if (!field.is_null()) m.ParseFromString(pqxx::binarystring(field).str());
+  return m;
+}
+
+int64_t OpenReferral(pqxx::work& tx, int64_t result_id, int64_t resident_id,
+                     const std::string& referring_hospital, const NewReferral& referral) {
+  const int64_t id =
+      tx.exec_prepared1("results_open_referral", result_id, resident_id,
+                        static_cast<int>(referral.kind), referral.hospital_code,
+                        referring_hospital, FormatDate(referral.open_date),
+                        FormatDate(referral.due_date))[0]
+          .as<int64_t>();
+  tx.exec_prepared("results_referral_event", result_id, "referral.opened");
+  return id;
+}
 
 struct StoredForm {
   std::string measurement, classification;
@@ -53,9 +97,59 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
   pool_.AddPreparer([](pqxx::connection_base& c) {
     c.prepare("results_insert",
               "INSERT INTO results.results (booking_id, resident_id, hospital_code, screening_type,"
-              " programme_year, measurement, classification, any_positive, record_time, counts)"
-              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10)"
+              " programme_year, measurement, classification, any_positive, record_time, counts,"
+              " accession_number, late_report)"
+              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10, $11, $12)"
               " ON CONFLICT DO NOTHING RETURNING id");
+    c.prepare("results_set_answer", "UPDATE results.results SET answer = $2 WHERE id = $1");
+    c.prepare("results_by_accession",
+              "SELECT booking_id, screening_type, answer FROM results.results"
+              " WHERE hospital_code = $1 AND accession_number = $2");
+    c.prepare("results_get", "SELECT answer, counts, version FROM results.results WHERE id = $1");
+    c.prepare("results_lock", "SELECT answer, counts, version, measurement, classification"
+                              " FROM results.results WHERE id = $1 FOR UPDATE");
+    c.prepare("results_keep_version",
+              "INSERT INTO results.result_versions (result_id, version, measurement,"
+              " classification, replaced_by, reason) VALUES ($1, $2, $3, $4, $5, $6)");
+    c.prepare("results_replace",
+              "UPDATE results.results SET measurement = $2, classification = $3,"
+              " any_positive = $4, version = version + 1, answer = $5 WHERE id = $1");
+    c.prepare("results_open_referral",
+              "INSERT INTO results.referrals (result_id, resident_id, kind, hospital_code,"
+              " referring_hospital, open_date, due_date) VALUES ($1, $2, $3, $4, $5, $6::date,"
+              " $7::date) RETURNING id");
+    c.prepare("results_referral_of", "SELECT id, status FROM results.referrals WHERE result_id = $1"
+                                     " FOR UPDATE");
+    c.prepare("results_referral_status",
+              "UPDATE results.referrals SET status = $2 WHERE id = $1");
+    c.prepare("results_sweep_overdue",
+              "WITH o AS (UPDATE results.referrals SET overdue_reported = true"
+              " WHERE status = 1 AND NOT overdue_reported AND due_date < $1::date"
+              " RETURNING result_id)"
+              " INSERT INTO results.outbox (event_type, resident_id, screening_type,"
+              " programme_year, hospital_code, result_id)"
+              " SELECT 'referral.overdue', r.resident_id, r.screening_type, r.programme_year,"
+              " r.hospital_code, r.id FROM o JOIN results.results r ON r.id = o.result_id");
+    c.prepare("results_referral_event",
+              "INSERT INTO results.outbox (event_type, resident_id, screening_type,"
+              " programme_year, hospital_code, result_id) SELECT $2, resident_id, screening_type,"
+              " programme_year, hospital_code, id FROM results.results WHERE id = $1");
+    c.prepare("results_list_referrals",
+              absl::StrCat("SELECT ", kReferralColumns,
+                           " FROM results.referrals"
+                           " WHERE (hospital_code = $1 OR referring_hospital = $1)"
+                           " AND ($2::smallint IS NULL OR status = $2)"
+                           " AND (NOT $3::boolean OR (status = 1 AND due_date < $4::date))"
+                           " AND id > $5 ORDER BY id LIMIT $6"));
+    c.prepare("results_get_referral",
+              absl::StrCat("SELECT ", kReferralColumns, " FROM results.referrals WHERE id = $1"));
+    c.prepare("results_follow_up",
+              absl::StrCat("UPDATE results.referrals SET status = 2, follow_up_date = $2::date,"
+                           " finding = $3, note = $4 WHERE id = $1 AND status = 1 RETURNING ",
+                           kReferralColumns));
+    c.prepare("results_counted",
+              "SELECT booking_id, screening_type FROM results.results"
+              " WHERE booking_id = ANY ($1::bigint[]) AND counts");
     c.prepare("results_insert_event",
               "INSERT INTO results.outbox (event_type, resident_id, screening_type,"
               " programme_year, hospital_code, result_id) VALUES ($1, $2, $3, $4, $5, $6)");
@@ -85,7 +179,8 @@ absl::StatusOr<std::optional<v1::Result>> ResultsStore::FindResult(
 
 absl::StatusOr<v1::Result> ResultsStore::Record(const v1::RecordResultRequest& request,
                                                 const v1::Booking& booking,
-                                                const v1::Result& result, absl::Time record_time) {
+                                                const v1::Result& result, absl::Time record_time,
+                                                const std::optional<NewReferral>& referral) {
   const int64_t booking_id = *ParseNumericName("bookings", booking.name());
   const int64_t resident_id = *ParseNumericName("residents", booking.resident());
   const std::string hospital_code = *ParseStringName("hospitals", booking.hospital());
@@ -104,7 +199,20 @@ absl::StatusOr<v1::Result> ResultsStore::Record(const v1::RecordResultRequest& r
         "results_insert", booking_id, resident_id, hospital_code,
         static_cast<int>(result.screening_type()), booking.programme_year(),
         pqxx::binarystring(form.measurement), pqxx::binarystring(form.classification), form.refer,
-        when, result.counts_as_screened());
+        when, result.counts_as_screened(),
+        request.accession_number().empty() ? nullptr : request.accession_number().c_str(),
+        result.late_report());
+    if (inserted.empty() && !request.accession_number().empty()) {
+      pqxx::result same =
+          tx.exec_prepared("results_by_accession", hospital_code, request.accession_number());
+      if (!same.empty()) {
+        if (same[0][0].as<int64_t>() == booking_id &&
+            same[0][1].as<int>() == static_cast<int>(result.screening_type())) {
+          return Parsed<v1::Result>(same[0][2]);  // the same sample again
+        }
+        return InvalidField("accession_number", "already names another result of this hospital");
+      }
+    }
     if (inserted.empty()) {
       return WithReason(
           absl::AlreadyExistsError(absl::StrCat(booking.name(), " already has a ",
@@ -117,13 +225,167 @@ absl::StatusOr<v1::Result> ResultsStore::Record(const v1::RecordResultRequest& r
                      result.counts_as_screened() ? "result.recorded" : "result.sample_failed",
                      resident_id, static_cast<int>(result.screening_type()),
                      booking.programme_year(), hospital_code, result_id);
-    // Wakes consumers at commit; they would find the event by polling anyway.
-    tx.exec_prepared("results_notify");
     v1::Result stored = result;
     stored.set_name(MakeName("results", result_id));
     stored.set_record_time(when);
+    stored.set_version(1);
+    stored.set_accession_number(request.accession_number());
+    if (referral && result.counts_as_screened()) {
+      stored.set_referral(MakeName(
+          "referrals", OpenReferral(tx, result_id, resident_id, hospital_code, *referral)));
+    }
+    tx.exec_prepared("results_set_answer", result_id,
+                     pqxx::binarystring(stored.SerializeAsString()));
+    // Wakes consumers at commit; they would find the event by polling anyway.
+    tx.exec_prepared("results_notify");
     requests_.Save(tx, request.request_id(), stored);
     return stored;
+  });
+}
+
+absl::StatusOr<v1::Result> ResultsStore::GetResult(int64_t id) {
+  return db::AutoCommit<v1::Result>(
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<v1::Result> {
+        pqxx::result rows = tx.exec_prepared("results_get", id);
+        if (rows.empty()) {
+          return absl::NotFoundError(absl::StrCat(MakeName("results", id), " does not exist"));
+        }
+        return Parsed<v1::Result>(rows[0][0]);
+      });
+}
+
+absl::StatusOr<v1::Result> ResultsStore::Amend(const v1::AmendResultRequest& request,
+                                               int64_t result_id, const v1::Result& corrected,
+                                               const std::string& amended_by,
+                                               const std::optional<NewReferral>& referral) {
+  return db::Transact<v1::Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Result> {
+    auto prior = requests_.Claim(tx, request.request_id(), "AmendResult", request);
+    if (!prior.ok()) return prior.status();
+    if (prior->has_value()) {
+      v1::Result first;
+      first.ParseFromString(**prior);
+      return first;
+    }
+    pqxx::result rows = tx.exec_prepared("results_lock", result_id);
+    if (rows.empty()) {
+      return absl::NotFoundError(absl::StrCat(MakeName("results", result_id), " does not exist"));
+    }
+    if (!rows[0][1].as<bool>()) {
+      return WithReason(absl::FailedPreconditionError(
+                            "a failed sample is not amended: record the recollected sample"),
+                        "NOT_AMENDABLE");
+    }
+    const v1::Result old = Parsed<v1::Result>(rows[0][0]);
+    const int version = rows[0][2].as<int>();
+    tx.exec_prepared("results_keep_version", result_id, version,
+                     pqxx::binarystring(rows[0][3]), pqxx::binarystring(rows[0][4]), amended_by,
+                     request.reason());
+    v1::Result stored = corrected;
+    stored.set_version(version + 1);
+    // The referral follows the new classification.
+    pqxx::result existing = tx.exec_prepared("results_referral_of", result_id);
+    if (!existing.empty()) {
+      const int64_t referral_id = existing[0][0].as<int64_t>();
+      const int status = existing[0][1].as<int>();
+      stored.set_referral(MakeName("referrals", referral_id));
+      if (!referral && status == v1::REFERRAL_STATUS_OPEN) {
+        tx.exec_prepared("results_referral_status", referral_id,
+                         static_cast<int>(v1::REFERRAL_STATUS_WITHDRAWN));
+        tx.exec_prepared("results_referral_event", result_id, "referral.withdrawn");
+      } else if (referral && status == v1::REFERRAL_STATUS_WITHDRAWN) {
+        tx.exec_prepared("results_referral_status", referral_id,
+                         static_cast<int>(v1::REFERRAL_STATUS_OPEN));
+        tx.exec_prepared("results_referral_event", result_id, "referral.opened");
+      }
+    } else if (referral) {
+      stored.set_referral(MakeName(
+          "referrals", OpenReferral(tx, result_id, *ParseNumericName("residents", old.resident()),
+                                    *ParseStringName("hospitals", old.hospital()), *referral)));
+    }
+    const StoredForm form = Store(stored);
+    tx.exec_prepared("results_replace", result_id, pqxx::binarystring(form.measurement),
+                     pqxx::binarystring(form.classification), form.refer,
+                     pqxx::binarystring(stored.SerializeAsString()));
+    tx.exec_prepared("results_referral_event", result_id, "result.amended");
+    requests_.Save(tx, request.request_id(), stored);
+    return stored;
+  });
+}
+
+absl::StatusOr<int> ResultsStore::SweepOverdueReferrals(absl::CivilDay today) {
+  return db::AutoCommit<int>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<int> {
+    // One statement: the marks and their events commit together.
+    return static_cast<int>(
+        tx.exec_prepared("results_sweep_overdue", FormatDate(today)).affected_rows());
+  });
+}
+
+absl::StatusOr<std::pair<std::vector<v1::Referral>, bool>> ResultsStore::ListReferrals(
+    const ReferralQuery& q) {
+  using Page = std::pair<std::vector<v1::Referral>, bool>;
+  const std::string status = absl::StrCat(static_cast<int>(q.status));
+  return db::AutoCommit<Page>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Page> {
+    pqxx::result rows = tx.exec_prepared(
+        "results_list_referrals", q.hospital_code,
+        q.status == v1::REFERRAL_STATUS_UNSPECIFIED ? nullptr : status.c_str(), q.overdue_only,
+        FormatDate(q.today), q.after_id, q.page_size + 1);
+    Page page;
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.first.size()) == q.page_size) {
+        page.second = true;
+        break;
+      }
+      page.first.push_back(ReferralFromRow(row, q.today));
+    }
+    return page;
+  });
+}
+
+absl::StatusOr<v1::Referral> ResultsStore::GetReferral(int64_t id, absl::CivilDay today) {
+  return db::AutoCommit<v1::Referral>(
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<v1::Referral> {
+        pqxx::result rows = tx.exec_prepared("results_get_referral", id);
+        if (rows.empty()) {
+          return absl::NotFoundError(absl::StrCat(MakeName("referrals", id), " does not exist"));
+        }
+        return ReferralFromRow(rows[0], today);
+      });
+}
+
+absl::StatusOr<v1::Referral> ResultsStore::RecordFollowUp(int64_t id, absl::CivilDay date,
+                                                          v1::FollowUpFinding finding,
+                                                          const std::string& note,
+                                                          absl::CivilDay today) {
+  return db::Transact<v1::Referral>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Referral> {
+    pqxx::result done = tx.exec_prepared("results_follow_up", id, FormatDate(date),
+                                         static_cast<int>(finding), note);
+    if (done.empty()) {
+      pqxx::result rows = tx.exec_prepared("results_get_referral", id);
+      if (rows.empty()) {
+        return absl::NotFoundError(absl::StrCat(MakeName("referrals", id), " does not exist"));
+      }
+      const v1::Referral r = ReferralFromRow(rows[0], today);
+      return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                            r.name(), " is ", v1::ReferralStatus_Name(r.status()))),
+                        "REFERRAL_CLOSED", {{"referral", r.name()}});
+    }
+    const v1::Referral r = ReferralFromRow(done[0], today);
+    tx.exec_prepared("results_referral_event", *ParseNumericName("results", r.result()),
+                     "referral.completed");
+    return r;
+  });
+}
+
+absl::StatusOr<std::set<std::pair<int64_t, v1::ScreeningType>>> ResultsStore::CountedResults(
+    const std::vector<int64_t>& booking_ids) {
+  using Counted = std::set<std::pair<int64_t, v1::ScreeningType>>;
+  const std::string ids = absl::StrCat("{", absl::StrJoin(booking_ids, ","), "}");
+  return db::AutoCommit<Counted>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Counted> {
+    Counted counted;
+    for (const auto& row : tx.exec_prepared("results_counted", ids)) {
+      counted.insert({row[0].as<int64_t>(), static_cast<v1::ScreeningType>(row[1].as<int>())});
+    }
+    return counted;
   });
 }
 

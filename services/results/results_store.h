@@ -2,11 +2,13 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/db.h"
 #include "common/request_log.h"
@@ -14,6 +16,22 @@
 #include "screening/v1/scheduling.pb.h"
 
 namespace screening::results {
+
+// The referral a recorded or amended result opens, decided by the service.
+struct NewReferral {
+  v1::ReferralKind kind = v1::REFERRAL_KIND_UNSPECIFIED;
+  std::string hospital_code;  // "" for the family doctor
+  absl::CivilDay open_date, due_date;
+};
+
+struct ReferralQuery {
+  std::string hospital_code;
+  v1::ReferralStatus status = v1::REFERRAL_STATUS_UNSPECIFIED;
+  bool overdue_only = false;
+  absl::CivilDay today;
+  int page_size = 100;
+  int64_t after_id = 0;
+};
 
 class ResultsStore {
  public:
@@ -26,9 +44,40 @@ class ResultsStore {
   // (`result.recorded`, or `result.sample_failed` when it does not count) in
   // one transaction. ALREADY_EXISTS (RESULT_EXISTS) when the screening
   // already has a counted result.
+  // With an accession number already used: the same booking and screening
+  // return that result; another is INVALID_ARGUMENT. A referral, if given,
+  // opens in the same transaction (event `referral.opened`).
   absl::StatusOr<v1::Result> Record(const v1::RecordResultRequest& request,
                                     const v1::Booking& booking, const v1::Result& result,
-                                    absl::Time record_time);
+                                    absl::Time record_time,
+                                    const std::optional<NewReferral>& referral);
+
+  // NOT_FOUND when there is no such result.
+  absl::StatusOr<v1::Result> GetResult(int64_t id);
+
+  // Replaces a counted result's measurement and classification, keeping the
+  // old version with who and why; opens, withdraws or reopens its referral
+  // to match (`referral` is what the new classification calls for).
+  // Events: `result.amended` and the referral's. FAILED_PRECONDITION
+  // (NOT_AMENDABLE) for a failed sample.
+  absl::StatusOr<v1::Result> Amend(const v1::AmendResultRequest& request, int64_t result_id,
+                                   const v1::Result& corrected, const std::string& amended_by,
+                                   const std::optional<NewReferral>& referral);
+
+  // Marks open referrals past their due date as overdue, each once, with a
+  // `referral.overdue` event. Returns how many.
+  absl::StatusOr<int> SweepOverdueReferrals(absl::CivilDay today);
+  absl::StatusOr<std::pair<std::vector<v1::Referral>, bool>> ListReferrals(
+      const ReferralQuery& query);  // (page, more follow)
+  absl::StatusOr<v1::Referral> GetReferral(int64_t id, absl::CivilDay today);
+  // FAILED_PRECONDITION (REFERRAL_CLOSED) unless open.
+  absl::StatusOr<v1::Referral> RecordFollowUp(int64_t id, absl::CivilDay date,
+                                              v1::FollowUpFinding finding,
+                                              const std::string& note, absl::CivilDay today);
+
+  // The screenings among `bookings` that have a counted result.
+  absl::StatusOr<std::set<std::pair<int64_t, v1::ScreeningType>>> CountedResults(
+      const std::vector<int64_t>& booking_ids);
 
   // Events committed after `after` ("" for the start), in commit order.
   absl::StatusOr<std::vector<v1::OutboxEvent>> ListEvents(const std::string& after, int limit);

@@ -2,7 +2,10 @@
 ALTER TABLE results.results
   ADD COLUMN accession_number text,
   ADD COLUMN version integer NOT NULL DEFAULT 1,
-  ADD COLUMN late_report boolean NOT NULL DEFAULT false;
+  ADD COLUMN late_report boolean NOT NULL DEFAULT false,
+  -- The result as last answered (screening.v1.Result), for retries by
+  -- accession number and for amendments.
+  ADD COLUMN answer bytea;
 -- A laboratory's accession number names one result of its hospital.
 CREATE UNIQUE INDEX results_accession ON results.results (hospital_code, accession_number)
   WHERE accession_number IS NOT NULL;
