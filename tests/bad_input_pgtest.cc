@@ -22,7 +22,8 @@ class BadInput : public SliceTest {
         "(SELECT count(*) FROM scheduling.bookings) + (SELECT count(*) FROM scheduling.requests) "
         "+ (SELECT count(*) FROM scheduling.booking_items WHERE holds) + (SELECT count(*) FROM "
         "scheduling.waitlist WHERE state = 1) + (SELECT count(*) FROM scheduling.outbox) + "
-        "(SELECT count(*) FROM scheduling.allocation_plans) "
+        "(SELECT count(*) FROM scheduling.allocation_plans) + (SELECT count(*) FROM "
+        "results.referrals) + (SELECT count(*) FROM results.result_versions) "
         "+ (SELECT count(*) FROM results.results) + (SELECT count(*) FROM results.outbox) + "
         "(SELECT count(*) FROM results.requests)");
   }
@@ -429,6 +430,65 @@ TEST_F(BadInput, RosterCheckInAndNoShow) {
   status = server_->scheduling().MarkNoShow(&c5, no_show, &booking);
   EXPECT_THAT(status, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
   EXPECT_EQ(ErrorReason(status), "NOT_YET");
+}
+
+TEST_F(BadInput, AmendReferralsFollowUpAndMissingResults) {
+  v1::Result result;
+  v1::AmendResultRequest amend;
+  amend.set_name("result/1");
+  amend.set_reason(std::string(501, 'x'));
+  grpc::ClientContext c1;
+  EXPECT_THAT(BadFields(server_->results().AmendResult(&c1, amend, &result)),
+              ElementsAre("name", "four_highs", "reason", "request_id"));
+  amend.set_name("results/987654");
+  *amend.mutable_four_highs() = NormalFourHighs();
+  amend.mutable_four_highs()->set_uric_acid_umol_l(21);  // mg/dL: 1,249 µmol/L, over 1,200
+  amend.mutable_four_highs()->mutable_units()->set_uric_acid(v1::CONCENTRATION_UNIT_MG_DL);
+  amend.set_reason("typo");
+  amend.set_request_id("bad-amend");
+  grpc::ClientContext c2;
+  EXPECT_THAT(BadFields(server_->results().AmendResult(&c2, amend, &result)),
+              ElementsAre("four_highs.uric_acid_umol_l"))
+      << "bounds apply after conversion to SI";
+  amend.mutable_four_highs()->set_uric_acid_umol_l(5);
+  grpc::ClientContext c3;
+  EXPECT_THAT(server_->results().AmendResult(&c3, amend, &result),
+              GrpcIs(grpc::StatusCode::NOT_FOUND));
+
+  v1::ListReferralsRequest list;
+  list.set_hospital("BAD-H1");
+  list.set_status(static_cast<v1::ReferralStatus>(9));
+  list.set_page_size(-1);
+  list.set_page_token("x");
+  v1::ListReferralsResponse referrals;
+  grpc::ClientContext c4;
+  EXPECT_THAT(BadFields(server_->results().ListReferrals(&c4, list, &referrals)),
+              ElementsAre("hospital", "status", "page_size", "page_token"));
+
+  v1::RecordFollowUpRequest follow_up;
+  follow_up.set_name("referrals/abc");
+  follow_up.set_follow_up_date("2099-01-01");
+  follow_up.set_note(std::string(1001, 'n'));
+  v1::Referral referral;
+  grpc::ClientContext c5;
+  EXPECT_THAT(BadFields(server_->results().RecordFollowUp(&c5, follow_up, &referral)),
+              ElementsAre("name", "follow_up_date", "finding", "note"));
+  follow_up.set_name("referrals/987654");
+  follow_up.set_follow_up_date("2025-03-01");
+  follow_up.set_finding(v1::FOLLOW_UP_FINDING_NORMAL);
+  follow_up.clear_note();
+  grpc::ClientContext c6;
+  EXPECT_THAT(server_->results().RecordFollowUp(&c6, follow_up, &referral),
+              GrpcIs(grpc::StatusCode::NOT_FOUND));
+
+  v1::ListMissingResultsRequest missing;
+  missing.set_hospital("hospitals/");
+  missing.set_older_than_days(93);
+  missing.set_look_back_days(-1);
+  v1::ListMissingResultsResponse listed;
+  grpc::ClientContext c7;
+  EXPECT_THAT(BadFields(server_->results().ListMissingResults(&c7, missing, &listed)),
+              ElementsAre("hospital", "older_than_days", "look_back_days"));
 }
 
 TEST_F(BadInput, ListOutboxEventsAndGetProgress) {

@@ -4,6 +4,7 @@
 // same entitlement counted once.
 #include <grpcpp/client_context.h>
 
+#include "common/clock.h"
 #include "tests/support/slice_fixture.h"
 
 namespace screening::testing {
@@ -31,7 +32,246 @@ class ResultsFlow : public SliceTest {
         type, "' AND r.booking_id = ", *ParseNumericName("bookings", booking.name())));
   }
   static int64_t StoredResults() { return db_->QueryInt("SELECT count(*) FROM results.results"); }
+  static int64_t EventsOfType(const std::string& type) {
+    return db_->QueryInt(
+        absl::StrCat("SELECT count(*) FROM results.outbox WHERE event_type = '", type, "'"));
+  }
+  // Runs `body` with the fake clock moved to `day` 10:00, then moves it back.
+  template <typename Body>
+  static void On(absl::CivilDay day, Body body) {
+    const absl::Time before = clock_->Now();
+    clock_->Set(absl::FromCivil(absl::CivilSecond(day.year(), day.month(), day.day(), 10, 0, 0),
+                                HarbinTimeZone()));
+    body();
+    clock_->Set(before);
+  }
+  static v1::Booking CheckedInVisit(const std::string& hospital, const std::string& date,
+                                    std::vector<v1::ScreeningType> types, absl::CivilDay birth,
+                                    const std::string& request_id) {
+    std::string slots;
+    for (v1::ScreeningType type : types) {
+      absl::StrAppend(&slots, slots.empty() ? "" : ",", Capacity(hospital, date, type, 50).name());
+    }
+    v1::Booking booking;
+    grpc::Status status = Book(Register(birth).name(), slots, request_id, &booking);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return CheckInOnTheDay(booking);
+  }
+  static v1::Hospital Endoscopy(const std::string& code, const std::string& district) {
+    v1::UpsertHospitalRequest upsert;
+    upsert.mutable_hospital()->set_code(code);
+    upsert.mutable_hospital()->set_display_name("内镜中心");
+    upsert.mutable_hospital()->set_district_code(district);
+    upsert.mutable_hospital()->add_follow_up_procedures(v1::FOLLOW_UP_PROCEDURE_COLONOSCOPY);
+    upsert.mutable_hospital()->add_follow_up_procedures(v1::FOLLOW_UP_PROCEDURE_GASTROSCOPY);
+    v1::Hospital h;
+    grpc::ClientContext context;
+    EXPECT_TRUE(server_->scheduling().UpsertHospital(&context, upsert, &h).ok());
+    return h;
+  }
+  static grpc::Status ListReferrals(const std::string& hospital, bool overdue_only,
+                                    v1::ListReferralsResponse* out) {
+    v1::ListReferralsRequest request;
+    request.set_hospital(hospital);
+    request.set_overdue_only(overdue_only);
+    grpc::ClientContext context;
+    return server_->results().ListReferrals(&context, request, out);
+  }
 };
+
+TEST_F(ResultsFlow, AnAmendmentFlipsTheClassificationAndKeepsEveryVersion) {
+  Hospital("AMEND-H1");
+  const v1::Booking booking =
+      CheckedInVisit("AMEND-H1", "2025-03-14", {v1::SCREENING_TYPE_FOUR_HIGHS},
+                     absl::CivilDay(1966, 2, 2), "amend-visit");
+  v1::RecordResultRequest fh = For(booking, "amend-1");
+  *fh.mutable_four_highs() = NormalFourHighs();
+  v1::Result recorded;
+  ASSERT_TRUE(Record(fh, &recorded).ok());
+  EXPECT_FALSE(recorded.four_highs_classification().any_positive());
+  EXPECT_TRUE(recorded.referral().empty());
+  const int64_t counted_before = EventsOfType("result.recorded");
+
+  v1::AmendResultRequest amend;
+  amend.set_name(recorded.name());
+  *amend.mutable_four_highs() = NormalFourHighs();
+  amend.mutable_four_highs()->set_systolic_mmhg(152);  // typed 125 for 152
+  amend.set_reason("transcription error: systolic 152, not 125");
+  amend.set_request_id("amend-2");
+  v1::Result amended;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->results().AmendResult(&context, amend, &amended).ok());
+  }
+  EXPECT_EQ(amended.name(), recorded.name());
+  EXPECT_EQ(amended.version(), 2);
+  EXPECT_TRUE(amended.four_highs_classification().hypertension());
+  EXPECT_EQ(amended.four_highs_classification().hypertension_grade(), v1::HYPERTENSION_GRADE_1);
+  ASSERT_FALSE(amended.referral().empty()) << "a positive result opens a referral";
+  EXPECT_TRUE(amended.counts_as_screened());
+
+  // And back: the referral is withdrawn, not deleted.
+  *amend.mutable_four_highs() = NormalFourHighs();
+  amend.set_reason("the first reading was right after all");
+  amend.set_request_id("amend-3");
+  v1::Result back;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->results().AmendResult(&context, amend, &back).ok());
+  }
+  EXPECT_EQ(back.version(), 3);
+  EXPECT_FALSE(back.four_highs_classification().any_positive());
+  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT status FROM results.referrals WHERE id = ",
+                                       *ParseNumericName("referrals", amended.referral()))),
+            v1::REFERRAL_STATUS_WITHDRAWN);
+  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT count(*) FROM results.result_versions WHERE "
+                                       "result_id = ",
+                                       *ParseNumericName("results", recorded.name()))),
+            2);
+  EXPECT_EQ(EventsOfType("result.recorded"), counted_before) << "amending never recounts";
+
+  // Another screening's measurement, or no reason: refused.
+  v1::AmendResultRequest wrong;
+  wrong.set_name(recorded.name());
+  wrong.mutable_gastric()->set_pepsinogen_1_ug_l(50);
+  wrong.mutable_gastric()->set_pepsinogen_2_ug_l(10);
+  wrong.set_request_id("amend-4");
+  v1::Result out;
+  grpc::ClientContext c1;
+  EXPECT_THAT(BadFields(server_->results().AmendResult(&c1, wrong, &out)), ElementsAre("reason"));
+  wrong.set_reason("wrong form");
+  grpc::ClientContext c2;
+  EXPECT_THAT(BadFields(server_->results().AmendResult(&c2, wrong, &out)),
+              ElementsAre("four_highs"));
+}
+
+TEST_F(ResultsFlow, APositiveResultIsReferredAndFollowedToTheEnd) {
+  Hospital("REF-H1", "230104");
+  Endoscopy("REF-ENDO", "230104");
+  const v1::Booking booking =
+      CheckedInVisit("REF-H1", "2025-03-17", {v1::SCREENING_TYPE_COLORECTAL},
+                     absl::CivilDay(1967, 7, 7), "ref-visit");
+  v1::RecordResultRequest cr = For(booking, "ref-1");
+  cr.mutable_colorectal()->set_stool_dna(v1::SAMPLE_OUTCOME_POSITIVE);
+  cr.mutable_colorectal()->mutable_questionnaire();
+  v1::Result result;
+  ASSERT_TRUE(Record(cr, &result).ok());
+  ASSERT_FALSE(result.referral().empty());
+
+  v1::ListReferralsResponse listed;
+  ASSERT_TRUE(ListReferrals("hospitals/REF-ENDO", false, &listed).ok());
+  ASSERT_EQ(listed.referrals_size(), 1);
+  const v1::Referral referral = listed.referrals(0);
+  EXPECT_EQ(referral.name(), result.referral());
+  EXPECT_EQ(referral.kind(), v1::REFERRAL_KIND_COLONOSCOPY);
+  EXPECT_EQ(referral.hospital(), "hospitals/REF-ENDO") << "the district's endoscopy centre";
+  EXPECT_EQ(referral.referring_hospital(), "hospitals/REF-H1");
+  EXPECT_EQ(referral.status(), v1::REFERRAL_STATUS_OPEN);
+  EXPECT_EQ(referral.open_date(), "2025-03-03");
+  EXPECT_EQ(referral.due_date(), "2026-03-03");
+  EXPECT_FALSE(referral.overdue());
+  ASSERT_TRUE(ListReferrals("hospitals/REF-ENDO", true, &listed).ok());
+  EXPECT_EQ(listed.referrals_size(), 0);
+
+  // A year and a day later it is overdue: listed as such, one event however
+  // often it is looked at.
+  On(absl::CivilDay(2026, 3, 4), [&] {
+    v1::ListReferralsResponse overdue;
+    ASSERT_TRUE(ListReferrals("hospitals/REF-ENDO", true, &overdue).ok());
+    ASSERT_EQ(overdue.referrals_size(), 1);
+    EXPECT_TRUE(overdue.referrals(0).overdue());
+    ASSERT_TRUE(ListReferrals("hospitals/REF-H1", true, &overdue).ok());
+    EXPECT_EQ(overdue.referrals_size(), 1) << "the referring hospital sees it too";
+    EXPECT_EQ(EventsOfType("referral.overdue"), 1);
+
+    v1::RecordFollowUpRequest follow_up;
+    follow_up.set_name(referral.name());
+    follow_up.set_follow_up_date("2026-03-04");
+    follow_up.set_finding(v1::FOLLOW_UP_FINDING_PRECANCEROUS_LESION);
+    follow_up.set_note("tubular adenoma, 8 mm, removed");
+    v1::Referral done;
+    grpc::ClientContext c1;
+    ASSERT_TRUE(server_->results().RecordFollowUp(&c1, follow_up, &done).ok());
+    EXPECT_EQ(done.status(), v1::REFERRAL_STATUS_COMPLETED);
+    EXPECT_EQ(done.finding(), v1::FOLLOW_UP_FINDING_PRECANCEROUS_LESION);
+    EXPECT_FALSE(done.overdue());
+    grpc::ClientContext c2;
+    EXPECT_EQ(ErrorReason(server_->results().RecordFollowUp(&c2, follow_up, &done)),
+              "REFERRAL_CLOSED");
+    follow_up.set_follow_up_date("2026-03-05");  // tomorrow
+    grpc::ClientContext c3;
+    EXPECT_THAT(BadFields(server_->results().RecordFollowUp(&c3, follow_up, &done)),
+                ElementsAre("follow_up_date"));
+  });
+  EXPECT_EQ(EventsOfType("referral.completed"), 1);
+  EXPECT_EQ(EventsOfType("referral.overdue"), 1);
+}
+
+TEST_F(ResultsFlow, AccessionNumbersBatchesAndMissingResults) {
+  Hospital("LAB-H1");
+  const v1::Booking first = CheckedInVisit("LAB-H1", "2025-03-18", {v1::SCREENING_TYPE_FOUR_HIGHS},
+                                           absl::CivilDay(1968, 8, 1), "lab-1");
+  const v1::Booking second = CheckedInVisit("LAB-H1", "2025-03-18", {v1::SCREENING_TYPE_FOUR_HIGHS},
+                                            absl::CivilDay(1968, 8, 2), "lab-2");
+  const v1::Booking third = CheckedInVisit("LAB-H1", "2025-03-18", {v1::SCREENING_TYPE_FOUR_HIGHS},
+                                           absl::CivilDay(1968, 8, 3), "lab-3");
+  // A week and a day later, none has a result yet.
+  On(absl::CivilDay(2025, 3, 26), [&] {
+    v1::ListMissingResultsRequest request;
+    request.set_hospital("hospitals/LAB-H1");
+    v1::ListMissingResultsResponse missing;
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->results().ListMissingResults(&context, request, &missing).ok());
+    ASSERT_EQ(missing.missing_size(), 3);
+    EXPECT_EQ(missing.missing(0).booking(), first.name());
+    EXPECT_THAT(missing.missing(0).screenings(), ElementsAre(v1::SCREENING_TYPE_FOUR_HIGHS));
+  });
+
+  // The laboratory's batch: a good item, a bad one, a good one.
+  v1::RecordResultRequest a = For(first, "lab-r1");
+  *a.mutable_four_highs() = NormalFourHighs();
+  a.set_accession_number("LIS-2025-0001");
+  v1::RecordResultRequest bad = For(second, "lab-r2");
+  *bad.mutable_four_highs() = NormalFourHighs();
+  bad.mutable_four_highs()->set_systolic_mmhg(400);
+  v1::RecordResultRequest c = For(third, "lab-r3");
+  *c.mutable_four_highs() = NormalFourHighs();
+  grpc::ClientContext context;
+  auto stream = server_->results().RecordResults(&context);
+  for (const auto* item : {&a, &bad, &c}) ASSERT_TRUE(stream->Write(*item));
+  stream->WritesDone();
+  std::vector<v1::RecordResultOutcome> outcomes;
+  v1::RecordResultOutcome outcome;
+  while (stream->Read(&outcome)) outcomes.push_back(outcome);
+  ASSERT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(outcomes.size(), 3u);
+  EXPECT_EQ(outcomes[0].status().code(), 0);
+  EXPECT_EQ(outcomes[1].status().code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(outcomes[1].request_id(), "lab-r2");
+  EXPECT_EQ(outcomes[2].status().code(), 0);
+  EXPECT_FALSE(outcomes[2].result().name().empty());
+
+  // The same accession number under another request_id: the same result.
+  a.set_request_id("lab-r1-resent");
+  v1::Result again;
+  ASSERT_TRUE(Record(a, &again).ok());
+  EXPECT_EQ(again.name(), outcomes[0].result().name());
+  // ...and for another booking: refused.
+  v1::RecordResultRequest clash = For(second, "lab-r4");
+  *clash.mutable_four_highs() = NormalFourHighs();
+  clash.set_accession_number("LIS-2025-0001");
+  EXPECT_THAT(BadFields(Record(clash, &again)), ElementsAre("accession_number"));
+
+  On(absl::CivilDay(2025, 3, 26), [&] {
+    v1::ListMissingResultsRequest request;
+    request.set_hospital("hospitals/LAB-H1");
+    v1::ListMissingResultsResponse missing;
+    grpc::ClientContext c2;
+    ASSERT_TRUE(server_->results().ListMissingResults(&c2, request, &missing).ok());
+    ASSERT_EQ(missing.missing_size(), 1);
+    EXPECT_EQ(missing.missing(0).booking(), second.name());
+  });
+}
 
 TEST_F(ResultsFlow, AVisitsScreeningsAreRecordedOneByOne) {
   Hospital("RES-H1");
@@ -53,7 +293,10 @@ TEST_F(ResultsFlow, AVisitsScreeningsAreRecordedOneByOne) {
   fit->add_fit_samples()->set_outcome(v1::SAMPLE_OUTCOME_NEGATIVE);
   fit->mutable_questionnaire();
   v1::Result failed;
-  { grpc::Status s = Record(cr, &failed); ASSERT_TRUE(s.ok()) << s.error_message(); }
+  {
+    grpc::Status s = Record(cr, &failed);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
   EXPECT_TRUE(failed.colorectal_classification().sample_failed());
   EXPECT_FALSE(failed.counts_as_screened());
   EXPECT_EQ(Events("result.sample_failed", booking), 1);
@@ -177,7 +420,10 @@ TEST_F(ResultsFlow, AFailedNiptIsRedrawnOnTheSameEntitlementAndCountsOnce) {
   redraw.mutable_nipt()->set_trisomy_18(v1::NIPT_RISK_LOW);
   redraw.mutable_nipt()->set_trisomy_13(v1::NIPT_RISK_HIGH);
   v1::Result result;
-  ASSERT_TRUE(Record(redraw, &result).ok());
+  // Reported 16 working days after the visit (2025-03-20): late.
+  On(absl::CivilDay(2025, 4, 14), [&] { ASSERT_TRUE(Record(redraw, &result).ok()); });
+  EXPECT_TRUE(result.late_report());
+  EXPECT_FALSE(failed.late_report());
   EXPECT_TRUE(result.counts_as_screened());
   EXPECT_THAT(result.nipt_classification().high_risk_targets(), ElementsAre("T13"));
   EXPECT_TRUE(result.nipt_classification().refer_prenatal_diagnosis());

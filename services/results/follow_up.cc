@@ -70,8 +70,8 @@ std::string FollowUpHospital(v1::FollowUpProcedure procedure, const std::string&
                              const std::vector<v1::Hospital>& hospitals) {
   if (procedure == v1::FOLLOW_UP_PROCEDURE_UNSPECIFIED) return "";
   auto offers = [&](const v1::Hospital& h) {
-    return std::find(h.follow_up_procedures().begin(), h.follow_up_procedures().end(),
-                     procedure) != h.follow_up_procedures().end();
+    return std::find(h.follow_up_procedures().begin(), h.follow_up_procedures().end(), procedure) !=
+           h.follow_up_procedures().end();
   };
   std::vector<const v1::Hospital*> sorted;
   for (const auto& h : hospitals) {

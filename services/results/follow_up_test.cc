@@ -57,8 +57,8 @@ TEST(LateNiptReport, FifteenWorkingDaysAfterTheDraw) {
 TEST(FollowUpHospital, ReferringThenSameDistrictThenAny) {
   const std::vector<v1::Hospital> hospitals = {
       H("B-ENDO", "230103", {v1::FOLLOW_UP_PROCEDURE_COLONOSCOPY}),
-      H("A-ENDO", "230102", {v1::FOLLOW_UP_PROCEDURE_COLONOSCOPY,
-                             v1::FOLLOW_UP_PROCEDURE_GASTROSCOPY}),
+      H("A-ENDO", "230102",
+        {v1::FOLLOW_UP_PROCEDURE_COLONOSCOPY, v1::FOLLOW_UP_PROCEDURE_GASTROSCOPY}),
       H("C-SCREEN", "230103", {}),
   };
   EXPECT_EQ(FollowUpHospital(v1::FOLLOW_UP_PROCEDURE_COLONOSCOPY, "B-ENDO", "230102", hospitals),
@@ -67,9 +67,9 @@ TEST(FollowUpHospital, ReferringThenSameDistrictThenAny) {
             "B-ENDO");
   EXPECT_EQ(FollowUpHospital(v1::FOLLOW_UP_PROCEDURE_GASTROSCOPY, "C-SCREEN", "230103", hospitals),
             "A-ENDO");
-  EXPECT_EQ(FollowUpHospital(v1::FOLLOW_UP_PROCEDURE_PRENATAL_DIAGNOSIS, "C-SCREEN", "230103",
-                             hospitals),
-            "");
+  EXPECT_EQ(
+      FollowUpHospital(v1::FOLLOW_UP_PROCEDURE_PRENATAL_DIAGNOSIS, "C-SCREEN", "230103", hospitals),
+      "");
   EXPECT_EQ(FollowUpHospital(v1::FOLLOW_UP_PROCEDURE_UNSPECIFIED, "A-ENDO", "230102", hospitals),
             "");
 }

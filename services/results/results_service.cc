@@ -6,12 +6,12 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/dates.h"
-#include "services/results/follow_up.h"
 #include "common/errors.h"
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "screening/v1/registry.grpc.pb.h"
 #include "screening/v1/scheduling.grpc.pb.h"
+#include "services/results/follow_up.h"
 
 namespace screening::results {
 namespace {
@@ -131,9 +131,8 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const grpc::ServerContext&
   return store_.Record(request, booking, result, clock_.Now(), referral);
 }
 
-absl::Status ResultsServiceImpl::Classify(const grpc::ServerContext& context,
-                                          const Measurements& m, const std::string& visit_date,
-                                          v1::Result* result) {
+absl::Status ResultsServiceImpl::Classify(const grpc::ServerContext& context, const Measurements& m,
+                                          const std::string& visit_date, v1::Result* result) {
   result->set_counts_as_screened(true);
   switch (result->screening_type()) {
     case v1::SCREENING_TYPE_COLORECTAL:
@@ -185,9 +184,9 @@ absl::StatusOr<std::optional<NewReferral>> ResultsServiceImpl::ReferralDecision(
     ASSIGN_OR_RETURN(auto scheduling, peers_.Stub<v1::SchedulingService>("scheduling"));
     v1::ListHospitalsResponse hospitals;
     auto call = peers_.CallContext(&context, kSchedulingTimeout);
-    RETURN_IF_ERROR(PeerOutcome(
-        scheduling->ListHospitals(call.get(), v1::ListHospitalsRequest(), &hospitals),
-        "scheduling"));
+    RETURN_IF_ERROR(
+        PeerOutcome(scheduling->ListHospitals(call.get(), v1::ListHospitalsRequest(), &hospitals),
+                    "scheduling"));
     referral.hospital_code = FollowUpHospital(
         procedure, *ParseStringName("hospitals", result.hospital()), resident_district,
         {hospitals.hospitals().begin(), hospitals.hospitals().end()});
@@ -233,8 +232,8 @@ grpc::Status ResultsServiceImpl::AmendResult(grpc::ServerContext* context,
                                        "four_highs"));
         }
         if (request->has_colorectal()) {
-          bad.AddAll(ValidateColorectal(request->colorectal(), other_rules_.colorectal,
-                                        "colorectal"));
+          bad.AddAll(
+              ValidateColorectal(request->colorectal(), other_rules_.colorectal, "colorectal"));
         }
         if (request->has_gastric()) {
           bad.AddAll(ValidateGastric(request->gastric(), other_rules_.gastric, "gastric"));
@@ -257,9 +256,9 @@ grpc::Status ResultsServiceImpl::AmendResult(grpc::ServerContext* context,
                                                                  : v1::SCREENING_TYPE_FOUR_HIGHS;
         if (sent != current.screening_type()) {
           return InvalidField(
-              "four_highs", absl::StrCat("the result is ",
-                                         v1::ScreeningType_Name(current.screening_type()),
-                                         "; send that measurement"));
+              "four_highs",
+              absl::StrCat("the result is ", v1::ScreeningType_Name(current.screening_type()),
+                           "; send that measurement"));
         }
         // The visit day is the booking's; the registry answers age and sex.
         ASSIGN_OR_RETURN(auto scheduling, peers_.Stub<v1::SchedulingService>("scheduling"));
@@ -282,8 +281,8 @@ grpc::Status ResultsServiceImpl::AmendResult(grpc::ServerContext* context,
         corrected.set_counts_as_screened(current.counts_as_screened());
         ASSIGN_OR_RETURN(std::optional<NewReferral> referral,
                          ReferralDecision(*context, corrected, booking.resident_district_code()));
-        ASSIGN_OR_RETURN(*response, store_.Amend(*request, *id, corrected,
-                                                 call.caller().Name(), referral));
+        ASSIGN_OR_RETURN(*response,
+                         store_.Amend(*request, *id, corrected, call.caller().Name(), referral));
         return absl::OkStatus();
       });
 }
@@ -321,8 +320,8 @@ grpc::Status ResultsServiceImpl::ListReferrals(grpc::ServerContext* context,
         ASSIGN_OR_RETURN(auto page, store_.ListReferrals(query));
         for (auto& r : page.first) *response->add_referrals() = std::move(r);
         if (page.second) {
-          response->set_next_page_token(absl::StrCat(
-              *ParseNumericName("referrals", response->referrals().rbegin()->name())));
+          response->set_next_page_token(
+              absl::StrCat(*ParseNumericName("referrals", response->referrals().rbegin()->name())));
         }
         return absl::OkStatus();
       });
@@ -352,8 +351,8 @@ grpc::Status ResultsServiceImpl::RecordFollowUp(grpc::ServerContext* context,
         ASSIGN_OR_RETURN(v1::Referral referral, store_.GetReferral(*id, today));
         // The follow-up hospital records it (or the referring one when the
         // family doctor reports back through it).
-        const std::string doing = referral.hospital().empty() ? referral.referring_hospital()
-                                                              : referral.hospital();
+        const std::string doing =
+            referral.hospital().empty() ? referral.referring_hospital() : referral.hospital();
         RETURN_IF_ERROR(RequireHospital(call.caller(), *ParseStringName("hospitals", doing)));
         if (*date < *ParseDate(referral.open_date())) {
           return InvalidField("follow_up_date", "must not be before the referral opened");

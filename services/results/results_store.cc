@@ -60,9 +60,8 @@ int64_t OpenReferral(pqxx::work& tx, int64_t result_id, int64_t resident_id,
                      const std::string& referring_hospital, const NewReferral& referral) {
   const int64_t id =
       tx.exec_prepared1("results_open_referral", result_id, resident_id,
-                        static_cast<int>(referral.kind), referral.hospital_code,
-                        referring_hospital, FormatDate(referral.open_date),
-                        FormatDate(referral.due_date))[0]
+                        static_cast<int>(referral.kind), referral.hospital_code, referring_hospital,
+                        FormatDate(referral.open_date), FormatDate(referral.due_date))[0]
           .as<int64_t>();
   tx.exec_prepared("results_referral_event", result_id, "referral.opened");
   return id;
@@ -106,8 +105,9 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
               "SELECT booking_id, screening_type, answer FROM results.results"
               " WHERE hospital_code = $1 AND accession_number = $2");
     c.prepare("results_get", "SELECT answer, counts, version FROM results.results WHERE id = $1");
-    c.prepare("results_lock", "SELECT answer, counts, version, measurement, classification"
-                              " FROM results.results WHERE id = $1 FOR UPDATE");
+    c.prepare("results_lock",
+              "SELECT answer, counts, version, measurement, classification"
+              " FROM results.results WHERE id = $1 FOR UPDATE");
     c.prepare("results_keep_version",
               "INSERT INTO results.result_versions (result_id, version, measurement,"
               " classification, replaced_by, reason) VALUES ($1, $2, $3, $4, $5, $6)");
@@ -118,10 +118,10 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
               "INSERT INTO results.referrals (result_id, resident_id, kind, hospital_code,"
               " referring_hospital, open_date, due_date) VALUES ($1, $2, $3, $4, $5, $6::date,"
               " $7::date) RETURNING id");
-    c.prepare("results_referral_of", "SELECT id, status FROM results.referrals WHERE result_id = $1"
-                                     " FOR UPDATE");
-    c.prepare("results_referral_status",
-              "UPDATE results.referrals SET status = $2 WHERE id = $1");
+    c.prepare("results_referral_of",
+              "SELECT id, status FROM results.referrals WHERE result_id = $1"
+              " FOR UPDATE");
+    c.prepare("results_referral_status", "UPDATE results.referrals SET status = $2 WHERE id = $1");
     c.prepare("results_sweep_overdue",
               "WITH o AS (UPDATE results.referrals SET overdue_reported = true"
               " WHERE status = 1 AND NOT overdue_reported AND due_date < $1::date"
@@ -277,9 +277,8 @@ absl::StatusOr<v1::Result> ResultsStore::Amend(const v1::AmendResultRequest& req
     }
     const v1::Result old = Parsed<v1::Result>(rows[0][0]);
     const int version = rows[0][2].as<int>();
-    tx.exec_prepared("results_keep_version", result_id, version,
-                     pqxx::binarystring(rows[0][3]), pqxx::binarystring(rows[0][4]), amended_by,
-                     request.reason());
+    tx.exec_prepared("results_keep_version", result_id, version, pqxx::binarystring(rows[0][3]),
+                     pqxx::binarystring(rows[0][4]), amended_by, request.reason());
     v1::Result stored = corrected;
     stored.set_version(version + 1);
     // The referral follows the new classification.
@@ -325,10 +324,10 @@ absl::StatusOr<std::pair<std::vector<v1::Referral>, bool>> ResultsStore::ListRef
   using Page = std::pair<std::vector<v1::Referral>, bool>;
   const std::string status = absl::StrCat(static_cast<int>(q.status));
   return db::AutoCommit<Page>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Page> {
-    pqxx::result rows = tx.exec_prepared(
-        "results_list_referrals", q.hospital_code,
-        q.status == v1::REFERRAL_STATUS_UNSPECIFIED ? nullptr : status.c_str(), q.overdue_only,
-        FormatDate(q.today), q.after_id, q.page_size + 1);
+    pqxx::result rows =
+        tx.exec_prepared("results_list_referrals", q.hospital_code,
+                         q.status == v1::REFERRAL_STATUS_UNSPECIFIED ? nullptr : status.c_str(),
+                         q.overdue_only, FormatDate(q.today), q.after_id, q.page_size + 1);
     Page page;
     for (const auto& row : rows) {
       if (static_cast<int>(page.first.size()) == q.page_size) {
@@ -365,8 +364,8 @@ absl::StatusOr<v1::Referral> ResultsStore::RecordFollowUp(int64_t id, absl::Civi
         return absl::NotFoundError(absl::StrCat(MakeName("referrals", id), " does not exist"));
       }
       const v1::Referral r = ReferralFromRow(rows[0], today);
-      return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                            r.name(), " is ", v1::ReferralStatus_Name(r.status()))),
+      return WithReason(absl::FailedPreconditionError(
+                            absl::StrCat(r.name(), " is ", v1::ReferralStatus_Name(r.status()))),
                         "REFERRAL_CLOSED", {{"referral", r.name()}});
     }
     const v1::Referral r = ReferralFromRow(done[0], today);

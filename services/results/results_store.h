@@ -72,8 +72,8 @@ class ResultsStore {
   absl::StatusOr<v1::Referral> GetReferral(int64_t id, absl::CivilDay today);
   // FAILED_PRECONDITION (REFERRAL_CLOSED) unless open.
   absl::StatusOr<v1::Referral> RecordFollowUp(int64_t id, absl::CivilDay date,
-                                              v1::FollowUpFinding finding,
-                                              const std::string& note, absl::CivilDay today);
+                                              v1::FollowUpFinding finding, const std::string& note,
+                                              absl::CivilDay today);
 
   // The screenings among `bookings` that have a counted result.
   absl::StatusOr<std::set<std::pair<int64_t, v1::ScreeningType>>> CountedResults(
