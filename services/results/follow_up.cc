@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
 namespace screening::results {
 
 std::optional<v1::ReferralKind> ReferralFor(const v1::Result& r) {
@@ -86,6 +90,31 @@ std::string FollowUpHospital(v1::FollowUpProcedure procedure, const std::string&
     if (h->district_code() == district_code) return h->code();
   }
   return sorted.empty() ? "" : sorted.front()->code();
+}
+
+absl::Status ParseReferralDays(absl::string_view text, FollowUpRules* rules) {
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(item, '=');
+    int days = 0;
+    if (!absl::SimpleAtoi(kv.second, &days) || days < 1 || days > 3650) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("referral days: '", item, "' needs 1 to 3650 days"));
+    }
+    if (kv.first == "colonoscopy") {
+      rules->colonoscopy_days = days;
+    } else if (kv.first == "gastroscopy") {
+      rules->gastroscopy_days = days;
+    } else if (kv.first == "family_doctor") {
+      rules->family_doctor_days = days;
+    } else if (kv.first == "prenatal_diagnosis") {
+      rules->prenatal_diagnosis_days = days;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("referral days: unknown kind '", kv.first,
+                       "' (colonoscopy, gastroscopy, family_doctor, prenatal_diagnosis)"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace screening::results

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "screening/v1/results.pb.h"
 #include "screening/v1/scheduling.pb.h"
@@ -36,5 +38,10 @@ bool LateNiptReport(const FollowUpRules& rules, absl::CivilDay drawn, absl::Civi
 std::string FollowUpHospital(v1::FollowUpProcedure procedure, const std::string& referring_code,
                              const std::string& district_code,
                              const std::vector<v1::Hospital>& hospitals);
+
+// Reads `colonoscopy=365,gastroscopy=90,family_doctor=30,prenatal_diagnosis=14`
+// (any subset) into `rules`. INVALID_ARGUMENT on an unknown kind or days
+// outside 1 to 3650.
+absl::Status ParseReferralDays(absl::string_view text, FollowUpRules* rules);
 
 }  // namespace screening::results

@@ -74,5 +74,17 @@ TEST(FollowUpHospital, ReferringThenSameDistrictThenAny) {
             "");
 }
 
+TEST(ParseReferralDays, SetsTheKindsGivenAndRefusesTheRest) {
+  FollowUpRules rules;
+  ASSERT_TRUE(ParseReferralDays("gastroscopy=60,prenatal_diagnosis=10", &rules).ok());
+  EXPECT_EQ(rules.gastroscopy_days, 60);
+  EXPECT_EQ(rules.prenatal_diagnosis_days, 10);
+  EXPECT_EQ(rules.colonoscopy_days, 365) << "unchanged";
+  EXPECT_FALSE(ParseReferralDays("endoscopy=30", &rules).ok());
+  EXPECT_FALSE(ParseReferralDays("colonoscopy=0", &rules).ok());
+  EXPECT_FALSE(ParseReferralDays("colonoscopy", &rules).ok());
+  EXPECT_TRUE(ParseReferralDays("", &rules).ok());
+}
+
 }  // namespace
 }  // namespace screening::results

@@ -15,15 +15,14 @@ namespace screening::results {
 class ResultsServiceImpl final : public v1::ResultsService::Service {
  public:
   ResultsServiceImpl(ResultsStore& store, CallGate& gate, const Peers& peers, const Clock& clock,
-                     FourHighsRules rules)
-      : store_(store), gate_(gate), peers_(peers), clock_(clock), rules_(rules) {}
-
-  // Every rule the classifiers use (thresholds.h), for tests and config.
-  struct Rules {
-    ColorectalRules colorectal;
-    GastricRules gastric;
-    UnitFactors units;
-  };
+                     ResultRules rules)
+      : store_(store),
+        gate_(gate),
+        peers_(peers),
+        clock_(clock),
+        rules_(rules.four_highs),
+        other_rules_(rules),
+        follow_up_rules_(rules.follow_up) {}
 
   grpc::Status RecordResult(grpc::ServerContext* context, const v1::RecordResultRequest* request,
                             v1::Result* response) override;
@@ -68,7 +67,7 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
   const Peers& peers_;
   const Clock& clock_;
   const FourHighsRules rules_;
-  const Rules other_rules_;
+  const ResultRules other_rules_;
   const FollowUpRules follow_up_rules_;
 };
 

@@ -80,4 +80,13 @@ struct FollowUpRules {
   int missing_result_days = 7;
 };
 
+// All of the above: what the results service is configured with.
+struct ResultRules {
+  FourHighsRules four_highs;
+  ColorectalRules colorectal;
+  GastricRules gastric;
+  UnitFactors units;
+  FollowUpRules follow_up;
+};
+
 }  // namespace screening::results

@@ -192,7 +192,7 @@ void App::RegisterHandlers(grpc::ServerBuilder& builder, CallGate& gate, const C
   }
   if (h.results_store) {
     add(std::make_unique<results::ResultsServiceImpl>(*h.results_store, gate, peers_, clock,
-                                                      results::FourHighsRules{}));
+                                                      c.result_rules));
   }
   if (h.progress_store) {
     add(std::make_unique<progress::ProgressServiceImpl>(*h.progress_store, gate, c.programmes,

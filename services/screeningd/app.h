@@ -28,6 +28,7 @@
 #include "common/peers.h"
 #include "common/programme.h"
 #include "services/progress/progress_service.h"
+#include "services/results/thresholds.h"
 
 namespace screening {
 
@@ -50,6 +51,8 @@ struct AppConfig {
   std::string registry_address, scheduling_address, results_address;
   // The programme's rules per year, and the year reported by default.
   Programmes programmes = Programmes::Single(ProgrammeRules{});
+  // Result thresholds and follow-up deadlines (services/results/thresholds.h).
+  results::ResultRules result_rules;
   int programme_year = 2025;
 
   // Transport: plain text only when `insecure` (local development; calls

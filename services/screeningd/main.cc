@@ -15,6 +15,7 @@
 #include "absl/flags/usage.h"
 #include "common/dates.h"
 #include "services/admin/admin_store.h"
+#include "services/results/follow_up.h"
 #include "services/screeningd/app.h"
 
 ABSL_FLAG(std::string, services, "all",
@@ -62,6 +63,15 @@ ABSL_FLAG(std::string, service_db_password, "",
           "SCREENING_SERVICE_DB_PASSWORD.");
 ABSL_FLAG(double, rate_limit_per_second, 200, "Calls per second per caller, sustained.");
 ABSL_FLAG(double, rate_limit_burst, 400, "Calls per caller at once.");
+ABSL_FLAG(double, fit_cutoff_ng_ml, 100, "FIT quantitative cut-off of the kit in use, ng Hb/mL.");
+ABSL_FLAG(double, uric_acid_threshold, 420, "Uric acid screen-positive above this, µmol/L.");
+ABSL_FLAG(std::string, referral_due_days, "",
+          "Days to a referral's follow-up per kind, e.g. colonoscopy=365,gastroscopy=90,"
+          "family_doctor=30,prenatal_diagnosis=14 (these are the defaults).");
+ABSL_FLAG(int, nipt_report_working_days, 15,
+          "NIPT reports later than this many working days after the draw are flagged.");
+ABSL_FLAG(int, missing_result_days, 7,
+          "ListMissingResults: checked-in visits without a result after this many days.");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "Largest request or response, in bytes.");
 ABSL_FLAG(std::string, caller, "", "token issue: whom the token names, e.g. hospital:HRB-DL-01.");
 ABSL_FLAG(int, ttl_hours, 24 * 30, "token issue: hours until the token expires.");
@@ -213,6 +223,18 @@ int main(int argc, char** argv) {
       FlagOrEnv(absl::GetFlag(FLAGS_service_db_password), "SCREENING_SERVICE_DB_PASSWORD");
   config.rate_limit_per_second = absl::GetFlag(FLAGS_rate_limit_per_second);
   config.rate_limit_burst = absl::GetFlag(FLAGS_rate_limit_burst);
+  config.result_rules.colorectal.fit_cutoff_ng_ml = absl::GetFlag(FLAGS_fit_cutoff_ng_ml);
+  config.result_rules.four_highs.high_uric_acid = absl::GetFlag(FLAGS_uric_acid_threshold);
+  config.result_rules.follow_up.nipt_report_working_days =
+      absl::GetFlag(FLAGS_nipt_report_working_days);
+  config.result_rules.follow_up.missing_result_days = absl::GetFlag(FLAGS_missing_result_days);
+  if (absl::Status parsed = screening::results::ParseReferralDays(
+          absl::GetFlag(FLAGS_referral_due_days), &config.result_rules.follow_up);
+      !parsed.ok()) {
+    std::fprintf(stderr, "screeningd: --referral_due_days: %s\n",
+                 std::string(parsed.message()).c_str());
+    return 2;
+  }
   config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
 
   if (migrate_only) {
