@@ -82,9 +82,20 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const grpc::ServerContext&
   RETURN_IF_ERROR(ValidateRecordResult(request));
   // A hospital records only as itself.
   RETURN_IF_ERROR(RequireHospital(caller, *ParseStringName("hospitals", request.hospital())));
+  absl::StatusOr<v1::Result> recorded = RecordFresh(context, request);
+  if (recorded.ok() || recorded.status().code() == absl::StatusCode::kInvalidArgument) {
+    return recorded;
+  }
+  // A retry of a result that was recorded returns it, whatever changed since
+  // (the booking amended, a referral closed). On success the recording
+  // transaction itself finds the earlier answer.
   ASSIGN_OR_RETURN(std::optional<v1::Result> earlier, store_.FindResult(request));
   if (earlier) return *earlier;
+  return recorded;
+}
 
+absl::StatusOr<v1::Result> ResultsServiceImpl::RecordFresh(const grpc::ServerContext& context,
+                                                           const v1::RecordResultRequest& request) {
   ASSIGN_OR_RETURN(auto scheduling, peers_.Stub<v1::SchedulingService>("scheduling"));
   v1::GetBookingRequest get;
   get.set_name(request.booking());

@@ -46,6 +46,8 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
  private:
   absl::StatusOr<v1::Result> Record(const grpc::ServerContext& context, const Caller& caller,
                                     const v1::RecordResultRequest& request);
+  absl::StatusOr<v1::Result> RecordFresh(const grpc::ServerContext& context,
+                                         const v1::RecordResultRequest& request);
   // The measurement of each screening (only the result's own is read).
   struct Measurements {
     const v1::FourHighsMeasurement* four_highs;

@@ -9,6 +9,7 @@
 #include "common/dates.h"
 #include "common/errors.h"
 #include "common/names.h"
+#include "common/status_macros.h"
 
 namespace screening::results {
 
@@ -153,7 +154,6 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
     c.prepare("results_insert_event",
               "INSERT INTO results.outbox (event_type, resident_id, screening_type,"
               " programme_year, hospital_code, result_id) VALUES ($1, $2, $3, $4, $5, $6)");
-    c.prepare("results_notify", "SELECT pg_notify('results_outbox', '')");
     // Only transactions older than every running one are final; see 0001.
     c.prepare("results_list_events",
               "SELECT xid::text, seq, event_type, resident_id, screening_type, programme_year,"
@@ -185,62 +185,67 @@ absl::StatusOr<v1::Result> ResultsStore::Record(const v1::RecordResultRequest& r
   const int64_t resident_id = *ParseNumericName("residents", booking.resident());
   const std::string hospital_code = *ParseStringName("hospitals", booking.hospital());
   const std::string when = FormatTimestamp(record_time);
-  return db::Transact<v1::Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Result> {
-    auto prior = requests_.Claim(tx, request.request_id(), "RecordResult", request);
-    if (!prior.ok()) return prior.status();
-    if (prior->has_value()) {
-      v1::Result first;
-      first.ParseFromString(**prior);
-      return first;
-    }
-    // The whole result (measurement and classification of its screening).
-    const StoredForm form = Store(result);
-    pqxx::result inserted = tx.exec_prepared(
-        "results_insert", booking_id, resident_id, hospital_code,
-        static_cast<int>(result.screening_type()), booking.programme_year(),
-        pqxx::binarystring(form.measurement), pqxx::binarystring(form.classification), form.refer,
-        when, result.counts_as_screened(),
-        request.accession_number().empty() ? nullptr : request.accession_number().c_str(),
-        result.late_report());
-    if (inserted.empty() && !request.accession_number().empty()) {
-      pqxx::result same =
-          tx.exec_prepared("results_by_accession", hospital_code, request.accession_number());
-      if (!same.empty()) {
-        if (same[0][0].as<int64_t>() == booking_id &&
-            same[0][1].as<int>() == static_cast<int>(result.screening_type())) {
-          return Parsed<v1::Result>(same[0][2]);  // the same sample again
+  // The request_id is claimed at the end, with the answer (one statement
+  // fewer); a racing retry waits there and then reads the first answer.
+  bool taken = false;
+  absl::StatusOr<v1::Result> recorded =
+      db::Transact<v1::Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Result> {
+        taken = false;
+        // The whole result (measurement and classification of its screening).
+        const StoredForm form = Store(result);
+        pqxx::result inserted = tx.exec_prepared(
+            "results_insert", booking_id, resident_id, hospital_code,
+            static_cast<int>(result.screening_type()), booking.programme_year(),
+            pqxx::binarystring(form.measurement), pqxx::binarystring(form.classification),
+            form.refer, when, result.counts_as_screened(),
+            request.accession_number().empty() ? nullptr : request.accession_number().c_str(),
+            result.late_report());
+        if (inserted.empty() && !request.accession_number().empty()) {
+          pqxx::result same =
+              tx.exec_prepared("results_by_accession", hospital_code, request.accession_number());
+          if (!same.empty()) {
+            if (same[0][0].as<int64_t>() == booking_id &&
+                same[0][1].as<int>() == static_cast<int>(result.screening_type())) {
+              return Parsed<v1::Result>(same[0][2]);  // the same sample again
+            }
+            return InvalidField("accession_number",
+                                "already names another result of this hospital");
+          }
         }
-        return InvalidField("accession_number", "already names another result of this hospital");
-      }
-    }
-    if (inserted.empty()) {
-      return WithReason(
-          absl::AlreadyExistsError(absl::StrCat(booking.name(), " already has a ",
-                                                v1::ScreeningType_Name(result.screening_type()),
-                                                " result; amend it instead")),
-          "RESULT_EXISTS", {{"booking", booking.name()}});
-    }
-    const int64_t result_id = inserted[0][0].as<int64_t>();
-    tx.exec_prepared("results_insert_event",
-                     result.counts_as_screened() ? "result.recorded" : "result.sample_failed",
-                     resident_id, static_cast<int>(result.screening_type()),
-                     booking.programme_year(), hospital_code, result_id);
-    v1::Result stored = result;
-    stored.set_name(MakeName("results", result_id));
-    stored.set_record_time(when);
-    stored.set_version(1);
-    stored.set_accession_number(request.accession_number());
-    if (referral && result.counts_as_screened()) {
-      stored.set_referral(MakeName(
-          "referrals", OpenReferral(tx, result_id, resident_id, hospital_code, *referral)));
-    }
-    tx.exec_prepared("results_set_answer", result_id,
-                     pqxx::binarystring(stored.SerializeAsString()));
-    // Wakes consumers at commit; they would find the event by polling anyway.
-    tx.exec_prepared("results_notify");
-    requests_.Save(tx, request.request_id(), stored);
-    return stored;
-  });
+        if (inserted.empty()) {
+          return WithReason(
+              absl::AlreadyExistsError(absl::StrCat(booking.name(), " already has a ",
+                                                    v1::ScreeningType_Name(result.screening_type()),
+                                                    " result; amend it instead")),
+              "RESULT_EXISTS", {{"booking", booking.name()}});
+        }
+        const int64_t result_id = inserted[0][0].as<int64_t>();
+        tx.exec_prepared("results_insert_event",
+                         result.counts_as_screened() ? "result.recorded" : "result.sample_failed",
+                         resident_id, static_cast<int>(result.screening_type()),
+                         booking.programme_year(), hospital_code, result_id);
+        v1::Result stored = result;
+        stored.set_name(MakeName("results", result_id));
+        stored.set_record_time(when);
+        stored.set_version(1);
+        stored.set_accession_number(request.accession_number());
+        if (referral && result.counts_as_screened()) {
+          stored.set_referral(MakeName(
+              "referrals", OpenReferral(tx, result_id, resident_id, hospital_code, *referral)));
+        }
+        tx.exec_prepared("results_set_answer", result_id,
+                         pqxx::binarystring(stored.SerializeAsString()));
+        // No NOTIFY: it serializes commits, and the consumer polls.
+        if (!requests_.ClaimWithAnswer(tx, request.request_id(), "RecordResult", request, stored)) {
+          taken = true;
+          return absl::AbortedError("request_id taken");  // rolls this attempt back
+        }
+        return stored;
+      });
+  if (!taken) return recorded;
+  ASSIGN_OR_RETURN(std::optional<v1::Result> first, FindResult(request));
+  if (!first) return absl::AbortedError("the first request with this id is unfinished; retry");
+  return *first;
 }
 
 absl::StatusOr<v1::Result> ResultsStore::GetResult(int64_t id) {

@@ -675,13 +675,15 @@ absl::StatusOr<v1::Booking> SchedulingStore::Book(const v1::BookScreeningRequest
 }
 
 absl::StatusOr<v1::Booking> SchedulingStore::GetBooking(int64_t id) {
-  return db::Transact<v1::Booking>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Booking> {
-    pqxx::result rows = tx.exec_prepared("sched_get_booking", id);
-    if (rows.empty()) {
-      return absl::NotFoundError(absl::StrCat(MakeName("bookings", id), " does not exist"));
-    }
-    return BookingFromRow(rows[0]);
-  });
+  // One read: no transaction (results asks this for every result).
+  return db::AutoCommit<v1::Booking>(
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<v1::Booking> {
+        pqxx::result rows = tx.exec_prepared("sched_get_booking", id);
+        if (rows.empty()) {
+          return absl::NotFoundError(absl::StrCat(MakeName("bookings", id), " does not exist"));
+        }
+        return BookingFromRow(rows[0]);
+      });
 }
 
 absl::StatusOr<v1::Booking> SchedulingStore::Cancel(const v1::CancelBookingRequest& request,

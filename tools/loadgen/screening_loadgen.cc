@@ -9,6 +9,10 @@
 //             reports the time until every attempt has its answer.
 //   mixed     each iteration registers a resident, books today's slot,
 //             checks her in with her code and records four-highs results.
+//   record    --residents residents are booked into today's slots and checked
+//             in (set-up, not timed); then --concurrency clients record their
+//             four-highs results for --duration; afterwards the progress
+//             counter is compared with the results recorded.
 //
 // It sets up what it needs (hospitals, slots, residents) under a --prefix so
 // runs do not collide. Needs a caller with every right: screeningd
@@ -39,6 +43,7 @@
 #include "common/clock.h"
 #include "common/dates.h"
 #include "common/districts.h"
+#include "screening/v1/progress.grpc.pb.h"
 #include "screening/v1/registry.grpc.pb.h"
 #include "screening/v1/results.grpc.pb.h"
 #include "screening/v1/scheduling.grpc.pb.h"
@@ -478,19 +483,152 @@ int RunMixed() {
   return 0;
 }
 
+int64_t FourHighsScreened(v1::ProgressService::Stub& progress, int year) {
+  v1::GetProgressRequest request;
+  request.set_programme_year(year);
+  v1::Progress answer;
+  grpc::ClientContext context;
+  Check(progress.GetProgress(&context, request, &answer), "GetProgress");
+  for (const auto& t : answer.by_type()) {
+    if (t.screening_type() == v1::SCREENING_TYPE_FOUR_HIGHS) return t.persons_screened();
+  }
+  return 0;
+}
+
+int RunRecord() {
+  auto channels = Channels();
+  auto scheduling = v1::SchedulingService::NewStub(channels[0]);
+  auto registry = v1::RegistryService::NewStub(channels[0]);
+  auto progress = v1::ProgressService::NewStub(channels[0]);
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), HarbinTimeZone());
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  v1::UpsertHospitalRequest upsert;
+  v1::Hospital* h = upsert.mutable_hospital();
+  h->set_code(absl::StrCat(absl::GetFlag(FLAGS_prefix), "-LAB"));
+  h->set_display_name("压测检验医院");
+  h->set_district_code("230108");
+  h->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
+  v1::Hospital hospital;
+  {
+    grpc::ClientContext context;
+    Check(scheduling->UpsertHospital(&context, upsert, &hospital), "UpsertHospital");
+  }
+  v1::SetCapacityRequest capacity;
+  capacity.set_hospital(hospital.name());
+  capacity.set_date(FormatDate(today));
+  capacity.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+  capacity.set_capacity(10000);
+  std::vector<v1::Slot> slots(2);
+  for (int session = 0; session < 2; ++session) {
+    capacity.set_session(session == 0 ? v1::SESSION_MORNING : v1::SESSION_AFTERNOON);
+    grpc::ClientContext context;
+    Check(scheduling->SetCapacity(&context, capacity, &slots[session]), "SetCapacity");
+  }
+  const int wanted = std::min(absl::GetFlag(FLAGS_residents), 20000);
+  std::fprintf(stderr, "setting up %d checked-in visits...\n", wanted);
+  const std::vector<std::string> residents =
+      SetUpResidents(*registry, wanted, today.year(),
+                     static_cast<int>(absl::ToUnixSeconds(absl::Now()) % 10), "230108");
+  std::vector<v1::Booking> visits(residents.size());
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> setup;
+  for (int c = 0; c < concurrency; ++c) {
+    setup.emplace_back([&, c] {
+      auto stub = v1::SchedulingService::NewStub(channels[c % channels.size()]);
+      for (size_t i = next++; i < residents.size(); i = next++) {
+        v1::BookScreeningRequest b;
+        b.set_resident(residents[i]);
+        b.add_slots(slots[i % 2].name());
+        b.set_request_id(absl::StrCat("lg-rec-", residents[i], "-", FormatDate(today)));
+        v1::Booking booking;
+        grpc::ClientContext c1;
+        if (!stub->BookScreening(&c1, b, &booking).ok()) continue;
+        v1::CheckInRequest ci;
+        ci.set_name(booking.name());
+        ci.set_verification_code(booking.verification_code());
+        grpc::ClientContext c2;
+        if (stub->CheckIn(&c2, ci, &visits[i]).ok()) visits[i].set_hospital(hospital.name());
+      }
+    });
+  }
+  for (auto& t : setup) t.join();
+  std::vector<v1::Booking> ready;
+  for (auto& v : visits) {
+    if (!v.name().empty()) ready.push_back(std::move(v));
+  }
+  std::fprintf(stderr, "%zu visits checked in; recording...\n", ready.size());
+  const int64_t counted_before = FourHighsScreened(*progress, today.year());
+  Recorder record;
+  std::atomic<size_t> next_visit{0};
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + absl::GetFlag(FLAGS_duration);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < concurrency; ++c) {
+    clients.emplace_back([&, c] {
+      auto results = v1::ResultsService::NewStub(channels[c % channels.size()]);
+      while (absl::Now() < end) {
+        const size_t i = next_visit++;
+        if (i >= ready.size()) return;
+        v1::RecordResultRequest rr;
+        rr.set_hospital(hospital.name());
+        rr.set_booking(ready[i].name());
+        rr.set_request_id(absl::StrCat("lg-rec-result-", ready[i].name()));
+        auto* m = rr.mutable_four_highs();
+        m->set_systolic_mmhg(110 + static_cast<int>(i % 70));
+        m->set_diastolic_mmhg(70 + static_cast<int>(i % 30));
+        m->set_fasting_glucose_mmol_l(4.5 + (i % 30) / 10.0);
+        m->set_total_cholesterol_mmol_l(4.6);
+        m->set_ldl_cholesterol_mmol_l(2.6);
+        m->set_hdl_cholesterol_mmol_l(1.3);
+        m->set_triglycerides_mmol_l(1.4);
+        m->set_uric_acid_umol_l(250 + static_cast<double>(i % 250));
+        v1::Result result;
+        Timed(record, [&] {
+          grpc::ClientContext context;
+          return results->RecordResult(&context, rr, &result);
+        });
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  Report report{.scenario = "record",
+                .concurrency = concurrency,
+                .seconds = absl::ToDoubleSeconds(absl::Now() - start)};
+  const int64_t recorded = record.by_code["OK"];
+  // The progress consumer counts within moments: wait for it, then compare.
+  int64_t counted = 0;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    counted = FourHighsScreened(*progress, today.year()) - counted_before;
+    if (counted >= recorded) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  report.calls["RecordResult"] = &record;
+  report.figures["results_per_second"] = static_cast<double>(recorded) / report.seconds;
+  report.figures["results_recorded"] = static_cast<double>(recorded);
+  report.figures["counter_delta"] = static_cast<double>(counted);
+  Print(report);
+  if (counted != recorded) {
+    std::fprintf(stderr, "screening-loadgen: the counter moved by %ld for %ld results\n",
+                 static_cast<long>(counted), static_cast<long>(recorded));
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace screening
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "drives screeningd through its API and reports throughput and latency.\n"
-      "usage: screening-loadgen --address=HOST:PORT --scenario=book|stampede|mixed "
+      "usage: screening-loadgen --address=HOST:PORT --scenario=book|stampede|mixed|record "
       "[--concurrency=32 --duration=20s ...]");
   absl::ParseCommandLine(argc, argv);
   const std::string scenario = absl::GetFlag(FLAGS_scenario);
   if (scenario == "book") return screening::RunBook();
   if (scenario == "stampede") return screening::RunStampede();
   if (scenario == "mixed") return screening::RunMixed();
+  if (scenario == "record") return screening::RunRecord();
   std::fprintf(stderr, "screening-loadgen: unknown scenario '%s'\n", scenario.c_str());
   return 2;
 }
