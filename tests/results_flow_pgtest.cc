@@ -434,6 +434,41 @@ TEST_F(ResultsFlow, AFailedNiptIsRedrawnOnTheSameEntitlementAndCountsOnce) {
   ASSERT_TRUE(Record(redraw, &again).ok());
   EXPECT_EQ(again.name(), result.name());
   EXPECT_EQ(Events("result.recorded", booking), 1);
+
+  // A second pregnancy the same year is a new entitlement and counts again:
+  // the NIPT target counts pregnancies, not women.
+  v1::RegisterPregnancyRequest second;
+  second.mutable_pregnancy()->set_resident(woman.name());
+  second.mutable_pregnancy()->set_last_menstrual_period("2025-07-01");  // window 2025-09-23..
+  second.mutable_pregnancy()->set_consent_date("2025-09-01");
+  second.mutable_pregnancy()->set_consent_document("NIPT-CONSENT-10");
+  v1::Pregnancy later;
+  // Registered, booked and tested in September.
+  On(absl::CivilDay(2025, 9, 1), [&] {
+    grpc::ClientContext context;
+    grpc::Status status = server_->registry().RegisterPregnancy(&context, second, &later);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    v1::Slot autumn = Capacity("RES-NIPT", "2025-09-24", v1::SCREENING_TYPE_NIPT, 5);
+    v1::Booking second_booking;
+    ASSERT_TRUE(Book(woman.name(), autumn.name(), "res-nipt-book-2", &second_booking).ok());
+    EXPECT_EQ(second_booking.pregnancy(), later.name());
+    CheckInOnTheDay(second_booking);
+    v1::RecordResultRequest autumn_result = For(second_booking, "res-nipt-3");
+    autumn_result.mutable_nipt()->set_trisomy_21(v1::NIPT_RISK_LOW);
+    autumn_result.mutable_nipt()->set_trisomy_18(v1::NIPT_RISK_LOW);
+    autumn_result.mutable_nipt()->set_trisomy_13(v1::NIPT_RISK_LOW);
+    ASSERT_TRUE(Record(autumn_result, &result).ok());
+  });
+  v1::GetProgressRequest progress;
+  progress.set_programme_year(2025);
+  v1::Progress counts;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->progress().GetProgress(&context, progress, &counts).ok());
+    if (counts.nipt_screened() >= 2) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(counts.nipt_screened(), 2) << "two pregnancies, the failed draw not counted";
 }
 
 }  // namespace

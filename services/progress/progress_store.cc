@@ -57,9 +57,14 @@ absl::StatusOr<int> ProgressStore::ConsumeBatch(const std::string& consumer,
           !tx.exec_prepared("progress_add_person", year, resident).empty()) {
         tx.exec_prepared("progress_increment", year, PersonsScreenedMetric());
       }
-      if (!tx.exec_prepared("progress_add_person_type", year, resident,
-                            static_cast<int>(e.screening_type()))
-               .empty()) {
+      if (e.screening_type() == v1::SCREENING_TYPE_NIPT) {
+        // NIPT counts pregnancies, not women: each counted NIPT result is one
+        // pregnancy (one entitlement each; a redraw follows a failed test,
+        // which is not counted), and each event is applied exactly once.
+        tx.exec_prepared("progress_increment", year, TypeMetric(e.screening_type()));
+      } else if (!tx.exec_prepared("progress_add_person_type", year, resident,
+                                   static_cast<int>(e.screening_type()))
+                      .empty()) {
         tx.exec_prepared("progress_increment", year, TypeMetric(e.screening_type()));
       }
     }
