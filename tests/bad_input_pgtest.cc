@@ -502,9 +502,10 @@ TEST_F(BadInput, ListOutboxEventsAndGetProgress) {
   grpc::ClientContext c2;
   v1::GetProgressRequest progress;
   progress.set_programme_year(1999);
+  progress.set_group_by(static_cast<v1::ProgressDimension>(9));
   v1::Progress out;
   EXPECT_THAT(BadFields(server_->progress().GetProgress(&c2, progress, &out)),
-              ElementsAre("programme_year"));
+              ElementsAre("programme_year", "group_by"));
 }
 
 }  // namespace

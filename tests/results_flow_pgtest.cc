@@ -4,6 +4,9 @@
 // same entitlement counted once.
 #include <grpcpp/client_context.h>
 
+#include <map>
+#include <tuple>
+
 #include "common/clock.h"
 #include "tests/support/slice_fixture.h"
 
@@ -469,6 +472,64 @@ TEST_F(ResultsFlow, AFailedNiptIsRedrawnOnTheSameEntitlementAndCountsOnce) {
     absl::SleepFor(absl::Milliseconds(50));
   }
   EXPECT_EQ(counts.nipt_screened(), 2) << "two pregnancies, the failed draw not counted";
+}
+
+TEST_F(ResultsFlow, ProgressBreaksCountsDownByDistrictHospitalAndDay) {
+  Hospital("PROG-A", "230183");
+  Hospital("PROG-B", "230184");
+  // Two Shangzhi residents at A (one positive), one Wuchang resident at B;
+  // all recorded on 2025-05-06.
+  std::vector<std::pair<v1::Booking, bool>> visits;
+  for (const auto& [hospital, district, positive] :
+       {std::tuple{"PROG-A", "230183", true}, std::tuple{"PROG-A", "230183", false},
+        std::tuple{"PROG-B", "230184", false}}) {
+    v1::Slot slot = Capacity(hospital, "2025-05-06", v1::SCREENING_TYPE_FOUR_HIGHS, 10);
+    v1::Booking booking;
+    ASSERT_TRUE(
+        Book(
+            Register(absl::CivilDay(1965, 5, 5) + static_cast<int>(visits.size()), district).name(),
+            slot.name(), absl::StrCat("prog-", visits.size()), &booking)
+            .ok());
+    visits.push_back({CheckInOnTheDay(booking), positive});
+  }
+  On(absl::CivilDay(2025, 5, 6), [&] {
+    for (size_t i = 0; i < visits.size(); ++i) {
+      v1::RecordResultRequest r = For(visits[i].first, absl::StrCat("prog-r", i));
+      *r.mutable_four_highs() = NormalFourHighs();
+      if (visits[i].second) r.mutable_four_highs()->set_systolic_mmhg(170);
+      v1::Result out;
+      ASSERT_TRUE(Record(r, &out).ok());
+    }
+  });
+  auto progress_by = [&](v1::ProgressDimension dimension) {
+    v1::GetProgressRequest request;
+    request.set_programme_year(2025);
+    request.set_group_by(dimension);
+    v1::Progress progress;
+    grpc::ClientContext context;
+    EXPECT_TRUE(server_->progress().GetProgress(&context, request, &progress).ok());
+    std::map<std::string, v1::ProgressGroup> groups;
+    for (const auto& g : progress.groups()) groups[g.key()] = g;
+    return groups;
+  };
+  // The consumer has caught up when the day shows all three (each result and
+  // its referral commit together).
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (progress_by(v1::PROGRESS_DIMENSION_DAY)["2025-05-06"].persons_screened() == 3) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  auto by_resident = progress_by(v1::PROGRESS_DIMENSION_RESIDENT_DISTRICT);
+  EXPECT_EQ(by_resident["230183"].persons_screened(), 2);
+  EXPECT_EQ(by_resident["230183"].positives(), 1);
+  EXPECT_EQ(by_resident["230183"].referrals_opened(), 1) << "the family doctor referral";
+  EXPECT_EQ(by_resident["230184"].persons_screened(), 1);
+  auto by_hospital = progress_by(v1::PROGRESS_DIMENSION_HOSPITAL);
+  EXPECT_EQ(by_hospital["hospitals/PROG-A"].persons_screened(), 2);
+  EXPECT_EQ(by_hospital["hospitals/PROG-B"].persons_screened(), 1);
+  auto by_hospital_district = progress_by(v1::PROGRESS_DIMENSION_HOSPITAL_DISTRICT);
+  EXPECT_EQ(by_hospital_district["230184"].by_type(2).persons_screened(), 1) << "four highs";
+  auto by_day = progress_by(v1::PROGRESS_DIMENSION_DAY);
+  EXPECT_EQ(by_day["2025-05-06"].persons_screened(), 3);
 }
 
 }  // namespace

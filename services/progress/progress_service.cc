@@ -33,6 +33,28 @@ v1::Progress MakeProgress(int programme_year, const Counts& counts, const Progra
   p.set_nipt_target(rules ? rules->nipt_target : 0);
   p.set_nipt_share(Share(p.nipt_screened(), p.nipt_target()));
   p.set_offset(counts.offset);
+  p.set_positives(Metric(counts, "positives"));
+  p.set_referrals_opened(Metric(counts, "referrals_opened"));
+  p.set_referrals_completed(Metric(counts, "referrals_completed"));
+  p.set_referrals_withdrawn(Metric(counts, "referrals_withdrawn"));
+  p.set_referrals_overdue(Metric(counts, "referrals_overdue"));
+  p.set_samples_failed(Metric(counts, "samples_failed"));
+  for (const auto& [key, metrics] : counts.groups) {
+    Counts group{.metrics = metrics};
+    auto* g = p.add_groups();
+    g->set_key(key);
+    g->set_persons_screened(Metric(group, PersonsScreenedMetric()));
+    for (auto type : {v1::SCREENING_TYPE_COLORECTAL, v1::SCREENING_TYPE_GASTRIC,
+                      v1::SCREENING_TYPE_FOUR_HIGHS, v1::SCREENING_TYPE_NIPT}) {
+      auto* count = g->add_by_type();
+      count->set_screening_type(type);
+      count->set_persons_screened(Metric(group, TypeMetric(type)));
+    }
+    g->set_nipt_screened(Metric(group, TypeMetric(v1::SCREENING_TYPE_NIPT)));
+    g->set_positives(Metric(group, "positives"));
+    g->set_referrals_opened(Metric(group, "referrals_opened"));
+    g->set_referrals_completed(Metric(group, "referrals_completed"));
+  }
   return p;
 }
 
@@ -42,10 +64,14 @@ grpc::Status ProgressServiceImpl::GetProgress(grpc::ServerContext* context,
   return gate_.Serve(
       context, Method<v1::ProgressService>("GetProgress"), [&](CallGate::Call&) -> absl::Status {
         const int year = request->programme_year() == 0 ? current_year_ : request->programme_year();
-        if (year < 2024 || year > 2100) {
-          return InvalidField("programme_year", "must be 2024 to 2100, or 0");
+        FieldViolations bad;
+        if (year < 2024 || year > 2100) bad.Add("programme_year", "must be 2024 to 2100, or 0");
+        if (!v1::ProgressDimension_IsValid(request->group_by())) {
+          bad.Add("group_by", "must be a ProgressDimension value");
         }
-        ASSIGN_OR_RETURN(Counts counts, store_.GetCounts(year, "results"));
+        RETURN_IF_ERROR(bad.ToStatus());
+        ASSIGN_OR_RETURN(Counts counts,
+                         store_.GetCounts(year, "results", DimensionName(request->group_by())));
         *response = MakeProgress(year, counts, programmes_.Find(year));
         return absl::OkStatus();
       });

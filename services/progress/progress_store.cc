@@ -30,6 +30,18 @@ ProgressStore::ProgressStore(db::Pool& pool) : pool_(pool) {
     c.prepare("progress_add_person_type",
               "INSERT INTO progress.screened_by_type VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
               " RETURNING 1");
+    // The total and its four breakdowns, in one statement.
+    c.prepare("progress_count",
+              "WITH total AS (INSERT INTO progress.counters VALUES ($1, $2, 1)"
+              " ON CONFLICT (programme_year, metric)"
+              " DO UPDATE SET value = progress.counters.value + 1)"
+              " INSERT INTO progress.breakdown VALUES ($1, 'resident_district', $3, $2, 1),"
+              " ($1, 'hospital_district', $4, $2, 1), ($1, 'hospital', $5, $2, 1),"
+              " ($1, 'day', $6, $2, 1) ON CONFLICT (programme_year, dimension, key, metric)"
+              " DO UPDATE SET value = progress.breakdown.value + 1");
+    c.prepare("progress_groups",
+              "SELECT key, metric, value FROM progress.breakdown"
+              " WHERE programme_year = $1 AND dimension = $2 ORDER BY key");
     c.prepare(
         "progress_increment",
         "INSERT INTO progress.counters VALUES ($1, $2, 1) ON CONFLICT (programme_year, metric)"
@@ -50,22 +62,32 @@ absl::StatusOr<int> ProgressStore::ConsumeBatch(const std::string& consumer,
     if (!events.ok()) return events.status();
     if (events->empty()) return 0;
     for (const v1::OutboxEvent& e : *events) {
-      if (e.type() != "result.recorded") continue;
-      const int64_t resident = *ParseNumericName("residents", e.resident());
       const int year = e.programme_year();
+      auto count = [&](const std::string& metric) {
+        tx.exec_prepared("progress_count", year, metric, e.resident_district_code(),
+                         e.hospital_district_code(), e.hospital(), e.date());
+      };
+      if (e.type() == "result.sample_failed") count("samples_failed");
+      if (e.type() == "referral.opened") count("referrals_opened");
+      if (e.type() == "referral.completed") count("referrals_completed");
+      if (e.type() == "referral.withdrawn") count("referrals_withdrawn");
+      if (e.type() == "referral.overdue") count("referrals_overdue");
+      if (e.type() != "result.recorded") continue;
+      if (e.positive()) count("positives");
+      const int64_t resident = *ParseNumericName("residents", e.resident());
       if (CountsAsPerson(e.screening_type()) &&
           !tx.exec_prepared("progress_add_person", year, resident).empty()) {
-        tx.exec_prepared("progress_increment", year, PersonsScreenedMetric());
+        count(PersonsScreenedMetric());
       }
       if (e.screening_type() == v1::SCREENING_TYPE_NIPT) {
         // NIPT counts pregnancies, not women: each counted NIPT result is one
         // pregnancy (one entitlement each; a redraw follows a failed test,
         // which is not counted), and each event is applied exactly once.
-        tx.exec_prepared("progress_increment", year, TypeMetric(e.screening_type()));
+        count(TypeMetric(e.screening_type()));
       } else if (!tx.exec_prepared("progress_add_person_type", year, resident,
                                    static_cast<int>(e.screening_type()))
                       .empty()) {
-        tx.exec_prepared("progress_increment", year, TypeMetric(e.screening_type()));
+        count(TypeMetric(e.screening_type()));
       }
     }
     tx.exec_prepared("progress_set_offset", consumer, events->back().offset());
@@ -73,9 +95,30 @@ absl::StatusOr<int> ProgressStore::ConsumeBatch(const std::string& consumer,
   });
 }
 
-absl::StatusOr<Counts> ProgressStore::GetCounts(int programme_year, const std::string& consumer) {
+std::string DimensionName(v1::ProgressDimension dimension) {
+  switch (dimension) {
+    case v1::PROGRESS_DIMENSION_RESIDENT_DISTRICT:
+      return "resident_district";
+    case v1::PROGRESS_DIMENSION_HOSPITAL_DISTRICT:
+      return "hospital_district";
+    case v1::PROGRESS_DIMENSION_HOSPITAL:
+      return "hospital";
+    case v1::PROGRESS_DIMENSION_DAY:
+      return "day";
+    default:
+      return "";
+  }
+}
+
+absl::StatusOr<Counts> ProgressStore::GetCounts(int programme_year, const std::string& consumer,
+                                                const std::string& dimension) {
   return db::Transact<Counts>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Counts> {
     Counts counts;
+    if (!dimension.empty()) {
+      for (const auto& row : tx.exec_prepared("progress_groups", programme_year, dimension)) {
+        counts.groups[row[0].as<std::string>()][row[1].as<std::string>()] = row[2].as<int64_t>();
+      }
+    }
     for (const auto& row : tx.exec_prepared("progress_counts", programme_year)) {
       counts.metrics[row[0].as<std::string>()] = row[1].as<int64_t>();
     }

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/db.h"
+#include "screening/v1/progress.pb.h"
 #include "screening/v1/results.pb.h"
 
 namespace screening::progress {
@@ -20,6 +21,8 @@ using EventSource =
 struct Counts {
   std::map<std::string, int64_t> metrics;  // metric → value
   std::string offset;                      // the last event included
+  // With a dimension: key → metric → value.
+  std::map<std::string, std::map<std::string, int64_t>> groups;
 };
 
 class ProgressStore {
@@ -32,7 +35,10 @@ class ProgressStore {
   // were applied (0 when none were waiting).
   absl::StatusOr<int> ConsumeBatch(const std::string& consumer, const EventSource& source);
 
-  absl::StatusOr<Counts> GetCounts(int programme_year, const std::string& consumer);
+  // Totals, and the breakdown by `dimension` ("" for none; see
+  // DimensionName).
+  absl::StatusOr<Counts> GetCounts(int programme_year, const std::string& consumer,
+                                   const std::string& dimension = "");
 
  private:
   db::Pool& pool_;
@@ -41,5 +47,10 @@ class ProgressStore {
 // Counter names.
 std::string PersonsScreenedMetric();
 std::string TypeMetric(v1::ScreeningType type);
+// Other counters: positives, referrals_opened, referrals_completed,
+// referrals_withdrawn, referrals_overdue, samples_failed.
+
+// The breakdown dimension's name in progress.breakdown ("" for none).
+std::string DimensionName(v1::ProgressDimension dimension);
 
 }  // namespace screening::progress

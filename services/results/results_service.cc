@@ -292,8 +292,8 @@ grpc::Status ResultsServiceImpl::AmendResult(grpc::ServerContext* context,
         corrected.set_counts_as_screened(current.counts_as_screened());
         ASSIGN_OR_RETURN(std::optional<NewReferral> referral,
                          ReferralDecision(*context, corrected, booking.resident_district_code()));
-        ASSIGN_OR_RETURN(*response,
-                         store_.Amend(*request, *id, corrected, call.caller().Name(), referral));
+        ASSIGN_OR_RETURN(*response, store_.Amend(*request, *id, corrected, call.caller().Name(),
+                                                 referral, Today(clock_)));
         return absl::OkStatus();
       });
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/clock.h"
 #include "common/dates.h"
 #include "common/errors.h"
 #include "common/names.h"
@@ -64,7 +65,7 @@ int64_t OpenReferral(pqxx::work& tx, int64_t result_id, int64_t resident_id,
                         static_cast<int>(referral.kind), referral.hospital_code, referring_hospital,
                         FormatDate(referral.open_date), FormatDate(referral.due_date))[0]
           .as<int64_t>();
-  tx.exec_prepared("results_referral_event", result_id, "referral.opened");
+  tx.exec_prepared("results_event", result_id, "referral.opened", FormatDate(referral.open_date));
   return id;
 }
 
@@ -98,8 +99,8 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
     c.prepare("results_insert",
               "INSERT INTO results.results (booking_id, resident_id, hospital_code, screening_type,"
               " programme_year, measurement, classification, any_positive, record_time, counts,"
-              " accession_number, late_report)"
-              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10, $11, $12)"
+              " accession_number, late_report, resident_district_code, hospital_district_code)"
+              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10, $11, $12, $13, $14)"
               " ON CONFLICT DO NOTHING RETURNING id");
     c.prepare("results_set_answer", "UPDATE results.results SET answer = $2 WHERE id = $1");
     c.prepare("results_by_accession",
@@ -128,13 +129,19 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
               " WHERE status = 1 AND NOT overdue_reported AND due_date < $1::date"
               " RETURNING result_id)"
               " INSERT INTO results.outbox (event_type, resident_id, screening_type,"
-              " programme_year, hospital_code, result_id)"
+              " programme_year, hospital_code, result_id, resident_district_code,"
+              " hospital_district_code, event_date, positive)"
               " SELECT 'referral.overdue', r.resident_id, r.screening_type, r.programme_year,"
-              " r.hospital_code, r.id FROM o JOIN results.results r ON r.id = o.result_id");
-    c.prepare("results_referral_event",
+              " r.hospital_code, r.id, r.resident_district_code, r.hospital_district_code,"
+              " $1::date, r.any_positive FROM o JOIN results.results r ON r.id = o.result_id");
+    // Every event is about a result and carries what progress counts by.
+    c.prepare("results_event",
               "INSERT INTO results.outbox (event_type, resident_id, screening_type,"
-              " programme_year, hospital_code, result_id) SELECT $2, resident_id, screening_type,"
-              " programme_year, hospital_code, id FROM results.results WHERE id = $1");
+              " programme_year, hospital_code, result_id, resident_district_code,"
+              " hospital_district_code, event_date, positive)"
+              " SELECT $2, resident_id, screening_type, programme_year, hospital_code, id,"
+              " resident_district_code, hospital_district_code, $3::date, any_positive"
+              " FROM results.results WHERE id = $1");
     c.prepare("results_list_referrals",
               absl::StrCat("SELECT ", kReferralColumns,
                            " FROM results.referrals"
@@ -151,13 +158,11 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
     c.prepare("results_counted",
               "SELECT booking_id, screening_type FROM results.results"
               " WHERE booking_id = ANY ($1::bigint[]) AND counts");
-    c.prepare("results_insert_event",
-              "INSERT INTO results.outbox (event_type, resident_id, screening_type,"
-              " programme_year, hospital_code, result_id) VALUES ($1, $2, $3, $4, $5, $6)");
     // Only transactions older than every running one are final; see 0001.
     c.prepare("results_list_events",
               "SELECT xid::text, seq, event_type, resident_id, screening_type, programme_year,"
-              " hospital_code, result_id FROM results.outbox"
+              " hospital_code, result_id, resident_district_code, hospital_district_code,"
+              " event_date::text, positive FROM results.outbox"
               " WHERE xid < pg_snapshot_xmin(pg_current_snapshot())"
               " AND ($1::xid8 IS NULL OR (xid, seq) > ($1::xid8, $2::bigint))"
               " ORDER BY xid, seq LIMIT $3");
@@ -185,6 +190,7 @@ absl::StatusOr<v1::Result> ResultsStore::Record(const v1::RecordResultRequest& r
   const int64_t resident_id = *ParseNumericName("residents", booking.resident());
   const std::string hospital_code = *ParseStringName("hospitals", booking.hospital());
   const std::string when = FormatTimestamp(record_time);
+  const std::string today = FormatDate(absl::ToCivilDay(record_time, HarbinTimeZone()));
   // The request_id is claimed at the end, with the answer (one statement
   // fewer); a racing retry waits there and then reads the first answer.
   bool taken = false;
@@ -199,7 +205,8 @@ absl::StatusOr<v1::Result> ResultsStore::Record(const v1::RecordResultRequest& r
             pqxx::binarystring(form.measurement), pqxx::binarystring(form.classification),
             form.refer, when, result.counts_as_screened(),
             request.accession_number().empty() ? nullptr : request.accession_number().c_str(),
-            result.late_report());
+            result.late_report(), booking.resident_district_code(),
+            booking.hospital_district_code());
         if (inserted.empty() && !request.accession_number().empty()) {
           pqxx::result same =
               tx.exec_prepared("results_by_accession", hospital_code, request.accession_number());
@@ -220,10 +227,9 @@ absl::StatusOr<v1::Result> ResultsStore::Record(const v1::RecordResultRequest& r
               "RESULT_EXISTS", {{"booking", booking.name()}});
         }
         const int64_t result_id = inserted[0][0].as<int64_t>();
-        tx.exec_prepared("results_insert_event",
+        tx.exec_prepared("results_event", result_id,
                          result.counts_as_screened() ? "result.recorded" : "result.sample_failed",
-                         resident_id, static_cast<int>(result.screening_type()),
-                         booking.programme_year(), hospital_code, result_id);
+                         today);
         v1::Result stored = result;
         stored.set_name(MakeName("results", result_id));
         stored.set_record_time(when);
@@ -262,7 +268,9 @@ absl::StatusOr<v1::Result> ResultsStore::GetResult(int64_t id) {
 absl::StatusOr<v1::Result> ResultsStore::Amend(const v1::AmendResultRequest& request,
                                                int64_t result_id, const v1::Result& corrected,
                                                const std::string& amended_by,
-                                               const std::optional<NewReferral>& referral) {
+                                               const std::optional<NewReferral>& referral,
+                                               absl::CivilDay today) {
+  const std::string day = FormatDate(today);
   return db::Transact<v1::Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Result> {
     auto prior = requests_.Claim(tx, request.request_id(), "AmendResult", request);
     if (!prior.ok()) return prior.status();
@@ -295,11 +303,11 @@ absl::StatusOr<v1::Result> ResultsStore::Amend(const v1::AmendResultRequest& req
       if (!referral && status == v1::REFERRAL_STATUS_OPEN) {
         tx.exec_prepared("results_referral_status", referral_id,
                          static_cast<int>(v1::REFERRAL_STATUS_WITHDRAWN));
-        tx.exec_prepared("results_referral_event", result_id, "referral.withdrawn");
+        tx.exec_prepared("results_event", result_id, "referral.withdrawn", day);
       } else if (referral && status == v1::REFERRAL_STATUS_WITHDRAWN) {
         tx.exec_prepared("results_referral_status", referral_id,
                          static_cast<int>(v1::REFERRAL_STATUS_OPEN));
-        tx.exec_prepared("results_referral_event", result_id, "referral.opened");
+        tx.exec_prepared("results_event", result_id, "referral.opened", day);
       }
     } else if (referral) {
       stored.set_referral(MakeName(
@@ -310,7 +318,7 @@ absl::StatusOr<v1::Result> ResultsStore::Amend(const v1::AmendResultRequest& req
     tx.exec_prepared("results_replace", result_id, pqxx::binarystring(form.measurement),
                      pqxx::binarystring(form.classification), form.refer,
                      pqxx::binarystring(stored.SerializeAsString()));
-    tx.exec_prepared("results_referral_event", result_id, "result.amended");
+    tx.exec_prepared("results_event", result_id, "result.amended", day);
     requests_.Save(tx, request.request_id(), stored);
     return stored;
   });
@@ -374,8 +382,8 @@ absl::StatusOr<v1::Referral> ResultsStore::RecordFollowUp(int64_t id, absl::Civi
                         "REFERRAL_CLOSED", {{"referral", r.name()}});
     }
     const v1::Referral r = ReferralFromRow(done[0], today);
-    tx.exec_prepared("results_referral_event", *ParseNumericName("results", r.result()),
-                     "referral.completed");
+    tx.exec_prepared("results_event", *ParseNumericName("results", r.result()),
+                     "referral.completed", FormatDate(today));
     return r;
   });
 }
@@ -413,6 +421,10 @@ absl::StatusOr<std::vector<v1::OutboxEvent>> ResultsStore::ListEvents(const std:
       e.set_programme_year(row[5].as<int>());
       e.set_hospital(MakeName("hospitals", row[6].as<std::string>()));
       e.set_result(MakeName("results", row[7].as<int64_t>()));
+      e.set_resident_district_code(row[8].as<std::string>());
+      e.set_hospital_district_code(row[9].as<std::string>());
+      e.set_date(row[10].as<std::string>());
+      e.set_positive(row[11].as<bool>());
     }
     return events;
   });

@@ -62,7 +62,8 @@ class ResultsStore {
   // (NOT_AMENDABLE) for a failed sample.
   absl::StatusOr<v1::Result> Amend(const v1::AmendResultRequest& request, int64_t result_id,
                                    const v1::Result& corrected, const std::string& amended_by,
-                                   const std::optional<NewReferral>& referral);
+                                   const std::optional<NewReferral>& referral,
+                                   absl::CivilDay today);
 
   // Marks open referrals past their due date as overdue, each once, with a
   // `referral.overdue` event. Returns how many.
