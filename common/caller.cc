@@ -106,6 +106,8 @@ const std::vector<MethodPolicy>& MethodPolicies() {
       {"screening.v1.ResultsService/RecordFollowUp", {kHospital}, true},
       {"screening.v1.ResultsService/ListMissingResults", {kHospital}, true},
       {"screening.v1.ResultsService/ListOutboxEvents", {kService}, false},
+      {"screening.v1.ResultsService/CountResults", {kService}, false},
+      {"screening.v1.ProgressService/Recount", {kAdmin}, false},
       {"screening.v1.ProgressService/GetProgress", {kCommission, kAdmin}, false},
       {"screening.v1.AdminService/ListAuditEvents", {kAdmin}, false},
   };

@@ -83,6 +83,8 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
       SCREENING_RPC(ResultsService, ListOutboxEvents, ListOutboxEventsRequest,
                     ListOutboxEventsResponse),
       SCREENING_RPC(ProgressService, GetProgress, GetProgressRequest, Progress),
+      SCREENING_RPC(ProgressService, Recount, RecountRequest, RecountResponse),
+      SCREENING_RPC(ResultsService, CountResults, CountResultsRequest, ResultCounts),
       SCREENING_RPC(AdminService, ListAuditEvents, ListAuditEventsRequest, ListAuditEventsResponse),
   };
   return *kRpcs;
@@ -126,6 +128,8 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.ResultsService/RecordFollowUp", {"hospital"}},
       {"screening.v1.ResultsService/ListMissingResults", {"hospital"}},
       {"screening.v1.ResultsService/ListOutboxEvents", {"service"}},
+      {"screening.v1.ResultsService/CountResults", {"service"}},
+      {"screening.v1.ProgressService/Recount", {"admin"}},
       {"screening.v1.ProgressService/GetProgress", {"commission", "admin"}},
       {"screening.v1.AdminService/ListAuditEvents", {"admin"}},
   };

@@ -3,6 +3,7 @@
 // registry's age and sex, four highs sent in mg/dL, and an NIPT redraw on the
 // same entitlement counted once.
 #include <grpcpp/client_context.h>
+#include <pqxx/pqxx>
 
 #include <map>
 #include <tuple>
@@ -530,6 +531,37 @@ TEST_F(ResultsFlow, ProgressBreaksCountsDownByDistrictHospitalAndDay) {
   EXPECT_EQ(by_hospital_district["230184"].by_type(2).persons_screened(), 1) << "four highs";
   auto by_day = progress_by(v1::PROGRESS_DIMENSION_DAY);
   EXPECT_EQ(by_day["2025-05-06"].persons_screened(), 3);
+}
+
+TEST_F(ResultsFlow, ZRecountAgreesWithTheCountersAndNamesAnyDifference) {
+  // Runs last in the suite (gtest keeps declaration order): everything the
+  // other tests recorded, amended, failed and followed up is recounted.
+  auto recount = [&] {
+    v1::RecountRequest request;
+    request.set_programme_year(2025);
+    v1::RecountResponse response;
+    grpc::ClientContext context;
+    grpc::Status status = server_->progress().Recount(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  };
+  v1::RecountResponse first = recount();
+  EXPECT_TRUE(first.consistent());
+  EXPECT_EQ(first.differences_size(), 0);
+  EXPECT_EQ(first.counters_compared(), 7);
+  // A counter off by two (as a lost or doubled event would leave it) is
+  // named with both figures.
+  pqxx::connection conn(db_->url());
+  pqxx::work tx(conn);
+  tx.exec(
+      "UPDATE progress.counters SET value = value + 2 WHERE programme_year = 2025 AND "
+      "metric = 'type:3'");
+  tx.commit();
+  v1::RecountResponse second = recount();
+  EXPECT_FALSE(second.consistent());
+  ASSERT_EQ(second.differences_size(), 1);
+  EXPECT_EQ(second.differences(0).metric(), "type:3");
+  EXPECT_EQ(second.differences(0).counter(), second.differences(0).recount() + 2);
 }
 
 }  // namespace

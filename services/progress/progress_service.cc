@@ -2,9 +2,13 @@
 
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "screening/v1/results.grpc.pb.h"
 
 namespace screening::progress {
 namespace {
+
+constexpr int kRecountAttempts = 10;
+constexpr absl::Duration kRecountPause = absl::Milliseconds(300);
 
 int64_t Metric(const Counts& counts, const std::string& name) {
   auto it = counts.metrics.find(name);
@@ -56,6 +60,62 @@ v1::Progress MakeProgress(int programme_year, const Counts& counts, const Progra
     g->set_referrals_completed(Metric(group, "referrals_completed"));
   }
   return p;
+}
+
+std::vector<v1::CounterDifference> CompareCounts(const Counts& counters,
+                                                 const v1::ResultCounts& recount) {
+  std::vector<std::pair<std::string, int64_t>> expected = {
+      {PersonsScreenedMetric(), recount.persons_screened()},
+      {"samples_failed", recount.samples_failed()},
+      {"referrals_completed", recount.referrals_completed()}};
+  for (auto type : {v1::SCREENING_TYPE_COLORECTAL, v1::SCREENING_TYPE_GASTRIC,
+                    v1::SCREENING_TYPE_FOUR_HIGHS, v1::SCREENING_TYPE_NIPT}) {
+    int64_t n = 0;
+    for (const auto& t : recount.by_type()) {
+      if (t.screening_type() == type) n = t.persons_screened();
+    }
+    expected.emplace_back(TypeMetric(type), n);
+  }
+  std::vector<v1::CounterDifference> differences;
+  for (const auto& [metric, value] : expected) {
+    const int64_t counter = Metric(counters, metric);
+    if (counter == value) continue;
+    v1::CounterDifference& d = differences.emplace_back();
+    d.set_metric(metric);
+    d.set_counter(counter);
+    d.set_recount(value);
+  }
+  return differences;
+}
+
+grpc::Status ProgressServiceImpl::Recount(grpc::ServerContext* context,
+                                          const v1::RecountRequest* request,
+                                          v1::RecountResponse* response) {
+  return gate_.Serve(
+      context, Method<v1::ProgressService>("Recount"), [&](CallGate::Call&) -> absl::Status {
+        const int year = request->programme_year() == 0 ? current_year_ : request->programme_year();
+        if (year < 2024 || year > 2100) {
+          return InvalidField("programme_year", "must be 2024 to 2100, or 0");
+        }
+        ASSIGN_OR_RETURN(auto results, peers_.Stub<v1::ResultsService>("results"));
+        std::vector<v1::CounterDifference> differences;
+        // The consumer trails commits: a difference must persist to count.
+        for (int attempt = 0; attempt < kRecountAttempts; ++attempt) {
+          if (attempt > 0) absl::SleepFor(kRecountPause);
+          ASSIGN_OR_RETURN(Counts counters, store_.GetCounts(year, "results"));
+          v1::CountResultsRequest ask;
+          ask.set_programme_year(year);
+          v1::ResultCounts recount;
+          auto call = peers_.CallContext(context, absl::Seconds(10));
+          RETURN_IF_ERROR(PeerOutcome(results->CountResults(call.get(), ask, &recount), "results"));
+          differences = CompareCounts(counters, recount);
+          if (differences.empty()) break;
+        }
+        response->set_consistent(differences.empty());
+        response->set_counters_compared(7);
+        for (auto& d : differences) *response->add_differences() = std::move(d);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ProgressServiceImpl::GetProgress(grpc::ServerContext* context,

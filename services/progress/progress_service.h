@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/call_gate.h"
+#include "common/peers.h"
 #include "common/programme.h"
 #include "screening/v1/progress.grpc.pb.h"
 #include "services/progress/progress_store.h"
@@ -11,19 +12,30 @@ namespace screening::progress {
 class ProgressServiceImpl final : public v1::ProgressService::Service {
  public:
   // `current_year`: the programme reported when a request names no year.
-  ProgressServiceImpl(ProgressStore& store, CallGate& gate, const Programmes& programmes,
-                      int current_year)
-      : store_(store), gate_(gate), programmes_(programmes), current_year_(current_year) {}
+  ProgressServiceImpl(ProgressStore& store, CallGate& gate, const Peers& peers,
+                      const Programmes& programmes, int current_year)
+      : store_(store),
+        gate_(gate),
+        peers_(peers),
+        programmes_(programmes),
+        current_year_(current_year) {}
 
   grpc::Status GetProgress(grpc::ServerContext* context, const v1::GetProgressRequest* request,
                            v1::Progress* response) override;
+  grpc::Status Recount(grpc::ServerContext* context, const v1::RecountRequest* request,
+                       v1::RecountResponse* response) override;
 
  private:
   ProgressStore& store_;
   CallGate& gate_;
+  const Peers& peers_;
   const Programmes& programmes_;
   const int current_year_;
 };
+
+// The counters that differ from the results' own counts.
+std::vector<v1::CounterDifference> CompareCounts(const Counts& counters,
+                                                 const v1::ResultCounts& recount);
 
 // Builds the response from counters, against the year's targets (zero when
 // no programme is configured for the year).

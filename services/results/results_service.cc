@@ -434,6 +434,19 @@ grpc::Status ResultsServiceImpl::ListMissingResults(grpc::ServerContext* context
       });
 }
 
+grpc::Status ResultsServiceImpl::CountResults(grpc::ServerContext* context,
+                                              const v1::CountResultsRequest* request,
+                                              v1::ResultCounts* response) {
+  return gate_.Serve(context, Method<v1::ResultsService>("CountResults"),
+                     [&](CallGate::Call&) -> absl::Status {
+                       if (request->programme_year() < 2024 || request->programme_year() > 2100) {
+                         return InvalidField("programme_year", "must be 2024 to 2100");
+                       }
+                       ASSIGN_OR_RETURN(*response, store_.CountResults(request->programme_year()));
+                       return absl::OkStatus();
+                     });
+}
+
 grpc::Status ResultsServiceImpl::ListOutboxEvents(grpc::ServerContext* context,
                                                   const v1::ListOutboxEventsRequest* request,
                                                   v1::ListOutboxEventsResponse* response) {

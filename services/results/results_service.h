@@ -39,6 +39,8 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
   grpc::Status ListMissingResults(grpc::ServerContext* context,
                                   const v1::ListMissingResultsRequest* request,
                                   v1::ListMissingResultsResponse* response) override;
+  grpc::Status CountResults(grpc::ServerContext* context, const v1::CountResultsRequest* request,
+                            v1::ResultCounts* response) override;
   grpc::Status ListOutboxEvents(grpc::ServerContext* context,
                                 const v1::ListOutboxEventsRequest* request,
                                 v1::ListOutboxEventsResponse* response) override;

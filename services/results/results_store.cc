@@ -155,6 +155,16 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
               absl::StrCat("UPDATE results.referrals SET status = 2, follow_up_date = $2::date,"
                            " finding = $3, note = $4 WHERE id = $1 AND status = 1 RETURNING ",
                            kReferralColumns));
+    c.prepare("results_recount_types",
+              "SELECT screening_type, CASE WHEN screening_type = 4 THEN count(*)"
+              " ELSE count(DISTINCT resident_id) END FROM results.results"
+              " WHERE programme_year = $1 AND counts GROUP BY 1");
+    c.prepare("results_recount",
+              "SELECT (SELECT count(DISTINCT resident_id) FROM results.results"
+              "        WHERE programme_year = $1 AND counts AND screening_type IN (1, 2, 3)),"
+              " (SELECT count(*) FROM results.results WHERE programme_year = $1 AND NOT counts),"
+              " (SELECT count(*) FROM results.referrals f JOIN results.results r"
+              "        ON r.id = f.result_id WHERE r.programme_year = $1 AND f.status = 2)");
     c.prepare("results_counted",
               "SELECT booking_id, screening_type FROM results.results"
               " WHERE booking_id = ANY ($1::bigint[]) AND counts");
@@ -386,6 +396,26 @@ absl::StatusOr<v1::Referral> ResultsStore::RecordFollowUp(int64_t id, absl::Civi
                      "referral.completed", FormatDate(today));
     return r;
   });
+}
+
+absl::StatusOr<v1::ResultCounts> ResultsStore::CountResults(int programme_year) {
+  // One snapshot for every count (REPEATABLE READ is not needed: the
+  // statements of a READ COMMITTED transaction may see later commits, and
+  // the recount tolerates that by rechecking).
+  return db::Transact<v1::ResultCounts>(
+      pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::ResultCounts> {
+        v1::ResultCounts counts;
+        pqxx::row totals = tx.exec_prepared1("results_recount", programme_year);
+        counts.set_persons_screened(totals[0].as<int64_t>());
+        counts.set_samples_failed(totals[1].as<int64_t>());
+        counts.set_referrals_completed(totals[2].as<int64_t>());
+        for (const auto& row : tx.exec_prepared("results_recount_types", programme_year)) {
+          auto* t = counts.add_by_type();
+          t->set_screening_type(static_cast<v1::ScreeningType>(row[0].as<int>()));
+          t->set_persons_screened(row[1].as<int64_t>());
+        }
+        return counts;
+      });
 }
 
 absl::StatusOr<std::set<std::pair<int64_t, v1::ScreeningType>>> ResultsStore::CountedResults(

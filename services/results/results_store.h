@@ -76,6 +76,9 @@ class ResultsStore {
                                               v1::FollowUpFinding finding, const std::string& note,
                                               absl::CivilDay today);
 
+  // The year's totals from the results table itself.
+  absl::StatusOr<v1::ResultCounts> CountResults(int programme_year);
+
   // The screenings among `bookings` that have a counted result.
   absl::StatusOr<std::set<std::pair<int64_t, v1::ScreeningType>>> CountedResults(
       const std::vector<int64_t>& booking_ids);

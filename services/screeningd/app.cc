@@ -195,8 +195,8 @@ void App::RegisterHandlers(grpc::ServerBuilder& builder, CallGate& gate, const C
                                                       c.result_rules));
   }
   if (h.progress_store) {
-    add(std::make_unique<progress::ProgressServiceImpl>(*h.progress_store, gate, c.programmes,
-                                                        c.programme_year));
+    add(std::make_unique<progress::ProgressServiceImpl>(*h.progress_store, gate, peers_,
+                                                        c.programmes, c.programme_year));
   }
 }
 
