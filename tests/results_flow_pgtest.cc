@@ -531,6 +531,20 @@ TEST_F(ResultsFlow, ProgressBreaksCountsDownByDistrictHospitalAndDay) {
   EXPECT_EQ(by_hospital_district["230184"].by_type(2).persons_screened(), 1) << "four highs";
   auto by_day = progress_by(v1::PROGRESS_DIMENSION_DAY);
   EXPECT_EQ(by_day["2025-05-06"].persons_screened(), 3);
+
+  // The next day the projection runs at the last 14 days' pace: 3 persons
+  // over 10 working days (23 April to 6 May), far short of 800,000.
+  On(absl::CivilDay(2025, 5, 7), [&] {
+    v1::GetProgressRequest request;
+    request.set_programme_year(2025);
+    v1::Progress progress;
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->progress().GetProgress(&context, request, &progress).ok());
+    EXPECT_DOUBLE_EQ(progress.persons_projection().daily_rate(), 0.3);
+    EXPECT_EQ(progress.persons_projection().status(), v1::PROJECTION_STATUS_AT_RISK);
+    EXPECT_EQ(progress.persons_projection().working_days_left(), 171);
+    EXPECT_GT(progress.persons_projection().needed_daily_rate(), 4000);
+  });
 }
 
 TEST_F(ResultsFlow, ZRecountAgreesWithTheCountersAndNamesAnyDifference) {

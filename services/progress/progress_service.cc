@@ -3,10 +3,12 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "screening/v1/results.grpc.pb.h"
+#include "services/progress/projection.h"
 
 namespace screening::progress {
 namespace {
 
+constexpr int kRecentDays = 14;
 constexpr int kRecountAttempts = 10;
 constexpr absl::Duration kRecountPause = absl::Milliseconds(300);
 
@@ -133,6 +135,22 @@ grpc::Status ProgressServiceImpl::GetProgress(grpc::ServerContext* context,
         ASSIGN_OR_RETURN(Counts counts,
                          store_.GetCounts(year, "results", DimensionName(request->group_by())));
         *response = MakeProgress(year, counts, programmes_.Find(year));
+        // Projections from the last 14 days' pace (today is not over yet).
+        const absl::CivilDay today = Today(clock_);
+        const absl::CivilDay year_end(year, 12, 31);
+        for (const auto& [metric, target, out] :
+             {std::tuple{PersonsScreenedMetric(), response->persons_target(),
+                         response->mutable_persons_projection()},
+              std::tuple{TypeMetric(v1::SCREENING_TYPE_NIPT), response->nipt_target(),
+                         response->mutable_nipt_projection()}}) {
+          ASSIGN_OR_RETURN(std::vector<int64_t> recent,
+                           store_.Daily(year, metric, today - kRecentDays, today - 1));
+          *out = Project({.done = Metric(counts, metric),
+                          .target = target,
+                          .today = today,
+                          .year_end = year_end,
+                          .recent_daily = std::move(recent)});
+        }
         return absl::OkStatus();
       });
 }

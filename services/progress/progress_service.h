@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/call_gate.h"
+#include "common/clock.h"
 #include "common/peers.h"
 #include "common/programme.h"
 #include "screening/v1/progress.grpc.pb.h"
@@ -12,11 +13,12 @@ namespace screening::progress {
 class ProgressServiceImpl final : public v1::ProgressService::Service {
  public:
   // `current_year`: the programme reported when a request names no year.
-  ProgressServiceImpl(ProgressStore& store, CallGate& gate, const Peers& peers,
+  ProgressServiceImpl(ProgressStore& store, CallGate& gate, const Peers& peers, const Clock& clock,
                       const Programmes& programmes, int current_year)
       : store_(store),
         gate_(gate),
         peers_(peers),
+        clock_(clock),
         programmes_(programmes),
         current_year_(current_year) {}
 
@@ -29,6 +31,7 @@ class ProgressServiceImpl final : public v1::ProgressService::Service {
   ProgressStore& store_;
   CallGate& gate_;
   const Peers& peers_;
+  const Clock& clock_;
   const Programmes& programmes_;
   const int current_year_;
 };

@@ -1,6 +1,7 @@
 #include "services/progress/progress_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/dates.h"
 #include "common/names.h"
 
 namespace screening::progress {
@@ -39,6 +40,9 @@ ProgressStore::ProgressStore(db::Pool& pool) : pool_(pool) {
               " ($1, 'hospital_district', $4, $2, 1), ($1, 'hospital', $5, $2, 1),"
               " ($1, 'day', $6, $2, 1) ON CONFLICT (programme_year, dimension, key, metric)"
               " DO UPDATE SET value = progress.breakdown.value + 1");
+    c.prepare("progress_daily",
+              "SELECT key, value FROM progress.breakdown WHERE programme_year = $1"
+              " AND dimension = 'day' AND metric = $2 AND key >= $3 AND key <= $4");
     c.prepare("progress_groups",
               "SELECT key, metric, value FROM progress.breakdown"
               " WHERE programme_year = $1 AND dimension = $2 ORDER BY key");
@@ -92,6 +96,24 @@ absl::StatusOr<int> ProgressStore::ConsumeBatch(const std::string& consumer,
     }
     tx.exec_prepared("progress_set_offset", consumer, events->back().offset());
     return static_cast<int>(events->size());
+  });
+}
+
+absl::StatusOr<std::vector<int64_t>> ProgressStore::Daily(int programme_year,
+                                                          const std::string& metric,
+                                                          absl::CivilDay first,
+                                                          absl::CivilDay last) {
+  using Days = std::vector<int64_t>;
+  return db::AutoCommit<Days>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Days> {
+    Days days(std::max<int64_t>(0, last - first + 1), 0);
+    // Keys are YYYY-MM-DD, so text order is date order.
+    for (const auto& row : tx.exec_prepared("progress_daily", programme_year, metric,
+                                            FormatDate(first), FormatDate(last))) {
+      if (auto day = ParseDate(row[0].as<std::string>())) {
+        days[*day - first] = row[1].as<int64_t>();
+      }
+    }
+    return days;
   });
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "common/db.h"
 #include "screening/v1/progress.pb.h"
 #include "screening/v1/results.pb.h"
@@ -39,6 +40,10 @@ class ProgressStore {
   // DimensionName).
   absl::StatusOr<Counts> GetCounts(int programme_year, const std::string& consumer,
                                    const std::string& dimension = "");
+
+  // One counter per day from `first` to `last` (inclusive), oldest first.
+  absl::StatusOr<std::vector<int64_t>> Daily(int programme_year, const std::string& metric,
+                                             absl::CivilDay first, absl::CivilDay last);
 
  private:
   db::Pool& pool_;

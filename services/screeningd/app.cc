@@ -195,7 +195,7 @@ void App::RegisterHandlers(grpc::ServerBuilder& builder, CallGate& gate, const C
                                                       c.result_rules));
   }
   if (h.progress_store) {
-    add(std::make_unique<progress::ProgressServiceImpl>(*h.progress_store, gate, peers_,
+    add(std::make_unique<progress::ProgressServiceImpl>(*h.progress_store, gate, peers_, clock,
                                                         c.programmes, c.programme_year));
   }
 }
