@@ -546,5 +546,37 @@ TEST_F(SchedulingFlow, AllocationSplitsTheTargetAndMovesQuotaFromHospitalsBehind
   EXPECT_NE(plan.changes(0).find("quota"), std::string::npos);
 }
 
+TEST_F(SchedulingFlow, ZProgressCountsBookingsCancellationsAndNoShows) {
+  // Runs last: every booking, cancellation and no-show of this suite, as
+  // the progress consumer counted them from the scheduling outbox, against
+  // a recount of the bookings table.
+  const int64_t bookings =
+      db_->QueryInt("SELECT count(*) FROM scheduling.bookings WHERE programme_year = 2025");
+  const int64_t cancelled = db_->QueryInt(
+      "SELECT count(*) FROM scheduling.bookings WHERE programme_year = 2025 AND state = 2");
+  const int64_t missed = db_->QueryInt(
+      "SELECT count(*) FROM scheduling.bookings WHERE programme_year = 2025 AND state = 4");
+  ASSERT_GT(cancelled, 0);
+  ASSERT_GT(missed, 0);
+  v1::Progress progress;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    v1::GetProgressRequest request;
+    request.set_programme_year(2025);
+    request.set_group_by(v1::PROGRESS_DIMENSION_HOSPITAL);
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->progress().GetProgress(&context, request, &progress).ok());
+    if (progress.bookings() == bookings && progress.no_shows() == missed) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(progress.bookings(), bookings);
+  EXPECT_EQ(progress.cancellations(), cancelled);
+  EXPECT_EQ(progress.no_shows(), missed);
+  int64_t desk = -1;
+  for (const auto& g : progress.groups()) {
+    if (g.key() == "hospitals/DESK-H1") desk = g.no_shows();
+  }
+  EXPECT_EQ(desk, 1) << "the missed visit at the check-in desk test's hospital";
+}
+
 }  // namespace
 }  // namespace screening::testing

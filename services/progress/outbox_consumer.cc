@@ -4,11 +4,13 @@
 
 #include "common/errors.h"
 #include "screening/v1/results.grpc.pb.h"
+#include "screening/v1/scheduling.grpc.pb.h"
 
 namespace screening::progress {
 namespace {
 
 constexpr char kConsumer[] = "results";
+constexpr char kSchedulingConsumer[] = "scheduling";
 constexpr int kBatchSize = 500;
 constexpr absl::Duration kFetchTimeout = absl::Seconds(10);
 
@@ -31,6 +33,39 @@ void OutboxConsumer::Stop() {
 
 absl::StatusOr<int> OutboxConsumer::Drain() {
   int total = 0;
+  // Booking events, in the same shape: the counters apply both kinds.
+  for (;;) {
+    auto applied = store_.ConsumeBatch(
+        kSchedulingConsumer,
+        [this](const std::string& after) -> absl::StatusOr<std::vector<v1::OutboxEvent>> {
+          auto scheduling = peers_.Stub<v1::SchedulingService>("scheduling");
+          if (!scheduling.ok()) return scheduling.status();
+          v1::ListBookingEventsRequest request;
+          request.set_after(after);
+          request.set_page_size(kBatchSize);
+          v1::ListBookingEventsResponse response;
+          auto context = peers_.CallContext(nullptr, kFetchTimeout);
+          absl::Status status = PeerOutcome(
+              (*scheduling)->ListBookingEvents(context.get(), request, &response), "scheduling");
+          if (!status.ok()) return status;
+          std::vector<v1::OutboxEvent> events;
+          for (const v1::BookingEvent& b : response.events()) {
+            v1::OutboxEvent& e = events.emplace_back();
+            e.set_offset(b.offset());
+            e.set_type(b.type());
+            e.set_resident(b.resident());
+            e.set_programme_year(b.programme_year());
+            e.set_hospital(b.hospital());
+            e.set_resident_district_code(b.resident_district_code());
+            e.set_hospital_district_code(b.hospital_district_code());
+            e.set_date(b.date());
+          }
+          return events;
+        });
+    if (!applied.ok()) return applied.status();
+    total += *applied;
+    if (*applied < kBatchSize) break;
+  }
   for (;;) {
     auto applied = store_.ConsumeBatch(
         kConsumer,

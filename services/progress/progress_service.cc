@@ -45,6 +45,9 @@ v1::Progress MakeProgress(int programme_year, const Counts& counts, const Progra
   p.set_referrals_withdrawn(Metric(counts, "referrals_withdrawn"));
   p.set_referrals_overdue(Metric(counts, "referrals_overdue"));
   p.set_samples_failed(Metric(counts, "samples_failed"));
+  p.set_bookings(Metric(counts, "bookings"));
+  p.set_cancellations(Metric(counts, "cancellations"));
+  p.set_no_shows(Metric(counts, "no_shows"));
   for (const auto& [key, metrics] : counts.groups) {
     Counts group{.metrics = metrics};
     auto* g = p.add_groups();
@@ -60,6 +63,8 @@ v1::Progress MakeProgress(int programme_year, const Counts& counts, const Progra
     g->set_positives(Metric(group, "positives"));
     g->set_referrals_opened(Metric(group, "referrals_opened"));
     g->set_referrals_completed(Metric(group, "referrals_completed"));
+    g->set_bookings(Metric(group, "bookings"));
+    g->set_no_shows(Metric(group, "no_shows"));
   }
   return p;
 }

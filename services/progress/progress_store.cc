@@ -71,6 +71,9 @@ absl::StatusOr<int> ProgressStore::ConsumeBatch(const std::string& consumer,
         tx.exec_prepared("progress_count", year, metric, e.resident_district_code(),
                          e.hospital_district_code(), e.hospital(), e.date());
       };
+      if (e.type() == "booking.created" || e.type() == "booking.promoted") count("bookings");
+      if (e.type() == "booking.cancelled") count("cancellations");
+      if (e.type() == "booking.no_show") count("no_shows");
       if (e.type() == "result.sample_failed") count("samples_failed");
       if (e.type() == "referral.opened") count("referrals_opened");
       if (e.type() == "referral.completed") count("referrals_completed");

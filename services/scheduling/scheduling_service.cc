@@ -860,4 +860,32 @@ grpc::Status SchedulingServiceImpl::MarkNoShow(grpc::ServerContext* context,
       });
 }
 
+grpc::Status SchedulingServiceImpl::ListBookingEvents(grpc::ServerContext* context,
+                                                      const v1::ListBookingEventsRequest* request,
+                                                      v1::ListBookingEventsResponse* response) {
+  return gate_.Serve(
+      context, Method<v1::SchedulingService>("ListBookingEvents"),
+      [&](CallGate::Call&) -> absl::Status {
+        FieldViolations bad;
+        if (!request->after().empty()) {
+          std::vector<absl::string_view> parts = absl::StrSplit(request->after(), ':');
+          uint64_t xid = 0;
+          int64_t seq = 0;
+          if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &xid) ||
+              !absl::SimpleAtoi(parts[1], &seq) || seq < 0) {
+            bad.Add("after", "must be an offset this service issued");
+          }
+        }
+        if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
+          bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxPageSize));
+        }
+        RETURN_IF_ERROR(bad.ToStatus());
+        ASSIGN_OR_RETURN(std::vector<v1::BookingEvent> events,
+                         store_.ListEvents(request->after(),
+                                           request->page_size() == 0 ? 500 : request->page_size()));
+        for (auto& e : events) *response->add_events() = std::move(e);
+        return absl::OkStatus();
+      });
+}
+
 }  // namespace screening::scheduling

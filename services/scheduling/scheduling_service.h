@@ -53,6 +53,9 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
                        v1::Booking* response) override;
   grpc::Status MarkNoShow(grpc::ServerContext* context, const v1::MarkNoShowRequest* request,
                           v1::Booking* response) override;
+  grpc::Status ListBookingEvents(grpc::ServerContext* context,
+                                 const v1::ListBookingEventsRequest* request,
+                                 v1::ListBookingEventsResponse* response) override;
 
  private:
   // The registry's answer for each screening of a visit on `date`.

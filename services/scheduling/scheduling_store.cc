@@ -382,6 +382,13 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
               "       WHERE i.booking_id = b.id ORDER BY 1),"
               " b.resident_district_code, b.hospital_district_code"
               " FROM scheduling.bookings b WHERE b.id = $1");
+    // Only transactions older than every running one are final.
+    c.prepare("sched_list_events",
+              "SELECT xid::text, seq, event_type, booking_id, resident_id, hospital_code,"
+              " day::text, programme_year, resident_district_code, hospital_district_code"
+              " FROM scheduling.outbox WHERE xid < pg_snapshot_xmin(pg_current_snapshot())"
+              " AND ($1::xid8 IS NULL OR (xid, seq) > ($1::xid8, $2::bigint))"
+              " ORDER BY xid, seq LIMIT $3");
     c.prepare(
         "sched_first_waiting",
         "SELECT id, resident_id, pregnancy_id, resident_district_code FROM scheduling.waitlist"
@@ -895,6 +902,35 @@ absl::StatusOr<v1::Booking> SchedulingStore::MarkNoShow(int64_t booking_id, absl
     // The day has come: the place is released, not offered to the waitlist.
     ReleaseItems(tx, booking_id, /*promote=*/false);
     return BookingFromRow(tx.exec_prepared1("sched_get_booking", booking_id));
+  });
+}
+
+absl::StatusOr<std::vector<v1::BookingEvent>> SchedulingStore::ListEvents(const std::string& after,
+                                                                          int limit) {
+  using Events = std::vector<v1::BookingEvent>;
+  std::string xid, seq;
+  if (!after.empty()) {
+    std::pair<std::string, std::string> parts = absl::StrSplit(after, ':');
+    xid = parts.first;
+    seq = parts.second;
+  }
+  return db::AutoCommit<Events>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Events> {
+    Events events;
+    for (const auto& row :
+         tx.exec_prepared("sched_list_events", after.empty() ? nullptr : xid.c_str(),
+                          after.empty() ? nullptr : seq.c_str(), limit)) {
+      v1::BookingEvent& e = events.emplace_back();
+      e.set_offset(absl::StrCat(row[0].as<std::string>(), ":", row[1].as<int64_t>()));
+      e.set_type(row[2].as<std::string>());
+      e.set_booking(MakeName("bookings", row[3].as<int64_t>()));
+      e.set_resident(MakeName("residents", row[4].as<int64_t>()));
+      e.set_hospital(MakeName("hospitals", row[5].as<std::string>()));
+      e.set_date(row[6].as<std::string>());
+      e.set_programme_year(row[7].as<int>());
+      e.set_resident_district_code(row[8].as<std::string>());
+      e.set_hospital_district_code(row[9].as<std::string>());
+    }
+    return events;
   });
 }
 

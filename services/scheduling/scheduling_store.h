@@ -162,6 +162,10 @@ class SchedulingStore {
   // FAILED_PRECONDITION (BOOKING_NOT_ACTIVE, NOT_YET).
   absl::StatusOr<v1::Booking> MarkNoShow(int64_t booking_id, absl::CivilDay today);
 
+  // Booking events committed after `after` ("" for the start), in commit
+  // order (the same horizon rule as results.outbox).
+  absl::StatusOr<std::vector<v1::BookingEvent>> ListEvents(const std::string& after, int limit);
+
   // Allocation's inputs: every hospital offering an adult screening (or NIPT
   // when `nipt`), its persons checked in this year and its places from
   // `as_of` to the year's end.

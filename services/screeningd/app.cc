@@ -59,7 +59,7 @@ const std::map<std::string, std::vector<std::string>>& Dependencies() {
       {"registry", {}},
       {"scheduling", {"registry"}},
       {"results", {"scheduling", "registry"}},
-      {"progress", {"results"}},
+      {"progress", {"results", "scheduling"}},
   };
   return kDependencies;
 }
