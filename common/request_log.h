@@ -38,6 +38,19 @@ class RequestLog {
                                                    absl::string_view method,
                                                    const google::protobuf::Message& request) const;
 
+  // Claim, with the earlier response parsed as `Answer`.
+  template <typename Answer>
+  absl::StatusOr<std::optional<Answer>> ClaimAs(pqxx::work& tx, absl::string_view request_id,
+                                                absl::string_view method,
+                                                const google::protobuf::Message& request) const {
+    absl::StatusOr<std::optional<std::string>> prior = Claim(tx, request_id, method, request);
+    if (!prior.ok()) return prior.status();
+    if (!prior->has_value()) return std::optional<Answer>();
+    Answer first;
+    first.ParseFromString(**prior);
+    return std::optional<Answer>(std::move(first));
+  }
+
   // Looks up an earlier answer without claiming: the response's bytes when
   // this exact request already succeeded, nullopt when the id is unused or
   // its first request is unfinished; INVALID_ARGUMENT on a different request.

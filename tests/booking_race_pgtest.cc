@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/names.h"
+#include "tests/support/run_together.h"
 #include "tests/support/slice_fixture.h"
 
 namespace screening::testing {
@@ -13,27 +14,9 @@ namespace {
 
 class BookingRace : public SliceTest {
  protected:
-  // Runs `clients` threads, each on its own channel, released together.
   template <typename Body>
   static void RunTogether(int clients, Body body) {
-    std::vector<std::thread> threads;
-    std::atomic<int> ready{0};
-    std::atomic<bool> go{false};
-    for (int i = 0; i < clients; ++i) {
-      threads.emplace_back([&, i] {
-        auto channel = server_->NewChannel();
-        // Connect first, so that the race is between bookings, not handshakes.
-        EXPECT_TRUE(
-            channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)));
-        auto stub = v1::SchedulingService::NewStub(channel);
-        ready++;
-        while (!go) std::this_thread::yield();
-        body(i, *stub);
-      });
-    }
-    while (ready < clients) std::this_thread::yield();
-    go = true;
-    for (auto& t : threads) t.join();
+    testing::RunTogether(*server_, clients, body);
   }
 
   static int64_t ActiveBookings(const v1::Slot& slot) {

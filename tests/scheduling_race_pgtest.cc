@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/str_split.h"
+#include "tests/support/run_together.h"
 #include "tests/support/slice_fixture.h"
 
 namespace screening::testing {
@@ -27,27 +28,9 @@ class SchedulingRace : public SliceTest {
         << "a resident holds two places for one entitlement";
   }
 
-  // Runs `threads` clients, each on its own channel, released together;
-  // each runs body(thread index, stub).
   template <typename Body>
-  static void RunTogether(int threads, Body body) {
-    std::vector<std::thread> pool;
-    std::atomic<int> ready{0};
-    std::atomic<bool> go{false};
-    for (int i = 0; i < threads; ++i) {
-      pool.emplace_back([&, i] {
-        auto channel = server_->NewChannel();
-        EXPECT_TRUE(
-            channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)));
-        auto stub = v1::SchedulingService::NewStub(channel);
-        ready++;
-        while (!go) std::this_thread::yield();
-        body(i, *stub);
-      });
-    }
-    while (ready < threads) std::this_thread::yield();
-    go = true;
-    for (auto& t : pool) t.join();
+  static void RunTogether(int clients, Body body) {
+    testing::RunTogether(*server_, clients, body);
   }
 
   static grpc::Status BookOn(v1::SchedulingService::Stub& stub, const std::string& resident,

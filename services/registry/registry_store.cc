@@ -161,13 +161,10 @@ absl::StatusOr<v1::Resident> RegistryStore::Register(const v1::RegisterResidentR
   return db::Transact<v1::Resident>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Resident> {
     const bool logged = !request.request_id().empty();
     if (logged) {
-      auto prior = requests_.Claim(tx, request.request_id(), "RegisterResident", request);
+      auto prior =
+          requests_.ClaimAs<v1::Resident>(tx, request.request_id(), "RegisterResident", request);
       if (!prior.ok()) return prior.status();
-      if (prior->has_value()) {
-        v1::Resident first;
-        first.ParseFromString(**prior);
-        return first;
-      }
+      if (*prior) return **prior;
     }
     pqxx::result inserted = tx.exec_prepared(
         "registry_insert_resident", pqxx::binarystring(id_hash),
@@ -361,13 +358,10 @@ absl::StatusOr<v1::Pregnancy> RegistryStore::AddPregnancy(
   return db::Transact<v1::Pregnancy>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Pregnancy> {
     const bool logged = !request.request_id().empty();
     if (logged) {
-      auto prior = requests_.Claim(tx, request.request_id(), "RegisterPregnancy", request);
+      auto prior =
+          requests_.ClaimAs<v1::Pregnancy>(tx, request.request_id(), "RegisterPregnancy", request);
       if (!prior.ok()) return prior.status();
-      if (prior->has_value()) {
-        v1::Pregnancy first;
-        first.ParseFromString(**prior);
-        return first;
-      }
+      if (*prior) return **prior;
     }
     // One registration at a time per resident, so overlap checks cannot race.
     if (tx.exec_prepared("registry_lock_resident_id", pregnancy.resident_id).empty()) {

@@ -282,13 +282,9 @@ absl::StatusOr<v1::Result> ResultsStore::Amend(const v1::AmendResultRequest& req
                                                absl::CivilDay today) {
   const std::string day = FormatDate(today);
   return db::Transact<v1::Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Result> {
-    auto prior = requests_.Claim(tx, request.request_id(), "AmendResult", request);
+    auto prior = requests_.ClaimAs<v1::Result>(tx, request.request_id(), "AmendResult", request);
     if (!prior.ok()) return prior.status();
-    if (prior->has_value()) {
-      v1::Result first;
-      first.ParseFromString(**prior);
-      return first;
-    }
+    if (*prior) return **prior;
     pqxx::result rows = tx.exec_prepared("results_lock", result_id);
     if (rows.empty()) {
       return absl::NotFoundError(absl::StrCat(MakeName("results", result_id), " does not exist"));

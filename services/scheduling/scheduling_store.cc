@@ -696,13 +696,9 @@ absl::StatusOr<v1::Booking> SchedulingStore::GetBooking(int64_t id) {
 absl::StatusOr<v1::Booking> SchedulingStore::Cancel(const v1::CancelBookingRequest& request,
                                                     int64_t booking_id) {
   return db::Transact<v1::Booking>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Booking> {
-    auto prior = requests_.Claim(tx, request.request_id(), "CancelBooking", request);
+    auto prior = requests_.ClaimAs<v1::Booking>(tx, request.request_id(), "CancelBooking", request);
     if (!prior.ok()) return prior.status();
-    if (prior->has_value()) {
-      v1::Booking first;
-      first.ParseFromString(**prior);
-      return first;
-    }
+    if (*prior) return **prior;
     absl::StatusOr<v1::Booking> booking = LockBooking(tx, booking_id);
     if (!booking.ok()) return booking.status();
     if (booking->state() != v1::BOOKING_STATE_ACTIVE) return NotActive(*booking);
@@ -720,13 +716,10 @@ absl::StatusOr<v1::Booking> SchedulingStore::Reschedule(const v1::RescheduleBook
                                                         int64_t booking_id,
                                                         const std::vector<int64_t>& new_slots) {
   return db::Transact<v1::Booking>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Booking> {
-    auto prior = requests_.Claim(tx, request.request_id(), "RescheduleBooking", request);
+    auto prior =
+        requests_.ClaimAs<v1::Booking>(tx, request.request_id(), "RescheduleBooking", request);
     if (!prior.ok()) return prior.status();
-    if (prior->has_value()) {
-      v1::Booking first;
-      first.ParseFromString(**prior);
-      return first;
-    }
+    if (*prior) return **prior;
     absl::StatusOr<v1::Booking> booking = LockBooking(tx, booking_id);
     if (!booking.ok()) return booking.status();
     if (booking->state() != v1::BOOKING_STATE_ACTIVE) return NotActive(*booking);
@@ -765,13 +758,10 @@ absl::StatusOr<v1::WaitlistEntry> SchedulingStore::JoinWaitlist(
   const std::string pregnancy = entry.pregnancy_id ? absl::StrCat(*entry.pregnancy_id) : "";
   return db::Transact<v1::WaitlistEntry>(
       pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::WaitlistEntry> {
-        auto prior = requests_.Claim(tx, request.request_id(), "JoinWaitlist", request);
+        auto prior =
+            requests_.ClaimAs<v1::WaitlistEntry>(tx, request.request_id(), "JoinWaitlist", request);
         if (!prior.ok()) return prior.status();
-        if (prior->has_value()) {
-          v1::WaitlistEntry first;
-          first.ParseFromString(**prior);
-          return first;
-        }
+        if (*prior) return **prior;
         const std::string entitlement =
             absl::StrCat(static_cast<int>(entry.screening_type), ":",
                          Entitlement(entry.screening_type, entry.start.year(), entry.pregnancy_id));
