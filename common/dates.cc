@@ -44,4 +44,13 @@ int AgeOn(absl::CivilDay birth, absl::CivilDay on) {
   return age;
 }
 
+int WeekdaysBetween(absl::CivilDay from, absl::CivilDay to) {
+  int days = 0;
+  for (absl::CivilDay d = from; d <= to; ++d) {
+    const absl::Weekday w = absl::GetWeekday(d);
+    if (w != absl::Weekday::saturday && w != absl::Weekday::sunday) ++days;
+  }
+  return days;
+}
+
 }  // namespace screening

@@ -23,4 +23,8 @@ std::string FormatTimestamp(absl::Time time);
 // 1 March in common years.
 int AgeOn(absl::CivilDay birth, absl::CivilDay on);
 
+// Monday to Friday days from `from` to `to`, both inclusive (0 when `to`
+// is before `from`): the programme's working days, holidays aside.
+int WeekdaysBetween(absl::CivilDay from, absl::CivilDay to);
+
 }  // namespace screening

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+
 #include "absl/strings/string_view.h"
 
 namespace screening {
@@ -26,5 +28,9 @@ size_t Utf8Length(absl::string_view text);
 
 // A request_id is 1 to 64 printable ASCII characters.
 bool IsValidRequestId(absl::string_view request_id);
+
+// An outbox offset, `{xid}:{seq}` (a commit's transaction id and the row's
+// sequence): the parts, or nullopt when malformed.
+std::optional<std::pair<std::string, int64_t>> ParseOutboxOffset(absl::string_view offset);
 
 }  // namespace screening

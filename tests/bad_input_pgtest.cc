@@ -491,6 +491,28 @@ TEST_F(BadInput, AmendReferralsFollowUpAndMissingResults) {
               ElementsAre("hospital", "older_than_days", "look_back_days"));
 }
 
+TEST_F(BadInput, BookingEventsCountResultsAndRecount) {
+  v1::ListBookingEventsRequest events;
+  events.set_after("12:x");
+  events.set_page_size(1001);
+  v1::ListBookingEventsResponse listed;
+  grpc::ClientContext c1;
+  EXPECT_THAT(BadFields(server_->scheduling().ListBookingEvents(&c1, events, &listed)),
+              ElementsAre("after", "page_size"));
+  v1::CountResultsRequest count;
+  count.set_programme_year(1999);
+  v1::ResultCounts counts;
+  grpc::ClientContext c2;
+  EXPECT_THAT(BadFields(server_->results().CountResults(&c2, count, &counts)),
+              ElementsAre("programme_year"));
+  v1::RecountRequest recount;
+  recount.set_programme_year(2101);
+  v1::RecountResponse answer;
+  grpc::ClientContext c3;
+  EXPECT_THAT(BadFields(server_->progress().Recount(&c3, recount, &answer)),
+              ElementsAre("programme_year"));
+}
+
 TEST_F(BadInput, ListOutboxEventsAndGetProgress) {
   grpc::ClientContext c1;
   v1::ListOutboxEventsRequest list;

@@ -70,7 +70,7 @@ v1::Progress MakeProgress(int programme_year, const Counts& counts, const Progra
 }
 
 std::vector<v1::CounterDifference> CompareCounts(const Counts& counters,
-                                                 const v1::ResultCounts& recount) {
+                                                 const v1::ResultCounts& recount, int* compared) {
   std::vector<std::pair<std::string, int64_t>> expected = {
       {PersonsScreenedMetric(), recount.persons_screened()},
       {"samples_failed", recount.samples_failed()},
@@ -83,6 +83,7 @@ std::vector<v1::CounterDifference> CompareCounts(const Counts& counters,
     }
     expected.emplace_back(TypeMetric(type), n);
   }
+  *compared = static_cast<int>(expected.size());
   std::vector<v1::CounterDifference> differences;
   for (const auto& [metric, value] : expected) {
     const int64_t counter = Metric(counters, metric);
@@ -106,6 +107,7 @@ grpc::Status ProgressServiceImpl::Recount(grpc::ServerContext* context,
         }
         ASSIGN_OR_RETURN(auto results, peers_.Stub<v1::ResultsService>("results"));
         std::vector<v1::CounterDifference> differences;
+        int compared = 0;
         // The consumer trails commits: a difference must persist to count.
         for (int attempt = 0; attempt < kRecountAttempts; ++attempt) {
           if (attempt > 0) absl::SleepFor(kRecountPause);
@@ -115,11 +117,11 @@ grpc::Status ProgressServiceImpl::Recount(grpc::ServerContext* context,
           v1::ResultCounts recount;
           auto call = peers_.CallContext(context, absl::Seconds(10));
           RETURN_IF_ERROR(PeerOutcome(results->CountResults(call.get(), ask, &recount), "results"));
-          differences = CompareCounts(counters, recount);
+          differences = CompareCounts(counters, recount, &compared);
           if (differences.empty()) break;
         }
         response->set_consistent(differences.empty());
-        response->set_counters_compared(7);
+        response->set_counters_compared(compared);
         for (auto& d : differences) *response->add_differences() = std::move(d);
         return absl::OkStatus();
       });

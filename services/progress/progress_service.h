@@ -37,8 +37,9 @@ class ProgressServiceImpl final : public v1::ProgressService::Service {
 };
 
 // The counters that differ from the results' own counts.
+// `compared` is set to how many counters were compared.
 std::vector<v1::CounterDifference> CompareCounts(const Counts& counters,
-                                                 const v1::ResultCounts& recount);
+                                                 const v1::ResultCounts& recount, int* compared);
 
 // Builds the response from counters, against the year's targets (zero when
 // no programme is configured for the year).

@@ -5,20 +5,8 @@
 #include "common/dates.h"
 
 namespace screening::progress {
-namespace {
 
-bool IsWorkingDay(absl::CivilDay day) {
-  const absl::Weekday w = absl::GetWeekday(day);
-  return w != absl::Weekday::saturday && w != absl::Weekday::sunday;
-}
-
-}  // namespace
-
-int WorkingDays(absl::CivilDay from, absl::CivilDay to) {
-  int days = 0;
-  for (absl::CivilDay d = from; d <= to; ++d) days += IsWorkingDay(d);
-  return days;
-}
+int WorkingDays(absl::CivilDay from, absl::CivilDay to) { return WeekdaysBetween(from, to); }
 
 v1::Projection Project(const ProjectionInput& in) {
   v1::Projection p;
@@ -42,7 +30,7 @@ v1::Projection Project(const ProjectionInput& in) {
     // Walk the working days until the pace covers what remains.
     double reached = static_cast<double>(in.done);
     for (absl::CivilDay d = in.today; d <= in.year_end; ++d) {
-      if (!IsWorkingDay(d)) continue;
+      if (WeekdaysBetween(d, d) == 0) continue;
       reached += p.daily_rate();
       if (reached + 1e-9 >= static_cast<double>(in.target)) {
         p.set_target_date(FormatDate(d));

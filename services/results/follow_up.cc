@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/dates.h"
 
 namespace screening::results {
 
@@ -57,12 +58,7 @@ absl::CivilDay DueDate(const FollowUpRules& rules, v1::ReferralKind kind, absl::
 }
 
 int WorkingDaysBetween(absl::CivilDay from, absl::CivilDay to) {
-  int days = 0;
-  for (absl::CivilDay d = from + 1; d <= to; ++d) {
-    const absl::Weekday w = absl::GetWeekday(d);
-    if (w != absl::Weekday::saturday && w != absl::Weekday::sunday) ++days;
-  }
-  return days;
+  return WeekdaysBetween(from + 1, to);
 }
 
 bool LateNiptReport(const FollowUpRules& rules, absl::CivilDay drawn, absl::CivilDay reported) {

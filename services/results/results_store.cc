@@ -15,14 +15,7 @@
 namespace screening::results {
 
 std::optional<std::pair<std::string, int64_t>> ParseOffset(absl::string_view offset) {
-  std::vector<absl::string_view> parts = absl::StrSplit(offset, ':');
-  if (parts.size() != 2 || parts[0].empty() || parts[0].size() > 20) return std::nullopt;
-  for (char c : parts[0]) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-  }
-  int64_t seq = 0;
-  if (!absl::SimpleAtoi(parts[1], &seq) || seq < 0) return std::nullopt;
-  return std::make_pair(std::string(parts[0]), seq);
+  return ParseOutboxOffset(offset);
 }
 
 namespace {

@@ -714,9 +714,9 @@ absl::StatusOr<v1::Booking> SchedulingServiceImpl::Reschedule(
     return InvalidField("slots", "must be in the booking's programme year");
   }
   RETURN_IF_ERROR(SlotInFuture(slots[0], Today(clock_)));
-  ASSIGN_OR_RETURN(Eligibility eligibility, CheckEligible(context, booking.resident(), types,
-                                                          slots[0].date(), booking.pregnancy()));
-  (void)eligibility;
+  RETURN_IF_ERROR(
+      CheckEligible(context, booking.resident(), types, slots[0].date(), booking.pregnancy())
+          .status());
   return store_.Reschedule(request, id, SlotIds(request.slots()));
 }
 
@@ -867,14 +867,8 @@ grpc::Status SchedulingServiceImpl::ListBookingEvents(grpc::ServerContext* conte
       context, Method<v1::SchedulingService>("ListBookingEvents"),
       [&](CallGate::Call&) -> absl::Status {
         FieldViolations bad;
-        if (!request->after().empty()) {
-          std::vector<absl::string_view> parts = absl::StrSplit(request->after(), ':');
-          uint64_t xid = 0;
-          int64_t seq = 0;
-          if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &xid) ||
-              !absl::SimpleAtoi(parts[1], &seq) || seq < 0) {
-            bad.Add("after", "must be an offset this service issued");
-          }
+        if (!request->after().empty() && !ParseOutboxOffset(request->after())) {
+          bad.Add("after", "must be an offset this service issued");
         }
         if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
           bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxPageSize));

@@ -605,12 +605,12 @@ absl::StatusOr<std::vector<v1::Slot>> SchedulingStore::GetSlotFacts(
   if (!read.ok()) return read.status();
   absl::MutexLock lock(&facts_mu_);
   if (facts_.size() > kMaxSlotFacts) facts_.clear();  // bounded memory
-  for (const v1::Slot& slot : *read) {
-    v1::Slot facts = slot;
-    facts.clear_capacity();
-    facts.clear_booked();
-    facts.clear_available();
-    facts_[*ParseNumericName("slots", slot.name())] = std::move(facts);
+  // The same answer from memory or not: capacity and places left cleared.
+  for (v1::Slot& slot : *read) {
+    slot.clear_capacity();
+    slot.clear_booked();
+    slot.clear_available();
+    facts_[*ParseNumericName("slots", slot.name())] = slot;
   }
   return read;
 }
@@ -898,12 +898,11 @@ absl::StatusOr<v1::Booking> SchedulingStore::MarkNoShow(int64_t booking_id, absl
 absl::StatusOr<std::vector<v1::BookingEvent>> SchedulingStore::ListEvents(const std::string& after,
                                                                           int limit) {
   using Events = std::vector<v1::BookingEvent>;
-  std::string xid, seq;
-  if (!after.empty()) {
-    std::pair<std::string, std::string> parts = absl::StrSplit(after, ':');
-    xid = parts.first;
-    seq = parts.second;
-  }
+  // The service validated `after`.
+  std::optional<std::pair<std::string, int64_t>> position;
+  if (!after.empty()) position = ParseOutboxOffset(after);
+  const std::string xid = position ? position->first : "";
+  const std::string seq = position ? absl::StrCat(position->second) : "";
   return db::AutoCommit<Events>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Events> {
     Events events;
     for (const auto& row :
