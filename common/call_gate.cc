@@ -40,7 +40,7 @@ bool RateLimiter::Allow(const std::string& key) {
   return true;
 }
 
-absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContext& context) const {
+absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase& context) const {
   // A verified client certificate names the caller in its common name.
   if (auto auth = context.auth_context(); auth && auth->IsPeerAuthenticated()) {
     for (const auto& cn : auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME)) {
@@ -68,7 +68,7 @@ absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContext& co
       "no credentials: present a client certificate or an 'authorization: Bearer' token");
 }
 
-CallGate::Call CallGate::Begin(grpc::ServerContext* context, absl::string_view method) {
+CallGate::Call CallGate::Begin(grpc::ServerContextBase* context, absl::string_view method) {
   Call call;
   call.gate_ = this;
   call.context_ = context;

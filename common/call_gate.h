@@ -82,7 +82,7 @@ class RateLimiter {
 class Authenticator {
  public:
   Authenticator(TokenVerifier* tokens, bool insecure) : tokens_(tokens), insecure_(insecure) {}
-  absl::StatusOr<Caller> Authenticate(const grpc::ServerContext& context) const;
+  absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& context) const;
 
  private:
   TokenVerifier* tokens_;
@@ -115,7 +115,7 @@ class CallGate {
    private:
     friend class CallGate;
     CallGate* gate_ = nullptr;
-    grpc::ServerContext* context_ = nullptr;
+    grpc::ServerContextBase* context_ = nullptr;
     std::string method_, resource_, reason_;
     bool personal_data_ = false;
     Caller caller_{Role::kService, "", ""};
@@ -124,7 +124,7 @@ class CallGate {
     std::unique_ptr<ScopedCallDeadline> deadline_;
   };
 
-  Call Begin(grpc::ServerContext* context, absl::string_view method);
+  Call Begin(grpc::ServerContextBase* context, absl::string_view method);
 
   // Begin, then `body(call)` only if the call may proceed, then Finish: the
   // way every handler runs, so that none can forget the gate's verdict.

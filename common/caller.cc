@@ -89,6 +89,7 @@ const std::vector<MethodPolicy>& MethodPolicies() {
        false},
       {"screening.v1.SchedulingService/GenerateSlots", {kAdmin}, false},
       {"screening.v1.SchedulingService/AllocateTargets", {kCommission, kAdmin}, false},
+      {"screening.v1.SchedulingService/GetAllocationPlan", {kCommission, kAdmin, kService}, false},
       {"screening.v1.SchedulingService/BookScreening", {kClinic}, true},
       {"screening.v1.SchedulingService/GetBooking", {kClinic, kHospital, kService}, true},
       {"screening.v1.SchedulingService/CancelBooking", {kClinic}, true},
@@ -110,6 +111,9 @@ const std::vector<MethodPolicy>& MethodPolicies() {
       {"screening.v1.ResultsService/CountResults", {kService}, false},
       {"screening.v1.ProgressService/Recount", {kAdmin}, false},
       {"screening.v1.ProgressService/GetProgress", {kCommission, kAdmin}, false},
+      {"screening.v1.ProgressService/WatchProgress", {kCommission, kAdmin}, false},
+      {"screening.v1.ProgressService/GetQuarterlyReport", {kCommission, kAdmin}, false},
+      {"screening.v1.ProgressService/SignOffQuarterlyReport", {kCommission}, false},
       {"screening.v1.AdminService/ListAuditEvents", {kAdmin}, false},
   };
   return kPolicies;

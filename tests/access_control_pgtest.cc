@@ -57,6 +57,7 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
       SCREENING_RPC(SchedulingService, ListHospitals, ListHospitalsRequest, ListHospitalsResponse),
       SCREENING_RPC(SchedulingService, GenerateSlots, GenerateSlotsRequest, GenerateSlotsResponse),
       SCREENING_RPC(SchedulingService, AllocateTargets, AllocateTargetsRequest, AllocationPlan),
+      SCREENING_RPC(SchedulingService, GetAllocationPlan, GetAllocationPlanRequest, AllocationPlan),
       SCREENING_RPC(SchedulingService, CancelBooking, CancelBookingRequest, Booking),
       SCREENING_RPC(SchedulingService, RescheduleBooking, RescheduleBookingRequest, Booking),
       SCREENING_RPC(SchedulingService, JoinWaitlist, JoinWaitlistRequest, WaitlistEntry),
@@ -86,6 +87,20 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
                     ListOutboxEventsResponse),
       SCREENING_RPC(ProgressService, GetProgress, GetProgressRequest, Progress),
       SCREENING_RPC(ProgressService, Recount, RecountRequest, RecountResponse),
+      std::make_pair(std::string("screening.v1.ProgressService/WatchProgress"),
+                     Call([](std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* c) {
+                       // The first message, then hang up: the watch never ends by itself.
+                       auto stream = v1::ProgressService::NewStub(channel)->WatchProgress(c, {});
+                       v1::ProgressUpdate update;
+                       if (stream->Read(&update)) c->TryCancel();
+                       grpc::Status status = stream->Finish();
+                       return status.error_code() == grpc::StatusCode::CANCELLED ? grpc::Status::OK
+                                                                                 : status;
+                     })),
+      SCREENING_RPC(ProgressService, GetQuarterlyReport, GetQuarterlyReportRequest,
+                    QuarterlyReport),
+      SCREENING_RPC(ProgressService, SignOffQuarterlyReport, SignOffQuarterlyReportRequest,
+                    QuarterlyReport),
       SCREENING_RPC(ResultsService, CountResults, CountResultsRequest, ResultCounts),
       SCREENING_RPC(AdminService, ListAuditEvents, ListAuditEventsRequest, ListAuditEventsResponse),
   };
@@ -115,6 +130,7 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
        {"clinic", "hospital", "commission", "admin", "service"}},
       {"screening.v1.SchedulingService/GenerateSlots", {"admin"}},
       {"screening.v1.SchedulingService/AllocateTargets", {"commission", "admin"}},
+      {"screening.v1.SchedulingService/GetAllocationPlan", {"commission", "admin", "service"}},
       {"screening.v1.SchedulingService/CancelBooking", {"clinic"}},
       {"screening.v1.SchedulingService/RescheduleBooking", {"clinic"}},
       {"screening.v1.SchedulingService/JoinWaitlist", {"clinic"}},
@@ -134,6 +150,9 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.ResultsService/CountResults", {"service"}},
       {"screening.v1.ProgressService/Recount", {"admin"}},
       {"screening.v1.ProgressService/GetProgress", {"commission", "admin"}},
+      {"screening.v1.ProgressService/WatchProgress", {"commission", "admin"}},
+      {"screening.v1.ProgressService/GetQuarterlyReport", {"commission", "admin"}},
+      {"screening.v1.ProgressService/SignOffQuarterlyReport", {"commission"}},
       {"screening.v1.AdminService/ListAuditEvents", {"admin"}},
   };
   return *kAllowed;

@@ -17,8 +17,11 @@ constexpr absl::Duration kFetchTimeout = absl::Seconds(10);
 }  // namespace
 
 OutboxConsumer::OutboxConsumer(ProgressStore& store, const Peers& peers,
-                               absl::Duration poll_interval)
-    : store_(store), peers_(peers), poll_interval_(poll_interval) {}
+                               absl::Duration poll_interval, std::function<void()> on_applied)
+    : store_(store),
+      peers_(peers),
+      poll_interval_(poll_interval),
+      on_applied_(std::move(on_applied)) {}
 
 OutboxConsumer::~OutboxConsumer() { Stop(); }
 
@@ -98,6 +101,7 @@ void OutboxConsumer::Run() {
       std::fprintf(stderr, "progress consumer: %s\n", drained.status().ToString().c_str());
     }
     last = drained.ok() ? absl::OkStatus() : drained.status();
+    if (drained.ok() && *drained > 0 && on_applied_) on_applied_();
   }
 }
 

@@ -3,6 +3,7 @@
 // offset row lock lets one apply a batch at a time, and each event counts once.
 #pragma once
 
+#include <functional>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
@@ -14,7 +15,10 @@ namespace screening::progress {
 
 class OutboxConsumer {
  public:
-  OutboxConsumer(ProgressStore& store, const Peers& peers, absl::Duration poll_interval);
+  // `on_applied` runs after each pass that applied events (the live feed
+  // publishes then instead of waiting for its poll).
+  OutboxConsumer(ProgressStore& store, const Peers& peers, absl::Duration poll_interval,
+                 std::function<void()> on_applied = nullptr);
   ~OutboxConsumer();  // stops the thread
 
   void Start();
@@ -30,6 +34,7 @@ class OutboxConsumer {
   ProgressStore& store_;
   const Peers& peers_;
   const absl::Duration poll_interval_;
+  const std::function<void()> on_applied_;
   absl::Notification stop_;
   std::thread thread_;
 };

@@ -1,14 +1,16 @@
 #include "services/progress/progress_service.h"
 
+#include "absl/strings/str_split.h"
+#include "common/dates.h"
 #include "common/errors.h"
+#include "common/names.h"
 #include "common/status_macros.h"
 #include "screening/v1/results.grpc.pb.h"
-#include "services/progress/projection.h"
+#include "services/progress/quarterly_report.h"
 
 namespace screening::progress {
 namespace {
 
-constexpr int kRecentDays = 14;
 constexpr int kRecountAttempts = 10;
 constexpr absl::Duration kRecountPause = absl::Milliseconds(300);
 
@@ -111,7 +113,7 @@ grpc::Status ProgressServiceImpl::Recount(grpc::ServerContext* context,
         // The consumer trails commits: a difference must persist to count.
         for (int attempt = 0; attempt < kRecountAttempts; ++attempt) {
           if (attempt > 0) absl::SleepFor(kRecountPause);
-          ASSIGN_OR_RETURN(Counts counters, store_.GetCounts(year, "results"));
+          ASSIGN_OR_RETURN(Counts counters, reader_.store().GetCounts(year));
           v1::CountResultsRequest ask;
           ask.set_programme_year(year);
           v1::ResultCounts recount;
@@ -139,25 +141,263 @@ grpc::Status ProgressServiceImpl::GetProgress(grpc::ServerContext* context,
           bad.Add("group_by", "must be a ProgressDimension value");
         }
         RETURN_IF_ERROR(bad.ToStatus());
-        ASSIGN_OR_RETURN(Counts counts,
-                         store_.GetCounts(year, "results", DimensionName(request->group_by())));
-        *response = MakeProgress(year, counts, programmes_.Find(year));
-        // Projections from the last 14 days' pace (today is not over yet).
-        const absl::CivilDay today = Today(clock_);
-        const absl::CivilDay year_end(year, 12, 31);
-        for (const auto& [metric, target, out] :
-             {std::tuple{PersonsScreenedMetric(), response->persons_target(),
-                         response->mutable_persons_projection()},
-              std::tuple{TypeMetric(v1::SCREENING_TYPE_NIPT), response->nipt_target(),
-                         response->mutable_nipt_projection()}}) {
-          ASSIGN_OR_RETURN(std::vector<int64_t> recent,
-                           store_.Daily(year, metric, today - kRecentDays, today - 1));
-          *out = Project({.done = Metric(counts, metric),
-                          .target = target,
-                          .today = today,
-                          .year_end = year_end,
-                          .recent_daily = std::move(recent)});
+        ASSIGN_OR_RETURN(*response, reader_.Read(year, request->group_by()));
+        return absl::OkStatus();
+      });
+}
+
+namespace {
+
+// One WatchProgress call: subscribed to the feed for its life. At most one
+// write is in flight and one state waits behind it (replaced by any newer
+// one), so a watcher that reads slowly holds two states, never a queue.
+class ProgressWatch final : public grpc::ServerWriteReactor<v1::ProgressUpdate>,
+                            public ProgressFeed::Watcher {
+ public:
+  ProgressWatch(ProgressFeed& feed, ProgressFeed::Key key) : feed_(feed), key_(std::move(key)) {}
+
+  // Subscribes, or finishes with the reason it cannot.
+  void Start(const std::string& after) {
+    absl::Status subscribed = feed_.Subscribe(key_, after, this);
+    if (!subscribed.ok()) End(ToGrpcStatus(subscribed));
+  }
+
+  void End(grpc::Status status) {
+    bool finish_now = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (ending_) return;
+      ending_ = true;
+      end_status_ = std::move(status);
+      finish_now = !writing_;
+    }
+    if (finish_now) Finish(end_status_);
+  }
+
+  void Offer(std::shared_ptr<const v1::ProgressUpdate> update) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (ending_) return;
+      if (writing_) {
+        waiting_ = std::move(update);  // replaces any older state waiting
+        return;
+      }
+      writing_ = true;
+      in_flight_ = std::move(update);
+    }
+    StartWrite(in_flight_.get());
+  }
+
+  void OnWriteDone(bool ok) override {
+    bool finish_now = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!ok && !ending_) {
+        // The client is gone; OnCancel follows. Nothing more is written.
+        ending_ = true;
+        end_status_ = grpc::Status(grpc::StatusCode::CANCELLED, "the watcher went away");
+      }
+      if (ending_) {
+        writing_ = false;
+        in_flight_.reset();
+        waiting_.reset();
+        finish_now = true;
+      } else if (waiting_) {
+        in_flight_ = std::move(waiting_);
+      } else {
+        writing_ = false;
+        in_flight_.reset();
+        return;
+      }
+    }
+    if (finish_now) {
+      Finish(end_status_);
+      return;
+    }
+    StartWrite(in_flight_.get());
+  }
+
+  void OnCancel() override { End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
+
+  void OnDone() override {
+    feed_.Unsubscribe(key_, this);
+    delete this;
+  }
+
+ private:
+  ProgressFeed& feed_;
+  const ProgressFeed::Key key_;
+  absl::Mutex mu_;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool ending_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status end_status_;
+  std::shared_ptr<const v1::ProgressUpdate> in_flight_, waiting_;
+};
+
+// "" or "{results offset},{scheduling offset}", each part empty or an
+// outbox offset.
+bool IsProgressOffset(const std::string& offset) {
+  if (offset.empty()) return true;
+  std::vector<absl::string_view> parts = absl::StrSplit(offset, ',');
+  if (parts.size() != 2) return false;
+  for (absl::string_view part : parts) {
+    if (!part.empty() && !ParseOutboxOffset(part)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::ProgressUpdate>* ProgressServiceImpl::WatchProgress(
+    grpc::CallbackServerContext* context, const v1::WatchProgressRequest* request) {
+  const int year = request->programme_year() == 0 ? current_year_ : request->programme_year();
+  auto* watch = new ProgressWatch(feed_, {year, request->group_by()});
+  absl::Status refused;
+  {
+    // The gate's verdict (no audit: progress holds no personal data).
+    CallGate::Call call = gate_.Begin(context, Method<v1::ProgressService>("WatchProgress"));
+    refused = call.status();
+  }
+  if (refused.ok()) {
+    FieldViolations bad;
+    if (year < 2024 || year > 2100) bad.Add("programme_year", "must be 2024 to 2100, or 0");
+    if (!v1::ProgressDimension_IsValid(request->group_by())) {
+      bad.Add("group_by", "must be a ProgressDimension value");
+    }
+    if (request->after().size() > 100 || !IsProgressOffset(request->after())) {
+      bad.Add("after", "must be an offset from an earlier update, or empty");
+    }
+    refused = bad.ToStatus();
+  }
+  if (!refused.ok()) {
+    watch->End(ToGrpcStatus(refused));
+  } else {
+    watch->Start(request->after());
+  }
+  return watch;
+}
+
+absl::StatusOr<v1::QuarterlyReport> ProgressServiceImpl::Draft(int programme_year, int quarter) {
+  const absl::CivilDay cutoff = QuarterCutoff(programme_year, quarter);
+  ASSIGN_OR_RETURN(Counts as_of, reader_.store().CountsAsOf(programme_year, cutoff));
+  const DistrictQuotas quotas = reader_.Quotas(programme_year);
+  v1::QuarterlyReport report = BuildReport(programme_year, quarter, as_of,
+                                           reader_.programmes().Find(programme_year), quotas);
+  // Projected as on the day after the cut-off, from the 14 days up to it.
+  std::map<std::string, int64_t> district_done;
+  for (const auto& d : report.districts()) district_done[d.district_code()] = d.persons_screened();
+  RETURN_IF_ERROR(
+      reader_.Project(programme_year, cutoff + 1, quotas, district_done, *report.mutable_totals()));
+  return report;
+}
+
+namespace {
+
+// Validates the year and quarter shared by the report RPCs; returns the year.
+int ReportYear(int requested, int current_year, int quarter, FieldViolations& bad) {
+  const int year = requested == 0 ? current_year : requested;
+  if (year < 2024 || year > 2100) bad.Add("programme_year", "must be 2024 to 2100, or 0");
+  if (quarter < 1 || quarter > 4) bad.Add("quarter", "must be 1 to 4");
+  return year;
+}
+
+void Render(v1::QuarterlyReport& report) {
+  report.set_csv(RenderCsv(report));
+  report.set_document_zh(RenderChineseDocument(report));
+}
+
+}  // namespace
+
+grpc::Status ProgressServiceImpl::GetQuarterlyReport(grpc::ServerContext* context,
+                                                     const v1::GetQuarterlyReportRequest* request,
+                                                     v1::QuarterlyReport* response) {
+  return gate_.Serve(context, Method<v1::ProgressService>("GetQuarterlyReport"),
+                     [&](CallGate::Call&) -> absl::Status {
+                       FieldViolations bad;
+                       const int year = ReportYear(request->programme_year(), current_year_,
+                                                   request->quarter(), bad);
+                       if (request->version() < 0)
+                         bad.Add("version", "must be 0 (the latest) or more");
+                       if (request->draft() && request->version() != 0) {
+                         bad.Add("version", "a draft has no version; ask for one or the other");
+                       }
+                       RETURN_IF_ERROR(bad.ToStatus());
+                       ASSIGN_OR_RETURN(std::vector<v1::QuarterlyReport> signed_off,
+                                        reader_.store().Reports(year, request->quarter()));
+                       if (request->draft() || (signed_off.empty() && request->version() == 0)) {
+                         ASSIGN_OR_RETURN(*response, Draft(year, request->quarter()));
+                         Render(*response);
+                         return absl::OkStatus();
+                       }
+                       const int version = request->version() == 0
+                                               ? static_cast<int>(signed_off.size())
+                                               : request->version();
+                       if (version > static_cast<int>(signed_off.size())) {
+                         return absl::NotFoundError(
+                             absl::StrCat("the report of ", year, " Q", request->quarter(), " has ",
+                                          signed_off.size(), " signed-off versions"));
+                       }
+                       *response = signed_off[version - 1];
+                       if (version < static_cast<int>(signed_off.size())) {
+                         response->set_status(v1::REPORT_STATUS_SUPERSEDED);
+                       }
+                       return absl::OkStatus();
+                     });
+}
+
+grpc::Status ProgressServiceImpl::SignOffQuarterlyReport(
+    grpc::ServerContext* context, const v1::SignOffQuarterlyReportRequest* request,
+    v1::QuarterlyReport* response) {
+  return gate_.Serve(
+      context, Method<v1::ProgressService>("SignOffQuarterlyReport"),
+      [&](CallGate::Call& call) -> absl::Status {
+        FieldViolations bad;
+        const int year =
+            ReportYear(request->programme_year(), current_year_, request->quarter(), bad);
+        if (request->expected_version() < 0) bad.Add("expected_version", "must be 0 or more");
+        if (Utf8Length(request->reason()) > 500)
+          bad.Add("reason", "must be at most 500 characters");
+        if (request->expected_version() > 0 && request->reason().empty()) {
+          bad.Add("reason", "is required to correct a signed-off report");
         }
+        RETURN_IF_ERROR(bad.ToStatus());
+        const absl::CivilDay cutoff = QuarterCutoff(year, request->quarter());
+        if (Today(reader_.clock()) <= cutoff) {
+          return WithReason(absl::FailedPreconditionError(
+                                absl::StrCat("the cut-off ", FormatDate(cutoff),
+                                             " is not over yet: a report is signed off after it")),
+                            "CUTOFF_NOT_PASSED");
+        }
+        ASSIGN_OR_RETURN(std::vector<v1::QuarterlyReport> signed_off,
+                         reader_.store().Reports(year, request->quarter()));
+        const int latest = static_cast<int>(signed_off.size());
+        if (request->expected_version() != latest) {
+          return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                                "the latest version is ", latest, ", not ",
+                                request->expected_version(), ": read it before signing")),
+                            "REPORT_VERSION_CHANGED");
+        }
+        ASSIGN_OR_RETURN(v1::QuarterlyReport report, Draft(year, request->quarter()));
+        if (latest > 0) {
+          for (auto& change : CompareReports(signed_off.back(), report)) {
+            *report.add_changes() = std::move(change);
+          }
+          if (report.changes().empty()) {
+            return WithReason(
+                absl::FailedPreconditionError(absl::StrCat("nothing changed since version ", latest,
+                                                           ": a correction must change a figure")),
+                "REPORT_UNCHANGED");
+          }
+          report.set_correction_reason(request->reason());
+        }
+        report.set_version(latest + 1);
+        report.set_status(v1::REPORT_STATUS_SIGNED_OFF);
+        report.set_signed_off_by(call.caller().Name());
+        report.set_signed_off_at(
+            absl::FormatTime(absl::RFC3339_sec, reader_.clock().Now(), HarbinTimeZone()));
+        Render(report);
+        RETURN_IF_ERROR(reader_.store().SaveReport(report));
+        *response = std::move(report);
         return absl::OkStatus();
       });
 }

@@ -2,37 +2,44 @@
 #pragma once
 
 #include "common/call_gate.h"
-#include "common/clock.h"
 #include "common/peers.h"
 #include "common/programme.h"
 #include "screening/v1/progress.grpc.pb.h"
+#include "services/progress/progress_feed.h"
+#include "services/progress/progress_reader.h"
 #include "services/progress/progress_store.h"
 
 namespace screening::progress {
 
-class ProgressServiceImpl final : public v1::ProgressService::Service {
+class ProgressServiceImpl final
+    : public v1::ProgressService::WithCallbackMethod_WatchProgress<v1::ProgressService::Service> {
  public:
   // `current_year`: the programme reported when a request names no year.
-  ProgressServiceImpl(ProgressStore& store, CallGate& gate, const Peers& peers, const Clock& clock,
-                      const Programmes& programmes, int current_year)
-      : store_(store),
-        gate_(gate),
-        peers_(peers),
-        clock_(clock),
-        programmes_(programmes),
-        current_year_(current_year) {}
+  ProgressServiceImpl(ProgressReader& reader, ProgressFeed& feed, CallGate& gate,
+                      const Peers& peers, int current_year)
+      : reader_(reader), feed_(feed), gate_(gate), peers_(peers), current_year_(current_year) {}
 
   grpc::Status GetProgress(grpc::ServerContext* context, const v1::GetProgressRequest* request,
                            v1::Progress* response) override;
   grpc::Status Recount(grpc::ServerContext* context, const v1::RecountRequest* request,
                        v1::RecountResponse* response) override;
+  grpc::ServerWriteReactor<v1::ProgressUpdate>* WatchProgress(
+      grpc::CallbackServerContext* context, const v1::WatchProgressRequest* request) override;
+  grpc::Status GetQuarterlyReport(grpc::ServerContext* context,
+                                  const v1::GetQuarterlyReportRequest* request,
+                                  v1::QuarterlyReport* response) override;
+  grpc::Status SignOffQuarterlyReport(grpc::ServerContext* context,
+                                      const v1::SignOffQuarterlyReportRequest* request,
+                                      v1::QuarterlyReport* response) override;
 
  private:
-  ProgressStore& store_;
+  // The draft of a quarter's report, computed from the counters now.
+  absl::StatusOr<v1::QuarterlyReport> Draft(int programme_year, int quarter);
+
+  ProgressReader& reader_;
+  ProgressFeed& feed_;
   CallGate& gate_;
   const Peers& peers_;
-  const Clock& clock_;
-  const Programmes& programmes_;
   const int current_year_;
 };
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/dates.h"
+#include "common/errors.h"
 #include "common/names.h"
 
 namespace screening::progress {
@@ -38,7 +39,8 @@ ProgressStore::ProgressStore(db::Pool& pool) : pool_(pool) {
               " DO UPDATE SET value = progress.counters.value + 1)"
               " INSERT INTO progress.breakdown VALUES ($1, 'resident_district', $3, $2, 1),"
               " ($1, 'hospital_district', $4, $2, 1), ($1, 'hospital', $5, $2, 1),"
-              " ($1, 'day', $6, $2, 1) ON CONFLICT (programme_year, dimension, key, metric)"
+              " ($1, 'day', $6, $2, 1), ($1, 'day_resident_district', $6 || '/' || $3, $2, 1)"
+              " ON CONFLICT (programme_year, dimension, key, metric)"
               " DO UPDATE SET value = progress.breakdown.value + 1");
     c.prepare("progress_daily",
               "SELECT key, value FROM progress.breakdown WHERE programme_year = $1"
@@ -52,8 +54,36 @@ ProgressStore::ProgressStore(db::Pool& pool) : pool_(pool) {
         " DO UPDATE SET value = progress.counters.value + 1");
     c.prepare("progress_counts",
               "SELECT metric, value FROM progress.counters WHERE programme_year = $1");
+    // Both readers' offsets as one: "{results},{scheduling}".
     c.prepare("progress_offset",
-              "SELECT event_offset FROM progress.consumer_offsets WHERE consumer = $1");
+              "SELECT coalesce(max(event_offset) FILTER (WHERE consumer = 'results'), '') || ','"
+              " || coalesce(max(event_offset) FILTER (WHERE consumer = 'scheduling'), '')"
+              " FROM progress.consumer_offsets");
+    c.prepare("progress_sum_days",
+              "SELECT metric, sum(value)::bigint FROM progress.breakdown WHERE programme_year = $1"
+              " AND dimension = 'day' AND key <= $2 GROUP BY metric");
+    // Keys "YYYY-MM-DD/district": a range of days is a range of keys.
+    c.prepare("progress_sum_district_days",
+              "SELECT split_part(key, '/', 2), metric, sum(value)::bigint FROM progress.breakdown"
+              " WHERE programme_year = $1 AND dimension = 'day_resident_district'"
+              " AND key < $2 || '/~' GROUP BY 1, 2 ORDER BY 1");
+    c.prepare("progress_district_daily",
+              "SELECT split_part(key, '/', 2), split_part(key, '/', 1), value"
+              " FROM progress.breakdown WHERE programme_year = $1"
+              " AND dimension = 'day_resident_district' AND key >= $3 AND key < $4 || '/~'"
+              " AND metric = $2");
+    c.prepare("progress_reports",
+              "SELECT report FROM progress.quarterly_reports WHERE programme_year = $1"
+              " AND quarter = $2 ORDER BY version");
+    c.prepare("progress_latest_report_version",
+              "SELECT coalesce(max(version), 0) FROM progress.quarterly_reports"
+              " WHERE programme_year = $1 AND quarter = $2");
+    c.prepare("progress_save_report",
+              "INSERT INTO progress.quarterly_reports VALUES ($1, $2, $3, $4, $5, $6)"
+              " ON CONFLICT DO NOTHING RETURNING 1");
+    c.prepare("progress_group_metric",
+              "SELECT key, value FROM progress.breakdown"
+              " WHERE programme_year = $1 AND dimension = $2 AND metric = $3");
   });
 }
 
@@ -135,9 +165,10 @@ std::string DimensionName(v1::ProgressDimension dimension) {
   }
 }
 
-absl::StatusOr<Counts> ProgressStore::GetCounts(int programme_year, const std::string& consumer,
-                                                const std::string& dimension) {
+absl::StatusOr<Counts> ProgressStore::GetCounts(int programme_year, const std::string& dimension) {
   return db::Transact<Counts>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Counts> {
+    // One snapshot: the counts are exactly those of the events up to the offset.
+    tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     Counts counts;
     if (!dimension.empty()) {
       for (const auto& row : tx.exec_prepared("progress_groups", programme_year, dimension)) {
@@ -147,9 +178,103 @@ absl::StatusOr<Counts> ProgressStore::GetCounts(int programme_year, const std::s
     for (const auto& row : tx.exec_prepared("progress_counts", programme_year)) {
       counts.metrics[row[0].as<std::string>()] = row[1].as<int64_t>();
     }
-    pqxx::result offset = tx.exec_prepared("progress_offset", consumer);
-    if (!offset.empty()) counts.offset = offset[0][0].as<std::string>();
+    counts.offset = tx.exec_prepared("progress_offset")[0][0].as<std::string>();
     return counts;
+  });
+}
+
+absl::StatusOr<std::string> ProgressStore::Offset() {
+  return db::AutoCommit<std::string>(
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::string> {
+        return tx.exec_prepared("progress_offset")[0][0].as<std::string>();
+      });
+}
+
+absl::StatusOr<Counts> ProgressStore::CountsAsOf(int programme_year, absl::CivilDay last_day) {
+  return db::Transact<Counts>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Counts> {
+    tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    Counts counts;
+    const std::string last = FormatDate(last_day);
+    for (const auto& row : tx.exec_prepared("progress_sum_days", programme_year, last)) {
+      counts.metrics[row[0].as<std::string>()] = row[1].as<int64_t>();
+    }
+    for (const auto& row : tx.exec_prepared("progress_sum_district_days", programme_year, last)) {
+      counts.groups[row[0].as<std::string>()][row[1].as<std::string>()] = row[2].as<int64_t>();
+    }
+    counts.offset = tx.exec_prepared("progress_offset")[0][0].as<std::string>();
+    return counts;
+  });
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> ProgressStore::GroupMetric(
+    int programme_year, const std::string& dimension, const std::string& metric) {
+  using Groups = std::map<std::string, int64_t>;
+  return db::AutoCommit<Groups>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Groups> {
+    Groups groups;
+    for (const auto& row :
+         tx.exec_prepared("progress_group_metric", programme_year, dimension, metric)) {
+      groups[row[0].as<std::string>()] = row[1].as<int64_t>();
+    }
+    return groups;
+  });
+}
+
+absl::StatusOr<std::map<std::string, std::vector<int64_t>>> ProgressStore::DailyByDistrict(
+    int programme_year, const std::string& metric, absl::CivilDay first, absl::CivilDay last) {
+  using ByDistrict = std::map<std::string, std::vector<int64_t>>;
+  return db::AutoCommit<ByDistrict>(
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<ByDistrict> {
+        ByDistrict by_district;
+        const size_t days = std::max<int64_t>(0, last - first + 1);
+        for (const auto& row : tx.exec_prepared("progress_district_daily", programme_year, metric,
+                                                FormatDate(first), FormatDate(last))) {
+          auto& series = by_district[row[0].as<std::string>()];
+          series.resize(days, 0);
+          if (auto day = ParseDate(row[1].as<std::string>())) {
+            series[*day - first] = row[2].as<int64_t>();
+          }
+        }
+        return by_district;
+      });
+}
+
+}  // namespace screening::progress
+
+namespace screening::progress {
+
+absl::StatusOr<std::vector<v1::QuarterlyReport>> ProgressStore::Reports(int programme_year,
+                                                                        int quarter) {
+  using Reports = std::vector<v1::QuarterlyReport>;
+  return db::AutoCommit<Reports>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Reports> {
+    Reports reports;
+    for (const auto& row : tx.exec_prepared("progress_reports", programme_year, quarter)) {
+      if (!reports.emplace_back().ParseFromString(pqxx::binarystring(row[0]).str())) {
+        return absl::DataLossError("a stored quarterly report does not parse");
+      }
+    }
+    return reports;
+  });
+}
+
+absl::Status ProgressStore::SaveReport(const v1::QuarterlyReport& report) {
+  return db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
+    const int latest = tx.exec_prepared("progress_latest_report_version", report.programme_year(),
+                                        report.quarter())[0][0]
+                           .as<int>();
+    pqxx::result saved =
+        latest + 1 != report.version()
+            ? pqxx::result()
+            : tx.exec_prepared("progress_save_report", report.programme_year(), report.quarter(),
+                               report.version(), pqxx::binarystring(report.SerializeAsString()),
+                               report.signed_off_by(), report.signed_off_at());
+    if (saved.empty()) {
+      return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                            "version ", report.version() - 1,
+                            " is no longer the latest: someone signed this report off meanwhile;"
+                            " read it again")),
+                        "REPORT_VERSION_CHANGED");
+    }
+    return absl::OkStatus();
   });
 }
 

@@ -21,7 +21,9 @@ using EventSource =
 
 struct Counts {
   std::map<std::string, int64_t> metrics;  // metric → value
-  std::string offset;                      // the last event included
+  // The last events included: "{results offset},{scheduling offset}", each
+  // part empty before its first event.
+  std::string offset;
   // With a dimension: key → metric → value.
   std::map<std::string, std::map<std::string, int64_t>> groups;
 };
@@ -38,8 +40,32 @@ class ProgressStore {
 
   // Totals, and the breakdown by `dimension` ("" for none; see
   // DimensionName).
-  absl::StatusOr<Counts> GetCounts(int programme_year, const std::string& consumer,
-                                   const std::string& dimension = "");
+  absl::StatusOr<Counts> GetCounts(int programme_year, const std::string& dimension = "");
+
+  // The combined offset of both readers (see Counts::offset); cheap, for
+  // watchers polling for a change.
+  absl::StatusOr<std::string> Offset();
+
+  // Totals of the events dated up to and including `last_day` (the day a
+  // result was recorded or a booking changed), and the same per resident
+  // district in `groups`.
+  absl::StatusOr<Counts> CountsAsOf(int programme_year, absl::CivilDay last_day);
+
+  // The signed-off versions of a quarter's report, oldest first.
+  absl::StatusOr<std::vector<v1::QuarterlyReport>> Reports(int programme_year, int quarter);
+
+  // Stores a signed-off report as its `version`, which must follow the latest
+  // stored one (else FAILED_PRECONDITION: someone signed off meanwhile).
+  absl::Status SaveReport(const v1::QuarterlyReport& report);
+
+  // One metric of a breakdown: key → value.
+  absl::StatusOr<std::map<std::string, int64_t>> GroupMetric(int programme_year,
+                                                             const std::string& dimension,
+                                                             const std::string& metric);
+
+  // Per resident district, one counter per day from `first` to `last`.
+  absl::StatusOr<std::map<std::string, std::vector<int64_t>>> DailyByDistrict(
+      int programme_year, const std::string& metric, absl::CivilDay first, absl::CivilDay last);
 
   // One counter per day from `first` to `last` (inclusive), oldest first.
   absl::StatusOr<std::vector<int64_t>> Daily(int programme_year, const std::string& metric,

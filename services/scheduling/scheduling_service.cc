@@ -420,6 +420,32 @@ grpc::Status SchedulingServiceImpl::SetCapacity(grpc::ServerContext* context,
       });
 }
 
+grpc::Status SchedulingServiceImpl::GetAllocationPlan(grpc::ServerContext* context,
+                                                      const v1::GetAllocationPlanRequest* request,
+                                                      v1::AllocationPlan* response) {
+  return gate_.Serve(context, Method<v1::SchedulingService>("GetAllocationPlan"),
+                     [&](CallGate::Call&) -> absl::Status {
+                       FieldViolations bad;
+                       if (request->year() < 2024 || request->year() > 2100)
+                         bad.Add("year", "must be 2024 to 2100");
+                       if (!v1::AllocationTarget_IsValid(request->kind())) {
+                         bad.Add("kind", "must be an AllocationTarget value");
+                       }
+                       RETURN_IF_ERROR(bad.ToStatus());
+                       const auto kind = request->kind() == v1::ALLOCATION_TARGET_NIPT
+                                             ? v1::ALLOCATION_TARGET_NIPT
+                                             : v1::ALLOCATION_TARGET_PERSONS;
+                       ASSIGN_OR_RETURN(std::optional<v1::AllocationPlan> plan,
+                                        store_.LatestPlan(request->year(), kind));
+                       if (!plan) {
+                         return absl::NotFoundError(absl::StrCat(
+                             "no allocation of ", request->year(), " has been applied"));
+                       }
+                       *response = *std::move(plan);
+                       return absl::OkStatus();
+                     });
+}
+
 grpc::Status SchedulingServiceImpl::AllocateTargets(grpc::ServerContext* context,
                                                     const v1::AllocateTargetsRequest* request,
                                                     v1::AllocationPlan* response) {

@@ -26,6 +26,9 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
                              v1::GenerateSlotsResponse* response) override;
   grpc::Status SetCapacity(grpc::ServerContext* context, const v1::SetCapacityRequest* request,
                            v1::Slot* response) override;
+  grpc::Status GetAllocationPlan(grpc::ServerContext* context,
+                                 const v1::GetAllocationPlanRequest* request,
+                                 v1::AllocationPlan* response) override;
   grpc::Status AllocateTargets(grpc::ServerContext* context,
                                const v1::AllocateTargetsRequest* request,
                                v1::AllocationPlan* response) override;

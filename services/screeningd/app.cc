@@ -17,6 +17,8 @@
 #include "services/admin/admin_service.h"
 #include "services/admin/admin_store.h"
 #include "services/progress/outbox_consumer.h"
+#include "services/progress/progress_feed.h"
+#include "services/progress/progress_reader.h"
 #include "services/progress/progress_store.h"
 #include "services/registry/registry_service.h"
 #include "services/registry/registry_store.h"
@@ -165,6 +167,8 @@ struct App::Hosted {
   std::unique_ptr<scheduling::SchedulingStore> scheduling_store;
   std::unique_ptr<results::ResultsStore> results_store;
   std::unique_ptr<progress::ProgressStore> progress_store;
+  std::unique_ptr<progress::ProgressReader> progress_reader;
+  std::unique_ptr<progress::ProgressFeed> progress_feed;
   std::unique_ptr<progress::OutboxConsumer> consumer;
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<Authenticator> authenticator;
@@ -195,8 +199,8 @@ void App::RegisterHandlers(grpc::ServerBuilder& builder, CallGate& gate, const C
                                                       c.result_rules));
   }
   if (h.progress_store) {
-    add(std::make_unique<progress::ProgressServiceImpl>(*h.progress_store, gate, peers_, clock,
-                                                        c.programmes, c.programme_year));
+    add(std::make_unique<progress::ProgressServiceImpl>(*h.progress_reader, *h.progress_feed, gate,
+                                                        peers_, c.programme_year));
   }
 }
 
@@ -240,8 +244,18 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   }
   if (c.services.count("progress")) {
     h.progress_store = std::make_unique<progress::ProgressStore>(new_pool("screening_progress"));
-    h.consumer = std::make_unique<progress::OutboxConsumer>(*h.progress_store, app->peers_,
-                                                            c.consumer_poll_interval);
+    h.progress_reader = std::make_unique<progress::ProgressReader>(*h.progress_store, app->peers_,
+                                                                   clock, c.programmes);
+    progress::ProgressReader& reader = *h.progress_reader;
+    progress::ProgressStore& store = *h.progress_store;
+    h.progress_feed = std::make_unique<progress::ProgressFeed>(
+        [&reader](const progress::ProgressFeed::Key& key) {
+          return reader.Read(key.first, key.second);
+        },
+        [&store] { return store.Offset(); }, c.watch_poll_interval, c.watch_min_gap);
+    progress::ProgressFeed& feed = *h.progress_feed;
+    h.consumer = std::make_unique<progress::OutboxConsumer>(
+        *h.progress_store, app->peers_, c.consumer_poll_interval, [&feed] { feed.Changed(); });
   }
   h.limiter = std::make_unique<RateLimiter>(clock, c.rate_limit_per_second, c.rate_limit_burst);
   h.authenticator = std::make_unique<Authenticator>(h.gate_store.get(), c.insecure);
@@ -297,6 +311,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
       app->peers_.Bind(service, grpc::CreateChannel(AddressOf(c, service), channel_credentials));
     }
   }
+  if (h.progress_feed) h.progress_feed->Start();
   if (h.consumer) h.consumer->Start();
   app->WatchHealth();
   return app;
@@ -343,6 +358,7 @@ void App::Shutdown(absl::Duration grace) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   }
   if (hosted_ && hosted_->consumer) hosted_->consumer->Stop();
+  if (hosted_ && hosted_->progress_feed) hosted_->progress_feed->Stop();
   if (internal_server_) internal_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   stopped_.Notify();
 }

@@ -1,0 +1,1 @@
+#include "services/progress/quarterly_report.h"
