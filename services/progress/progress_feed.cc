@@ -12,6 +12,26 @@ std::shared_ptr<const v1::ProgressUpdate> MakeUpdate(v1::Progress progress) {
   return update;
 }
 
+LatestOnly::Update LatestOnly::Offer(Update update) {
+  if (in_flight_) {
+    waiting_ = std::move(update);
+    return nullptr;
+  }
+  in_flight_ = std::move(update);
+  return in_flight_;
+}
+
+LatestOnly::Update LatestOnly::WriteDone() {
+  in_flight_ = std::move(waiting_);
+  waiting_ = nullptr;
+  return in_flight_;
+}
+
+void LatestOnly::Clear() {
+  in_flight_ = nullptr;
+  waiting_ = nullptr;
+}
+
 ProgressFeed::ProgressFeed(Reader reader, OffsetReader offset_reader, absl::Duration poll_interval,
                            absl::Duration min_gap)
     : reader_(std::move(reader)),

@@ -81,6 +81,27 @@ class ProgressFeed {
   std::thread thread_;
 };
 
+// What a watcher holds: the state being written and at most one waiting
+// behind it, which a newer state replaces. Not thread-safe (the watcher
+// locks around it).
+class LatestOnly {
+ public:
+  using Update = std::shared_ptr<const v1::ProgressUpdate>;
+  // The update to write now, or null when a write is in flight (the update
+  // then waits, replacing any older one).
+  Update Offer(Update update);
+  // The write in flight finished: the next update to write, or null.
+  Update WriteDone();
+  // Drops what waits (the stream is ending).
+  void Clear();
+  bool writing() const { return in_flight_ != nullptr; }
+  // Updates held: at most 2, however slow the client.
+  int held() const { return (in_flight_ ? 1 : 0) + (waiting_ ? 1 : 0); }
+
+ private:
+  Update in_flight_, waiting_;
+};
+
 // Wraps a state as an update carrying its offset.
 std::shared_ptr<const v1::ProgressUpdate> MakeUpdate(v1::Progress progress);
 

@@ -169,52 +169,42 @@ class ProgressWatch final : public grpc::ServerWriteReactor<v1::ProgressUpdate>,
       if (ending_) return;
       ending_ = true;
       end_status_ = std::move(status);
-      finish_now = !writing_;
+      finish_now = !updates_.writing();
     }
     if (finish_now) Finish(end_status_);
   }
 
   void Offer(std::shared_ptr<const v1::ProgressUpdate> update) override {
+    LatestOnly::Update write;
     {
       absl::MutexLock lock(&mu_);
       if (ending_) return;
-      if (writing_) {
-        waiting_ = std::move(update);  // replaces any older state waiting
-        return;
-      }
-      writing_ = true;
-      in_flight_ = std::move(update);
+      write = updates_.Offer(std::move(update));
     }
-    StartWrite(in_flight_.get());
+    if (write) StartWrite(write.get());  // held by updates_ until WriteDone
   }
 
   void OnWriteDone(bool ok) override {
-    bool finish_now = false;
+    LatestOnly::Update next;
     {
       absl::MutexLock lock(&mu_);
       if (!ok && !ending_) {
-        // The client is gone; OnCancel follows. Nothing more is written.
+        // The client is gone; nothing more is written.
         ending_ = true;
         end_status_ = grpc::Status(grpc::StatusCode::CANCELLED, "the watcher went away");
       }
-      if (ending_) {
-        writing_ = false;
-        in_flight_.reset();
-        waiting_.reset();
-        finish_now = true;
-      } else if (waiting_) {
-        in_flight_ = std::move(waiting_);
+      if (!ending_) {
+        next = updates_.WriteDone();
+        if (!next) return;
       } else {
-        writing_ = false;
-        in_flight_.reset();
-        return;
+        updates_.Clear();
       }
     }
-    if (finish_now) {
+    if (next) {
+      StartWrite(next.get());
+    } else {
       Finish(end_status_);
-      return;
     }
-    StartWrite(in_flight_.get());
   }
 
   void OnCancel() override { End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
@@ -228,10 +218,9 @@ class ProgressWatch final : public grpc::ServerWriteReactor<v1::ProgressUpdate>,
   ProgressFeed& feed_;
   const ProgressFeed::Key key_;
   absl::Mutex mu_;
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool ending_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status end_status_;
-  std::shared_ptr<const v1::ProgressUpdate> in_flight_, waiting_;
+  LatestOnly updates_ ABSL_GUARDED_BY(mu_);
 };
 
 // "" or "{results offset},{scheduling offset}", each part empty or an
