@@ -1,6 +1,12 @@
 // The outbox and its consumer against a real database: commit order, each
 // event counted exactly once, distinct persons, and nothing half-applied.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <map>
+#include <set>
 #include <thread>
 
 #include <pqxx/pqxx>
@@ -164,6 +170,128 @@ TEST_F(ProgressConsumer, OutboxNeverSkipsALateCommit) {
   ASSERT_TRUE(after.ok());
   ASSERT_EQ(after->size(), 1u);
   EXPECT_EQ((*after)[0].resident(), "residents/2");
+}
+
+// The counters a list of events must produce, counted here from scratch:
+// the recount the crash test compares against.
+std::map<std::string, int64_t> Recount(const std::vector<v1::OutboxEvent>& events) {
+  std::map<std::string, int64_t> metrics;
+  std::set<std::string> persons;
+  std::set<std::pair<std::string, int>> person_types;
+  for (const auto& e : events) {
+    if (e.type() == "booking.created") ++metrics["bookings"];
+    if (e.type() == "referral.opened") ++metrics["referrals_opened"];
+    if (e.type() != "result.recorded") continue;
+    if (e.positive()) ++metrics["positives"];
+    if (e.screening_type() == v1::SCREENING_TYPE_NIPT) {
+      ++metrics[progress::TypeMetric(e.screening_type())];
+      continue;
+    }
+    if (persons.insert(e.resident()).second) ++metrics[progress::PersonsScreenedMetric()];
+    if (person_types.insert({e.resident(), e.screening_type()}).second) {
+      ++metrics[progress::TypeMetric(e.screening_type())];
+    }
+  }
+  return metrics;
+}
+
+// Kills a consumer process (SIGKILL) in the middle of applying a batch, five
+// times, each time checking that the counters equal the recount of exactly
+// the events up to the stored offset; then a fresh consumer finishes and the
+// counters equal the recount of every event. Nothing half-applied, nothing
+// counted twice.
+TEST_F(ProgressConsumer, AConsumerKilledMidBatchLosesAndDoublesNothing) {
+  std::vector<v1::OutboxEvent> events;
+  const char* kTypes[] = {"result.recorded", "result.recorded", "result.recorded",
+                          "booking.created", "referral.opened"};
+  for (int i = 1; i <= 8000; ++i) {
+    v1::OutboxEvent e =
+        Event(i, (i * 7919) % 2500, static_cast<v1::ScreeningType>(1 + (i * 31) % 4));
+    e.set_type(kTypes[i % 5]);
+    e.set_positive(i % 7 == 0);
+    e.set_resident_district_code(i % 2 ? "230102" : "230103");
+    e.set_hospital_district_code("230102");
+    e.set_hospital("hospitals/H1");
+    e.set_date(absl::StrCat("2025-03-", 10 + i % 10));
+    events.push_back(e);
+  }
+  auto applied_events = [&]() -> int64_t {
+    auto counts = store_->GetCounts(2025);
+    EXPECT_TRUE(counts.ok()) << counts.status();
+    // "{results},{scheduling}": this test feeds the results reader only.
+    const std::string offset = counts->offset.substr(0, counts->offset.find(','));
+    return offset.empty() ? 0 : std::stoll(offset);
+  };
+  auto counters_match_offset = [&] {
+    auto counts = store_->GetCounts(2025);
+    ASSERT_TRUE(counts.ok()) << counts.status();
+    const int64_t applied = applied_events();
+    std::vector<v1::OutboxEvent> prefix(events.begin(), events.begin() + applied);
+    std::map<std::string, int64_t> nonzero;
+    for (const auto& [metric, value] : counts->metrics) {
+      if (value != 0) nonzero[metric] = value;
+    }
+    EXPECT_EQ(nonzero, Recount(prefix)) << "after " << applied << " events";
+  };
+
+  int killed_mid_batch = 0;
+  for (int round = 0; round < 5; ++round) {
+    const int64_t before = applied_events();
+    int ready[2];
+    ASSERT_EQ(pipe(ready), 0);
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      // The consumer process: its own connections; it tells the parent each
+      // time it has fetched a batch (inside the transaction), then applies it.
+      close(ready[0]);
+      db::Pool pool(db::Pool::Options{.url = db_->url(), .size = 1});
+      progress::ProgressStore store(pool);
+      auto fetch = ListSource(events, 500);
+      for (;;) {
+        auto applied = store.ConsumeBatch("results", [&](const std::string& after) {
+          auto batch = fetch(after);
+          const char byte = 'x';
+          if (write(ready[1], &byte, 1) != 1) _exit(3);
+          return batch;
+        });
+        if (!applied.ok() || *applied == 0) _exit(applied.ok() ? 0 : 2);
+      }
+    }
+    close(ready[1]);
+    char byte;
+    ASSERT_EQ(read(ready[0], &byte, 1), 1) << "the consumer fetched a batch";
+    // From early in the first batch to a few batches in.
+    absl::SleepFor(absl::Milliseconds(20 + 60 * round * round));
+    ASSERT_EQ(kill(child, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    int fetched = 1;
+    while (read(ready[0], &byte, 1) == 1) ++fetched;
+    close(ready[0]);
+    // Killed with its last fetched batch not committed: mid-batch.
+    if (WIFSIGNALED(status) && applied_events() == before + 500 * (fetched - 1)) {
+      ++killed_mid_batch;
+    }
+    // The killed transaction is rolled back once the server sees the
+    // connection gone; the next consumer's offset lock waits for that.
+    counters_match_offset();
+  }
+  EXPECT_GE(killed_mid_batch, 3) << "the consumer was meant to die mid-batch";
+  EXPECT_GT(applied_events(), 0) << "some batches committed before a kill";
+
+  // Restarted, the consumer carries on from the stored offset.
+  for (;;) {
+    auto applied = store_->ConsumeBatch("results", ListSource(events, 1000));
+    ASSERT_TRUE(applied.ok()) << applied.status();
+    if (*applied == 0) break;
+  }
+  counters_match_offset();
+  auto counts = store_->GetCounts(2025);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->offset, "8000,");
+  EXPECT_EQ(counts->metrics[progress::PersonsScreenedMetric()],
+            Recount(events)[progress::PersonsScreenedMetric()]);
 }
 
 }  // namespace

@@ -20,7 +20,8 @@ class ProgressLive : public SliceTest {
  protected:
   // A four-highs result recorded for a new resident of `district`, on `day`
   // (booked, checked in and recorded that day). Returns when it committed.
-  static void Screen(absl::CivilDay day, const std::string& district = "230102") {
+  static void Screen(absl::CivilDay day, const std::string& district = "230102",
+                     v1::Result* out = nullptr) {
     const std::string date = FormatDate(day);
     Hospital("LIVE-H1");
     v1::Slot slot = Capacity("LIVE-H1", date, v1::SCREENING_TYPE_FOUR_HIGHS, 500);
@@ -43,6 +44,7 @@ class ProgressLive : public SliceTest {
     grpc::Status status = server_->results().RecordResult(&context, record, &result);
     clock_->Set(before);
     ASSERT_TRUE(status.ok()) << status.error_message();
+    if (out) *out = result;
   }
 
   static v1::Progress Progress() {
@@ -176,6 +178,60 @@ TEST_F(ProgressLive, AStalledWatcherNeitherSlowsTheOthersNorGetsABacklog) {
   int messages = 0;
   ASSERT_TRUE(stalled.ReadUntil(start + kChanges, &update, &messages));
   EXPECT_LE(messages, kChanges);
+}
+
+TEST_F(ProgressLive, AmendmentsAndCancellationsLeaveThePersonCountsAlone) {
+  v1::Result result;
+  Screen(absl::CivilDay(2025, 3, 6), "230102", &result);
+  // Counted (the consumer polls): it was this suite's latest result.
+  v1::Progress before;
+  for (int i = 0; i < 100; ++i) {
+    before = Progress();
+    if (before.persons_screened() == db_->QueryInt("SELECT count(DISTINCT resident_id) FROM "
+                                                   "results.results WHERE counts"))
+      break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+
+  // The same resident books a gastric screening, then cancels it.
+  Hospital("LIVE-H1");
+  v1::Slot slot = Capacity("LIVE-H1", "2025-04-01", v1::SCREENING_TYPE_GASTRIC, 10);
+  v1::Booking booking;
+  ASSERT_TRUE(Book(result.resident(), slot.name(), "live-cancel", &booking).ok());
+  v1::CancelBookingRequest cancel;
+  cancel.set_name(booking.name());
+  cancel.set_reason(v1::CANCEL_REASON_RESIDENT_REQUEST);
+  cancel.set_request_id("live-cancel-c");
+  v1::Booking cancelled;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->scheduling().CancelBooking(&context, cancel, &cancelled).ok());
+  }
+  // And the result is amended to a positive reading.
+  v1::AmendResultRequest amend;
+  amend.set_name(result.name());
+  *amend.mutable_four_highs() = NormalFourHighs();
+  amend.mutable_four_highs()->set_systolic_mmhg(165);
+  amend.set_reason("misread");
+  amend.set_request_id("live-amend");
+  v1::Result amended;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->results().AmendResult(&context, amend, &amended).ok());
+  }
+  // Wait for both events to be counted, then compare.
+  v1::Progress after;
+  for (int i = 0; i < 100; ++i) {
+    after = Progress();
+    if (after.cancellations() == before.cancellations() + 1) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(after.cancellations(), before.cancellations() + 1);
+  EXPECT_EQ(after.bookings(), before.bookings() + 1);
+  EXPECT_EQ(after.persons_screened(), before.persons_screened());
+  for (int t = 0; t < 4; ++t) {
+    EXPECT_EQ(after.by_type(t).persons_screened(), before.by_type(t).persons_screened());
+  }
 }
 
 TEST_F(ProgressLive, BadWatchRequestsAreRefusedByField) {
