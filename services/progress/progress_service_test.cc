@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace screening::progress {
 namespace {
 
@@ -29,6 +31,55 @@ TEST(MakeProgress, YearsWithoutAProgrammeHaveNoTarget) {
   v1::Progress p = MakeProgress(2026, Counts{}, nullptr);
   EXPECT_EQ(p.persons_target(), 0);
   EXPECT_DOUBLE_EQ(p.persons_share(), 0.0);
+}
+
+}  // namespace
+}  // namespace screening::progress
+
+namespace screening::progress {
+namespace {
+
+v1::OutboxEvent Recorded(int resident, v1::ScreeningType type, const std::string& district) {
+  v1::OutboxEvent e;
+  e.set_type("result.recorded");
+  e.set_resident(absl::StrCat("residents/", resident));
+  e.set_screening_type(type);
+  e.set_programme_year(2025);
+  e.set_resident_district_code(district);
+  e.set_date("2025-03-04");
+  e.set_hospital("hospitals/H1");
+  return e;
+}
+
+TEST(CountBatch, SumsIncrementsAndKeepsEachPersonsFirstEvent) {
+  std::vector<v1::OutboxEvent> batch = {Recorded(7, v1::SCREENING_TYPE_FOUR_HIGHS, "230102"),
+                                        Recorded(7, v1::SCREENING_TYPE_GASTRIC, "230103"),
+                                        Recorded(8, v1::SCREENING_TYPE_NIPT, "230102")};
+  batch[1].set_positive(true);
+  BatchCounts counts = CountBatch(batch);
+  ASSERT_EQ(counts.persons.size(), 1u) << "NIPT is not a person screened";
+  EXPECT_EQ(counts.persons.begin()->second.screening_type(), v1::SCREENING_TYPE_FOUR_HIGHS);
+  EXPECT_EQ(counts.person_types.size(), 2u);
+  EXPECT_EQ((counts.increments.totals[{2025, "positives"}]), 1);
+  EXPECT_EQ((counts.increments.totals[{2025, TypeMetric(v1::SCREENING_TYPE_NIPT)}]), 1);
+  // The database says resident 7 is new, and new for four highs only.
+  counts.CountNew({{2025, 7}}, {{2025, 7, static_cast<int>(v1::SCREENING_TYPE_FOUR_HIGHS)}});
+  EXPECT_EQ((counts.increments.totals[{2025, PersonsScreenedMetric()}]), 1);
+  EXPECT_EQ(
+      (counts.increments.groups[{2025, "resident_district", "230102", PersonsScreenedMetric()}]), 1)
+      << "counted where first screened";
+  EXPECT_EQ(
+      (counts.increments
+           .groups[{2025, "day_resident_district", "2025-03-04/230102", PersonsScreenedMetric()}]),
+      1);
+  EXPECT_EQ((counts.increments.totals[{2025, TypeMetric(v1::SCREENING_TYPE_GASTRIC)}]), 0);
+}
+
+TEST(PgArray, QuotesTextAndListsNumbers) {
+  EXPECT_EQ(PgArray(std::vector<int64_t>{1, -2, 3}), "{1,-2,3}");
+  EXPECT_EQ(PgArray(std::vector<std::string>{"a", "b,\"c\"", "d\\e", ""}),
+            R"({"a","b,\"c\"","d\\e",""})");
+  EXPECT_EQ(PgArray(std::vector<int64_t>{}), "{}");
 }
 
 }  // namespace

@@ -1,5 +1,9 @@
 #include "services/progress/progress_store.h"
 
+#include <set>
+#include <tuple>
+#include <type_traits>
+
 #include "absl/strings/str_cat.h"
 #include "common/dates.h"
 #include "common/errors.h"
@@ -15,6 +19,87 @@ bool CountsAsPerson(v1::ScreeningType type) {
 
 }  // namespace
 
+void Increments::Count(const v1::OutboxEvent& e, const std::string& metric) {
+  const int year = e.programme_year();
+  ++totals[{year, metric}];
+  for (const auto& [dimension, key] :
+       {std::pair<const char*, std::string>{"resident_district", e.resident_district_code()},
+        {"hospital_district", e.hospital_district_code()},
+        {"hospital", e.hospital()},
+        {"day", e.date()},
+        {"day_resident_district", absl::StrCat(e.date(), "/", e.resident_district_code())}}) {
+    ++groups[{year, dimension, key, metric}];
+  }
+}
+
+BatchCounts CountBatch(const std::vector<v1::OutboxEvent>& events) {
+  BatchCounts counts;
+  for (const v1::OutboxEvent& e : events) {
+    auto count = [&](const std::string& metric) { counts.increments.Count(e, metric); };
+    if (e.type() == "booking.created" || e.type() == "booking.promoted") count("bookings");
+    if (e.type() == "booking.cancelled") count("cancellations");
+    if (e.type() == "booking.no_show") count("no_shows");
+    if (e.type() == "result.sample_failed") count("samples_failed");
+    if (e.type() == "referral.opened") count("referrals_opened");
+    if (e.type() == "referral.completed") count("referrals_completed");
+    if (e.type() == "referral.withdrawn") count("referrals_withdrawn");
+    if (e.type() == "referral.overdue") count("referrals_overdue");
+    if (e.type() != "result.recorded") continue;
+    if (e.positive()) count("positives");
+    const int64_t resident = ParseNumericName("residents", e.resident()).value_or(0);
+    if (e.screening_type() == v1::SCREENING_TYPE_NIPT) {
+      // NIPT counts pregnancies, not women: each counted NIPT result is one
+      // pregnancy (one entitlement each; a redraw follows a failed test,
+      // which is not counted), and each event is applied exactly once.
+      count(TypeMetric(e.screening_type()));
+      continue;
+    }
+    // A person or person-type counts at its first event (in this batch;
+    // the database says whether it is the first of the year).
+    if (CountsAsPerson(e.screening_type())) {
+      counts.persons.try_emplace({e.programme_year(), resident}, e);
+    }
+    counts.person_types.try_emplace(
+        {e.programme_year(), resident, static_cast<int>(e.screening_type())}, e);
+  }
+  return counts;
+}
+
+void BatchCounts::CountNew(const std::set<std::pair<int, int64_t>>& new_persons,
+                           const std::set<std::tuple<int, int64_t, int>>& new_person_types) {
+  for (const auto& [person, event] : persons) {
+    if (new_persons.count(person)) increments.Count(event, PersonsScreenedMetric());
+  }
+  for (const auto& [person_type, event] : person_types) {
+    if (new_person_types.count(person_type)) {
+      increments.Count(event, TypeMetric(static_cast<v1::ScreeningType>(std::get<2>(person_type))));
+    }
+  }
+}
+
+template <typename T>
+std::string PgArray(const std::vector<T>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    if constexpr (std::is_same_v<T, std::string>) {
+      // Quoted, with quotes and backslashes escaped: any text is safe.
+      out += '"';
+      for (char c : values[i]) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+      out += '"';
+    } else {
+      absl::StrAppend(&out, values[i]);
+    }
+  }
+  out += '}';
+  return out;
+}
+template std::string PgArray(const std::vector<int64_t>&);
+template std::string PgArray(const std::vector<std::string>&);
+
 std::string PersonsScreenedMetric() { return "persons_screened"; }
 std::string TypeMetric(v1::ScreeningType type) {
   return absl::StrCat("type:", static_cast<int>(type));
@@ -26,22 +111,28 @@ ProgressStore::ProgressStore(db::Pool& pool) : pool_(pool) {
               "SELECT event_offset FROM progress.consumer_offsets WHERE consumer = $1 FOR UPDATE");
     c.prepare("progress_set_offset",
               "UPDATE progress.consumer_offsets SET event_offset = $2 WHERE consumer = $1");
-    c.prepare("progress_add_person",
-              "INSERT INTO progress.screened_persons VALUES ($1, $2) ON CONFLICT DO NOTHING"
-              " RETURNING 1");
-    c.prepare("progress_add_person_type",
-              "INSERT INTO progress.screened_by_type VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
-              " RETURNING 1");
-    // The total and its four breakdowns, in one statement.
-    c.prepare("progress_count",
-              "WITH total AS (INSERT INTO progress.counters VALUES ($1, $2, 1)"
+    // A batch is applied in four statements, whatever its size: the new
+    // persons and person-types (the ones not seen before come back), then
+    // every counter's and breakdown's increment, summed in memory.
+    c.prepare("progress_add_persons",
+              "INSERT INTO progress.screened_persons"
+              " SELECT * FROM unnest($1::integer[], $2::bigint[]) ON CONFLICT DO NOTHING"
+              " RETURNING programme_year, resident_id");
+    c.prepare("progress_add_person_types",
+              "INSERT INTO progress.screened_by_type"
+              " SELECT * FROM unnest($1::integer[], $2::bigint[], $3::smallint[])"
+              " ON CONFLICT DO NOTHING RETURNING programme_year, resident_id, screening_type");
+    c.prepare("progress_add_counters",
+              "INSERT INTO progress.counters"
+              " SELECT * FROM unnest($1::integer[], $2::text[], $3::bigint[])"
               " ON CONFLICT (programme_year, metric)"
-              " DO UPDATE SET value = progress.counters.value + 1)"
-              " INSERT INTO progress.breakdown VALUES ($1, 'resident_district', $3, $2, 1),"
-              " ($1, 'hospital_district', $4, $2, 1), ($1, 'hospital', $5, $2, 1),"
-              " ($1, 'day', $6, $2, 1), ($1, 'day_resident_district', $6 || '/' || $3, $2, 1)"
-              " ON CONFLICT (programme_year, dimension, key, metric)"
-              " DO UPDATE SET value = progress.breakdown.value + 1");
+              " DO UPDATE SET value = progress.counters.value + excluded.value");
+    c.prepare(
+        "progress_add_breakdown",
+        "INSERT INTO progress.breakdown"
+        " SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], $5::bigint[])"
+        " ON CONFLICT (programme_year, dimension, key, metric)"
+        " DO UPDATE SET value = progress.breakdown.value + excluded.value");
     c.prepare("progress_daily",
               "SELECT key, value FROM progress.breakdown WHERE programme_year = $1"
               " AND dimension = 'day' AND metric = $2 AND key >= $3 AND key <= $4");
@@ -95,41 +186,67 @@ absl::StatusOr<int> ProgressStore::ConsumeBatch(const std::string& consumer,
     auto events = source(offset[0][0].as<std::string>());
     if (!events.ok()) return events.status();
     if (events->empty()) return 0;
-    for (const v1::OutboxEvent& e : *events) {
-      const int year = e.programme_year();
-      auto count = [&](const std::string& metric) {
-        tx.exec_prepared("progress_count", year, metric, e.resident_district_code(),
-                         e.hospital_district_code(), e.hospital(), e.date());
-      };
-      if (e.type() == "booking.created" || e.type() == "booking.promoted") count("bookings");
-      if (e.type() == "booking.cancelled") count("cancellations");
-      if (e.type() == "booking.no_show") count("no_shows");
-      if (e.type() == "result.sample_failed") count("samples_failed");
-      if (e.type() == "referral.opened") count("referrals_opened");
-      if (e.type() == "referral.completed") count("referrals_completed");
-      if (e.type() == "referral.withdrawn") count("referrals_withdrawn");
-      if (e.type() == "referral.overdue") count("referrals_overdue");
-      if (e.type() != "result.recorded") continue;
-      if (e.positive()) count("positives");
-      const int64_t resident = *ParseNumericName("residents", e.resident());
-      if (CountsAsPerson(e.screening_type()) &&
-          !tx.exec_prepared("progress_add_person", year, resident).empty()) {
-        count(PersonsScreenedMetric());
+    BatchCounts counts = CountBatch(*events);
+    // Which of the batch's persons and person-types are new this year.
+    std::set<std::pair<int, int64_t>> new_persons;
+    if (!counts.persons.empty()) {
+      std::vector<int64_t> years, residents;
+      for (const auto& [person, event] : counts.persons) {
+        years.push_back(person.first);
+        residents.push_back(person.second);
       }
-      if (e.screening_type() == v1::SCREENING_TYPE_NIPT) {
-        // NIPT counts pregnancies, not women: each counted NIPT result is one
-        // pregnancy (one entitlement each; a redraw follows a failed test,
-        // which is not counted), and each event is applied exactly once.
-        count(TypeMetric(e.screening_type()));
-      } else if (!tx.exec_prepared("progress_add_person_type", year, resident,
-                                   static_cast<int>(e.screening_type()))
-                      .empty()) {
-        count(TypeMetric(e.screening_type()));
+      for (const auto& row :
+           tx.exec_prepared("progress_add_persons", PgArray(years), PgArray(residents))) {
+        new_persons.emplace(row[0].as<int>(), row[1].as<int64_t>());
       }
     }
+    std::set<std::tuple<int, int64_t, int>> new_person_types;
+    if (!counts.person_types.empty()) {
+      std::vector<int64_t> years, residents, types;
+      for (const auto& [person_type, event] : counts.person_types) {
+        years.push_back(std::get<0>(person_type));
+        residents.push_back(std::get<1>(person_type));
+        types.push_back(std::get<2>(person_type));
+      }
+      for (const auto& row : tx.exec_prepared("progress_add_person_types", PgArray(years),
+                                              PgArray(residents), PgArray(types))) {
+        new_person_types.emplace(row[0].as<int>(), row[1].as<int64_t>(), row[2].as<int>());
+      }
+    }
+    counts.CountNew(new_persons, new_person_types);
+    ApplyIncrements(tx, counts.increments);
     tx.exec_prepared("progress_set_offset", consumer, events->back().offset());
+    if (before_commit_) before_commit_();
     return static_cast<int>(events->size());
   });
+}
+
+void ProgressStore::ApplyIncrements(pqxx::work& tx, const Increments& increments) {
+  std::vector<int64_t> years, values;
+  std::vector<std::string> metrics;
+  for (const auto& [key, value] : increments.totals) {
+    years.push_back(key.first);
+    metrics.push_back(key.second);
+    values.push_back(value);
+  }
+  if (!years.empty()) {
+    tx.exec_prepared("progress_add_counters", PgArray(years), PgArray(metrics), PgArray(values));
+  }
+  years.clear();
+  values.clear();
+  metrics.clear();
+  std::vector<std::string> dimensions, keys;
+  for (const auto& [key, value] : increments.groups) {
+    years.push_back(std::get<0>(key));
+    dimensions.push_back(std::get<1>(key));
+    keys.push_back(std::get<2>(key));
+    metrics.push_back(std::get<3>(key));
+    values.push_back(value);
+  }
+  if (!years.empty()) {
+    tx.exec_prepared("progress_add_breakdown", PgArray(years), PgArray(dimensions), PgArray(keys),
+                     PgArray(metrics), PgArray(values));
+  }
 }
 
 absl::StatusOr<std::vector<int64_t>> ProgressStore::Daily(int programme_year,

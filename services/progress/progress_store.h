@@ -4,7 +4,9 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -28,6 +30,34 @@ struct Counts {
   std::map<std::string, std::map<std::string, int64_t>> groups;
 };
 
+// Counter increments summed over a batch of events: per (year, metric) and
+// per (year, dimension, key, metric).
+struct Increments {
+  std::map<std::pair<int, std::string>, int64_t> totals;
+  std::map<std::tuple<int, std::string, std::string, std::string>, int64_t> groups;
+  // One more of `metric`, in the total and in each breakdown of the event.
+  void Count(const v1::OutboxEvent& event, const std::string& metric);
+};
+
+// A batch's counts before the database says which persons are new: every
+// increment that needs no lookup, and the first event of each person and
+// person-type in the batch.
+struct BatchCounts {
+  Increments increments;
+  std::map<std::pair<int, int64_t>, v1::OutboxEvent> persons;  // (year, resident)
+  std::map<std::tuple<int, int64_t, int>, v1::OutboxEvent> person_types;
+  // Counts the persons and person-types the database found new.
+  void CountNew(const std::set<std::pair<int, int64_t>>& new_persons,
+                const std::set<std::tuple<int, int64_t, int>>& new_person_types);
+};
+
+// Pure: what a batch of events adds, persons aside.
+BatchCounts CountBatch(const std::vector<v1::OutboxEvent>& events);
+
+// A PostgreSQL array literal of numbers or (quoted) texts.
+template <typename T>
+std::string PgArray(const std::vector<T>& values);
+
 class ProgressStore {
  public:
   explicit ProgressStore(db::Pool& pool);
@@ -37,6 +67,10 @@ class ProgressStore {
   // leaves counters and offset unchanged together. Returns how many events
   // were applied (0 when none were waiting).
   absl::StatusOr<int> ConsumeBatch(const std::string& consumer, const EventSource& source);
+
+  // Runs inside ConsumeBatch's transaction, after every write and before
+  // the commit: where the crash test kills the process.
+  void SetBeforeCommitHook(std::function<void()> hook) { before_commit_ = std::move(hook); }
 
   // Totals, and the breakdown by `dimension` ("" for none; see
   // DimensionName).
@@ -72,7 +106,10 @@ class ProgressStore {
                                              absl::CivilDay first, absl::CivilDay last);
 
  private:
+  static void ApplyIncrements(pqxx::work& tx, const Increments& increments);
+
   db::Pool& pool_;
+  std::function<void()> before_commit_;
 };
 
 // Counter names.

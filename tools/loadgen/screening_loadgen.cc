@@ -13,6 +13,12 @@
 //             in (set-up, not timed); then --concurrency clients record their
 //             four-highs results for --duration; afterwards the progress
 //             counter is compared with the results recorded.
+//   progress  --concurrency clients call GetProgress for --year (with
+//             --group_by) for --duration: its latency.
+//   watch     --watchers WatchProgress streams, then --concurrency clients
+//             record four-highs results at up to --rate a second for
+//             --duration; reports commit-to-watcher latency p50/p99 and
+//             whether every watcher reached the final state.
 //
 // It sets up what it needs (hospitals, slots, residents) under a --prefix so
 // runs do not collide. Needs a caller with every right: screeningd
@@ -22,6 +28,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -60,6 +67,9 @@ ABSL_FLAG(int, residents, 40000, "book: residents to import first (one booking e
 ABSL_FLAG(int, year, 2027, "book, stampede: the year whose working days get the slots.");
 ABSL_FLAG(std::string, prefix, "LG", "Code prefix of the hospitals this run creates.");
 ABSL_FLAG(int, channels, 8, "gRPC channels (TCP connections) shared by the clients.");
+ABSL_FLAG(int, group_by, 0, "progress: the ProgressDimension number to break down by.");
+ABSL_FLAG(int, watchers, 1000, "watch: WatchProgress streams open at once.");
+ABSL_FLAG(double, rate, 2000, "watch: results recorded per second in all (0: flat out).");
 ABSL_FLAG(std::string, json, "", "Also write the report as JSON to this file ('-' for stdout).");
 
 namespace screening {
@@ -495,26 +505,31 @@ int64_t FourHighsScreened(v1::ProgressService::Stub& progress, int year) {
   return 0;
 }
 
-int RunRecord() {
-  auto channels = Channels();
+// Visits booked into today's slots at one laboratory hospital and checked
+// in: what results are recorded against (set-up, not timed).
+struct CheckedInVisits {
+  v1::Hospital hospital;
+  std::vector<v1::Booking> visits;
+};
+
+CheckedInVisits SetUpCheckedInVisits(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
+                                     int concurrency, int wanted) {
   auto scheduling = v1::SchedulingService::NewStub(channels[0]);
   auto registry = v1::RegistryService::NewStub(channels[0]);
-  auto progress = v1::ProgressService::NewStub(channels[0]);
   const absl::CivilDay today = absl::ToCivilDay(absl::Now(), HarbinTimeZone());
-  const int concurrency = absl::GetFlag(FLAGS_concurrency);
   v1::UpsertHospitalRequest upsert;
   v1::Hospital* h = upsert.mutable_hospital();
   h->set_code(absl::StrCat(absl::GetFlag(FLAGS_prefix), "-LAB"));
   h->set_display_name("压测检验医院");
   h->set_district_code("230108");
   h->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
-  v1::Hospital hospital;
+  CheckedInVisits out;
   {
     grpc::ClientContext context;
-    Check(scheduling->UpsertHospital(&context, upsert, &hospital), "UpsertHospital");
+    Check(scheduling->UpsertHospital(&context, upsert, &out.hospital), "UpsertHospital");
   }
   v1::SetCapacityRequest capacity;
-  capacity.set_hospital(hospital.name());
+  capacity.set_hospital(out.hospital.name());
   capacity.set_date(FormatDate(today));
   capacity.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
   capacity.set_capacity(10000);
@@ -524,7 +539,7 @@ int RunRecord() {
     grpc::ClientContext context;
     Check(scheduling->SetCapacity(&context, capacity, &slots[session]), "SetCapacity");
   }
-  const int wanted = std::min(absl::GetFlag(FLAGS_residents), 20000);
+  wanted = std::min(wanted, 20000);
   std::fprintf(stderr, "setting up %d checked-in visits...\n", wanted);
   const std::vector<std::string> residents =
       SetUpResidents(*registry, wanted, today.year(),
@@ -547,16 +562,44 @@ int RunRecord() {
         ci.set_name(booking.name());
         ci.set_verification_code(booking.verification_code());
         grpc::ClientContext c2;
-        if (stub->CheckIn(&c2, ci, &visits[i]).ok()) visits[i].set_hospital(hospital.name());
+        if (stub->CheckIn(&c2, ci, &visits[i]).ok()) visits[i].set_hospital(out.hospital.name());
       }
     });
   }
   for (auto& t : setup) t.join();
-  std::vector<v1::Booking> ready;
   for (auto& v : visits) {
-    if (!v.name().empty()) ready.push_back(std::move(v));
+    if (!v.name().empty()) out.visits.push_back(std::move(v));
   }
-  std::fprintf(stderr, "%zu visits checked in; recording...\n", ready.size());
+  std::fprintf(stderr, "%zu visits checked in\n", out.visits.size());
+  return out;
+}
+
+// A four-highs result for visit `i` (values vary, all within bounds).
+v1::RecordResultRequest FourHighsResult(const v1::Booking& visit, size_t i) {
+  v1::RecordResultRequest rr;
+  rr.set_hospital(visit.hospital());
+  rr.set_booking(visit.name());
+  rr.set_request_id(absl::StrCat("lg-rec-result-", visit.name()));
+  auto* m = rr.mutable_four_highs();
+  m->set_systolic_mmhg(110 + static_cast<int>(i % 70));
+  m->set_diastolic_mmhg(70 + static_cast<int>(i % 30));
+  m->set_fasting_glucose_mmol_l(4.5 + (i % 30) / 10.0);
+  m->set_total_cholesterol_mmol_l(4.6);
+  m->set_ldl_cholesterol_mmol_l(2.6);
+  m->set_hdl_cholesterol_mmol_l(1.3);
+  m->set_triglycerides_mmol_l(1.4);
+  m->set_uric_acid_umol_l(250 + static_cast<double>(i % 250));
+  return rr;
+}
+
+int RunRecord() {
+  auto channels = Channels();
+  auto progress = v1::ProgressService::NewStub(channels[0]);
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), HarbinTimeZone());
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  const CheckedInVisits set_up =
+      SetUpCheckedInVisits(channels, concurrency, absl::GetFlag(FLAGS_residents));
+  const std::vector<v1::Booking>& ready = set_up.visits;
   const int64_t counted_before = FourHighsScreened(*progress, today.year());
   Recorder record;
   std::atomic<size_t> next_visit{0};
@@ -569,19 +612,7 @@ int RunRecord() {
       while (absl::Now() < end) {
         const size_t i = next_visit++;
         if (i >= ready.size()) return;
-        v1::RecordResultRequest rr;
-        rr.set_hospital(hospital.name());
-        rr.set_booking(ready[i].name());
-        rr.set_request_id(absl::StrCat("lg-rec-result-", ready[i].name()));
-        auto* m = rr.mutable_four_highs();
-        m->set_systolic_mmhg(110 + static_cast<int>(i % 70));
-        m->set_diastolic_mmhg(70 + static_cast<int>(i % 30));
-        m->set_fasting_glucose_mmol_l(4.5 + (i % 30) / 10.0);
-        m->set_total_cholesterol_mmol_l(4.6);
-        m->set_ldl_cholesterol_mmol_l(2.6);
-        m->set_hdl_cholesterol_mmol_l(1.3);
-        m->set_triglycerides_mmol_l(1.4);
-        m->set_uric_acid_umol_l(250 + static_cast<double>(i % 250));
+        const v1::RecordResultRequest rr = FourHighsResult(ready[i], i);
         v1::Result result;
         Timed(record, [&] {
           grpc::ClientContext context;
@@ -615,13 +646,190 @@ int RunRecord() {
   return 0;
 }
 
+int RunProgress() {
+  auto channels = Channels();
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  v1::GetProgressRequest request;
+  request.set_programme_year(absl::GetFlag(FLAGS_year));
+  request.set_group_by(static_cast<v1::ProgressDimension>(absl::GetFlag(FLAGS_group_by)));
+  Recorder get;
+  std::atomic<int64_t> persons{0}, groups{0};
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + absl::GetFlag(FLAGS_duration);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < concurrency; ++c) {
+    clients.emplace_back([&, c] {
+      auto progress = v1::ProgressService::NewStub(channels[c % channels.size()]);
+      while (absl::Now() < end) {
+        v1::Progress answer;
+        grpc::Status status = Timed(get, [&] {
+          grpc::ClientContext context;
+          return progress->GetProgress(&context, request, &answer);
+        });
+        if (status.ok()) {
+          persons = answer.persons_screened();
+          groups = answer.groups_size();
+        }
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  Report report{.scenario = "progress",
+                .concurrency = concurrency,
+                .seconds = absl::ToDoubleSeconds(absl::Now() - start)};
+  report.calls["GetProgress"] = &get;
+  report.figures["persons_screened"] = static_cast<double>(persons.load());
+  report.figures["groups"] = static_cast<double>(groups.load());
+  Print(report);
+  return get.by_code.size() == 1 && get.by_code.count("OK") ? 0 : 1;
+}
+
+// Commit-to-watcher latencies in 0.1 ms buckets up to 10 s: a million
+// samples cost no more memory than ten.
+struct LatencyHistogram {
+  static constexpr int kBuckets = 100000;
+  std::vector<int64_t> counts = std::vector<int64_t>(kBuckets + 1, 0);
+  int64_t total = 0;
+  void Add(absl::Duration latency) {
+    const int64_t bucket = std::clamp<int64_t>(
+        static_cast<int64_t>(absl::ToDoubleMilliseconds(latency) * 10), 0, kBuckets);
+    ++counts[bucket];
+    ++total;
+  }
+  double PercentileMs(double p) const {
+    int64_t seen = 0;
+    const int64_t wanted = static_cast<int64_t>(std::ceil(p / 100.0 * total));
+    for (int b = 0; b <= kBuckets; ++b) {
+      seen += counts[b];
+      if (seen >= wanted && seen > 0) return b / 10.0;
+    }
+    return 0;
+  }
+};
+
+int RunWatch() {
+  auto channels = Channels();
+  auto progress = v1::ProgressService::NewStub(channels[0]);
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), HarbinTimeZone());
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  const int watchers = absl::GetFlag(FLAGS_watchers);
+  const double rate = absl::GetFlag(FLAGS_rate);
+  const CheckedInVisits set_up =
+      SetUpCheckedInVisits(channels, concurrency, absl::GetFlag(FLAGS_residents));
+  const std::vector<v1::Booking>& ready = set_up.visits;
+  const int64_t baseline = FourHighsScreened(*progress, today.year());
+
+  // The watchers: each notes the four-highs count of every update and when
+  // it arrived.
+  std::vector<std::vector<std::pair<int64_t, absl::Time>>> seen(watchers);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts(watchers);
+  for (auto& c : contexts) c = std::make_unique<grpc::ClientContext>();
+  std::atomic<int> connected{0};
+  std::vector<std::thread> watching;
+  for (int w = 0; w < watchers; ++w) {
+    watching.emplace_back([&, w] {
+      auto stub = v1::ProgressService::NewStub(channels[w % channels.size()]);
+      v1::WatchProgressRequest request;
+      request.set_programme_year(today.year());
+      auto stream = stub->WatchProgress(contexts[w].get(), request);
+      v1::ProgressUpdate update;
+      while (stream->Read(&update)) {
+        int64_t count = 0;
+        for (const auto& t : update.progress().by_type()) {
+          if (t.screening_type() == v1::SCREENING_TYPE_FOUR_HIGHS) count = t.persons_screened();
+        }
+        seen[w].emplace_back(count, absl::Now());
+        if (seen[w].size() == 1) ++connected;
+      }
+      stream->Finish().ok();
+    });
+  }
+  for (int i = 0; i < 600 && connected < watchers; ++i) absl::SleepFor(absl::Milliseconds(100));
+  std::fprintf(stderr, "%d watchers connected; recording...\n", connected.load());
+  std::printf("watchers_connected %d\n", connected.load());
+  std::fflush(stdout);
+
+  // The recorders, paced to --rate results a second in all (0: flat out).
+  Recorder record;
+  std::mutex completions_mu;
+  std::vector<absl::Time> completions;
+  std::atomic<size_t> next_visit{0};
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + absl::GetFlag(FLAGS_duration);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < concurrency; ++c) {
+    clients.emplace_back([&, c] {
+      auto results = v1::ResultsService::NewStub(channels[c % channels.size()]);
+      const absl::Duration interval =
+          rate > 0 ? absl::Seconds(concurrency / rate) : absl::ZeroDuration();
+      absl::Time due = start + interval * c / concurrency;
+      while (absl::Now() < end) {
+        if (rate > 0) {
+          absl::SleepFor(due - absl::Now());
+          due += interval;
+        }
+        const size_t i = next_visit++;
+        if (i >= ready.size()) return;
+        const v1::RecordResultRequest rr = FourHighsResult(ready[i], i);
+        v1::Result result;
+        grpc::Status status = Timed(record, [&] {
+          grpc::ClientContext context;
+          return results->RecordResult(&context, rr, &result);
+        });
+        if (status.ok()) {
+          std::lock_guard<std::mutex> lock(completions_mu);
+          completions.push_back(absl::Now());
+        }
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  absl::SleepFor(absl::Seconds(2));  // the last updates arrive
+  for (auto& c : contexts) c->TryCancel();
+  for (auto& t : watching) t.join();
+
+  // The k-th result counted committed no later than the k-th response
+  // (commits and responses are close; an update that beat the response
+  // counts as 0 ms).
+  std::sort(completions.begin(), completions.end());
+  LatencyHistogram latency;
+  int64_t updates = 0, at_final = 0;
+  const int64_t recorded = static_cast<int64_t>(completions.size());
+  for (const auto& updates_seen : seen) {
+    if (updates_seen.empty()) continue;
+    int64_t previous = updates_seen.front().first - baseline;
+    for (size_t u = 1; u < updates_seen.size(); ++u) {
+      const int64_t now_counted = updates_seen[u].first - baseline;
+      for (int64_t k = std::max<int64_t>(previous, 0); k < now_counted && k < recorded; ++k) {
+        latency.Add(std::max(absl::ZeroDuration(), updates_seen[u].second - completions[k]));
+      }
+      previous = std::max(previous, now_counted);
+      ++updates;
+    }
+    if (updates_seen.back().first - baseline == recorded) ++at_final;
+  }
+  Report report{.scenario = "watch", .concurrency = concurrency, .seconds = seconds};
+  report.calls["RecordResult"] = &record;
+  report.figures["results_per_second"] = static_cast<double>(recorded) / seconds;
+  report.figures["watchers"] = static_cast<double>(watchers);
+  report.figures["watchers_at_final_state"] = static_cast<double>(at_final);
+  report.figures["updates_per_watcher"] = static_cast<double>(updates) / std::max(1, watchers);
+  report.figures["commit_to_watcher_p50_ms"] = latency.PercentileMs(50);
+  report.figures["commit_to_watcher_p99_ms"] = latency.PercentileMs(99);
+  report.figures["commit_to_watcher_max_ms"] = latency.PercentileMs(100);
+  Print(report);
+  return at_final == watchers ? 0 : 1;
+}
+
 }  // namespace
 }  // namespace screening
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "drives screeningd through its API and reports throughput and latency.\n"
-      "usage: screening-loadgen --address=HOST:PORT --scenario=book|stampede|mixed|record "
+      "usage: screening-loadgen --address=HOST:PORT "
+      "--scenario=book|stampede|mixed|record|progress|watch "
       "[--concurrency=32 --duration=20s ...]");
   absl::ParseCommandLine(argc, argv);
   const std::string scenario = absl::GetFlag(FLAGS_scenario);
@@ -629,6 +837,8 @@ int main(int argc, char** argv) {
   if (scenario == "stampede") return screening::RunStampede();
   if (scenario == "mixed") return screening::RunMixed();
   if (scenario == "record") return screening::RunRecord();
+  if (scenario == "progress") return screening::RunProgress();
+  if (scenario == "watch") return screening::RunWatch();
   std::fprintf(stderr, "screening-loadgen: unknown scenario '%s'\n", scenario.c_str());
   return 2;
 }
