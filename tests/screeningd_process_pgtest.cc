@@ -80,6 +80,8 @@ TEST(Screeningd, RefusesBadConfigurationAtStartup) {
   EXPECT_EQ(WaitExit(Spawn({"--services=scheduling", "--listen=127.0.0.1:0"}, "host=127.0.0.1")),
             2);
   EXPECT_EQ(WaitExit(Spawn({"frobnicate"}, "host=127.0.0.1")), 2);
+  EXPECT_EQ(WaitExit(Spawn({"--insecure", "--consumer_poll_interval=0s"}, "host=127.0.0.1")), 2);
+  EXPECT_EQ(WaitExit(Spawn({"--insecure", "--watch_min_gap=1s"}, "host=127.0.0.1")), 2);
 }
 
 TEST(Screeningd, SigtermLetsInFlightCallsFinish) {

@@ -10,6 +10,9 @@
 //   screenctl check-in bookings/1 123456
 //   screenctl record-four-highs HRB-DL-01 bookings/1 145 92 6.3 5.1 3.0 1.2 1.8 380 [request_id]
 //   screenctl progress [year]
+//   screenctl watch [year]
+//   screenctl report 2025 1 [--draft] [--format=zh|csv|json]
+//   screenctl sign-off 2025 1 EXPECTED_VERSION [reason]
 //   screenctl health
 #include <cstdio>
 #include <cstdlib>
@@ -51,6 +54,9 @@ ABSL_FLAG(std::string, screenings, "colorectal,gastric,four_highs",
 ABSL_FLAG(int, places, 20, "hospital: places per screening in each session of a working day.");
 ABSL_FLAG(std::string, session, "morning", "capacity: the session, morning or afternoon.");
 ABSL_FLAG(bool, apply, false, "allocate: store the plan (admin).");
+ABSL_FLAG(bool, draft, false, "report: the draft computed now, not the signed-off version.");
+ABSL_FLAG(int, version, 0, "report: a signed-off version (0: the latest).");
+ABSL_FLAG(std::string, format, "zh", "report: zh (the Chinese document), csv or json.");
 ABSL_FLAG(std::string, request_id, "",
           "The request_id of a mutation (default: a new random one). Reusing one makes a retry.");
 
@@ -316,6 +322,52 @@ int Run(const std::vector<std::string>& args) {
     return Print(v1::ResultsService::NewStub(channel)->RecordResult(&context, request, &response),
                  response);
   }
+  if (command == "watch" && n <= 1) {
+    // One line per update until interrupted.
+    v1::WatchProgressRequest request;
+    if (n == 1) request.set_programme_year(static_cast<int>(Number(args[1])));
+    auto stream = v1::ProgressService::NewStub(channel)->WatchProgress(&context, request);
+    v1::ProgressUpdate update;
+    while (stream->Read(&update)) {
+      const v1::Progress& p = update.progress();
+      std::printf("offset %s  persons %ld/%ld (%.2f%%)  nipt %ld/%ld  positives %ld\n",
+                  update.offset().c_str(), static_cast<long>(p.persons_screened()),
+                  static_cast<long>(p.persons_target()), p.persons_share() * 100,
+                  static_cast<long>(p.nipt_screened()), static_cast<long>(p.nipt_target()),
+                  static_cast<long>(p.positives()));
+      std::fflush(stdout);
+    }
+    v1::ProgressUpdate none;
+    return Print(stream->Finish(), none);
+  }
+  if (command == "report" && n == 2) {
+    v1::GetQuarterlyReportRequest request;
+    request.set_programme_year(static_cast<int>(Number(args[1])));
+    request.set_quarter(static_cast<int>(Number(args[2])));
+    request.set_draft(absl::GetFlag(FLAGS_draft));
+    request.set_version(absl::GetFlag(FLAGS_version));
+    v1::QuarterlyReport response;
+    grpc::Status status =
+        v1::ProgressService::NewStub(channel)->GetQuarterlyReport(&context, request, &response);
+    const std::string format = absl::GetFlag(FLAGS_format);
+    if (!status.ok() || format == "json") return Print(status, response);
+    std::printf("%s", format == "csv" ? response.csv().c_str() : response.document_zh().c_str());
+    return 0;
+  }
+  if (command == "sign-off" && (n == 3 || n == 4)) {
+    v1::SignOffQuarterlyReportRequest request;
+    request.set_programme_year(static_cast<int>(Number(args[1])));
+    request.set_quarter(static_cast<int>(Number(args[2])));
+    request.set_expected_version(static_cast<int>(Number(args[3])));
+    if (n == 4) request.set_reason(args[4]);
+    v1::QuarterlyReport response;
+    grpc::Status status =
+        v1::ProgressService::NewStub(channel)->SignOffQuarterlyReport(&context, request, &response);
+    if (!status.ok()) return Print(status, response);
+    std::printf("signed off version %d of %d Q%d\n", response.version(), response.programme_year(),
+                response.quarter());
+    return 0;
+  }
   if (command == "progress" && n <= 1) {
     v1::GetProgressRequest request;
     if (n == 1) request.set_programme_year(static_cast<int>(Number(args[1])));
@@ -351,7 +403,10 @@ int main(int argc, char** argv) {
       "  roster HOSPITAL_CODE YYYY-MM-DD     (hospital)\n"
       "  check-in bookings/N CODE            (hospital)\n"
       "  record-four-highs HOSPITAL_CODE bookings/N SBP DBP FPG TC LDL HDL TG UA [REQUEST_ID]\n"
-      "  progress [YEAR]");
+      "  progress [YEAR]\n"
+      "  watch [YEAR]                  (streams updates until interrupted)\n"
+      "  report YEAR QUARTER           [--draft] [--version=N] [--format=zh|csv|json]\n"
+      "  sign-off YEAR QUARTER EXPECTED_VERSION [REASON]");
   std::vector<char*> parsed = absl::ParseCommandLine(argc, argv);
   std::vector<std::string> args(parsed.begin() + 1, parsed.end());
   return screening::Run(args);

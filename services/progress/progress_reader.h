@@ -45,7 +45,17 @@ class ProgressReader {
   const Clock& clock() const { return clock_; }
 
  private:
+  absl::StatusOr<v1::Progress> ReadNow(int programme_year, v1::ProgressDimension dimension,
+                                       absl::CivilDay today);
   DistrictQuotas FetchQuotas(int programme_year);
+
+  struct Answer {
+    std::string offset;
+    absl::CivilDay today;
+    absl::Time made;
+    v1::Progress progress;
+  };
+  std::map<std::pair<int, v1::ProgressDimension>, Answer> answers_ ABSL_GUARDED_BY(mu_);
 
   struct CachedQuotas {
     DistrictQuotas quotas;

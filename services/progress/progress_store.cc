@@ -136,28 +136,35 @@ ProgressStore::ProgressStore(db::Pool& pool) : pool_(pool) {
     c.prepare("progress_daily",
               "SELECT key, value FROM progress.breakdown WHERE programme_year = $1"
               " AND dimension = 'day' AND metric = $2 AND key >= $3 AND key <= $4");
-    c.prepare("progress_groups",
-              "SELECT key, metric, value FROM progress.breakdown"
-              " WHERE programme_year = $1 AND dimension = $2 ORDER BY key");
+
     c.prepare(
         "progress_increment",
         "INSERT INTO progress.counters VALUES ($1, $2, 1) ON CONFLICT (programme_year, metric)"
         " DO UPDATE SET value = progress.counters.value + 1");
-    c.prepare("progress_counts",
-              "SELECT metric, value FROM progress.counters WHERE programme_year = $1");
+
     // Both readers' offsets as one: "{results},{scheduling}".
-    c.prepare("progress_offset",
-              "SELECT coalesce(max(event_offset) FILTER (WHERE consumer = 'results'), '') || ','"
-              " || coalesce(max(event_offset) FILTER (WHERE consumer = 'scheduling'), '')"
-              " FROM progress.consumer_offsets");
-    c.prepare("progress_sum_days",
-              "SELECT metric, sum(value)::bigint FROM progress.breakdown WHERE programme_year = $1"
-              " AND dimension = 'day' AND key <= $2 GROUP BY metric");
-    // Keys "YYYY-MM-DD/district": a range of days is a range of keys.
-    c.prepare("progress_sum_district_days",
-              "SELECT split_part(key, '/', 2), metric, sum(value)::bigint FROM progress.breakdown"
-              " WHERE programme_year = $1 AND dimension = 'day_resident_district'"
-              " AND key < $2 || '/~' GROUP BY 1, 2 ORDER BY 1");
+
+    // The counters, a breakdown and the offset in one statement (one snapshot).
+    const std::string offset_row =
+        "SELECT 'o', coalesce(max(event_offset) FILTER (WHERE consumer = 'results'), '') || ','"
+        " || coalesce(max(event_offset) FILTER (WHERE consumer = 'scheduling'), ''), '', 0::bigint"
+        " FROM progress.consumer_offsets";
+    c.prepare("progress_offset", "SELECT x.o FROM (" + offset_row + ") AS x(k, o, m, v)");
+    c.prepare("progress_snapshot",
+              "SELECT 'm', '', metric, value FROM progress.counters WHERE programme_year = $1"
+              " UNION ALL SELECT 'g', key, metric, value FROM progress.breakdown"
+              " WHERE programme_year = $1 AND dimension = $2 UNION ALL " +
+                  offset_row);
+    // As of a day: the day counters summed up to it, and per resident
+    // district (keys "YYYY-MM-DD/district": a range of days is a range of keys).
+    c.prepare("progress_snapshot_as_of",
+              "SELECT 'm', '', metric, sum(value)::bigint FROM progress.breakdown"
+              " WHERE programme_year = $1 AND dimension = 'day' AND key <= $2 GROUP BY metric"
+              " UNION ALL SELECT 'g', split_part(key, '/', 2), metric, sum(value)::bigint"
+              " FROM progress.breakdown WHERE programme_year = $1"
+              " AND dimension = 'day_resident_district' AND key < $2 || '/~' GROUP BY 2, 3"
+              " UNION ALL " +
+                  offset_row);
     c.prepare("progress_district_daily",
               "SELECT split_part(key, '/', 2), split_part(key, '/', 1), value"
               " FROM progress.breakdown WHERE programme_year = $1"
@@ -282,21 +289,29 @@ std::string DimensionName(v1::ProgressDimension dimension) {
   }
 }
 
+namespace {
+
+// Rows of ('m', '', metric, value), ('g', key, metric, value) and
+// ('o', offset, '', 0), as the snapshot statements below answer.
+Counts CountsFromRows(const pqxx::result& rows) {
+  Counts counts;
+  for (const auto& row : rows) {
+    const std::string kind = row[0].as<std::string>();
+    if (kind == "m") counts.metrics[row[2].as<std::string>()] = row[3].as<int64_t>();
+    if (kind == "g")
+      counts.groups[row[1].as<std::string>()][row[2].as<std::string>()] = row[3].as<int64_t>();
+    if (kind == "o") counts.offset = row[1].as<std::string>();
+  }
+  return counts;
+}
+
+}  // namespace
+
 absl::StatusOr<Counts> ProgressStore::GetCounts(int programme_year, const std::string& dimension) {
-  return db::Transact<Counts>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Counts> {
-    // One snapshot: the counts are exactly those of the events up to the offset.
-    tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-    Counts counts;
-    if (!dimension.empty()) {
-      for (const auto& row : tx.exec_prepared("progress_groups", programme_year, dimension)) {
-        counts.groups[row[0].as<std::string>()][row[1].as<std::string>()] = row[2].as<int64_t>();
-      }
-    }
-    for (const auto& row : tx.exec_prepared("progress_counts", programme_year)) {
-      counts.metrics[row[0].as<std::string>()] = row[1].as<int64_t>();
-    }
-    counts.offset = tx.exec_prepared("progress_offset")[0][0].as<std::string>();
-    return counts;
+  // One statement, so one snapshot: the counts are exactly those of the
+  // events up to the offset.
+  return db::AutoCommit<Counts>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Counts> {
+    return CountsFromRows(tx.exec_prepared("progress_snapshot", programme_year, dimension));
   });
 }
 
@@ -308,18 +323,9 @@ absl::StatusOr<std::string> ProgressStore::Offset() {
 }
 
 absl::StatusOr<Counts> ProgressStore::CountsAsOf(int programme_year, absl::CivilDay last_day) {
-  return db::Transact<Counts>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Counts> {
-    tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-    Counts counts;
-    const std::string last = FormatDate(last_day);
-    for (const auto& row : tx.exec_prepared("progress_sum_days", programme_year, last)) {
-      counts.metrics[row[0].as<std::string>()] = row[1].as<int64_t>();
-    }
-    for (const auto& row : tx.exec_prepared("progress_sum_district_days", programme_year, last)) {
-      counts.groups[row[0].as<std::string>()][row[1].as<std::string>()] = row[2].as<int64_t>();
-    }
-    counts.offset = tx.exec_prepared("progress_offset")[0][0].as<std::string>();
-    return counts;
+  return db::AutoCommit<Counts>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Counts> {
+    return CountsFromRows(
+        tx.exec_prepared("progress_snapshot_as_of", programme_year, FormatDate(last_day)));
   });
 }
 

@@ -116,6 +116,12 @@ absl::Status AppConfig::Validate() const {
     }
   }
   if (db_pool_size < 1 || db_pool_size > 200) problems.push_back("--db_pool_size must be 1 to 200");
+  if (consumer_poll_interval < absl::Milliseconds(1) || consumer_poll_interval > absl::Seconds(10)) {
+    problems.push_back("--consumer_poll_interval must be 1ms to 10s");
+  }
+  if (watch_min_gap < absl::ZeroDuration() || watch_min_gap > absl::Milliseconds(200)) {
+    problems.push_back("--watch_min_gap must be 0 to 200ms (updates are due within 250 ms)");
+  }
   if (programmes.Find(programme_year) == nullptr) {
     problems.push_back(absl::StrCat("--programme_year ", programme_year,
                                     " has no programme in the programme rules"));

@@ -76,11 +76,11 @@ struct AppConfig {
   double rate_limit_burst = 400;
   int max_message_bytes = 4 * 1024 * 1024;
   int db_pool_size = 8;
-  absl::Duration consumer_poll_interval = absl::Milliseconds(100);
+  absl::Duration consumer_poll_interval = absl::Milliseconds(50);
   // WatchProgress: how often the counters are checked for changes made by
   // other processes, and the least time between two updates (coalescing).
   absl::Duration watch_poll_interval = absl::Milliseconds(100);
-  absl::Duration watch_min_gap = absl::Milliseconds(50);
+  absl::Duration watch_min_gap = absl::Milliseconds(25);
   absl::Duration health_interval = absl::Seconds(1);
   bool migrate_on_start = true;
   const Clock* clock = nullptr;  // null: the system clock

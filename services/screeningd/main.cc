@@ -72,6 +72,11 @@ ABSL_FLAG(int, nipt_report_working_days, 15,
           "NIPT reports later than this many working days after the draw are flagged.");
 ABSL_FLAG(int, missing_result_days, 7,
           "ListMissingResults: checked-in visits without a result after this many days.");
+ABSL_FLAG(absl::Duration, consumer_poll_interval, absl::Milliseconds(50),
+          "How often the progress consumer looks for new events.");
+ABSL_FLAG(absl::Duration, watch_min_gap, absl::Milliseconds(25),
+          "WatchProgress: least time between two updates (changes closer together are sent as "
+          "one).");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "Largest request or response, in bytes.");
 ABSL_FLAG(std::string, caller, "", "token issue: whom the token names, e.g. hospital:HRB-DL-01.");
 ABSL_FLAG(int, ttl_hours, 24 * 30, "token issue: hours until the token expires.");
@@ -211,6 +216,8 @@ int main(int argc, char** argv) {
     config.programmes = *std::move(programmes);
   }
   config.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  config.consumer_poll_interval = absl::GetFlag(FLAGS_consumer_poll_interval);
+  config.watch_min_gap = absl::GetFlag(FLAGS_watch_min_gap);
   config.insecure = absl::GetFlag(FLAGS_insecure);
   config.tls_cert_pem = ReadFlagFile(absl::GetFlag(FLAGS_tls_cert), "tls_cert");
   config.tls_key_pem = ReadFlagFile(absl::GetFlag(FLAGS_tls_key), "tls_key");

@@ -30,6 +30,7 @@ start_bench_server() {
   "$root/build/services/screeningd/screeningd" --insecure --listen="127.0.0.1:$listen_port" \
     --database_url="$url" --programme_rules="$work/programmes.json" --programme_year="$year" \
     --rate_limit_per_second=1000000 --rate_limit_burst=1000000 --db_pool_size=16 \
+    ${SCREENINGD_ARGS:-} \
     >"$work/screeningd.log" 2>&1 &
   echo $! >"$work/pid"
   for _ in $(seq 100); do
