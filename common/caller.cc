@@ -101,6 +101,7 @@ const std::vector<MethodPolicy>& MethodPolicies() {
       {"screening.v1.SchedulingService/CheckIn", {kHospital}, true},
       {"screening.v1.SchedulingService/MarkNoShow", {kHospital}, true},
       {"screening.v1.SchedulingService/ListBookingEvents", {kService}, false},
+      {"screening.v1.SchedulingService/CountBookings", {kService}, false},
       {"screening.v1.ResultsService/RecordResult", {kHospital}, true},
       {"screening.v1.ResultsService/RecordResults", {kHospital}, true},
       {"screening.v1.ResultsService/AmendResult", {kHospital}, true},

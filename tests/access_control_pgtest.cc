@@ -68,6 +68,7 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
       SCREENING_RPC(SchedulingService, MarkNoShow, MarkNoShowRequest, Booking),
       SCREENING_RPC(SchedulingService, ListBookingEvents, ListBookingEventsRequest,
                     ListBookingEventsResponse),
+      SCREENING_RPC(SchedulingService, CountBookings, CountBookingsRequest, BookingCounts),
       SCREENING_RPC(ResultsService, RecordResult, RecordResultRequest, Result),
       std::make_pair(std::string("screening.v1.ResultsService/RecordResults"),
                      Call([](std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* c) {
@@ -140,6 +141,7 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.SchedulingService/CheckIn", {"hospital"}},
       {"screening.v1.SchedulingService/MarkNoShow", {"hospital"}},
       {"screening.v1.SchedulingService/ListBookingEvents", {"service"}},
+      {"screening.v1.SchedulingService/CountBookings", {"service"}},
       {"screening.v1.ResultsService/RecordResult", {"hospital"}},
       {"screening.v1.ResultsService/RecordResults", {"hospital"}},
       {"screening.v1.ResultsService/AmendResult", {"hospital"}},

@@ -505,6 +505,12 @@ TEST_F(BadInput, BookingEventsCountResultsAndRecount) {
   grpc::ClientContext c2;
   EXPECT_THAT(BadFields(server_->results().CountResults(&c2, count, &counts)),
               ElementsAre("programme_year"));
+  v1::CountBookingsRequest count_bookings;
+  count_bookings.set_programme_year(0);
+  v1::BookingCounts booking_counts;
+  grpc::ClientContext c4;
+  EXPECT_THAT(BadFields(server_->scheduling().CountBookings(&c4, count_bookings, &booking_counts)),
+              ElementsAre("programme_year"));
   v1::RecountRequest recount;
   recount.set_programme_year(2101);
   v1::RecountResponse answer;

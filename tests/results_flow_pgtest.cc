@@ -562,7 +562,9 @@ TEST_F(ResultsFlow, ZRecountAgreesWithTheCountersAndNamesAnyDifference) {
   v1::RecountResponse first = recount();
   EXPECT_TRUE(first.consistent());
   EXPECT_EQ(first.differences_size(), 0);
-  EXPECT_EQ(first.counters_compared(), 7);
+  // Persons, four types, failed samples, positives, referrals opened,
+  // completed, withdrawn and overdue, bookings, cancellations, no-shows.
+  EXPECT_EQ(first.counters_compared(), 14);
   // A counter off by two (as a lost or doubled event would leave it) is
   // named with both figures.
   pqxx::connection conn(db_->url());
@@ -576,6 +578,19 @@ TEST_F(ResultsFlow, ZRecountAgreesWithTheCountersAndNamesAnyDifference) {
   ASSERT_EQ(second.differences_size(), 1);
   EXPECT_EQ(second.differences(0).metric(), "type:3");
   EXPECT_EQ(second.differences(0).counter(), second.differences(0).recount() + 2);
+  // A lost booking event is caught by the scheduling recount.
+  pqxx::work undo(conn);
+  undo.exec(
+      "UPDATE progress.counters SET value = value - 2 WHERE programme_year = 2025 AND "
+      "metric = 'type:3'");
+  undo.exec(
+      "UPDATE progress.counters SET value = value - 1 WHERE programme_year = 2025 AND "
+      "metric = 'bookings'");
+  undo.commit();
+  v1::RecountResponse third = recount();
+  ASSERT_EQ(third.differences_size(), 1);
+  EXPECT_EQ(third.differences(0).metric(), "bookings");
+  EXPECT_EQ(third.differences(0).counter() + 1, third.differences(0).recount());
 }
 
 }  // namespace

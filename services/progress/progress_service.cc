@@ -6,6 +6,7 @@
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "screening/v1/results.grpc.pb.h"
+#include "screening/v1/scheduling.grpc.pb.h"
 #include "services/progress/quarterly_report.h"
 
 namespace screening::progress {
@@ -72,11 +73,19 @@ v1::Progress MakeProgress(int programme_year, const Counts& counts, const Progra
 }
 
 std::vector<v1::CounterDifference> CompareCounts(const Counts& counters,
-                                                 const v1::ResultCounts& recount, int* compared) {
+                                                 const v1::ResultCounts& recount,
+                                                 const v1::BookingCounts& bookings, int* compared) {
   std::vector<std::pair<std::string, int64_t>> expected = {
       {PersonsScreenedMetric(), recount.persons_screened()},
       {"samples_failed", recount.samples_failed()},
-      {"referrals_completed", recount.referrals_completed()}};
+      {"referrals_completed", recount.referrals_completed()},
+      {"positives", recount.positives()},
+      {"referrals_opened", recount.referrals_opened()},
+      {"referrals_withdrawn", recount.referrals_withdrawn()},
+      {"referrals_overdue", recount.referrals_overdue()},
+      {"bookings", bookings.bookings()},
+      {"cancellations", bookings.cancellations()},
+      {"no_shows", bookings.no_shows()}};
   for (auto type : {v1::SCREENING_TYPE_COLORECTAL, v1::SCREENING_TYPE_GASTRIC,
                     v1::SCREENING_TYPE_FOUR_HIGHS, v1::SCREENING_TYPE_NIPT}) {
     int64_t n = 0;
@@ -108,6 +117,7 @@ grpc::Status ProgressServiceImpl::Recount(grpc::ServerContext* context,
           return InvalidField("programme_year", "must be 2024 to 2100, or 0");
         }
         ASSIGN_OR_RETURN(auto results, peers_.Stub<v1::ResultsService>("results"));
+        ASSIGN_OR_RETURN(auto scheduling, peers_.Stub<v1::SchedulingService>("scheduling"));
         std::vector<v1::CounterDifference> differences;
         int compared = 0;
         // The consumer trails commits: a difference must persist to count.
@@ -119,7 +129,14 @@ grpc::Status ProgressServiceImpl::Recount(grpc::ServerContext* context,
           v1::ResultCounts recount;
           auto call = peers_.CallContext(context, absl::Seconds(10));
           RETURN_IF_ERROR(PeerOutcome(results->CountResults(call.get(), ask, &recount), "results"));
-          differences = CompareCounts(counters, recount, &compared);
+          v1::CountBookingsRequest ask_bookings;
+          ask_bookings.set_programme_year(year);
+          v1::BookingCounts bookings;
+          auto booking_call = peers_.CallContext(context, absl::Seconds(10));
+          RETURN_IF_ERROR(
+              PeerOutcome(scheduling->CountBookings(booking_call.get(), ask_bookings, &bookings),
+                          "scheduling"));
+          differences = CompareCounts(counters, recount, bookings, &compared);
           if (differences.empty()) break;
         }
         response->set_consistent(differences.empty());

@@ -5,6 +5,7 @@
 #include "common/peers.h"
 #include "common/programme.h"
 #include "screening/v1/progress.grpc.pb.h"
+#include "screening/v1/scheduling.pb.h"
 #include "services/progress/progress_feed.h"
 #include "services/progress/progress_reader.h"
 #include "services/progress/progress_store.h"
@@ -46,7 +47,8 @@ class ProgressServiceImpl final
 // The counters that differ from the results' own counts.
 // `compared` is set to how many counters were compared.
 std::vector<v1::CounterDifference> CompareCounts(const Counts& counters,
-                                                 const v1::ResultCounts& recount, int* compared);
+                                                 const v1::ResultCounts& recount,
+                                                 const v1::BookingCounts& bookings, int* compared);
 
 // Builds the response from counters, against the year's targets (zero when
 // no programme is configured for the year).

@@ -157,7 +157,15 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
               "        WHERE programme_year = $1 AND counts AND screening_type IN (1, 2, 3)),"
               " (SELECT count(*) FROM results.results WHERE programme_year = $1 AND NOT counts),"
               " (SELECT count(*) FROM results.referrals f JOIN results.results r"
-              "        ON r.id = f.result_id WHERE r.programme_year = $1 AND f.status = 2)");
+              "        ON r.id = f.result_id WHERE r.programme_year = $1 AND f.status = 2),"
+              " (SELECT count(*) FROM results.outbox WHERE programme_year = $1"
+              "        AND event_type = 'result.recorded' AND positive),"
+              " (SELECT count(*) FROM results.outbox WHERE programme_year = $1"
+              "        AND event_type = 'referral.opened'),"
+              " (SELECT count(*) FROM results.outbox WHERE programme_year = $1"
+              "        AND event_type = 'referral.withdrawn'),"
+              " (SELECT count(*) FROM results.outbox WHERE programme_year = $1"
+              "        AND event_type = 'referral.overdue')");
     c.prepare("results_counted",
               "SELECT booking_id, screening_type FROM results.results"
               " WHERE booking_id = ANY ($1::bigint[]) AND counts");
@@ -398,6 +406,10 @@ absl::StatusOr<v1::ResultCounts> ResultsStore::CountResults(int programme_year) 
         counts.set_persons_screened(totals[0].as<int64_t>());
         counts.set_samples_failed(totals[1].as<int64_t>());
         counts.set_referrals_completed(totals[2].as<int64_t>());
+        counts.set_positives(totals[3].as<int64_t>());
+        counts.set_referrals_opened(totals[4].as<int64_t>());
+        counts.set_referrals_withdrawn(totals[5].as<int64_t>());
+        counts.set_referrals_overdue(totals[6].as<int64_t>());
         for (const auto& row : tx.exec_prepared("results_recount_types", programme_year)) {
           auto* t = counts.add_by_type();
           t->set_screening_type(static_cast<v1::ScreeningType>(row[0].as<int>()));

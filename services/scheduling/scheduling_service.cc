@@ -886,6 +886,19 @@ grpc::Status SchedulingServiceImpl::MarkNoShow(grpc::ServerContext* context,
       });
 }
 
+grpc::Status SchedulingServiceImpl::CountBookings(grpc::ServerContext* context,
+                                                  const v1::CountBookingsRequest* request,
+                                                  v1::BookingCounts* response) {
+  return gate_.Serve(context, Method<v1::SchedulingService>("CountBookings"),
+                     [&](CallGate::Call&) -> absl::Status {
+                       if (request->programme_year() < 2024 || request->programme_year() > 2100) {
+                         return InvalidField("programme_year", "must be 2024 to 2100");
+                       }
+                       ASSIGN_OR_RETURN(*response, store_.CountBookings(request->programme_year()));
+                       return absl::OkStatus();
+                     });
+}
+
 grpc::Status SchedulingServiceImpl::ListBookingEvents(grpc::ServerContext* context,
                                                       const v1::ListBookingEventsRequest* request,
                                                       v1::ListBookingEventsResponse* response) {

@@ -56,6 +56,8 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
                        v1::Booking* response) override;
   grpc::Status MarkNoShow(grpc::ServerContext* context, const v1::MarkNoShowRequest* request,
                           v1::Booking* response) override;
+  grpc::Status CountBookings(grpc::ServerContext* context, const v1::CountBookingsRequest* request,
+                             v1::BookingCounts* response) override;
   grpc::Status ListBookingEvents(grpc::ServerContext* context,
                                  const v1::ListBookingEventsRequest* request,
                                  v1::ListBookingEventsResponse* response) override;

@@ -425,6 +425,10 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
               " WHERE b.programme_year = $1 AND b.state = 3 AND EXISTS (SELECT 1"
               " FROM scheduling.booking_items i WHERE i.booking_id = b.id"
               " AND i.screening_type = ANY ($2::smallint[])) GROUP BY 1");
+    c.prepare(
+        "sched_count_bookings",
+        "SELECT count(*), count(*) FILTER (WHERE state = 2), count(*) FILTER (WHERE state = 4)"
+        " FROM scheduling.bookings WHERE programme_year = $1");
     c.prepare("sched_latest_plan",
               "SELECT plan FROM scheduling.allocation_plans WHERE year = $1 AND kind = $2"
               " ORDER BY version DESC LIMIT 1");
@@ -951,6 +955,18 @@ absl::StatusOr<std::vector<HospitalLoad>> SchedulingStore::HospitalLoads(int yea
     for (auto& [code, load] : loads) out.push_back(std::move(load));
     return out;
   });
+}
+
+absl::StatusOr<v1::BookingCounts> SchedulingStore::CountBookings(int programme_year) {
+  return db::AutoCommit<v1::BookingCounts>(
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<v1::BookingCounts> {
+        pqxx::row row = tx.exec_prepared1("sched_count_bookings", programme_year);
+        v1::BookingCounts counts;
+        counts.set_bookings(row[0].as<int64_t>());
+        counts.set_cancellations(row[1].as<int64_t>());
+        counts.set_no_shows(row[2].as<int64_t>());
+        return counts;
+      });
 }
 
 absl::StatusOr<std::optional<v1::AllocationPlan>> SchedulingStore::LatestPlan(

@@ -166,6 +166,9 @@ class SchedulingStore {
   // order (the same horizon rule as results.outbox).
   absl::StatusOr<std::vector<v1::BookingEvent>> ListEvents(const std::string& after, int limit);
 
+  // A year's bookings, cancellations and no-shows, from the bookings table.
+  absl::StatusOr<v1::BookingCounts> CountBookings(int programme_year);
+
   // Allocation's inputs: every hospital offering an adult screening (or NIPT
   // when `nipt`), its persons checked in this year and its places from
   // `as_of` to the year's end.
