@@ -237,6 +237,32 @@ TEST_F(ProgressLive, AmendmentsAndCancellationsLeaveThePersonCountsAlone) {
   }
 }
 
+TEST_F(ProgressLive, BadProgressFiltersAreRefusedByField) {
+  auto bad_fields = [](v1::GetProgressRequest request) {
+    v1::Progress p;
+    grpc::ClientContext context;
+    return BadFields(server_->progress().GetProgress(&context, request, &p));
+  };
+  v1::GetProgressRequest r;
+  r.set_filter_by(v1::PROGRESS_DIMENSION_HOSPITAL_DISTRICT);
+  r.set_filter_key("239999");
+  EXPECT_THAT(bad_fields(r), ElementsAre("filter_key"));
+  r.set_filter_by(v1::PROGRESS_DIMENSION_HOSPITAL);
+  r.set_filter_key("230102");
+  EXPECT_THAT(bad_fields(r), ElementsAre("filter_key"));
+  r.set_filter_by(v1::PROGRESS_DIMENSION_DAY);
+  r.set_filter_key("2025-02-30");
+  EXPECT_THAT(bad_fields(r), ElementsAre("filter_key"));
+  r.set_group_by(v1::PROGRESS_DIMENSION_HOSPITAL);
+  EXPECT_THAT(bad_fields(r), ElementsAre("filter_by"));
+  v1::GetProgressRequest key_only;
+  key_only.set_filter_key("230102");
+  EXPECT_THAT(bad_fields(key_only), ElementsAre("filter_key"));
+  v1::GetProgressRequest bad_enum;
+  bad_enum.set_filter_by(static_cast<v1::ProgressDimension>(42));
+  EXPECT_THAT(bad_fields(bad_enum), ElementsAre("filter_by"));
+}
+
 TEST_F(ProgressLive, BadWatchRequestsAreRefusedByField) {
   for (const auto& [field, request] : std::vector<std::pair<std::string, v1::WatchProgressRequest>>{
            {"programme_year",
@@ -317,6 +343,26 @@ TEST_F(ProgressLive, DistrictProjectionsFollowTheAppliedAllocation) {
   EXPECT_EQ(screened, p.persons_screened()) << "each person in one district";
   EXPECT_EQ(p.district_projections(0).district_code(), "230102");
   EXPECT_GT(p.district_projections(0).persons_screened(), 0);
+  // One district or one hospital on its own.
+  {
+    v1::GetProgressRequest only;
+    only.set_filter_by(v1::PROGRESS_DIMENSION_RESIDENT_DISTRICT);
+    only.set_filter_key("230102");
+    v1::Progress district;
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->progress().GetProgress(&context, only, &district).ok());
+    EXPECT_EQ(district.persons_screened(), p.district_projections(0).persons_screened());
+    EXPECT_EQ(district.persons_target(), plan.districts(0).quota());
+    EXPECT_EQ(district.persons_projection().status(), v1::PROJECTION_STATUS_AT_RISK);
+    only.set_filter_by(v1::PROGRESS_DIMENSION_HOSPITAL);
+    only.set_filter_key("hospitals/LIVE-H1");
+    v1::Progress hospital;
+    grpc::ClientContext c2;
+    ASSERT_TRUE(server_->progress().GetProgress(&c2, only, &hospital).ok());
+    EXPECT_EQ(hospital.persons_screened(), p.persons_screened()) << "every result of the suite";
+    EXPECT_EQ(hospital.persons_target(), 0);
+    EXPECT_GT(hospital.bookings(), 0);
+  }
   // A handful screened against a quota of tens of thousands: at risk.
   EXPECT_EQ(p.district_projections(0).projection().status(), v1::PROJECTION_STATUS_AT_RISK);
   EXPECT_GT(p.district_projections(0).projection().needed_daily_rate(), 0);

@@ -1,7 +1,9 @@
 #include "services/progress/progress_service.h"
 
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/dates.h"
+#include "common/districts.h"
 #include "common/errors.h"
 #include "common/names.h"
 #include "common/status_macros.h"
@@ -70,6 +72,58 @@ v1::Progress MakeProgress(int programme_year, const Counts& counts, const Progra
     g->set_no_shows(Metric(group, "no_shows"));
   }
   return p;
+}
+
+bool IsGroupKey(v1::ProgressDimension dimension, const std::string& key) {
+  switch (dimension) {
+    case v1::PROGRESS_DIMENSION_RESIDENT_DISTRICT:
+    case v1::PROGRESS_DIMENSION_HOSPITAL_DISTRICT:
+      return FindDistrict(key) != nullptr;
+    case v1::PROGRESS_DIMENSION_HOSPITAL: {
+      absl::string_view code = key;
+      return absl::ConsumePrefix(&code, "hospitals/") && IsHospitalCode(code);
+    }
+    case v1::PROGRESS_DIMENSION_DAY:
+      return ParseDate(key).has_value();
+    default:
+      return false;
+  }
+}
+
+v1::Progress FilterProgress(const v1::Progress& all, v1::ProgressDimension dimension,
+                            const std::string& key) {
+  v1::Progress one;
+  one.set_programme_year(all.programme_year());
+  one.set_offset(all.offset());
+  for (const auto& t : all.by_type()) {
+    auto* by_type = one.add_by_type();
+    by_type->set_screening_type(t.screening_type());
+  }
+  for (const auto& g : all.groups()) {
+    if (g.key() != key) continue;
+    one.set_persons_screened(g.persons_screened());
+    for (int i = 0; i < g.by_type_size() && i < one.by_type_size(); ++i) {
+      one.mutable_by_type(i)->set_persons_screened(g.by_type(i).persons_screened());
+    }
+    one.set_nipt_screened(g.nipt_screened());
+    one.set_positives(g.positives());
+    one.set_referrals_opened(g.referrals_opened());
+    one.set_referrals_completed(g.referrals_completed());
+    one.set_bookings(g.bookings());
+    one.set_no_shows(g.no_shows());
+  }
+  if (dimension == v1::PROGRESS_DIMENSION_RESIDENT_DISTRICT) {
+    for (const auto& d : all.district_projections()) {
+      if (d.district_code() != key) continue;
+      one.set_persons_target(d.persons_quota());
+      one.set_persons_share(d.persons_quota() > 0 ? static_cast<double>(one.persons_screened()) /
+                                                        static_cast<double>(d.persons_quota())
+                                                  : 0.0);
+      *one.mutable_persons_projection() = d.projection();
+      *one.add_district_projections() = d;
+    }
+  }
+  return one;
 }
 
 std::vector<v1::CounterDifference> CompareCounts(const Counts& counters,
@@ -157,8 +211,25 @@ grpc::Status ProgressServiceImpl::GetProgress(grpc::ServerContext* context,
         if (!v1::ProgressDimension_IsValid(request->group_by())) {
           bad.Add("group_by", "must be a ProgressDimension value");
         }
+        const bool filtered = request->filter_by() != v1::PROGRESS_DIMENSION_UNSPECIFIED;
+        if (!v1::ProgressDimension_IsValid(request->filter_by())) {
+          bad.Add("filter_by", "must be a ProgressDimension value");
+        } else if (filtered && request->group_by() != v1::PROGRESS_DIMENSION_UNSPECIFIED) {
+          bad.Add("filter_by", "filter or group, not both");
+        } else if (filtered && !IsGroupKey(request->filter_by(), request->filter_key())) {
+          bad.Add("filter_key",
+                  "must be a district code, hospitals/{code} or YYYY-MM-DD as "
+                  "filter_by says");
+        } else if (!filtered && !request->filter_key().empty()) {
+          bad.Add("filter_key", "needs filter_by");
+        }
         RETURN_IF_ERROR(bad.ToStatus());
-        ASSIGN_OR_RETURN(*response, reader_.Read(year, request->group_by()));
+        if (!filtered) {
+          ASSIGN_OR_RETURN(*response, reader_.Read(year, request->group_by()));
+          return absl::OkStatus();
+        }
+        ASSIGN_OR_RETURN(v1::Progress all, reader_.Read(year, request->filter_by()));
+        *response = FilterProgress(all, request->filter_by(), request->filter_key());
         return absl::OkStatus();
       });
 }

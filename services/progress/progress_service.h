@@ -50,6 +50,15 @@ std::vector<v1::CounterDifference> CompareCounts(const Counts& counters,
                                                  const v1::ResultCounts& recount,
                                                  const v1::BookingCounts& bookings, int* compared);
 
+// Whether `key` names a group of `dimension` (a district code,
+// `hospitals/{code}`, `YYYY-MM-DD`).
+bool IsGroupKey(v1::ProgressDimension dimension, const std::string& key);
+
+// One group of a breakdown as a Progress of its own: its counts; for a
+// resident district, its quota as the persons target and its projection.
+v1::Progress FilterProgress(const v1::Progress& all, v1::ProgressDimension dimension,
+                            const std::string& key);
+
 // Builds the response from counters, against the year's targets (zero when
 // no programme is configured for the year).
 v1::Progress MakeProgress(int programme_year, const Counts& counts, const ProgrammeRules* rules);
