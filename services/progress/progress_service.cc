@@ -28,6 +28,22 @@ double Share(int64_t count, int64_t target) {
 
 }  // namespace
 
+const std::vector<CounterField>& CounterFields() {
+  static const auto* fields = new std::vector<CounterField>{
+      {"positives", &v1::Progress::positives, &v1::Progress::set_positives},
+      {"referrals_opened", &v1::Progress::referrals_opened, &v1::Progress::set_referrals_opened},
+      {"referrals_completed", &v1::Progress::referrals_completed,
+       &v1::Progress::set_referrals_completed},
+      {"referrals_withdrawn", &v1::Progress::referrals_withdrawn,
+       &v1::Progress::set_referrals_withdrawn},
+      {"referrals_overdue", &v1::Progress::referrals_overdue, &v1::Progress::set_referrals_overdue},
+      {"samples_failed", &v1::Progress::samples_failed, &v1::Progress::set_samples_failed},
+      {"bookings", &v1::Progress::bookings, &v1::Progress::set_bookings},
+      {"cancellations", &v1::Progress::cancellations, &v1::Progress::set_cancellations},
+      {"no_shows", &v1::Progress::no_shows, &v1::Progress::set_no_shows}};
+  return *fields;
+}
+
 v1::Progress MakeProgress(int programme_year, const Counts& counts, const ProgrammeRules* rules) {
   v1::Progress p;
   p.set_programme_year(programme_year);
@@ -44,15 +60,7 @@ v1::Progress MakeProgress(int programme_year, const Counts& counts, const Progra
   p.set_nipt_target(rules ? rules->nipt_target : 0);
   p.set_nipt_share(Share(p.nipt_screened(), p.nipt_target()));
   p.set_offset(counts.offset);
-  p.set_positives(Metric(counts, "positives"));
-  p.set_referrals_opened(Metric(counts, "referrals_opened"));
-  p.set_referrals_completed(Metric(counts, "referrals_completed"));
-  p.set_referrals_withdrawn(Metric(counts, "referrals_withdrawn"));
-  p.set_referrals_overdue(Metric(counts, "referrals_overdue"));
-  p.set_samples_failed(Metric(counts, "samples_failed"));
-  p.set_bookings(Metric(counts, "bookings"));
-  p.set_cancellations(Metric(counts, "cancellations"));
-  p.set_no_shows(Metric(counts, "no_shows"));
+  for (const CounterField& f : CounterFields()) (p.*f.set)(Metric(counts, f.metric));
   for (const auto& [key, metrics] : counts.groups) {
     Counts group{.metrics = metrics};
     auto* g = p.add_groups();

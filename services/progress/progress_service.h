@@ -59,6 +59,15 @@ bool IsGroupKey(v1::ProgressDimension dimension, const std::string& key);
 v1::Progress FilterProgress(const v1::Progress& all, v1::ProgressDimension dimension,
                             const std::string& key);
 
+// The counters a Progress carries one-to-one (besides persons and types):
+// the metric's name and the Progress field that shows it.
+struct CounterField {
+  const char* metric;
+  int64_t (v1::Progress::*get)() const;
+  void (v1::Progress::*set)(int64_t);
+};
+const std::vector<CounterField>& CounterFields();
+
 // Builds the response from counters, against the year's targets (zero when
 // no programme is configured for the year).
 v1::Progress MakeProgress(int programme_year, const Counts& counts, const ProgrammeRules* rules);

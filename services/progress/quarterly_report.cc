@@ -120,18 +120,7 @@ std::vector<std::pair<std::string, int64_t>> ReportFigures(const v1::QuarterlyRe
     figures.emplace_back(absl::StrCat("type:", TypeKey(by_type.screening_type())),
                          by_type.persons_screened());
   }
-  for (const auto& [name, value] : std::initializer_list<std::pair<const char*, int64_t>>{
-           {"positives", t.positives()},
-           {"referrals_opened", t.referrals_opened()},
-           {"referrals_completed", t.referrals_completed()},
-           {"referrals_withdrawn", t.referrals_withdrawn()},
-           {"referrals_overdue", t.referrals_overdue()},
-           {"samples_failed", t.samples_failed()},
-           {"bookings", t.bookings()},
-           {"cancellations", t.cancellations()},
-           {"no_shows", t.no_shows()}}) {
-    figures.emplace_back(name, value);
-  }
+  for (const CounterField& f : CounterFields()) figures.emplace_back(f.metric, (t.*f.get)());
   for (const auto& d : report.districts()) {
     const std::string prefix = absl::StrCat("district:", d.district_code(), ":");
     figures.emplace_back(prefix + "persons_screened", d.persons_screened());

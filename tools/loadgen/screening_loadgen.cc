@@ -30,6 +30,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -114,6 +115,13 @@ void Check(const grpc::Status& status, const char* what) {
   std::fprintf(stderr, "screening-loadgen: %s failed: %d %s\n", what,
                static_cast<int>(status.error_code()), status.error_message().c_str());
   std::exit(1);
+}
+
+// Runs `client(c)` for c = 0 .. concurrency-1, each on a thread, and waits.
+void RunClients(int concurrency, const std::function<void(int)>& client) {
+  std::vector<std::thread> threads;
+  for (int c = 0; c < concurrency; ++c) threads.emplace_back(client, c);
+  for (auto& t : threads) t.join();
 }
 
 std::vector<std::shared_ptr<grpc::Channel>> Channels() {
@@ -301,27 +309,23 @@ int RunBook() {
   const int concurrency = absl::GetFlag(FLAGS_concurrency);
   const absl::Time start = absl::Now();
   const absl::Time end = start + absl::GetFlag(FLAGS_duration);
-  std::vector<std::thread> clients;
-  for (int c = 0; c < concurrency; ++c) {
-    clients.emplace_back([&, c] {
-      auto stub = v1::SchedulingService::NewStub(channels[c % channels.size()]);
-      std::mt19937_64 random(c);
-      while (absl::Now() < end) {
-        const size_t r = next_resident++;
-        if (r >= residents.size()) return;
-        v1::BookScreeningRequest request;
-        request.set_resident(residents[r]);
-        request.add_slots(slots[random() % slots.size()].name());
-        request.set_request_id(absl::StrCat("lg-", absl::ToUnixNanos(start), "-", r));
-        v1::Booking booking;
-        Timed(book, [&] {
-          grpc::ClientContext context;
-          return stub->BookScreening(&context, request, &booking);
-        });
-      }
-    });
-  }
-  for (auto& t : clients) t.join();
+  RunClients(concurrency, [&](int c) {
+    auto stub = v1::SchedulingService::NewStub(channels[c % channels.size()]);
+    std::mt19937_64 random(c);
+    while (absl::Now() < end) {
+      const size_t r = next_resident++;
+      if (r >= residents.size()) return;
+      v1::BookScreeningRequest request;
+      request.set_resident(residents[r]);
+      request.add_slots(slots[random() % slots.size()].name());
+      request.set_request_id(absl::StrCat("lg-", absl::ToUnixNanos(start), "-", r));
+      v1::Booking booking;
+      Timed(book, [&] {
+        grpc::ClientContext context;
+        return stub->BookScreening(&context, request, &booking);
+      });
+    }
+  });
   Report report{.scenario = "book",
                 .concurrency = concurrency,
                 .seconds = absl::ToDoubleSeconds(absl::Now() - start)};
@@ -415,72 +419,68 @@ int RunMixed() {
   const absl::Time start = absl::Now();
   const absl::Time end = start + absl::GetFlag(FLAGS_duration);
   const int salt = static_cast<int>(absl::ToUnixSeconds(start) % 50);
-  std::vector<std::thread> clients;
-  for (int c = 0; c < concurrency; ++c) {
-    clients.emplace_back([&, c] {
-      auto channel = channels[c % channels.size()];
-      auto registry = v1::RegistryService::NewStub(channel);
-      auto sched = v1::SchedulingService::NewStub(channel);
-      auto results = v1::ResultsService::NewStub(channel);
-      while (absl::Now() < end) {
-        const int n = next++;
-        v1::RegisterResidentRequest r;
-        const absl::CivilDay birth = absl::CivilDay(today.year() - 58, 1, 1) + (n % 4000);
-        r.mutable_resident()->set_id_number(
-            IdNumber("230103", birth, 1 + (n / 4000 + salt * 19) % 999));
-        r.mutable_resident()->set_full_name(absl::StrCat("混合", n));
-        r.mutable_resident()->set_district_code("230103");
-        r.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
-        v1::Resident resident;
-        if (!Timed(reg, [&] {
-               grpc::ClientContext context;
-               return registry->RegisterResident(&context, r, &resident);
-             }).ok()) {
-          continue;
-        }
-        v1::BookScreeningRequest b;
-        b.set_resident(resident.name());
-        b.add_slots(slot.name());
-        b.set_request_id(absl::StrCat("lg-mix-", absl::ToUnixNanos(start), "-", n));
-        v1::Booking booking;
-        if (!Timed(book, [&] {
-               grpc::ClientContext context;
-               return sched->BookScreening(&context, b, &booking);
-             }).ok()) {
-          continue;
-        }
-        v1::CheckInRequest ci;
-        ci.set_name(booking.name());
-        ci.set_verification_code(booking.verification_code());
-        v1::Booking checked;
-        if (!Timed(check_in, [&] {
-               grpc::ClientContext context;
-               return sched->CheckIn(&context, ci, &checked);
-             }).ok()) {
-          continue;
-        }
-        v1::RecordResultRequest rr;
-        rr.set_hospital(hospital.name());
-        rr.set_booking(booking.name());
-        rr.set_request_id(absl::StrCat("lg-mix-result-", absl::ToUnixNanos(start), "-", n));
-        auto* m = rr.mutable_four_highs();
-        m->set_systolic_mmhg(118 + n % 50);
-        m->set_diastolic_mmhg(76 + n % 20);
-        m->set_fasting_glucose_mmol_l(5.1);
-        m->set_total_cholesterol_mmol_l(4.6);
-        m->set_ldl_cholesterol_mmol_l(2.6);
-        m->set_hdl_cholesterol_mmol_l(1.3);
-        m->set_triglycerides_mmol_l(1.4);
-        m->set_uric_acid_umol_l(300 + n % 200);
-        v1::Result result;
-        Timed(record, [&] {
-          grpc::ClientContext context;
-          return results->RecordResult(&context, rr, &result);
-        });
+  RunClients(concurrency, [&](int c) {
+    auto channel = channels[c % channels.size()];
+    auto registry = v1::RegistryService::NewStub(channel);
+    auto sched = v1::SchedulingService::NewStub(channel);
+    auto results = v1::ResultsService::NewStub(channel);
+    while (absl::Now() < end) {
+      const int n = next++;
+      v1::RegisterResidentRequest r;
+      const absl::CivilDay birth = absl::CivilDay(today.year() - 58, 1, 1) + (n % 4000);
+      r.mutable_resident()->set_id_number(
+          IdNumber("230103", birth, 1 + (n / 4000 + salt * 19) % 999));
+      r.mutable_resident()->set_full_name(absl::StrCat("混合", n));
+      r.mutable_resident()->set_district_code("230103");
+      r.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+      v1::Resident resident;
+      if (!Timed(reg, [&] {
+             grpc::ClientContext context;
+             return registry->RegisterResident(&context, r, &resident);
+           }).ok()) {
+        continue;
       }
-    });
-  }
-  for (auto& t : clients) t.join();
+      v1::BookScreeningRequest b;
+      b.set_resident(resident.name());
+      b.add_slots(slot.name());
+      b.set_request_id(absl::StrCat("lg-mix-", absl::ToUnixNanos(start), "-", n));
+      v1::Booking booking;
+      if (!Timed(book, [&] {
+             grpc::ClientContext context;
+             return sched->BookScreening(&context, b, &booking);
+           }).ok()) {
+        continue;
+      }
+      v1::CheckInRequest ci;
+      ci.set_name(booking.name());
+      ci.set_verification_code(booking.verification_code());
+      v1::Booking checked;
+      if (!Timed(check_in, [&] {
+             grpc::ClientContext context;
+             return sched->CheckIn(&context, ci, &checked);
+           }).ok()) {
+        continue;
+      }
+      v1::RecordResultRequest rr;
+      rr.set_hospital(hospital.name());
+      rr.set_booking(booking.name());
+      rr.set_request_id(absl::StrCat("lg-mix-result-", absl::ToUnixNanos(start), "-", n));
+      auto* m = rr.mutable_four_highs();
+      m->set_systolic_mmhg(118 + n % 50);
+      m->set_diastolic_mmhg(76 + n % 20);
+      m->set_fasting_glucose_mmol_l(5.1);
+      m->set_total_cholesterol_mmol_l(4.6);
+      m->set_ldl_cholesterol_mmol_l(2.6);
+      m->set_hdl_cholesterol_mmol_l(1.3);
+      m->set_triglycerides_mmol_l(1.4);
+      m->set_uric_acid_umol_l(300 + n % 200);
+      v1::Result result;
+      Timed(record, [&] {
+        grpc::ClientContext context;
+        return results->RecordResult(&context, rr, &result);
+      });
+    }
+  });
   Report report{.scenario = "mixed",
                 .concurrency = concurrency,
                 .seconds = absl::ToDoubleSeconds(absl::Now() - start)};
@@ -605,23 +605,19 @@ int RunRecord() {
   std::atomic<size_t> next_visit{0};
   const absl::Time start = absl::Now();
   const absl::Time end = start + absl::GetFlag(FLAGS_duration);
-  std::vector<std::thread> clients;
-  for (int c = 0; c < concurrency; ++c) {
-    clients.emplace_back([&, c] {
-      auto results = v1::ResultsService::NewStub(channels[c % channels.size()]);
-      while (absl::Now() < end) {
-        const size_t i = next_visit++;
-        if (i >= ready.size()) return;
-        const v1::RecordResultRequest rr = FourHighsResult(ready[i], i);
-        v1::Result result;
-        Timed(record, [&] {
-          grpc::ClientContext context;
-          return results->RecordResult(&context, rr, &result);
-        });
-      }
-    });
-  }
-  for (auto& t : clients) t.join();
+  RunClients(concurrency, [&](int c) {
+    auto results = v1::ResultsService::NewStub(channels[c % channels.size()]);
+    while (absl::Now() < end) {
+      const size_t i = next_visit++;
+      if (i >= ready.size()) return;
+      const v1::RecordResultRequest rr = FourHighsResult(ready[i], i);
+      v1::Result result;
+      Timed(record, [&] {
+        grpc::ClientContext context;
+        return results->RecordResult(&context, rr, &result);
+      });
+    }
+  });
   Report report{.scenario = "record",
                 .concurrency = concurrency,
                 .seconds = absl::ToDoubleSeconds(absl::Now() - start)};
@@ -656,24 +652,20 @@ int RunProgress() {
   std::atomic<int64_t> persons{0}, groups{0};
   const absl::Time start = absl::Now();
   const absl::Time end = start + absl::GetFlag(FLAGS_duration);
-  std::vector<std::thread> clients;
-  for (int c = 0; c < concurrency; ++c) {
-    clients.emplace_back([&, c] {
-      auto progress = v1::ProgressService::NewStub(channels[c % channels.size()]);
-      while (absl::Now() < end) {
-        v1::Progress answer;
-        grpc::Status status = Timed(get, [&] {
-          grpc::ClientContext context;
-          return progress->GetProgress(&context, request, &answer);
-        });
-        if (status.ok()) {
-          persons = answer.persons_screened();
-          groups = answer.groups_size();
-        }
+  RunClients(concurrency, [&](int c) {
+    auto progress = v1::ProgressService::NewStub(channels[c % channels.size()]);
+    while (absl::Now() < end) {
+      v1::Progress answer;
+      grpc::Status status = Timed(get, [&] {
+        grpc::ClientContext context;
+        return progress->GetProgress(&context, request, &answer);
+      });
+      if (status.ok()) {
+        persons = answer.persons_screened();
+        groups = answer.groups_size();
       }
-    });
-  }
-  for (auto& t : clients) t.join();
+    }
+  });
   Report report{.scenario = "progress",
                 .concurrency = concurrency,
                 .seconds = absl::ToDoubleSeconds(absl::Now() - start)};
@@ -756,34 +748,30 @@ int RunWatch() {
   std::atomic<size_t> next_visit{0};
   const absl::Time start = absl::Now();
   const absl::Time end = start + absl::GetFlag(FLAGS_duration);
-  std::vector<std::thread> clients;
-  for (int c = 0; c < concurrency; ++c) {
-    clients.emplace_back([&, c] {
-      auto results = v1::ResultsService::NewStub(channels[c % channels.size()]);
-      const absl::Duration interval =
-          rate > 0 ? absl::Seconds(concurrency / rate) : absl::ZeroDuration();
-      absl::Time due = start + interval * c / concurrency;
-      while (absl::Now() < end) {
-        if (rate > 0) {
-          absl::SleepFor(due - absl::Now());
-          due += interval;
-        }
-        const size_t i = next_visit++;
-        if (i >= ready.size()) return;
-        const v1::RecordResultRequest rr = FourHighsResult(ready[i], i);
-        v1::Result result;
-        grpc::Status status = Timed(record, [&] {
-          grpc::ClientContext context;
-          return results->RecordResult(&context, rr, &result);
-        });
-        if (status.ok()) {
-          std::lock_guard<std::mutex> lock(completions_mu);
-          completions.push_back(absl::Now());
-        }
+  RunClients(concurrency, [&](int c) {
+    auto results = v1::ResultsService::NewStub(channels[c % channels.size()]);
+    const absl::Duration interval =
+        rate > 0 ? absl::Seconds(concurrency / rate) : absl::ZeroDuration();
+    absl::Time due = start + interval * c / concurrency;
+    while (absl::Now() < end) {
+      if (rate > 0) {
+        absl::SleepFor(due - absl::Now());
+        due += interval;
       }
-    });
-  }
-  for (auto& t : clients) t.join();
+      const size_t i = next_visit++;
+      if (i >= ready.size()) return;
+      const v1::RecordResultRequest rr = FourHighsResult(ready[i], i);
+      v1::Result result;
+      grpc::Status status = Timed(record, [&] {
+        grpc::ClientContext context;
+        return results->RecordResult(&context, rr, &result);
+      });
+      if (status.ok()) {
+        std::lock_guard<std::mutex> lock(completions_mu);
+        completions.push_back(absl::Now());
+      }
+    }
+  });
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   absl::SleepFor(absl::Seconds(2));  // the last updates arrive
   for (auto& c : contexts) c->TryCancel();
