@@ -71,6 +71,10 @@ ABSL_FLAG(int, channels, 8, "gRPC channels (TCP connections) shared by the clien
 ABSL_FLAG(int, group_by, 0, "progress: the ProgressDimension number to break down by.");
 ABSL_FLAG(int, watchers, 1000, "watch: WatchProgress streams open at once.");
 ABSL_FLAG(double, rate, 2000, "watch: results recorded per second in all (0: flat out).");
+ABSL_FLAG(std::string, commit_log, "",
+          "watch: record nothing; after --duration (and 5 s more), read the commit times of "
+          "results written by someone else from this pgbench log (-l) and time the watchers "
+          "against them.");
 ABSL_FLAG(std::string, json, "", "Also write the report as JSON to this file ('-' for stdout).");
 
 namespace screening {
@@ -699,6 +703,28 @@ struct LatencyHistogram {
   }
 };
 
+// Completion times from pgbench's per-transaction log (-l): the 5th and 6th
+// fields are the epoch seconds and microseconds at which each ended.
+std::vector<absl::Time> ReadCommitTimes(const std::string& path) {
+  std::vector<absl::Time> times;
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) {
+    std::fprintf(stderr, "screening-loadgen: cannot read %s\n", path.c_str());
+    std::exit(1);
+  }
+  // One line per transaction; with --rate pgbench adds a seventh field.
+  char line[256];
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    long client, transaction, latency_us, script, seconds, micros;
+    if (std::sscanf(line, "%ld %ld %ld %ld %ld %ld", &client, &transaction, &latency_us, &script,
+                    &seconds, &micros) == 6) {
+      times.push_back(absl::FromUnixMicros(seconds * 1000000 + micros));
+    }
+  }
+  std::fclose(f);
+  return times;
+}
+
 int RunWatch() {
   auto channels = Channels();
   auto progress = v1::ProgressService::NewStub(channels[0]);
@@ -706,8 +732,11 @@ int RunWatch() {
   const int concurrency = absl::GetFlag(FLAGS_concurrency);
   const int watchers = absl::GetFlag(FLAGS_watchers);
   const double rate = absl::GetFlag(FLAGS_rate);
+  const std::string commit_log = absl::GetFlag(FLAGS_commit_log);
   const CheckedInVisits set_up =
-      SetUpCheckedInVisits(channels, concurrency, absl::GetFlag(FLAGS_residents));
+      commit_log.empty()
+          ? SetUpCheckedInVisits(channels, concurrency, absl::GetFlag(FLAGS_residents))
+          : CheckedInVisits{};
   const std::vector<v1::Booking>& ready = set_up.visits;
   const int64_t baseline = FourHighsScreened(*progress, today.year());
 
@@ -741,14 +770,19 @@ int RunWatch() {
   std::printf("watchers_connected %d\n", connected.load());
   std::fflush(stdout);
 
-  // The recorders, paced to --rate results a second in all (0: flat out).
+  // The recorders, paced to --rate results a second in all (0: flat out);
+  // or, with --commit_log, someone else writes while the watchers watch.
   Recorder record;
   std::mutex completions_mu;
   std::vector<absl::Time> completions;
   std::atomic<size_t> next_visit{0};
   const absl::Time start = absl::Now();
   const absl::Time end = start + absl::GetFlag(FLAGS_duration);
-  RunClients(concurrency, [&](int c) {
+  if (!commit_log.empty()) {
+    absl::SleepFor(absl::GetFlag(FLAGS_duration) + absl::Seconds(5));
+    completions = ReadCommitTimes(commit_log);
+  }
+  RunClients(commit_log.empty() ? concurrency : 0, [&](int c) {
     auto results = v1::ResultsService::NewStub(channels[c % channels.size()]);
     const absl::Duration interval =
         rate > 0 ? absl::Seconds(concurrency / rate) : absl::ZeroDuration();
@@ -772,7 +806,8 @@ int RunWatch() {
       }
     }
   });
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  const double seconds = commit_log.empty() ? absl::ToDoubleSeconds(absl::Now() - start)
+                                            : absl::ToDoubleSeconds(absl::GetFlag(FLAGS_duration));
   absl::SleepFor(absl::Seconds(2));  // the last updates arrive
   for (auto& c : contexts) c->TryCancel();
   for (auto& t : watching) t.join();
