@@ -368,6 +368,21 @@ TEST_F(ProgressLive, DistrictProjectionsFollowTheAppliedAllocation) {
   EXPECT_GT(p.district_projections(0).projection().needed_daily_rate(), 0);
 }
 
+TEST_F(ProgressLive, ShutdownEndsOpenWatchesAtOnce) {
+  // A second server on the same database, to shut down.
+  auto other = TestServer::Start(db_->url(), clock_);
+  ASSERT_TRUE(other.ok()) << other.status();
+  grpc::ClientContext context;
+  auto stream = v1::ProgressService::NewStub((*other)->channel())->WatchProgress(&context, {});
+  v1::ProgressUpdate update;
+  ASSERT_TRUE(stream->Read(&update));
+  const absl::Time start = absl::Now();
+  (*other)->app().Shutdown(absl::Seconds(10));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3)) << "the open watch did not hold the grace";
+  EXPECT_FALSE(stream->Read(&update));
+  EXPECT_THAT(stream->Finish(), GrpcIs(grpc::StatusCode::UNAVAILABLE));
+}
+
 class QuarterlyReport : public ProgressLive {
  protected:
   static grpc::Status Get(v1::GetQuarterlyReportRequest request, v1::QuarterlyReport* out) {

@@ -58,6 +58,14 @@ void ProgressFeed::Changed() {
   changed_ = true;
 }
 
+void ProgressFeed::CloseAll() {
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+  for (auto& [key, topic] : topics_) {
+    for (Watcher* watcher : topic.watchers) watcher->Close();
+  }
+}
+
 int ProgressFeed::watchers() const {
   absl::MutexLock lock(&mu_);
   int n = 0;
@@ -72,8 +80,12 @@ absl::Status ProgressFeed::Subscribe(const Key& key, const std::string& after, W
     topic.watchers.insert(watcher);
     if (topic.latest->offset() != after) watcher->Offer(topic.latest);
   };
+  const auto closing = absl::UnavailableError(
+      "the server is shutting down; watch again with "
+      "the last offset received");
   {
     absl::MutexLock lock(&mu_);
+    if (closed_) return closing;
     auto it = topics_.find(key);
     if (it != topics_.end()) {
       join(it->second);
@@ -87,6 +99,7 @@ absl::Status ProgressFeed::Subscribe(const Key& key, const std::string& after, W
   if (!progress.ok()) return progress.status();
   auto update = MakeUpdate(*std::move(progress));
   absl::MutexLock lock(&mu_);
+  if (closed_) return closing;
   Topic& topic = topics_[key];
   if (!topic.latest) topic.latest = update;
   join(topic);

@@ -35,6 +35,8 @@ class ProgressFeed {
     virtual ~Watcher() = default;
     // The latest state. Called by the feed's thread; must not block.
     virtual void Offer(std::shared_ptr<const v1::ProgressUpdate> update) = 0;
+    // The feed is closing (the process is shutting down): end the watch.
+    virtual void Close() = 0;
   };
 
   // Polls the offset every `poll_interval` (changes committed by consumers
@@ -57,6 +59,10 @@ class ProgressFeed {
   // The counters moved here (the consumer applied events): publish soon.
   void Changed();
 
+  // Ends every watch (Close) and refuses new ones (UNAVAILABLE): at
+  // shutdown, so that open streams do not hold the server for its grace.
+  void CloseAll();
+
   // How many watchers are subscribed (for tests and metrics).
   int watchers() const;
 
@@ -78,6 +84,7 @@ class ProgressFeed {
   std::map<Key, Topic> topics_ ABSL_GUARDED_BY(mu_);
   bool changed_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -71,6 +71,8 @@ struct FakeCounters {
 struct Recorder : ProgressFeed::Watcher {
   absl::Mutex mu;
   std::vector<int64_t> seen ABSL_GUARDED_BY(mu);
+  std::atomic<bool> closed{false};
+  void Close() override { closed = true; }
   void Offer(std::shared_ptr<const v1::ProgressUpdate> update) override {
     absl::MutexLock lock(&mu);
     seen.push_back(update->progress().persons_screened());
@@ -158,6 +160,19 @@ TEST_F(Feed, AnUnsubscribedWatcherIsNeverOfferedAgain) {
   EXPECT_TRUE(staying.AwaitLast(7, absl::Milliseconds(250)));
   EXPECT_EQ(gone.Seen(), std::vector<int64_t>{0});
   feed_.Unsubscribe(key_, &staying);
+}
+
+TEST_F(Feed, ClosingEndsEveryWatchAndRefusesNewOnes) {
+  feed_.Start();
+  Recorder a, b, late;
+  ASSERT_TRUE(feed_.Subscribe(key_, "", &a).ok());
+  ASSERT_TRUE(feed_.Subscribe({2026, v1::PROGRESS_DIMENSION_DAY}, "", &b).ok());
+  feed_.CloseAll();
+  EXPECT_TRUE(a.closed);
+  EXPECT_TRUE(b.closed);
+  EXPECT_EQ(feed_.Subscribe(key_, "", &late).code(), absl::StatusCode::kUnavailable);
+  feed_.Unsubscribe(key_, &a);
+  feed_.Unsubscribe({2026, v1::PROGRESS_DIMENSION_DAY}, &b);
 }
 
 TEST_F(Feed, AFailedReadFailsTheSubscription) {

@@ -303,6 +303,11 @@ class ProgressWatch final : public grpc::ServerWriteReactor<v1::ProgressUpdate>,
     }
   }
 
+  void Close() override {
+    End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                     "the server is shutting down; watch again with the last offset received"));
+  }
+
   void OnCancel() override { End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
 
   void OnDone() override {

@@ -116,7 +116,8 @@ absl::Status AppConfig::Validate() const {
     }
   }
   if (db_pool_size < 1 || db_pool_size > 200) problems.push_back("--db_pool_size must be 1 to 200");
-  if (consumer_poll_interval < absl::Milliseconds(1) || consumer_poll_interval > absl::Seconds(10)) {
+  if (consumer_poll_interval < absl::Milliseconds(1) ||
+      consumer_poll_interval > absl::Seconds(10)) {
     problems.push_back("--consumer_poll_interval must be 1ms to 10s");
   }
   if (watch_min_gap < absl::ZeroDuration() || watch_min_gap > absl::Milliseconds(200)) {
@@ -358,6 +359,8 @@ void App::Shutdown(absl::Duration grace) {
   if (stopped_.HasBeenNotified()) return;
   stopping_.Notify();
   if (health_thread_.joinable()) health_thread_.join();
+  // Watches never end by themselves: end them now, not at the grace's end.
+  if (hosted_ && hosted_->progress_feed) hosted_->progress_feed->CloseAll();
   if (server_) {
     if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
     // In-flight calls finish (until the deadline); new ones are refused.
