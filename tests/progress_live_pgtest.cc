@@ -368,6 +368,49 @@ TEST_F(ProgressLive, DistrictProjectionsFollowTheAppliedAllocation) {
   EXPECT_GT(p.district_projections(0).projection().needed_daily_rate(), 0);
 }
 
+TEST_F(ProgressLive, ReferralsGoOverdueOnATimerAndAreCounted) {
+  v1::Result result;
+  Screen(absl::CivilDay(2025, 3, 7), "230102", &result);
+  v1::AmendResultRequest amend;
+  amend.set_name(result.name());
+  *amend.mutable_four_highs() = NormalFourHighs();
+  amend.mutable_four_highs()->set_systolic_mmhg(168);
+  amend.set_reason("misread");
+  amend.set_request_id("overdue-amend");
+  v1::Result positive;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->results().AmendResult(&context, amend, &positive).ok());
+  }
+  ASSERT_FALSE(positive.referral().empty());
+  const std::string overdue_events = absl::StrCat(
+      "SELECT count(*) FROM results.outbox WHERE event_type = 'referral.overdue' AND result_id = ",
+      *ParseNumericName("results", result.name()));
+  EXPECT_EQ(db_->QueryInt(overdue_events), 0);
+  const int64_t overdue_before = Progress().referrals_overdue();
+
+  // Months later, with nobody listing referrals: a server sweeping every
+  // 50 ms (the suite's sweeps once a minute) marks it overdue, once.
+  clock_->Set(DefaultTestNow() + absl::Hours(24 * 120));
+  AppConfig config;
+  config.overdue_sweep_interval = absl::Milliseconds(50);
+  auto sweeping = TestServer::Start(db_->url(), clock_, config);
+  ASSERT_TRUE(sweeping.ok()) << sweeping.status();
+  for (int i = 0; i < 100 && db_->QueryInt(overdue_events) == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  absl::SleepFor(absl::Milliseconds(300));  // several more sweeps
+  EXPECT_EQ(db_->QueryInt(overdue_events), 1) << "one event, however many sweeps";
+  int64_t overdue = overdue_before;
+  for (int i = 0; i < 100 && overdue == overdue_before; ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+    overdue = Progress().referrals_overdue();
+  }
+  EXPECT_GT(overdue, overdue_before) << "the consumer counted it";
+  (*sweeping)->app().Shutdown(absl::Seconds(1));
+  clock_->Set(DefaultTestNow());
+}
+
 TEST_F(ProgressLive, ShutdownEndsOpenWatchesAtOnce) {
   // A second server on the same database, to shut down.
   auto other = TestServer::Start(db_->url(), clock_);

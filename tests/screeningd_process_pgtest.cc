@@ -82,6 +82,7 @@ TEST(Screeningd, RefusesBadConfigurationAtStartup) {
   EXPECT_EQ(WaitExit(Spawn({"frobnicate"}, "host=127.0.0.1")), 2);
   EXPECT_EQ(WaitExit(Spawn({"--insecure", "--consumer_poll_interval=0s"}, "host=127.0.0.1")), 2);
   EXPECT_EQ(WaitExit(Spawn({"--insecure", "--watch_min_gap=1s"}, "host=127.0.0.1")), 2);
+  EXPECT_EQ(WaitExit(Spawn({"--insecure", "--overdue_sweep_interval=1ms"}, "host=127.0.0.1")), 2);
 }
 
 TEST(Screeningd, SigtermLetsInFlightCallsFinish) {

@@ -116,6 +116,9 @@ absl::Status AppConfig::Validate() const {
     }
   }
   if (db_pool_size < 1 || db_pool_size > 200) problems.push_back("--db_pool_size must be 1 to 200");
+  if (overdue_sweep_interval < absl::Milliseconds(10) || overdue_sweep_interval > absl::Hours(24)) {
+    problems.push_back("--overdue_sweep_interval must be 10ms to 24h");
+  }
   if (consumer_poll_interval < absl::Milliseconds(1) ||
       consumer_poll_interval > absl::Seconds(10)) {
     problems.push_back("--consumer_poll_interval must be 1ms to 10s");
@@ -321,7 +324,26 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   if (h.progress_feed) h.progress_feed->Start();
   if (h.consumer) h.consumer->Start();
   app->WatchHealth();
+  if (h.results_store) app->SweepOverdueReferrals();
   return app;
+}
+
+// Referrals go overdue with the calendar, not with a call: swept on a timer
+// (replicas may all sweep; each referral is marked, and its event raised,
+// once).
+void App::SweepOverdueReferrals() {
+  const Clock* clock = config_.clock ? config_.clock : &system_clock_;
+  overdue_thread_ = std::thread([this, clock] {
+    absl::Status last = absl::OkStatus();
+    do {
+      absl::StatusOr<int> swept = hosted_->results_store->SweepOverdueReferrals(Today(*clock));
+      const absl::Status status = swept.ok() ? absl::OkStatus() : swept.status();
+      if (!status.ok() && status != last) {
+        std::fprintf(stderr, "overdue referrals: %s\n", status.ToString().c_str());
+      }
+      last = status;
+    } while (!stopping_.WaitForNotificationWithTimeout(config_.overdue_sweep_interval));
+  });
 }
 
 // Serving while every pool reaches the database; checked every interval, so
@@ -359,6 +381,7 @@ void App::Shutdown(absl::Duration grace) {
   if (stopped_.HasBeenNotified()) return;
   stopping_.Notify();
   if (health_thread_.joinable()) health_thread_.join();
+  if (overdue_thread_.joinable()) overdue_thread_.join();
   // Watches never end by themselves: end them now, not at the grace's end.
   if (hosted_ && hosted_->progress_feed) hosted_->progress_feed->CloseAll();
   if (server_) {

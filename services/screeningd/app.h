@@ -82,6 +82,9 @@ struct AppConfig {
   absl::Duration watch_poll_interval = absl::Milliseconds(100);
   absl::Duration watch_min_gap = absl::Milliseconds(25);
   absl::Duration health_interval = absl::Seconds(1);
+  // Where results are hosted: how often open referrals past their due date
+  // are marked overdue (each raising one `referral.overdue` event).
+  absl::Duration overdue_sweep_interval = absl::Minutes(1);
   bool migrate_on_start = true;
   const Clock* clock = nullptr;  // null: the system clock
 
@@ -115,6 +118,7 @@ class App {
   App() = default;
   void RegisterHandlers(grpc::ServerBuilder& builder, CallGate& gate, const Clock& clock);
   void WatchHealth();
+  void SweepOverdueReferrals();
 
   AppConfig config_;
   SystemClock system_clock_;
@@ -124,6 +128,7 @@ class App {
   Peers peers_;
   int port_ = 0;
   std::thread health_thread_;
+  std::thread overdue_thread_;
   absl::Notification stopping_, stopped_;
   absl::Mutex shutdown_mu_;
 };

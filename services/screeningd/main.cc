@@ -74,6 +74,8 @@ ABSL_FLAG(int, missing_result_days, 7,
           "ListMissingResults: checked-in visits without a result after this many days.");
 ABSL_FLAG(absl::Duration, consumer_poll_interval, absl::Milliseconds(50),
           "How often the progress consumer looks for new events.");
+ABSL_FLAG(absl::Duration, overdue_sweep_interval, absl::Minutes(1),
+          "How often open referrals past their due date are marked overdue (with an event).");
 ABSL_FLAG(absl::Duration, watch_min_gap, absl::Milliseconds(25),
           "WatchProgress: least time between two updates (changes closer together are sent as "
           "one).");
@@ -218,6 +220,7 @@ int main(int argc, char** argv) {
   config.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
   config.consumer_poll_interval = absl::GetFlag(FLAGS_consumer_poll_interval);
   config.watch_min_gap = absl::GetFlag(FLAGS_watch_min_gap);
+  config.overdue_sweep_interval = absl::GetFlag(FLAGS_overdue_sweep_interval);
   config.insecure = absl::GetFlag(FLAGS_insecure);
   config.tls_cert_pem = ReadFlagFile(absl::GetFlag(FLAGS_tls_cert), "tls_cert");
   config.tls_key_pem = ReadFlagFile(absl::GetFlag(FLAGS_tls_key), "tls_key");
