@@ -253,6 +253,9 @@ TEST_F(ProgressLive, BadProgressFiltersAreRefusedByField) {
   r.set_filter_by(v1::PROGRESS_DIMENSION_DAY);
   r.set_filter_key("2025-02-30");
   EXPECT_THAT(bad_fields(r), ElementsAre("filter_key"));
+  r.set_filter_by(v1::PROGRESS_DIMENSION_MONTH);
+  r.set_filter_key("2025-13");
+  EXPECT_THAT(bad_fields(r), ElementsAre("filter_key"));
   r.set_group_by(v1::PROGRESS_DIMENSION_HOSPITAL);
   EXPECT_THAT(bad_fields(r), ElementsAre("filter_by"));
   v1::GetProgressRequest key_only;
@@ -362,6 +365,24 @@ TEST_F(ProgressLive, DistrictProjectionsFollowTheAppliedAllocation) {
     EXPECT_EQ(hospital.persons_screened(), p.persons_screened()) << "every result of the suite";
     EXPECT_EQ(hospital.persons_target(), 0);
     EXPECT_GT(hospital.bookings(), 0);
+    // By month: the days summed; every result of this suite is in March 2025.
+    v1::GetProgressRequest by_month;
+    by_month.set_group_by(v1::PROGRESS_DIMENSION_MONTH);
+    v1::Progress months;
+    grpc::ClientContext c3;
+    ASSERT_TRUE(server_->progress().GetProgress(&c3, by_month, &months).ok());
+    ASSERT_GE(months.groups_size(), 1);
+    int64_t in_march = 0;
+    for (const auto& g : months.groups()) {
+      if (g.key() == "2025-03") in_march = g.persons_screened();
+    }
+    EXPECT_EQ(in_march, p.persons_screened());
+    only.set_filter_by(v1::PROGRESS_DIMENSION_MONTH);
+    only.set_filter_key("2025-03");
+    v1::Progress march;
+    grpc::ClientContext c4;
+    ASSERT_TRUE(server_->progress().GetProgress(&c4, only, &march).ok());
+    EXPECT_EQ(march.persons_screened(), p.persons_screened());
   }
   // A handful screened against a quota of tens of thousands: at risk.
   EXPECT_EQ(p.district_projections(0).projection().status(), v1::PROJECTION_STATUS_AT_RISK);

@@ -93,6 +93,8 @@ bool IsGroupKey(v1::ProgressDimension dimension, const std::string& key) {
     }
     case v1::PROGRESS_DIMENSION_DAY:
       return ParseDate(key).has_value();
+    case v1::PROGRESS_DIMENSION_MONTH:
+      return key.size() == 7 && ParseDate(key + "-01").has_value();
     default:
       return false;
   }

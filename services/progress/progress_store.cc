@@ -153,7 +153,11 @@ ProgressStore::ProgressStore(db::Pool& pool) : pool_(pool) {
     c.prepare("progress_snapshot",
               "SELECT 'm', '', metric, value FROM progress.counters WHERE programme_year = $1"
               " UNION ALL SELECT 'g', key, metric, value FROM progress.breakdown"
-              " WHERE programme_year = $1 AND dimension = $2 UNION ALL " +
+              " WHERE programme_year = $1 AND dimension = $2"
+              // Months are sums of days.
+              " UNION ALL SELECT 'g', left(key, 7), metric, sum(value)::bigint"
+              " FROM progress.breakdown WHERE programme_year = $1 AND $2 = 'month'"
+              " AND dimension = 'day' GROUP BY 2, 3 UNION ALL " +
                   offset_row);
     // As of a day: the day counters summed up to it, and per resident
     // district (keys "YYYY-MM-DD/district": a range of days is a range of keys).
@@ -284,6 +288,8 @@ std::string DimensionName(v1::ProgressDimension dimension) {
       return "hospital";
     case v1::PROGRESS_DIMENSION_DAY:
       return "day";
+    case v1::PROGRESS_DIMENSION_MONTH:
+      return "month";
     default:
       return "";
   }
