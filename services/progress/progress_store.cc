@@ -137,14 +137,9 @@ ProgressStore::ProgressStore(db::Pool& pool) : pool_(pool) {
               "SELECT key, value FROM progress.breakdown WHERE programme_year = $1"
               " AND dimension = 'day' AND metric = $2 AND key >= $3 AND key <= $4");
 
-    c.prepare(
-        "progress_increment",
-        "INSERT INTO progress.counters VALUES ($1, $2, 1) ON CONFLICT (programme_year, metric)"
-        " DO UPDATE SET value = progress.counters.value + 1");
-
-    // Both readers' offsets as one: "{results},{scheduling}".
-
-    // The counters, a breakdown and the offset in one statement (one snapshot).
+    // Both readers' offsets as one, "{results},{scheduling}", as a row of the
+    // snapshots below: counters, a breakdown and the offset in one statement
+    // (one snapshot).
     const std::string offset_row =
         "SELECT 'o', coalesce(max(event_offset) FILTER (WHERE consumer = 'results'), '') || ','"
         " || coalesce(max(event_offset) FILTER (WHERE consumer = 'scheduling'), ''), '', 0::bigint"
