@@ -385,27 +385,9 @@ TEST_F(ResultsFlow, BadMeasurementsAreNamedAndNothingIsStored) {
 
 TEST_F(ResultsFlow, AFailedNiptIsRedrawnOnTheSameEntitlementAndCountsOnce) {
   Hospital("RES-NIPT", "230103");
-  v1::RegisterResidentRequest reg;
-  reg.mutable_resident()->set_id_number(
-      MakeIdNumber("230103", absl::CivilDay(1993, 3, 3), next_sequence_++, false));
-  reg.mutable_resident()->set_full_name("孕妇");
-  reg.mutable_resident()->set_district_code("230103");
-  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
-  v1::Resident woman;
-  {
-    grpc::ClientContext context;
-    ASSERT_TRUE(server_->registry().RegisterResident(&context, reg, &woman).ok());
-  }
-  v1::RegisterPregnancyRequest preg;
-  preg.mutable_pregnancy()->set_resident(woman.name());
-  preg.mutable_pregnancy()->set_last_menstrual_period("2024-12-20");  // window 2025-03-14..
-  preg.mutable_pregnancy()->set_consent_date("2025-03-01");
-  preg.mutable_pregnancy()->set_consent_document("NIPT-CONSENT-9");
-  v1::Pregnancy pregnancy;
-  {
-    grpc::ClientContext context;
-    ASSERT_TRUE(server_->registry().RegisterPregnancy(&context, preg, &pregnancy).ok());
-  }
+  const auto [woman, pregnancy] = RegisterPregnantWoman(absl::CivilDay(1993, 3, 3), "230103",
+                                                        "2024-12-20");  // window 2025-03-14..
+  ASSERT_FALSE(pregnancy.name().empty());
   v1::Slot slot = Capacity("RES-NIPT", "2025-03-20", v1::SCREENING_TYPE_NIPT, 5);
   v1::Booking booking;
   ASSERT_TRUE(Book(woman.name(), slot.name(), "res-nipt-book", &booking).ok());

@@ -404,28 +404,10 @@ TEST_F(SchedulingFlow, CheckInNeedsTheCodeAndNoShowFreesTheEntitlement) {
 
 TEST_F(SchedulingFlow, NiptIsBookedPerPregnancyInsideItsWindow) {
   Hospital("NIPT-H1", "230103");
-  v1::RegisterResidentRequest reg;
-  reg.mutable_resident()->set_id_number(
-      MakeIdNumber("230103", absl::CivilDay(1994, 4, 4), next_sequence_++, false));
-  reg.mutable_resident()->set_full_name("孕妇");
-  reg.mutable_resident()->set_district_code("230103");
-  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
-  v1::Resident woman;
-  {
-    grpc::ClientContext context;
-    ASSERT_TRUE(server_->registry().RegisterResident(&context, reg, &woman).ok());
-  }
   // LMP 2025-01-01: the window is 2025-03-26 to 2025-06-10.
-  v1::RegisterPregnancyRequest preg;
-  preg.mutable_pregnancy()->set_resident(woman.name());
-  preg.mutable_pregnancy()->set_last_menstrual_period("2025-01-01");
-  preg.mutable_pregnancy()->set_consent_date("2025-03-01");
-  preg.mutable_pregnancy()->set_consent_document("NIPT-CONSENT-7");
-  v1::Pregnancy pregnancy;
-  {
-    grpc::ClientContext context;
-    ASSERT_TRUE(server_->registry().RegisterPregnancy(&context, preg, &pregnancy).ok());
-  }
+  const auto [woman, pregnancy] =
+      RegisterPregnantWoman(absl::CivilDay(1994, 4, 4), "230103", "2025-01-01");
+  ASSERT_FALSE(pregnancy.name().empty());
   v1::Slot early = Capacity("NIPT-H1", "2025-03-25", v1::SCREENING_TYPE_NIPT, 5);
   v1::Slot inside = Capacity("NIPT-H1", "2025-03-26", v1::SCREENING_TYPE_NIPT, 5);
   v1::Slot also_inside = Capacity("NIPT-H1", "2025-04-02", v1::SCREENING_TYPE_NIPT, 5);

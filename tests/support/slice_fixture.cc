@@ -37,6 +37,30 @@ void SliceTest::TearDownTestSuite() {
   clock_ = nullptr;
 }
 
+std::pair<v1::Resident, v1::Pregnancy> SliceTest::RegisterPregnantWoman(
+    absl::CivilDay birth, const std::string& district, const std::string& last_menstrual_period) {
+  v1::RegisterResidentRequest reg;
+  reg.mutable_resident()->set_id_number(MakeIdNumber(district, birth, next_sequence_++, false));
+  reg.mutable_resident()->set_full_name("孕妇");
+  reg.mutable_resident()->set_district_code(district);
+  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+  std::pair<v1::Resident, v1::Pregnancy> out;
+  {
+    grpc::ClientContext context;
+    grpc::Status status = server_->registry().RegisterResident(&context, reg, &out.first);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+  v1::RegisterPregnancyRequest preg;
+  preg.mutable_pregnancy()->set_resident(out.first.name());
+  preg.mutable_pregnancy()->set_last_menstrual_period(last_menstrual_period);
+  preg.mutable_pregnancy()->set_consent_date("2025-03-01");
+  preg.mutable_pregnancy()->set_consent_document(absl::StrCat("NIPT-CONSENT-", next_sequence_));
+  grpc::ClientContext context;
+  grpc::Status status = server_->registry().RegisterPregnancy(&context, preg, &out.second);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return out;
+}
+
 v1::Resident SliceTest::Register(absl::CivilDay birth, const std::string& district) {
   // Birth dates vary per resident, so sequences only need to be unique per date.
   v1::RegisterResidentRequest request;

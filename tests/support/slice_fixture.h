@@ -36,6 +36,11 @@ class SliceTest : public ::testing::Test {
   // Registers a resident aged 55 (born 1970-01-01) in Daoli unless told otherwise.
   static v1::Resident Register(absl::CivilDay birth = absl::CivilDay(1970, 1, 1),
                                const std::string& district = "230102");
+  // Registers a woman of `district` born `birth` and her pregnancy from
+  // `last_menstrual_period` (consent given 2025-03-01). Fails the test if
+  // either call fails.
+  static std::pair<v1::Resident, v1::Pregnancy> RegisterPregnantWoman(
+      absl::CivilDay birth, const std::string& district, const std::string& last_menstrual_period);
   // A hospital offering all four screenings, with no capacity plan.
   static v1::Hospital Hospital(const std::string& code, const std::string& district = "230102");
   static v1::Slot Capacity(const std::string& hospital_code, const std::string& date,
