@@ -224,6 +224,31 @@ std::string ConnectionStringForUser(const std::string& url, const std::string& u
   return out;
 }
 
+template <typename T>
+std::string PgArray(const std::vector<T>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    if constexpr (std::is_same_v<T, std::string>) {
+      // Quoted, with quotes and backslashes escaped: any text is safe.
+      out += '"';
+      for (char c : values[i]) {
+        if (c == '\0') continue;  // PostgreSQL text cannot hold NUL
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+      out += '"';
+    } else {
+      absl::StrAppend(&out, values[i]);
+    }
+  }
+  out += '}';
+  return out;
+}
+template std::string PgArray(const std::vector<int64_t>&);
+template std::string PgArray(const std::vector<std::string>&);
+template std::string PgArray(const std::vector<int>&);
+
 uint64_t Fingerprint(absl::string_view bytes) {
   uint64_t hash = 14695981039346656037ull;
   for (unsigned char c : bytes) {

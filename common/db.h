@@ -134,4 +134,9 @@ std::string SqlState(const std::exception& e);
 // 64-bit FNV-1a: a stable fingerprint (request bodies, migration texts).
 uint64_t Fingerprint(absl::string_view bytes);
 
+// A PostgreSQL array literal of numbers or (quoted, escaped) texts, for one
+// statement over many rows: `INSERT ... SELECT * FROM unnest($1::bigint[], ...)`.
+template <typename T>
+std::string PgArray(const std::vector<T>& values);
+
 }  // namespace screening::db

@@ -28,5 +28,13 @@ TEST(Fingerprint, IsStableFnv1a) {
   EXPECT_EQ(Fingerprint("a"), 12638187200555641996ull);
 }
 
+TEST(PgArray, QuotesTextAndListsNumbers) {
+  EXPECT_EQ(PgArray(std::vector<int64_t>{1, -2, 3}), "{1,-2,3}");
+  EXPECT_EQ(PgArray(std::vector<std::string>{"a", "b,\"c\"", "d\\e", ""}),
+            R"({"a","b,\"c\"","d\\e",""})");
+  EXPECT_EQ(PgArray(std::vector<int64_t>{}), "{}");
+  EXPECT_EQ(PgArray(std::vector<std::string>{std::string("a\0b", 3)}), R"({"ab"})");
+}
+
 }  // namespace
 }  // namespace screening::db

@@ -26,12 +26,19 @@ RequestLog::RequestLog(std::string schema, const DataKeys* seal)
       find_(absl::StrCat(schema, "_request_find")),
       save_(absl::StrCat(schema, "_request_save")),
       claim_answer_(absl::StrCat(schema, "_request_claim_answer")),
+      claim_answers_(absl::StrCat(schema, "_request_claim_answers")),
       schema_(std::move(schema)),
       seal_(seal) {}
 
 Preparer RequestLog::Statements() const {
   return [claim = claim_, find = find_, save = save_, claim_answer = claim_answer_,
-          schema = schema_](pqxx::connection_base& c) {
+          claim_answers = claim_answers_, schema = schema_](pqxx::connection_base& c) {
+    c.prepare(claim_answers,
+              absl::StrCat("INSERT INTO ", schema,
+                           ".requests (request_id, method, fingerprint, response)"
+                           " SELECT id, $2, f, decode(r, 'hex')"
+                           " FROM unnest($1::text[], $3::text[], $4::text[]) AS u(id, f, r)"
+                           " ON CONFLICT (request_id) DO NOTHING RETURNING 1"));
     c.prepare(
         claim_answer,
         absl::StrCat("INSERT INTO ", schema,
@@ -96,6 +103,21 @@ bool RequestLog::ClaimWithAnswer(pqxx::work& tx, absl::string_view request_id,
                            RequestFingerprint(request),
                            pqxx::binarystring(seal_ ? seal_->Seal(bytes) : bytes))
               .empty();
+}
+
+size_t RequestLog::ClaimAllWithAnswers(pqxx::work& tx, absl::string_view method,
+                                       const std::vector<Answered>& answered) const {
+  std::vector<std::string> ids, fingerprints, responses;
+  for (const Answered& a : answered) {
+    ids.push_back(*a.request_id);
+    fingerprints.push_back(RequestFingerprint(*a.request));
+    const std::string bytes = a.response->SerializeAsString();
+    responses.push_back(HexEncode(seal_ ? seal_->Seal(bytes) : bytes));
+  }
+  return tx
+      .exec_prepared(claim_answers_, PgArray(ids), std::string(method), PgArray(fingerprints),
+                     PgArray(responses))
+      .size();
 }
 
 }  // namespace screening::db

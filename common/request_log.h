@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <google/protobuf/message.h>
 #include <pqxx/pqxx>
@@ -72,8 +73,19 @@ class RequestLog {
                        const google::protobuf::Message& request,
                        const google::protobuf::Message& response) const;
 
+  // ClaimWithAnswer for many requests of `method` in one statement. Returns
+  // how many of them took their id: fewer than all means some id was taken
+  // (or repeated), and the caller must roll back and go one by one.
+  struct Answered {
+    const std::string* request_id;
+    const google::protobuf::Message* request;
+    const google::protobuf::Message* response;
+  };
+  size_t ClaimAllWithAnswers(pqxx::work& tx, absl::string_view method,
+                             const std::vector<Answered>& answered) const;
+
  private:
-  std::string claim_, find_, save_, claim_answer_;  // prepared statement names
+  std::string claim_, find_, save_, claim_answer_, claim_answers_;  // prepared statement names
   std::string schema_;
   const DataKeys* seal_;
 };

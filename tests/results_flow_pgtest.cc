@@ -5,7 +5,9 @@
 #include <grpcpp/client_context.h>
 #include <pqxx/pqxx>
 
+#include <atomic>
 #include <map>
+#include <thread>
 #include <tuple>
 
 #include "common/clock.h"
@@ -527,6 +529,84 @@ TEST_F(ResultsFlow, ProgressBreaksCountsDownByDistrictHospitalAndDay) {
     EXPECT_EQ(progress.persons_projection().working_days_left(), 171);
     EXPECT_GT(progress.persons_projection().needed_daily_rate(), 4000);
   });
+}
+
+TEST_F(ResultsFlow, ResultsSentAtOnceShareCommitsAndEachGetsItsOwnAnswer) {
+  // Results recorded at once are stored together (one transaction for many
+  // calls). Each visit is sent three times at once from different clients:
+  // twice with one request_id (a retry) and once with another (a second
+  // result for the same screening). Every third visit is positive.
+  Hospital("GRP-H1");
+  constexpr int kVisits = 48;
+  std::vector<v1::Booking> visits;
+  for (int i = 0; i < kVisits; ++i) {
+    visits.push_back(CheckedInVisit("GRP-H1", "2025-03-19", {v1::SCREENING_TYPE_FOUR_HIGHS},
+                                    absl::CivilDay(1966, 1, 1) + i, absl::StrCat("grp-book-", i)));
+  }
+  struct Call {
+    int visit;
+    std::string request_id;
+    grpc::StatusCode code = grpc::StatusCode::UNKNOWN;
+    std::string result;
+  };
+  std::vector<Call> calls;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < kVisits; ++i) {
+      calls.push_back({i, absl::StrCat(round == 2 ? "grp-other-" : "grp-r-", i)});
+    }
+  }
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 16; ++c) {
+    clients.emplace_back([&] {
+      auto stub = v1::ResultsService::NewStub(server_->NewChannel());
+      for (size_t k = next++; k < calls.size(); k = next++) {
+        Call& call = calls[k];
+        v1::RecordResultRequest request = For(visits[call.visit], call.request_id);
+        *request.mutable_four_highs() = NormalFourHighs();
+        if (call.visit % 3 == 0) request.mutable_four_highs()->set_systolic_mmhg(150);
+        v1::Result result;
+        grpc::ClientContext context;
+        call.code = stub->RecordResult(&context, request, &result).error_code();
+        call.result = result.name();
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+
+  for (int i = 0; i < kVisits; ++i) {
+    const Call& first = calls[i];
+    const Call& retry = calls[kVisits + i];
+    const Call& other = calls[2 * kVisits + i];
+    // The retry gets exactly what its first try got.
+    EXPECT_EQ(first.code, retry.code) << "visit " << i;
+    EXPECT_EQ(first.result, retry.result) << "visit " << i;
+    // One of the two requests stored the result; the other was told it exists.
+    EXPECT_NE(first.code == grpc::StatusCode::OK, other.code == grpc::StatusCode::OK)
+        << "visit " << i;
+    for (const Call* call : {&first, &other}) {
+      EXPECT_TRUE(call->code == grpc::StatusCode::OK ||
+                  call->code == grpc::StatusCode::ALREADY_EXISTS)
+          << "visit " << i << ": " << call->code;
+    }
+  }
+  const std::string these = "(SELECT id FROM results.results WHERE hospital_code = 'GRP-H1')";
+  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT count(*) FROM ", these, " r")), kVisits);
+  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT count(*) FROM results.outbox WHERE event_type ="
+                                       " 'result.recorded' AND result_id IN ",
+                                       these)),
+            kVisits);
+  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT count(*) FROM results.outbox WHERE event_type ="
+                                       " 'referral.opened' AND result_id IN ",
+                                       these)),
+            kVisits / 3);
+  EXPECT_EQ(db_->QueryInt(
+                absl::StrCat("SELECT count(*) FROM results.referrals WHERE result_id IN ", these)),
+            kVisits / 3);
+  // Stored together: fewer transactions than results.
+  EXPECT_LT(db_->QueryInt("SELECT count(DISTINCT xmin::text) FROM results.results"
+                          " WHERE hospital_code = 'GRP-H1'"),
+            kVisits);
 }
 
 TEST_F(ResultsFlow, ZRecountAgreesWithTheCountersAndNamesAnyDifference) {

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/batcher.h"
 #include "common/call_gate.h"
 #include "common/clock.h"
 #include "common/db.h"
@@ -50,8 +51,12 @@ class AdminStore final : public TokenVerifier, public AuditSink {
   absl::StatusOr<std::vector<v1::AuditEvent>> ListAudit(const AuditQuery& query);
 
  private:
+  // One statement for many rows; every entry gets the statement's outcome.
+  std::vector<absl::Status> AppendAll(const std::vector<AuditEntry>& entries);
+
   db::Pool& pool_;
   const Clock& clock_;
+  Batcher<AuditEntry, absl::Status> audit_batch_;
 };
 
 }  // namespace screening::admin

@@ -75,12 +75,6 @@ TEST(CountBatch, SumsIncrementsAndKeepsEachPersonsFirstEvent) {
   EXPECT_EQ((counts.increments.totals[{2025, TypeMetric(v1::SCREENING_TYPE_GASTRIC)}]), 0);
 }
 
-TEST(PgArray, QuotesTextAndListsNumbers) {
-  EXPECT_EQ(PgArray(std::vector<int64_t>{1, -2, 3}), "{1,-2,3}");
-  EXPECT_EQ(PgArray(std::vector<std::string>{"a", "b,\"c\"", "d\\e", ""}),
-            R"({"a","b,\"c\"","d\\e",""})");
-  EXPECT_EQ(PgArray(std::vector<int64_t>{}), "{}");
-}
 
 }  // namespace
 }  // namespace screening::progress

@@ -77,28 +77,6 @@ void BatchCounts::CountNew(const std::set<std::pair<int, int64_t>>& new_persons,
   }
 }
 
-template <typename T>
-std::string PgArray(const std::vector<T>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    if constexpr (std::is_same_v<T, std::string>) {
-      // Quoted, with quotes and backslashes escaped: any text is safe.
-      out += '"';
-      for (char c : values[i]) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-      }
-      out += '"';
-    } else {
-      absl::StrAppend(&out, values[i]);
-    }
-  }
-  out += '}';
-  return out;
-}
-template std::string PgArray(const std::vector<int64_t>&);
-template std::string PgArray(const std::vector<std::string>&);
 
 std::string PersonsScreenedMetric() { return "persons_screened"; }
 std::string TypeMetric(v1::ScreeningType type) {
@@ -202,7 +180,7 @@ absl::StatusOr<int> ProgressStore::ConsumeBatch(const std::string& consumer,
         residents.push_back(person.second);
       }
       for (const auto& row :
-           tx.exec_prepared("progress_add_persons", PgArray(years), PgArray(residents))) {
+           tx.exec_prepared("progress_add_persons", db::PgArray(years), db::PgArray(residents))) {
         new_persons.emplace(row[0].as<int>(), row[1].as<int64_t>());
       }
     }
@@ -214,8 +192,8 @@ absl::StatusOr<int> ProgressStore::ConsumeBatch(const std::string& consumer,
         residents.push_back(std::get<1>(person_type));
         types.push_back(std::get<2>(person_type));
       }
-      for (const auto& row : tx.exec_prepared("progress_add_person_types", PgArray(years),
-                                              PgArray(residents), PgArray(types))) {
+      for (const auto& row : tx.exec_prepared("progress_add_person_types", db::PgArray(years),
+                                              db::PgArray(residents), db::PgArray(types))) {
         new_person_types.emplace(row[0].as<int>(), row[1].as<int64_t>(), row[2].as<int>());
       }
     }
@@ -236,7 +214,7 @@ void ProgressStore::ApplyIncrements(pqxx::work& tx, const Increments& increments
     values.push_back(value);
   }
   if (!years.empty()) {
-    tx.exec_prepared("progress_add_counters", PgArray(years), PgArray(metrics), PgArray(values));
+    tx.exec_prepared("progress_add_counters", db::PgArray(years), db::PgArray(metrics), db::PgArray(values));
   }
   years.clear();
   values.clear();
@@ -250,8 +228,8 @@ void ProgressStore::ApplyIncrements(pqxx::work& tx, const Increments& increments
     values.push_back(value);
   }
   if (!years.empty()) {
-    tx.exec_prepared("progress_add_breakdown", PgArray(years), PgArray(dimensions), PgArray(keys),
-                     PgArray(metrics), PgArray(values));
+    tx.exec_prepared("progress_add_breakdown", db::PgArray(years), db::PgArray(dimensions), db::PgArray(keys),
+                     db::PgArray(metrics), db::PgArray(values));
   }
 }
 

@@ -54,10 +54,6 @@ struct BatchCounts {
 // Pure: what a batch of events adds, persons aside.
 BatchCounts CountBatch(const std::vector<v1::OutboxEvent>& events);
 
-// A PostgreSQL array literal of numbers or (quoted) texts.
-template <typename T>
-std::string PgArray(const std::vector<T>& values);
-
 class ProgressStore {
  public:
   explicit ProgressStore(db::Pool& pool);

@@ -6,7 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/call_deadline.h"
 #include "common/clock.h"
+#include "common/crypto.h"
 #include "common/dates.h"
 #include "common/errors.h"
 #include "common/names.h"
@@ -86,9 +88,42 @@ StoredForm Store(const v1::Result& r) {
 
 }  // namespace
 
-ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
+ResultsStore::ResultsStore(db::Pool& pool)
+    : pool_(pool),
+      record_batch_([this](std::vector<PendingRecord>& batch) { return RecordBatch(batch); },
+                    {.max_batch = 64, .max_running = 2}) {
   pool_.AddPreparer(requests_.Statements());
   pool_.AddPreparer([](pqxx::connection_base& c) {
+    // A batch of results in a few statements (RecordTogether): ids first, so
+    // that each answer, which names its result and referral, goes in with
+    // its row.
+    c.prepare("results_new_ids",
+              "SELECT nextval('results.results_id_seq'),"
+              " CASE WHEN w THEN nextval('results.referrals_id_seq') END"
+              " FROM unnest($1::boolean[]) WITH ORDINALITY AS u(w, n) ORDER BY n");
+    c.prepare("results_insert_all",
+              "INSERT INTO results.results (id, booking_id, resident_id, hospital_code,"
+              " screening_type, programme_year, measurement, classification, any_positive,"
+              " record_time, counts, accession_number, late_report, resident_district_code,"
+              " hospital_district_code, answer)"
+              " SELECT id, b, r, h, t, y, decode(m, 'hex'), decode(c, 'hex'), p, rt, n,"
+              " nullif(a, ''), l, rd, hd, decode(ans, 'hex')"
+              " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::smallint[],"
+              " $6::integer[], $7::text[], $8::text[], $9::boolean[], $10::timestamptz[],"
+              " $11::boolean[], $12::text[], $13::boolean[], $14::text[], $15::text[], $16::text[])"
+              " AS u(id, b, r, h, t, y, m, c, p, rt, n, a, l, rd, hd, ans)"
+              " ON CONFLICT DO NOTHING RETURNING id");
+    c.prepare("results_open_referrals",
+              "INSERT INTO results.referrals (id, result_id, resident_id, kind, hospital_code,"
+              " referring_hospital, open_date, due_date)"
+              " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::smallint[],"
+              " $5::text[], $6::text[], $7::date[], $8::date[])");
+    c.prepare("results_events",
+              "INSERT INTO results.outbox (event_type, resident_id, screening_type,"
+              " programme_year, hospital_code, result_id, resident_district_code,"
+              " hospital_district_code, event_date, positive)"
+              " SELECT * FROM unnest($1::text[], $2::bigint[], $3::smallint[], $4::integer[],"
+              " $5::text[], $6::bigint[], $7::text[], $8::text[], $9::date[], $10::boolean[])");
     c.prepare("results_insert",
               "INSERT INTO results.results (booking_id, resident_id, hospital_code, screening_type,"
               " programme_year, measurement, classification, any_positive, record_time, counts,"
@@ -175,7 +210,10 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
               " hospital_code, result_id, resident_district_code, hospital_district_code,"
               " event_date::text, positive FROM results.outbox"
               " WHERE xid < pg_snapshot_xmin(pg_current_snapshot())"
-              " AND ($1::xid8 IS NULL OR (xid, seq) > ($1::xid8, $2::bigint))"
+              // A row comparison the (xid, seq) index can start from; the start of
+              // the log is (0, 0). (An `IS NULL OR` here made every poll read the
+              // index from its first entry.)
+              " AND (xid, seq) > ($1::xid8, $2::bigint)"
               " ORDER BY xid, seq LIMIT $3");
   });
 }
@@ -197,6 +235,148 @@ absl::StatusOr<v1::Result> ResultsStore::Record(const v1::RecordResultRequest& r
                                                 const v1::Booking& booking,
                                                 const v1::Result& result, absl::Time record_time,
                                                 const std::optional<NewReferral>& referral) {
+  // Results recorded at once share a transaction and its commit.
+  return record_batch_.Run({&request, &booking, &result, record_time, &referral});
+}
+
+std::vector<absl::StatusOr<v1::Result>> ResultsStore::RecordBatch(
+    std::vector<PendingRecord>& batch) {
+  // The batch serves many calls: none of their deadlines cuts it short.
+  ScopedCallDeadline no_deadline(absl::InfiniteFuture());
+  std::vector<absl::StatusOr<v1::Result>> outcomes;
+  if (batch.size() > 1) {
+    if (std::optional<std::vector<v1::Result>> together = RecordTogether(batch)) {
+      for (v1::Result& r : *together) outcomes.emplace_back(std::move(r));
+      return outcomes;
+    }
+  }
+  for (const PendingRecord& pending : batch) outcomes.push_back(RecordOne(pending));
+  return outcomes;
+}
+
+std::optional<std::vector<v1::Result>> ResultsStore::RecordTogether(
+    const std::vector<PendingRecord>& batch) {
+  std::vector<v1::Result> stored(batch.size());
+  absl::Status status = db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
+    std::vector<std::string> opens_referral;
+    for (const PendingRecord& p : batch) {
+      opens_referral.push_back(*p.referral && p.result->counts_as_screened() ? "t" : "f");
+    }
+    pqxx::result ids = tx.exec_prepared("results_new_ids", db::PgArray(opens_referral));
+    std::vector<std::string> result_ids, bookings, residents, hospitals, types, years, measurements,
+        classifications, positives, times, counts, accessions, late, resident_districts,
+        hospital_districts, answers;
+    std::vector<std::string> referral_ids, referral_results, referral_residents, kinds,
+        referral_hospitals, referring, open_dates, due_dates;
+    // Events in order, each with what progress counts by.
+    std::vector<std::string> event_types, event_residents, event_screenings, event_years,
+        event_hospitals, event_results, event_resident_districts, event_hospital_districts,
+        event_dates, event_positives;
+    auto add_event = [&](const PendingRecord& p, int64_t result_id, const std::string& type,
+                         const std::string& date, bool positive) {
+      event_types.push_back(type);
+      event_residents.push_back(
+          absl::StrCat(*ParseNumericName("residents", p.booking->resident())));
+      event_screenings.push_back(absl::StrCat(static_cast<int>(p.result->screening_type())));
+      event_years.push_back(absl::StrCat(p.booking->programme_year()));
+      event_hospitals.push_back(*ParseStringName("hospitals", p.booking->hospital()));
+      event_results.push_back(absl::StrCat(result_id));
+      event_resident_districts.push_back(p.booking->resident_district_code());
+      event_hospital_districts.push_back(p.booking->hospital_district_code());
+      event_dates.push_back(date);
+      event_positives.push_back(positive ? "t" : "f");
+    };
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const PendingRecord& p = batch[i];
+      const v1::Result& result = *p.result;
+      const int64_t result_id = ids[i][0].as<int64_t>();
+      const std::string hospital_code = *ParseStringName("hospitals", p.booking->hospital());
+      const std::string when = FormatTimestamp(p.record_time);
+      const std::string today = FormatDate(absl::ToCivilDay(p.record_time, HarbinTimeZone()));
+      v1::Result& answer = stored[i];
+      answer = result;
+      answer.set_name(MakeName("results", result_id));
+      answer.set_record_time(when);
+      answer.set_version(1);
+      answer.set_accession_number(p.request->accession_number());
+      const StoredForm form = Store(result);
+      add_event(p, result_id,
+                result.counts_as_screened() ? "result.recorded" : "result.sample_failed", today,
+                form.refer);
+      if (!ids[i][1].is_null()) {
+        const NewReferral& referral = **p.referral;
+        const int64_t referral_id = ids[i][1].as<int64_t>();
+        answer.set_referral(MakeName("referrals", referral_id));
+        referral_ids.push_back(absl::StrCat(referral_id));
+        referral_results.push_back(absl::StrCat(result_id));
+        referral_residents.push_back(
+            absl::StrCat(*ParseNumericName("residents", p.booking->resident())));
+        kinds.push_back(absl::StrCat(static_cast<int>(referral.kind)));
+        referral_hospitals.push_back(referral.hospital_code);
+        referring.push_back(hospital_code);
+        open_dates.push_back(FormatDate(referral.open_date));
+        due_dates.push_back(FormatDate(referral.due_date));
+        add_event(p, result_id, "referral.opened", FormatDate(referral.open_date), form.refer);
+      }
+      result_ids.push_back(absl::StrCat(result_id));
+      bookings.push_back(absl::StrCat(*ParseNumericName("bookings", p.booking->name())));
+      residents.push_back(absl::StrCat(*ParseNumericName("residents", p.booking->resident())));
+      hospitals.push_back(hospital_code);
+      types.push_back(absl::StrCat(static_cast<int>(result.screening_type())));
+      years.push_back(absl::StrCat(p.booking->programme_year()));
+      measurements.push_back(HexEncode(form.measurement));
+      classifications.push_back(HexEncode(form.classification));
+      positives.push_back(form.refer ? "t" : "f");
+      times.push_back(when);
+      counts.push_back(result.counts_as_screened() ? "t" : "f");
+      accessions.push_back(p.request->accession_number());
+      late.push_back(result.late_report() ? "t" : "f");
+      resident_districts.push_back(p.booking->resident_district_code());
+      hospital_districts.push_back(p.booking->hospital_district_code());
+      answers.push_back(HexEncode(answer.SerializeAsString()));
+    }
+    using db::PgArray;
+    const size_t inserted =
+        tx.exec_prepared("results_insert_all", PgArray(result_ids), PgArray(bookings),
+                         PgArray(residents), PgArray(hospitals), PgArray(types), PgArray(years),
+                         PgArray(measurements), PgArray(classifications), PgArray(positives),
+                         PgArray(times), PgArray(counts), PgArray(accessions), PgArray(late),
+                         PgArray(resident_districts), PgArray(hospital_districts), PgArray(answers))
+            .size();
+    if (inserted != batch.size()) {
+      // A result or accession number already there: each call says which.
+      return absl::AbortedError("one by one");
+    }
+    if (!referral_ids.empty()) {
+      tx.exec_prepared("results_open_referrals", PgArray(referral_ids), PgArray(referral_results),
+                       PgArray(referral_residents), PgArray(kinds), PgArray(referral_hospitals),
+                       PgArray(referring), PgArray(open_dates), PgArray(due_dates));
+    }
+    tx.exec_prepared("results_events", PgArray(event_types), PgArray(event_residents),
+                     PgArray(event_screenings), PgArray(event_years), PgArray(event_hospitals),
+                     PgArray(event_results), PgArray(event_resident_districts),
+                     PgArray(event_hospital_districts), PgArray(event_dates),
+                     PgArray(event_positives));
+    std::vector<db::RequestLog::Answered> answered;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      answered.push_back({&batch[i].request->request_id(), batch[i].request, &stored[i]});
+    }
+    if (requests_.ClaimAllWithAnswers(tx, "RecordResult", answered) != batch.size()) {
+      // A retry of an earlier request: it gets the first answer.
+      return absl::AbortedError("one by one");
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return std::nullopt;  // one by one: each gets its own outcome
+  return stored;
+}
+
+absl::StatusOr<v1::Result> ResultsStore::RecordOne(const PendingRecord& pending) {
+  const v1::RecordResultRequest& request = *pending.request;
+  const v1::Booking& booking = *pending.booking;
+  const v1::Result& result = *pending.result;
+  const absl::Time record_time = pending.record_time;
+  const std::optional<NewReferral>& referral = *pending.referral;
   const int64_t booking_id = *ParseNumericName("bookings", booking.name());
   const int64_t resident_id = *ParseNumericName("residents", booking.resident());
   const std::string hospital_code = *ParseStringName("hospitals", booking.hospital());
@@ -437,11 +617,10 @@ absl::StatusOr<std::vector<v1::OutboxEvent>> ResultsStore::ListEvents(const std:
   using Events = std::vector<v1::OutboxEvent>;
   std::optional<std::pair<std::string, int64_t>> position;
   if (!after.empty()) position = ParseOffset(after);
-  const std::string seq = position ? absl::StrCat(position->second) : "";
+  const std::string xid = position ? position->first : "0";
+  const std::string seq = position ? absl::StrCat(position->second) : "0";
   return db::Transact<Events>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Events> {
-    pqxx::result rows =
-        tx.exec_prepared("results_list_events", position ? position->first.c_str() : nullptr,
-                         position ? seq.c_str() : nullptr, limit);
+    pqxx::result rows = tx.exec_prepared("results_list_events", xid, seq, limit);
     Events events;
     for (const auto& row : rows) {
       v1::OutboxEvent& e = events.emplace_back();

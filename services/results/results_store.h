@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/batcher.h"
 #include "common/db.h"
 #include "common/request_log.h"
 #include "screening/v1/results.pb.h"
@@ -87,8 +88,23 @@ class ResultsStore {
   absl::StatusOr<std::vector<v1::OutboxEvent>> ListEvents(const std::string& after, int limit);
 
  private:
+  struct PendingRecord {
+    const v1::RecordResultRequest* request;
+    const v1::Booking* booking;
+    const v1::Result* result;
+    absl::Time record_time;
+    const std::optional<NewReferral>* referral;
+  };
+  absl::StatusOr<v1::Result> RecordOne(const PendingRecord& pending);
+  std::vector<absl::StatusOr<v1::Result>> RecordBatch(std::vector<PendingRecord>& batch);
+  // The whole batch in one transaction and a few statements; nullopt (and
+  // nothing written) when any item needs the one-by-one path: an id or
+  // accession number already used, a result already there.
+  std::optional<std::vector<v1::Result>> RecordTogether(const std::vector<PendingRecord>& batch);
+
   db::Pool& pool_;
   db::RequestLog requests_{"results"};
+  Batcher<PendingRecord, absl::StatusOr<v1::Result>> record_batch_;
 };
 
 // Offsets are `{xid}:{seq}`; nullopt when malformed.

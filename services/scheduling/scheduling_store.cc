@@ -387,7 +387,10 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
               "SELECT xid::text, seq, event_type, booking_id, resident_id, hospital_code,"
               " day::text, programme_year, resident_district_code, hospital_district_code"
               " FROM scheduling.outbox WHERE xid < pg_snapshot_xmin(pg_current_snapshot())"
-              " AND ($1::xid8 IS NULL OR (xid, seq) > ($1::xid8, $2::bigint))"
+              // A row comparison the (xid, seq) index can start from; the start of
+              // the log is (0, 0). (An `IS NULL OR` here made every poll read the
+              // index from its first entry.)
+              " AND (xid, seq) > ($1::xid8, $2::bigint)"
               " ORDER BY xid, seq LIMIT $3");
     c.prepare(
         "sched_first_waiting",
@@ -905,13 +908,11 @@ absl::StatusOr<std::vector<v1::BookingEvent>> SchedulingStore::ListEvents(const 
   // The service validated `after`.
   std::optional<std::pair<std::string, int64_t>> position;
   if (!after.empty()) position = ParseOutboxOffset(after);
-  const std::string xid = position ? position->first : "";
-  const std::string seq = position ? absl::StrCat(position->second) : "";
+  const std::string xid = position ? position->first : "0";
+  const std::string seq = position ? absl::StrCat(position->second) : "0";
   return db::AutoCommit<Events>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Events> {
     Events events;
-    for (const auto& row :
-         tx.exec_prepared("sched_list_events", after.empty() ? nullptr : xid.c_str(),
-                          after.empty() ? nullptr : seq.c_str(), limit)) {
+    for (const auto& row : tx.exec_prepared("sched_list_events", xid, seq, limit)) {
       v1::BookingEvent& e = events.emplace_back();
       e.set_offset(absl::StrCat(row[0].as<std::string>(), ":", row[1].as<int64_t>()));
       e.set_type(row[2].as<std::string>());
