@@ -92,6 +92,7 @@ const std::vector<MethodPolicy>& MethodPolicies() {
       {"screening.v1.SchedulingService/GetAllocationPlan", {kCommission, kAdmin, kService}, false},
       {"screening.v1.SchedulingService/BookScreening", {kClinic}, true},
       {"screening.v1.SchedulingService/GetBooking", {kClinic, kHospital, kService}, true},
+      {"screening.v1.SchedulingService/BatchGetBookings", {kService}, true},
       {"screening.v1.SchedulingService/CancelBooking", {kClinic}, true},
       {"screening.v1.SchedulingService/RescheduleBooking", {kClinic}, true},
       {"screening.v1.SchedulingService/JoinWaitlist", {kClinic}, true},

@@ -1,5 +1,7 @@
 #include "services/results/results_service.h"
 
+#include "common/call_deadline.h"
+
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
@@ -70,19 +72,20 @@ grpc::Status ResultsServiceImpl::RecordResult(grpc::ServerContext* context,
   return gate_.Serve(context, Method<v1::ResultsService>("RecordResult"),
                      [&](CallGate::Call& call) -> absl::Status {
                        call.set_resource(request->booking());
-                       ASSIGN_OR_RETURN(*response, Record(*context, call.caller(), *request));
+                       ASSIGN_OR_RETURN(*response, Record(call.caller(), *request));
                        call.set_resource(response->name());
                        return absl::OkStatus();
                      });
 }
 
-absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const grpc::ServerContext& context,
-                                                      const Caller& caller,
+absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const Caller& caller,
                                                       const v1::RecordResultRequest& request) {
   RETURN_IF_ERROR(ValidateRecordResult(request));
   // A hospital records only as itself.
   RETURN_IF_ERROR(RequireHospital(caller, *ParseStringName("hospitals", request.hospital())));
-  absl::StatusOr<v1::Result> recorded = RecordFresh(context, request);
+  // Results arriving together are checked with one call to scheduling and
+  // stored in one transaction.
+  absl::StatusOr<v1::Result> recorded = record_batch_.Run(&request);
   if (recorded.ok() || recorded.status().code() == absl::StatusCode::kInvalidArgument) {
     return recorded;
   }
@@ -94,14 +97,76 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const grpc::ServerContext&
   return recorded;
 }
 
-absl::StatusOr<v1::Result> ResultsServiceImpl::RecordFresh(const grpc::ServerContext& context,
-                                                           const v1::RecordResultRequest& request) {
-  ASSIGN_OR_RETURN(auto scheduling, peers_.Stub<v1::SchedulingService>("scheduling"));
-  v1::GetBookingRequest get;
-  get.set_name(request.booking());
-  v1::Booking booking;
-  auto call = peers_.CallContext(&context, kSchedulingTimeout);
-  RETURN_IF_ERROR(PeerOutcome(scheduling->GetBooking(call.get(), get, &booking), "scheduling"));
+std::vector<absl::StatusOr<v1::Booking>> ResultsServiceImpl::FetchBookings(
+    const std::vector<const v1::RecordResultRequest*>& requests) {
+  std::vector<absl::StatusOr<v1::Booking>> bookings;
+  absl::StatusOr<std::unique_ptr<v1::SchedulingService::Stub>> scheduling =
+      peers_.Stub<v1::SchedulingService>("scheduling");
+  if (!scheduling.ok()) {
+    return std::vector<absl::StatusOr<v1::Booking>>(requests.size(), scheduling.status());
+  }
+  if (requests.size() > 1) {
+    v1::BatchGetBookingsRequest get;
+    for (const auto* request : requests) get.add_names(request->booking());
+    v1::BatchGetBookingsResponse got;
+    auto call = peers_.CallContext(nullptr, kSchedulingTimeout);
+    if ((*scheduling)->BatchGetBookings(call.get(), get, &got).ok() &&
+        got.bookings_size() == get.names_size()) {
+      for (v1::Booking& booking : *got.mutable_bookings())
+        bookings.emplace_back(std::move(booking));
+      return bookings;
+    }
+    // Some booking is missing (or the call failed): each asks for its own,
+    // so that each gets its own answer.
+  }
+  for (const auto* request : requests) {
+    v1::GetBookingRequest get;
+    get.set_name(request->booking());
+    v1::Booking booking;
+    auto call = peers_.CallContext(nullptr, kSchedulingTimeout);
+    absl::Status got =
+        PeerOutcome((*scheduling)->GetBooking(call.get(), get, &booking), "scheduling");
+    if (got.ok()) {
+      bookings.emplace_back(std::move(booking));
+    } else {
+      bookings.emplace_back(got);
+    }
+  }
+  return bookings;
+}
+
+std::vector<absl::StatusOr<v1::Result>> ResultsServiceImpl::RecordBatch(
+    std::vector<const v1::RecordResultRequest*>& requests) {
+  // The batch serves many calls: none of their deadlines cuts it short.
+  ScopedCallDeadline no_deadline(absl::InfiniteFuture());
+  std::vector<absl::StatusOr<v1::Booking>> bookings = FetchBookings(requests);
+  std::vector<absl::StatusOr<v1::Result>> outcomes;
+  std::vector<std::optional<Checked>> checked(requests.size());
+  std::vector<ResultsStore::ResultToStore> to_store;
+  std::vector<size_t> stored_index;
+  const absl::Time now = clock_.Now();
+  for (size_t i = 0; i < requests.size(); ++i) {
+    absl::StatusOr<Checked> c =
+        bookings[i].ok() ? Check(*requests[i], *bookings[i]) : bookings[i].status();
+    if (!c.ok()) {
+      outcomes.emplace_back(c.status());
+      continue;
+    }
+    outcomes.emplace_back(absl::UnknownError("not stored"));  // replaced below
+    checked[i] = *std::move(c);
+    stored_index.push_back(i);
+  }
+  for (size_t i : stored_index) {
+    to_store.push_back(
+        {requests[i], &bookings[i].value(), &checked[i]->result, now, &checked[i]->referral});
+  }
+  std::vector<absl::StatusOr<v1::Result>> stored = store_.RecordAll(to_store);
+  for (size_t k = 0; k < stored_index.size(); ++k) outcomes[stored_index[k]] = std::move(stored[k]);
+  return outcomes;
+}
+
+absl::StatusOr<ResultsServiceImpl::Checked> ResultsServiceImpl::Check(
+    const v1::RecordResultRequest& request, const v1::Booking& booking) {
   // Another hospital's booking: say so without revealing anything about it.
   if (booking.hospital() != request.hospital()) {
     return WithReason(absl::PermissionDeniedError(absl::StrCat(
@@ -124,12 +189,13 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::RecordFresh(const grpc::ServerCon
                           request.booking(), " does not include ", v1::ScreeningType_Name(type))),
                       "SCREENING_NOT_BOOKED");
   }
-  v1::Result result;
+  Checked checked;
+  v1::Result& result = checked.result;
   result.set_booking(booking.name());
   result.set_resident(booking.resident());
   result.set_hospital(booking.hospital());
   result.set_screening_type(type);
-  RETURN_IF_ERROR(Classify(context,
+  RETURN_IF_ERROR(Classify(nullptr,
                            Measurements{&request.four_highs(), &request.colorectal(),
                                         &request.gastric(), &request.nipt()},
                            booking.date(), &result));
@@ -137,12 +203,12 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::RecordFresh(const grpc::ServerCon
     result.set_late_report(
         LateNiptReport(follow_up_rules_, *ParseDate(booking.date()), Today(clock_)));
   }
-  ASSIGN_OR_RETURN(std::optional<NewReferral> referral,
-                   ReferralDecision(context, result, booking.resident_district_code()));
-  return store_.Record(request, booking, result, clock_.Now(), referral);
+  ASSIGN_OR_RETURN(checked.referral,
+                   ReferralDecision(nullptr, result, booking.resident_district_code()));
+  return checked;
 }
 
-absl::Status ResultsServiceImpl::Classify(const grpc::ServerContext& context, const Measurements& m,
+absl::Status ResultsServiceImpl::Classify(const grpc::ServerContext* parent, const Measurements& m,
                                           const std::string& visit_date, v1::Result* result) {
   result->set_counts_as_screened(true);
   switch (result->screening_type()) {
@@ -158,7 +224,7 @@ absl::Status ResultsServiceImpl::Classify(const grpc::ServerContext& context, co
       v1::GetResidentRequest get_resident;
       get_resident.set_name(result->resident());
       v1::Resident resident;
-      auto ask = peers_.CallContext(&context, kSchedulingTimeout);
+      auto ask = peers_.CallContext(parent, kSchedulingTimeout);
       RETURN_IF_ERROR(
           PeerOutcome(registry->GetResident(ask.get(), get_resident, &resident), "registry"));
       const int age = AgeOn(*ParseDate(resident.birth_date()), *ParseDate(visit_date));
@@ -183,7 +249,7 @@ absl::Status ResultsServiceImpl::Classify(const grpc::ServerContext& context, co
 }
 
 absl::StatusOr<std::optional<NewReferral>> ResultsServiceImpl::ReferralDecision(
-    const grpc::ServerContext& context, const v1::Result& result,
+    const grpc::ServerContext* parent, const v1::Result& result,
     const std::string& resident_district) {
   std::optional<v1::ReferralKind> kind = ReferralFor(result);
   if (!kind || !result.counts_as_screened()) return std::optional<NewReferral>();
@@ -194,7 +260,7 @@ absl::StatusOr<std::optional<NewReferral>> ResultsServiceImpl::ReferralDecision(
     // Where the procedure is offered: the scheduling service knows.
     ASSIGN_OR_RETURN(auto scheduling, peers_.Stub<v1::SchedulingService>("scheduling"));
     v1::ListHospitalsResponse hospitals;
-    auto call = peers_.CallContext(&context, kSchedulingTimeout);
+    auto call = peers_.CallContext(parent, kSchedulingTimeout);
     RETURN_IF_ERROR(
         PeerOutcome(scheduling->ListHospitals(call.get(), v1::ListHospitalsRequest(), &hospitals),
                     "scheduling"));
@@ -214,8 +280,7 @@ grpc::Status ResultsServiceImpl::RecordResults(
                        while (stream->Read(&request)) {
                          v1::RecordResultOutcome outcome;
                          outcome.set_request_id(request.request_id());
-                         absl::StatusOr<v1::Result> recorded =
-                             Record(*context, call.caller(), request);
+                         absl::StatusOr<v1::Result> recorded = Record(call.caller(), request);
                          *outcome.mutable_status() = ToRpcStatus(recorded.status());
                          if (recorded.ok()) *outcome.mutable_result() = *std::move(recorded);
                          if (!stream->Write(outcome)) break;
@@ -284,14 +349,14 @@ grpc::Status ResultsServiceImpl::AmendResult(grpc::ServerContext* context,
         corrected.clear_colorectal();
         corrected.clear_gastric();
         corrected.clear_nipt();
-        RETURN_IF_ERROR(Classify(*context,
+        RETURN_IF_ERROR(Classify(context,
                                  Measurements{&request->four_highs(), &request->colorectal(),
                                               &request->gastric(), &request->nipt()},
                                  booking.date(), &corrected));
         // Whether the person counts never changes with an amendment.
         corrected.set_counts_as_screened(current.counts_as_screened());
         ASSIGN_OR_RETURN(std::optional<NewReferral> referral,
-                         ReferralDecision(*context, corrected, booking.resident_district_code()));
+                         ReferralDecision(context, corrected, booking.resident_district_code()));
         ASSIGN_OR_RETURN(*response, store_.Amend(*request, *id, corrected, call.caller().Name(),
                                                  referral, Today(clock_)));
         return absl::OkStatus();

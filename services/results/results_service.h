@@ -2,6 +2,7 @@
 // scheduling, classify, delegate to the store.
 #pragma once
 
+#include "common/batcher.h"
 #include "common/call_gate.h"
 #include "common/clock.h"
 #include "common/peers.h"
@@ -22,7 +23,12 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
         clock_(clock),
         rules_(rules.four_highs),
         other_rules_(rules),
-        follow_up_rules_(rules.follow_up) {}
+        follow_up_rules_(rules.follow_up),
+        record_batch_(
+            [this](std::vector<const v1::RecordResultRequest*>& requests) {
+              return RecordBatch(requests);
+            },
+            {.max_batch = 64, .max_running = 2}) {}
 
   grpc::Status RecordResult(grpc::ServerContext* context, const v1::RecordResultRequest* request,
                             v1::Result* response) override;
@@ -46,10 +52,21 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
                                 v1::ListOutboxEventsResponse* response) override;
 
  private:
-  absl::StatusOr<v1::Result> Record(const grpc::ServerContext& context, const Caller& caller,
-                                    const v1::RecordResultRequest& request);
-  absl::StatusOr<v1::Result> RecordFresh(const grpc::ServerContext& context,
-                                         const v1::RecordResultRequest& request);
+  absl::StatusOr<v1::Result> Record(const Caller& caller, const v1::RecordResultRequest& request);
+  // What a request records, checked against its booking, classified and
+  // referred, before it is stored.
+  struct Checked {
+    v1::Result result;
+    std::optional<NewReferral> referral;
+  };
+  absl::StatusOr<Checked> Check(const v1::RecordResultRequest& request, const v1::Booking& booking);
+  // Validated requests recorded together: their bookings in one call to
+  // scheduling, then stored together (see ResultsStore::RecordAll).
+  std::vector<absl::StatusOr<v1::Result>> RecordBatch(
+      std::vector<const v1::RecordResultRequest*>& requests);
+  // The booking of each request, in one call (each its own if that fails).
+  std::vector<absl::StatusOr<v1::Booking>> FetchBookings(
+      const std::vector<const v1::RecordResultRequest*>& requests);
   // The measurement of each screening (only the result's own is read).
   struct Measurements {
     const v1::FourHighsMeasurement* four_highs;
@@ -59,10 +76,11 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
   };
   // Fills the measurement and classification of `result` (its screening
   // type, resident and hospital set) for a visit on `visit_date`.
-  absl::Status Classify(const grpc::ServerContext& context, const Measurements& m,
+  // Peer calls act for `parent` (null: the process's own, as for a batch).
+  absl::Status Classify(const grpc::ServerContext* parent, const Measurements& m,
                         const std::string& visit_date, v1::Result* result);
   // The referral a classified, counted result opens, and where.
-  absl::StatusOr<std::optional<NewReferral>> ReferralDecision(const grpc::ServerContext& context,
+  absl::StatusOr<std::optional<NewReferral>> ReferralDecision(const grpc::ServerContext* parent,
                                                               const v1::Result& result,
                                                               const std::string& resident_district);
 
@@ -73,6 +91,7 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
   const FourHighsRules rules_;
   const ResultRules other_rules_;
   const FollowUpRules follow_up_rules_;
+  Batcher<const v1::RecordResultRequest*, absl::StatusOr<v1::Result>> record_batch_;
 };
 
 // INVALID_ARGUMENT naming each bad field of a RecordResult request. Pure.

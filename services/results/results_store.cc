@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "common/call_deadline.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/dates.h"
@@ -88,10 +87,7 @@ StoredForm Store(const v1::Result& r) {
 
 }  // namespace
 
-ResultsStore::ResultsStore(db::Pool& pool)
-    : pool_(pool),
-      record_batch_([this](std::vector<PendingRecord>& batch) { return RecordBatch(batch); },
-                    {.max_batch = 64, .max_running = 2}) {
+ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
   pool_.AddPreparer(requests_.Statements());
   pool_.AddPreparer([](pqxx::connection_base& c) {
     // A batch of results in a few statements (RecordTogether): ids first, so
@@ -231,35 +227,25 @@ absl::StatusOr<std::optional<v1::Result>> ResultsStore::FindResult(
   });
 }
 
-absl::StatusOr<v1::Result> ResultsStore::Record(const v1::RecordResultRequest& request,
-                                                const v1::Booking& booking,
-                                                const v1::Result& result, absl::Time record_time,
-                                                const std::optional<NewReferral>& referral) {
-  // Results recorded at once share a transaction and its commit.
-  return record_batch_.Run({&request, &booking, &result, record_time, &referral});
-}
-
-std::vector<absl::StatusOr<v1::Result>> ResultsStore::RecordBatch(
-    std::vector<PendingRecord>& batch) {
-  // The batch serves many calls: none of their deadlines cuts it short.
-  ScopedCallDeadline no_deadline(absl::InfiniteFuture());
+std::vector<absl::StatusOr<v1::Result>> ResultsStore::RecordAll(
+    const std::vector<ResultToStore>& results) {
   std::vector<absl::StatusOr<v1::Result>> outcomes;
-  if (batch.size() > 1) {
-    if (std::optional<std::vector<v1::Result>> together = RecordTogether(batch)) {
+  if (results.size() > 1) {
+    if (std::optional<std::vector<v1::Result>> together = RecordTogether(results)) {
       for (v1::Result& r : *together) outcomes.emplace_back(std::move(r));
       return outcomes;
     }
   }
-  for (const PendingRecord& pending : batch) outcomes.push_back(RecordOne(pending));
+  for (const ResultToStore& one : results) outcomes.push_back(RecordOne(one));
   return outcomes;
 }
 
 std::optional<std::vector<v1::Result>> ResultsStore::RecordTogether(
-    const std::vector<PendingRecord>& batch) {
+    const std::vector<ResultToStore>& batch) {
   std::vector<v1::Result> stored(batch.size());
   absl::Status status = db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
     std::vector<std::string> opens_referral;
-    for (const PendingRecord& p : batch) {
+    for (const ResultToStore& p : batch) {
       opens_referral.push_back(*p.referral && p.result->counts_as_screened() ? "t" : "f");
     }
     pqxx::result ids = tx.exec_prepared("results_new_ids", db::PgArray(opens_referral));
@@ -272,7 +258,7 @@ std::optional<std::vector<v1::Result>> ResultsStore::RecordTogether(
     std::vector<std::string> event_types, event_residents, event_screenings, event_years,
         event_hospitals, event_results, event_resident_districts, event_hospital_districts,
         event_dates, event_positives;
-    auto add_event = [&](const PendingRecord& p, int64_t result_id, const std::string& type,
+    auto add_event = [&](const ResultToStore& p, int64_t result_id, const std::string& type,
                          const std::string& date, bool positive) {
       event_types.push_back(type);
       event_residents.push_back(
@@ -287,7 +273,7 @@ std::optional<std::vector<v1::Result>> ResultsStore::RecordTogether(
       event_positives.push_back(positive ? "t" : "f");
     };
     for (size_t i = 0; i < batch.size(); ++i) {
-      const PendingRecord& p = batch[i];
+      const ResultToStore& p = batch[i];
       const v1::Result& result = *p.result;
       const int64_t result_id = ids[i][0].as<int64_t>();
       const std::string hospital_code = *ParseStringName("hospitals", p.booking->hospital());
@@ -371,7 +357,7 @@ std::optional<std::vector<v1::Result>> ResultsStore::RecordTogether(
   return stored;
 }
 
-absl::StatusOr<v1::Result> ResultsStore::RecordOne(const PendingRecord& pending) {
+absl::StatusOr<v1::Result> ResultsStore::RecordOne(const ResultToStore& pending) {
   const v1::RecordResultRequest& request = *pending.request;
   const v1::Booking& booking = *pending.booking;
   const v1::Result& result = *pending.result;

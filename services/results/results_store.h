@@ -10,7 +10,6 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "common/batcher.h"
 #include "common/db.h"
 #include "common/request_log.h"
 #include "screening/v1/results.pb.h"
@@ -41,17 +40,25 @@ class ResultsStore {
   // The first answer to an earlier RecordResult with this request_id, if any.
   absl::StatusOr<std::optional<v1::Result>> FindResult(const v1::RecordResultRequest& request);
 
-  // Stores a classified result for a checked booking and its outbox event
-  // (`result.recorded`, or `result.sample_failed` when it does not count) in
-  // one transaction. ALREADY_EXISTS (RESULT_EXISTS) when the screening
-  // already has a counted result.
-  // With an accession number already used: the same booking and screening
-  // return that result; another is INVALID_ARGUMENT. A referral, if given,
-  // opens in the same transaction (event `referral.opened`).
-  absl::StatusOr<v1::Result> Record(const v1::RecordResultRequest& request,
-                                    const v1::Booking& booking, const v1::Result& result,
-                                    absl::Time record_time,
-                                    const std::optional<NewReferral>& referral);
+  // A classified result for a checked booking, ready to store.
+  struct ResultToStore {
+    const v1::RecordResultRequest* request;
+    const v1::Booking* booking;
+    const v1::Result* result;
+    absl::Time record_time;
+    const std::optional<NewReferral>* referral;
+  };
+
+  // Stores each classified result and its outbox event (`result.recorded`,
+  // or `result.sample_failed` when it does not count); a referral, if given,
+  // opens with it (event `referral.opened`). All of them in one transaction
+  // and a few statements when none collides with what is stored; otherwise
+  // each in its own, with its own outcome: ALREADY_EXISTS (RESULT_EXISTS)
+  // when the screening already has a counted result; with an accession
+  // number already used, the same booking and screening return that result
+  // and another is INVALID_ARGUMENT; a request_id already used returns its
+  // first answer.
+  std::vector<absl::StatusOr<v1::Result>> RecordAll(const std::vector<ResultToStore>& results);
 
   // NOT_FOUND when there is no such result.
   absl::StatusOr<v1::Result> GetResult(int64_t id);
@@ -88,23 +95,13 @@ class ResultsStore {
   absl::StatusOr<std::vector<v1::OutboxEvent>> ListEvents(const std::string& after, int limit);
 
  private:
-  struct PendingRecord {
-    const v1::RecordResultRequest* request;
-    const v1::Booking* booking;
-    const v1::Result* result;
-    absl::Time record_time;
-    const std::optional<NewReferral>* referral;
-  };
-  absl::StatusOr<v1::Result> RecordOne(const PendingRecord& pending);
-  std::vector<absl::StatusOr<v1::Result>> RecordBatch(std::vector<PendingRecord>& batch);
-  // The whole batch in one transaction and a few statements; nullopt (and
-  // nothing written) when any item needs the one-by-one path: an id or
-  // accession number already used, a result already there.
-  std::optional<std::vector<v1::Result>> RecordTogether(const std::vector<PendingRecord>& batch);
+  absl::StatusOr<v1::Result> RecordOne(const ResultToStore& pending);
+  // The whole batch in one transaction; nullopt (and nothing written) when
+  // any item needs the one-by-one path.
+  std::optional<std::vector<v1::Result>> RecordTogether(const std::vector<ResultToStore>& batch);
 
   db::Pool& pool_;
   db::RequestLog requests_{"results"};
-  Batcher<PendingRecord, absl::StatusOr<v1::Result>> record_batch_;
 };
 
 // Offsets are `{xid}:{seq}`; nullopt when malformed.

@@ -339,6 +339,26 @@ absl::Status ValidateCheckIn(const v1::CheckInRequest& request) {
   return bad.ToStatus();
 }
 
+absl::StatusOr<std::vector<int64_t>> ValidateBatchGetBookings(
+    const v1::BatchGetBookingsRequest& request) {
+  constexpr int kMaxNames = 1000;
+  if (request.names_size() < 1 || request.names_size() > kMaxNames) {
+    return InvalidField("names", absl::StrCat("must list 1 to ", kMaxNames, " bookings"));
+  }
+  FieldViolations bad;
+  std::vector<int64_t> ids;
+  for (int i = 0; i < request.names_size(); ++i) {
+    std::optional<int64_t> id = ParseNumericName("bookings", request.names(i));
+    if (!id) {
+      bad.Add(absl::StrCat("names[", i, "]"), "must be bookings/{id}");
+    } else {
+      ids.push_back(*id);
+    }
+  }
+  RETURN_IF_ERROR(bad.ToStatus());
+  return ids;
+}
+
 void HideVerificationCode(const Caller& caller, v1::Booking& booking) {
   if (caller.role != Role::kClinic && caller.role != Role::kDeveloper) {
     booking.clear_verification_code();
@@ -683,6 +703,23 @@ grpc::Status SchedulingServiceImpl::GetBooking(grpc::ServerContext* context,
                        ASSIGN_OR_RETURN(*response,
                                         BookingInScope(call.caller(), request->name(), call));
                        HideVerificationCode(call.caller(), *response);
+                       return absl::OkStatus();
+                     });
+}
+
+grpc::Status SchedulingServiceImpl::BatchGetBookings(grpc::ServerContext* context,
+                                                     const v1::BatchGetBookingsRequest* request,
+                                                     v1::BatchGetBookingsResponse* response) {
+  return gate_.Serve(context, Method<v1::SchedulingService>("BatchGetBookings"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       ASSIGN_OR_RETURN(std::vector<int64_t> ids,
+                                        ValidateBatchGetBookings(*request));
+                       call.set_resource(absl::StrCat(request->names_size(), " bookings"));
+                       ASSIGN_OR_RETURN(std::vector<v1::Booking> bookings, store_.GetBookings(ids));
+                       for (v1::Booking& booking : bookings) {
+                         HideVerificationCode(call.caller(), booking);
+                         *response->add_bookings() = std::move(booking);
+                       }
                        return absl::OkStatus();
                      });
 }

@@ -1,6 +1,7 @@
 #include "services/scheduling/scheduling_store.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "absl/strings/numbers.h"
@@ -344,6 +345,8 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
             " (SELECT string_agg(i.screening_type || ':' || i.slot_id, ',' ORDER BY"
             " i.screening_type) FROM i), (SELECT count(*) FROM i) FROM b"));
     c.prepare("sched_get_booking", absl::StrCat(BookingSelect(), " WHERE b.id = $1"));
+    c.prepare("sched_get_bookings",
+              absl::StrCat(BookingSelect(), " WHERE b.id = ANY ($1::bigint[])"));
     c.prepare("sched_lock_booking", "SELECT id FROM scheduling.bookings WHERE id = $1 FOR UPDATE");
     c.prepare("sched_set_state",
               "UPDATE scheduling.bookings SET state = $2, cancel_reason = $3::smallint,"
@@ -686,6 +689,27 @@ absl::StatusOr<v1::Booking> SchedulingStore::Book(const v1::BookScreeningRequest
   v1::Booking first;
   first.ParseFromString(*answer);
   return first;
+}
+
+absl::StatusOr<std::vector<v1::Booking>> SchedulingStore::GetBookings(
+    const std::vector<int64_t>& ids) {
+  using Bookings = std::vector<v1::Booking>;
+  return db::AutoCommit<Bookings>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Bookings> {
+    std::map<int64_t, v1::Booking> found;
+    for (const auto& row : tx.exec_prepared("sched_get_bookings", db::PgArray(ids))) {
+      v1::Booking booking = BookingFromRow(row);
+      found.emplace(row[0].as<int64_t>(), std::move(booking));
+    }
+    Bookings bookings;
+    for (int64_t id : ids) {
+      auto it = found.find(id);
+      if (it == found.end()) {
+        return absl::NotFoundError(absl::StrCat(MakeName("bookings", id), " does not exist"));
+      }
+      bookings.push_back(it->second);
+    }
+    return bookings;
+  });
 }
 
 absl::StatusOr<v1::Booking> SchedulingStore::GetBooking(int64_t id) {

@@ -134,6 +134,8 @@ class SchedulingStore {
   // booking for one of the screenings and entitlements.
   absl::StatusOr<v1::Booking> Book(const v1::BookScreeningRequest& request, const NewVisit& visit);
 
+  // The bookings of `ids`, in that order; NOT_FOUND naming the first missing.
+  absl::StatusOr<std::vector<v1::Booking>> GetBookings(const std::vector<int64_t>& ids);
   absl::StatusOr<v1::Booking> GetBooking(int64_t id);
 
   // Cancels an active booking, releases its places and gives each to the

@@ -66,5 +66,23 @@ TEST(ValidateBookScreening, RequiresNamesAndRequestId) {
   EXPECT_TRUE(ValidateBookScreening(request).ok());
 }
 
+TEST(ValidateBatchGetBookings, NamesEachBadName) {
+  v1::BatchGetBookingsRequest request;
+  EXPECT_EQ(BadFields(ValidateBatchGetBookings(request).status()),
+            std::vector<std::string>{"names"});
+  request.add_names("bookings/7");
+  request.add_names("slots/8");
+  request.add_names("bookings/9");
+  request.add_names("bookings/");
+  EXPECT_EQ(BadFields(ValidateBatchGetBookings(request).status()),
+            (std::vector<std::string>{"names[1]", "names[3]"}));
+  request.set_names(1, "bookings/8");
+  request.set_names(3, "bookings/10");
+  EXPECT_EQ(*ValidateBatchGetBookings(request), (std::vector<int64_t>{7, 8, 9, 10}));
+  for (int i = 4; i < 1001; ++i) request.add_names(absl::StrCat("bookings/", i + 7));
+  EXPECT_EQ(BadFields(ValidateBatchGetBookings(request).status()),
+            std::vector<std::string>{"names"});
+}
+
 }  // namespace
 }  // namespace screening::scheduling
