@@ -38,7 +38,7 @@ Preparer RequestLog::Statements() const {
                            ".requests (request_id, method, fingerprint, response)"
                            " SELECT id, $2, f, decode(r, 'hex')"
                            " FROM unnest($1::text[], $3::text[], $4::text[]) AS u(id, f, r)"
-                           " ON CONFLICT (request_id) DO NOTHING RETURNING 1"));
+                           " ON CONFLICT (request_id) DO NOTHING RETURNING request_id"));
     c.prepare(
         claim_answer,
         absl::StrCat("INSERT INTO ", schema,
@@ -46,7 +46,7 @@ Preparer RequestLog::Statements() const {
                      " VALUES ($1, $2, $3, $4) ON CONFLICT (request_id) DO NOTHING RETURNING 1"));
     c.prepare(claim, absl::StrCat("INSERT INTO ", schema,
                                   ".requests (request_id, method, fingerprint) VALUES ($1, $2, $3)"
-                                  " ON CONFLICT (request_id) DO NOTHING RETURNING 1"));
+                                  " ON CONFLICT (request_id) DO NOTHING RETURNING request_id"));
     c.prepare(find, absl::StrCat("SELECT method, fingerprint, response FROM ", schema,
                                  ".requests WHERE request_id = $1"));
     c.prepare(save,
@@ -105,8 +105,8 @@ bool RequestLog::ClaimWithAnswer(pqxx::work& tx, absl::string_view request_id,
               .empty();
 }
 
-size_t RequestLog::ClaimAllWithAnswers(pqxx::work& tx, absl::string_view method,
-                                       const std::vector<Answered>& answered) const {
+std::set<std::string> RequestLog::ClaimAllWithAnswers(pqxx::work& tx, absl::string_view method,
+                                                      const std::vector<Answered>& answered) const {
   std::vector<std::string> ids, fingerprints, responses;
   for (const Answered& a : answered) {
     ids.push_back(*a.request_id);
@@ -114,10 +114,12 @@ size_t RequestLog::ClaimAllWithAnswers(pqxx::work& tx, absl::string_view method,
     const std::string bytes = a.response->SerializeAsString();
     responses.push_back(HexEncode(seal_ ? seal_->Seal(bytes) : bytes));
   }
-  return tx
-      .exec_prepared(claim_answers_, PgArray(ids), std::string(method), PgArray(fingerprints),
-                     PgArray(responses))
-      .size();
+  std::set<std::string> taken;
+  for (const auto& row : tx.exec_prepared(claim_answers_, PgArray(ids), std::string(method),
+                                          PgArray(fingerprints), PgArray(responses))) {
+    taken.insert(row[0].as<std::string>());
+  }
+  return taken;
 }
 
 }  // namespace screening::db

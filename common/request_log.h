@@ -10,6 +10,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,16 +74,16 @@ class RequestLog {
                        const google::protobuf::Message& request,
                        const google::protobuf::Message& response) const;
 
-  // ClaimWithAnswer for many requests of `method` in one statement. Returns
-  // how many of them took their id: fewer than all means some id was taken
-  // (or repeated), and the caller must roll back and go one by one.
+  // ClaimWithAnswer for many requests of `method` (distinct ids) in one
+  // statement. Returns the ids taken: any missing was taken before, and the
+  // caller must roll back and handle that request on its own.
   struct Answered {
     const std::string* request_id;
     const google::protobuf::Message* request;
     const google::protobuf::Message* response;
   };
-  size_t ClaimAllWithAnswers(pqxx::work& tx, absl::string_view method,
-                             const std::vector<Answered>& answered) const;
+  std::set<std::string> ClaimAllWithAnswers(pqxx::work& tx, absl::string_view method,
+                                            const std::vector<Answered>& answered) const;
 
  private:
   std::string claim_, find_, save_, claim_answer_, claim_answers_;  // prepared statement names

@@ -609,6 +609,64 @@ TEST_F(ResultsFlow, ResultsSentAtOnceShareCommitsAndEachGetsItsOwnAnswer) {
             kVisits);
 }
 
+TEST_F(ResultsFlow, ALaboratorysStreamIsStoredInChunksAndAnsweredInOrder) {
+  // A laboratory sends its whole batch at once: the items that have arrived
+  // are stored together, and each is still answered in order with its own
+  // status: a bad item, a repeated request_id and a second result for a
+  // screening among good ones.
+  Hospital("LAB-H2");
+  constexpr int kVisits = 40;
+  std::vector<v1::RecordResultRequest> items;
+  for (int i = 0; i < kVisits; ++i) {
+    const v1::Booking visit =
+        CheckedInVisit("LAB-H2", "2025-03-20", {v1::SCREENING_TYPE_FOUR_HIGHS},
+                       absl::CivilDay(1967, 2, 1) + i, absl::StrCat("lab2-book-", i));
+    v1::RecordResultRequest item = For(visit, absl::StrCat("lab2-r", i));
+    *item.mutable_four_highs() = NormalFourHighs();
+    item.set_accession_number(absl::StrCat("LIS2-", i));
+    items.push_back(item);
+  }
+  v1::RecordResultRequest bad = items[5];
+  bad.set_request_id("lab2-bad");
+  bad.mutable_four_highs()->set_systolic_mmhg(400);
+  items.insert(items.begin() + 10, bad);
+  items.push_back(items[3]);  // the same request again: the same answer
+  v1::RecordResultRequest second = items[7];
+  second.set_request_id("lab2-second");
+  second.clear_accession_number();
+  items.push_back(second);  // another result for a recorded screening
+
+  grpc::ClientContext context;
+  auto stream = server_->results().RecordResults(&context);
+  for (const auto& item : items) ASSERT_TRUE(stream->Write(item));
+  stream->WritesDone();
+  std::vector<v1::RecordResultOutcome> outcomes;
+  v1::RecordResultOutcome outcome;
+  while (stream->Read(&outcome)) outcomes.push_back(outcome);
+  ASSERT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(outcomes.size(), items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    EXPECT_EQ(outcomes[i].request_id(), items[i].request_id()) << i;
+  }
+  EXPECT_EQ(outcomes[10].status().code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  const size_t repeat = items.size() - 2, other = items.size() - 1;
+  EXPECT_EQ(outcomes[repeat].status().code(), 0);
+  EXPECT_EQ(outcomes[repeat].result().name(), outcomes[3].result().name());
+  EXPECT_EQ(outcomes[other].status().code(), static_cast<int>(grpc::StatusCode::ALREADY_EXISTS));
+  int ok = 0;
+  for (const auto& o : outcomes) ok += o.status().code() == 0;
+  EXPECT_EQ(ok, kVisits + 1);  // every visit, and the repeat
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM results.results WHERE hospital_code = 'LAB-H2'"),
+            kVisits);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM results.outbox WHERE hospital_code = 'LAB-H2'"
+                          " AND event_type = 'result.recorded'"),
+            kVisits);
+  // Stored in chunks: fewer transactions than results.
+  EXPECT_LT(db_->QueryInt("SELECT count(DISTINCT xmin::text) FROM results.results"
+                          " WHERE hospital_code = 'LAB-H2'"),
+            kVisits / 2);
+}
+
 TEST_F(ResultsFlow, ZRecountAgreesWithTheCountersAndNamesAnyDifference) {
   // Runs last in the suite (gtest keeps declaration order): everything the
   // other tests recorded, amended, failed and followed up is recounted.

@@ -53,6 +53,14 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
 
  private:
   absl::StatusOr<v1::Result> Record(const Caller& caller, const v1::RecordResultRequest& request);
+  // A stream's items that arrived together: each validated, the valid ones
+  // recorded as one batch.
+  std::vector<absl::StatusOr<v1::Result>> RecordChunk(
+      const Caller& caller, const std::vector<v1::RecordResultRequest>& chunk);
+  // `recorded`, or, when it failed, the first answer to an earlier request
+  // with this request_id.
+  absl::StatusOr<v1::Result> RetryAnswer(const v1::RecordResultRequest& request,
+                                         absl::StatusOr<v1::Result> recorded);
   // What a request records, checked against its booking, classified and
   // referred, before it is stored.
   struct Checked {

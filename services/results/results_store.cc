@@ -1,6 +1,8 @@
 #include "services/results/results_store.h"
 
+#include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -229,20 +231,45 @@ absl::StatusOr<std::optional<v1::Result>> ResultsStore::FindResult(
 
 std::vector<absl::StatusOr<v1::Result>> ResultsStore::RecordAll(
     const std::vector<ResultToStore>& results) {
-  std::vector<absl::StatusOr<v1::Result>> outcomes;
-  if (results.size() > 1) {
-    if (std::optional<std::vector<v1::Result>> together = RecordTogether(results)) {
-      for (v1::Result& r : *together) outcomes.emplace_back(std::move(r));
-      return outcomes;
+  std::vector<std::optional<absl::StatusOr<v1::Result>>> outcomes(results.size());
+  // Together first; an item that collides with what is stored (or with an
+  // earlier item) is left for one by one, and the rest tried together again:
+  // at most once for each kind of collision (a repeated request_id, a result
+  // or accession number already there, a request_id already used).
+  std::vector<size_t> together(results.size());
+  for (size_t i = 0; i < results.size(); ++i) together[i] = i;
+  for (int attempt = 0; attempt < 3 && together.size() > 1; ++attempt) {
+    std::vector<ResultToStore> batch;
+    for (size_t i : together) batch.push_back(results[i]);
+    std::vector<bool> collided;
+    if (std::optional<std::vector<v1::Result>> stored = RecordTogether(batch, &collided)) {
+      for (size_t k = 0; k < together.size(); ++k) outcomes[together[k]] = std::move((*stored)[k]);
+      break;
     }
+    std::vector<size_t> clean;
+    for (size_t k = 0; k < together.size(); ++k) {
+      if (!collided[k]) clean.push_back(together[k]);
+    }
+    if (clean.size() == together.size()) break;  // failed for another reason
+    together = std::move(clean);
   }
-  for (const ResultToStore& one : results) outcomes.push_back(RecordOne(one));
-  return outcomes;
+  std::vector<absl::StatusOr<v1::Result>> answers;
+  for (size_t i = 0; i < results.size(); ++i) {
+    answers.push_back(outcomes[i] ? *std::move(outcomes[i]) : RecordOne(results[i]));
+  }
+  return answers;
 }
 
 std::optional<std::vector<v1::Result>> ResultsStore::RecordTogether(
-    const std::vector<ResultToStore>& batch) {
+    const std::vector<ResultToStore>& batch, std::vector<bool>* collided) {
   std::vector<v1::Result> stored(batch.size());
+  // A request_id twice in one batch: the second waits for one by one.
+  collided->assign(batch.size(), false);
+  std::set<std::string> seen;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!seen.insert(batch[i].request->request_id()).second) (*collided)[i] = true;
+  }
+  if (std::find(collided->begin(), collided->end(), true) != collided->end()) return std::nullopt;
   absl::Status status = db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
     std::vector<std::string> opens_referral;
     for (const ResultToStore& p : batch) {
@@ -322,16 +349,21 @@ std::optional<std::vector<v1::Result>> ResultsStore::RecordTogether(
       answers.push_back(HexEncode(answer.SerializeAsString()));
     }
     using db::PgArray;
-    const size_t inserted =
-        tx.exec_prepared("results_insert_all", PgArray(result_ids), PgArray(bookings),
-                         PgArray(residents), PgArray(hospitals), PgArray(types), PgArray(years),
-                         PgArray(measurements), PgArray(classifications), PgArray(positives),
-                         PgArray(times), PgArray(counts), PgArray(accessions), PgArray(late),
-                         PgArray(resident_districts), PgArray(hospital_districts), PgArray(answers))
-            .size();
-    if (inserted != batch.size()) {
-      // A result or accession number already there: each call says which.
-      return absl::AbortedError("one by one");
+    std::set<int64_t> inserted;
+    for (const auto& row : tx.exec_prepared(
+             "results_insert_all", PgArray(result_ids), PgArray(bookings), PgArray(residents),
+             PgArray(hospitals), PgArray(types), PgArray(years), PgArray(measurements),
+             PgArray(classifications), PgArray(positives), PgArray(times), PgArray(counts),
+             PgArray(accessions), PgArray(late), PgArray(resident_districts),
+             PgArray(hospital_districts), PgArray(answers))) {
+      inserted.insert(row[0].as<int64_t>());
+    }
+    if (inserted.size() != batch.size()) {
+      // A result or accession number already there: each such call says which.
+      for (size_t i = 0; i < batch.size(); ++i) {
+        (*collided)[i] = !inserted.count(ParseNumericName("results", stored[i].name()).value());
+      }
+      return absl::AbortedError("collided");
     }
     if (!referral_ids.empty()) {
       tx.exec_prepared("results_open_referrals", PgArray(referral_ids), PgArray(referral_results),
@@ -347,7 +379,11 @@ std::optional<std::vector<v1::Result>> ResultsStore::RecordTogether(
     for (size_t i = 0; i < batch.size(); ++i) {
       answered.push_back({&batch[i].request->request_id(), batch[i].request, &stored[i]});
     }
-    if (requests_.ClaimAllWithAnswers(tx, "RecordResult", answered) != batch.size()) {
+    const std::set<std::string> taken = requests_.ClaimAllWithAnswers(tx, "RecordResult", answered);
+    if (taken.size() != batch.size()) {
+      for (size_t i = 0; i < batch.size(); ++i) {
+        (*collided)[i] = !taken.count(batch[i].request->request_id());
+      }
       // A retry of an earlier request: it gets the first answer.
       return absl::AbortedError("one by one");
     }

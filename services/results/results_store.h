@@ -97,8 +97,10 @@ class ResultsStore {
  private:
   absl::StatusOr<v1::Result> RecordOne(const ResultToStore& pending);
   // The whole batch in one transaction; nullopt (and nothing written) when
-  // any item needs the one-by-one path.
-  std::optional<std::vector<v1::Result>> RecordTogether(const std::vector<ResultToStore>& batch);
+  // it failed, with `collided` marking the items that collided with what is
+  // stored or with an earlier item (they need the one-by-one path).
+  std::optional<std::vector<v1::Result>> RecordTogether(const std::vector<ResultToStore>& batch,
+                                                        std::vector<bool>* collided);
 
   db::Pool& pool_;
   db::RequestLog requests_{"results"};
