@@ -11,8 +11,10 @@
 //             checks her in with her code and records four-highs results.
 //   record    --residents residents are booked into today's slots and checked
 //             in (set-up, not timed); then --concurrency clients record their
-//             four-highs results for --duration; afterwards the progress
-//             counter is compared with the results recorded.
+//             four-highs results for --duration, a RecordResult call each or,
+//             with --stream, on one RecordResults stream per client (at most
+//             --window in flight); afterwards the progress counter is compared
+//             with the results recorded.
 //   progress  --concurrency clients call GetProgress for --year (with
 //             --group_by) for --duration: its latency.
 //   watch     --watchers WatchProgress streams, then --concurrency clients
@@ -30,6 +32,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -75,6 +78,10 @@ ABSL_FLAG(std::string, commit_log, "",
           "watch: record nothing; after --duration (and 5 s more), read the commit times of "
           "results written by someone else from this pgbench log (-l) and time the watchers "
           "against them.");
+ABSL_FLAG(bool, stream, false,
+          "record: each client sends its results on one RecordResults stream (a laboratory's "
+          "batch) instead of a RecordResult call each.");
+ABSL_FLAG(int, window, 32, "record --stream: results in flight on each stream at most.");
 ABSL_FLAG(std::string, json, "", "Also write the report as JSON to this file ('-' for stdout).");
 
 namespace screening {
@@ -521,29 +528,35 @@ CheckedInVisits SetUpCheckedInVisits(const std::vector<std::shared_ptr<grpc::Cha
   auto scheduling = v1::SchedulingService::NewStub(channels[0]);
   auto registry = v1::RegistryService::NewStub(channels[0]);
   const absl::CivilDay today = absl::ToCivilDay(absl::Now(), HarbinTimeZone());
-  v1::UpsertHospitalRequest upsert;
-  v1::Hospital* h = upsert.mutable_hospital();
-  h->set_code(absl::StrCat(absl::GetFlag(FLAGS_prefix), "-LAB"));
-  h->set_display_name("压测检验医院");
-  h->set_district_code("230108");
-  h->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
+  // A day's slot holds at most 10,000 places: two sessions at each of as
+  // many laboratory hospitals as needed (at most three).
+  constexpr int kPerHospital = 20000;
+  wanted = std::min(wanted, 3 * kPerHospital);
+  const int hospitals = (wanted + kPerHospital - 1) / kPerHospital;
   CheckedInVisits out;
-  {
+  std::vector<v1::Slot> slots;
+  for (int n = 0; n < hospitals; ++n) {
+    v1::UpsertHospitalRequest upsert;
+    v1::Hospital* h = upsert.mutable_hospital();
+    h->set_code(absl::StrCat(absl::GetFlag(FLAGS_prefix), "-LAB", n == 0 ? "" : absl::StrCat(n)));
+    h->set_display_name("压测检验医院");
+    h->set_district_code("230108");
+    h->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
+    v1::Hospital hospital;
     grpc::ClientContext context;
-    Check(scheduling->UpsertHospital(&context, upsert, &out.hospital), "UpsertHospital");
+    Check(scheduling->UpsertHospital(&context, upsert, &hospital), "UpsertHospital");
+    if (n == 0) out.hospital = hospital;
+    v1::SetCapacityRequest capacity;
+    capacity.set_hospital(hospital.name());
+    capacity.set_date(FormatDate(today));
+    capacity.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+    capacity.set_capacity(10000);
+    for (int session = 0; session < 2; ++session) {
+      capacity.set_session(session == 0 ? v1::SESSION_MORNING : v1::SESSION_AFTERNOON);
+      grpc::ClientContext c;
+      Check(scheduling->SetCapacity(&c, capacity, &slots.emplace_back()), "SetCapacity");
+    }
   }
-  v1::SetCapacityRequest capacity;
-  capacity.set_hospital(out.hospital.name());
-  capacity.set_date(FormatDate(today));
-  capacity.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
-  capacity.set_capacity(10000);
-  std::vector<v1::Slot> slots(2);
-  for (int session = 0; session < 2; ++session) {
-    capacity.set_session(session == 0 ? v1::SESSION_MORNING : v1::SESSION_AFTERNOON);
-    grpc::ClientContext context;
-    Check(scheduling->SetCapacity(&context, capacity, &slots[session]), "SetCapacity");
-  }
-  wanted = std::min(wanted, 20000);
   std::fprintf(stderr, "setting up %d checked-in visits...\n", wanted);
   const std::vector<std::string> residents =
       SetUpResidents(*registry, wanted, today.year(),
@@ -557,7 +570,8 @@ CheckedInVisits SetUpCheckedInVisits(const std::vector<std::shared_ptr<grpc::Cha
       for (size_t i = next++; i < residents.size(); i = next++) {
         v1::BookScreeningRequest b;
         b.set_resident(residents[i]);
-        b.add_slots(slots[i % 2].name());
+        const v1::Slot& slot = slots[i % slots.size()];
+        b.add_slots(slot.name());
         b.set_request_id(absl::StrCat("lg-rec-", residents[i], "-", FormatDate(today)));
         v1::Booking booking;
         grpc::ClientContext c1;
@@ -566,7 +580,7 @@ CheckedInVisits SetUpCheckedInVisits(const std::vector<std::shared_ptr<grpc::Cha
         ci.set_name(booking.name());
         ci.set_verification_code(booking.verification_code());
         grpc::ClientContext c2;
-        if (stub->CheckIn(&c2, ci, &visits[i]).ok()) visits[i].set_hospital(out.hospital.name());
+        if (stub->CheckIn(&c2, ci, &visits[i]).ok()) visits[i].set_hospital(slot.hospital());
       }
     });
   }
@@ -596,6 +610,45 @@ v1::RecordResultRequest FourHighsResult(const v1::Booking& visit, size_t i) {
   return rr;
 }
 
+// One laboratory client: its results on one RecordResults stream, at most
+// --window in flight; each item timed from its write to its answer.
+void RecordOnStream(v1::ResultsService::Stub& results, const std::vector<v1::Booking>& ready,
+                    std::atomic<size_t>& next_visit, absl::Time end, Recorder& record) {
+  const size_t window = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_window)));
+  grpc::ClientContext context;
+  auto stream = results.RecordResults(&context);
+  absl::Mutex mu;
+  std::deque<absl::Time> sent;  // write times of the items not yet answered
+  std::thread reader([&] {
+    v1::RecordResultOutcome outcome;
+    while (stream->Read(&outcome)) {
+      absl::MutexLock lock(&mu);
+      record.Add(absl::Now() - sent.front(),
+                 grpc::Status(static_cast<grpc::StatusCode>(outcome.status().code()),
+                              outcome.status().message()));
+      sent.pop_front();
+    }
+  });
+  while (absl::Now() < end) {
+    {
+      absl::MutexLock lock(&mu);
+      auto room = [&] { return sent.size() < window; };
+      mu.Await(absl::Condition(&room));
+    }
+    const size_t i = next_visit++;
+    if (i >= ready.size()) break;
+    const v1::RecordResultRequest rr = FourHighsResult(ready[i], i);
+    {
+      absl::MutexLock lock(&mu);
+      sent.push_back(absl::Now());
+    }
+    if (!stream->Write(rr)) break;
+  }
+  stream->WritesDone();
+  reader.join();
+  Check(stream->Finish(), "RecordResults");
+}
+
 int RunRecord() {
   auto channels = Channels();
   auto progress = v1::ProgressService::NewStub(channels[0]);
@@ -609,8 +662,13 @@ int RunRecord() {
   std::atomic<size_t> next_visit{0};
   const absl::Time start = absl::Now();
   const absl::Time end = start + absl::GetFlag(FLAGS_duration);
+  const bool streams = absl::GetFlag(FLAGS_stream);
   RunClients(concurrency, [&](int c) {
     auto results = v1::ResultsService::NewStub(channels[c % channels.size()]);
+    if (streams) {
+      RecordOnStream(*results, ready, next_visit, end, record);
+      return;
+    }
     while (absl::Now() < end) {
       const size_t i = next_visit++;
       if (i >= ready.size()) return;
@@ -622,7 +680,7 @@ int RunRecord() {
       });
     }
   });
-  Report report{.scenario = "record",
+  Report report{.scenario = streams ? "record --stream" : "record",
                 .concurrency = concurrency,
                 .seconds = absl::ToDoubleSeconds(absl::Now() - start)};
   const int64_t recorded = record.by_code["OK"];
@@ -633,7 +691,7 @@ int RunRecord() {
     if (counted >= recorded) break;
     absl::SleepFor(absl::Milliseconds(100));
   }
-  report.calls["RecordResult"] = &record;
+  report.calls[streams ? "RecordResults item" : "RecordResult"] = &record;
   report.figures["results_per_second"] = static_cast<double>(recorded) / report.seconds;
   report.figures["results_recorded"] = static_cast<double>(recorded);
   report.figures["counter_delta"] = static_cast<double>(counted);
