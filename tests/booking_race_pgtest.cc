@@ -127,5 +127,65 @@ TEST_F(BookingRace, ReusingARequestIdForAnotherRequestIsRefused) {
   EXPECT_EQ(ActiveBookings(slot), 1);
 }
 
+TEST_F(BookingRace, VisitsBookedTogetherShareCommitsAndMatchARecount) {
+  // Calls arriving together are booked in one transaction. 30 residents want
+  // one four-highs place of 20; 12 want a colorectal and gastric visit
+  // where colorectal has 8 places; 6 retry a four-highs request at once.
+  Hospital("RACE-H5");
+  v1::Slot four = Capacity("RACE-H5", "2025-03-24", v1::SCREENING_TYPE_FOUR_HIGHS, 20);
+  v1::Slot colorectal = Capacity("RACE-H5", "2025-03-24", v1::SCREENING_TYPE_COLORECTAL, 8);
+  v1::Slot gastric = Capacity("RACE-H5", "2025-03-24", v1::SCREENING_TYPE_GASTRIC, 40);
+  constexpr int kSingles = 30, kVisits = 12, kRetries = 6;
+  std::vector<v1::BookScreeningRequest> requests;
+  for (int i = 0; i < kSingles + kVisits; ++i) {
+    v1::BookScreeningRequest request;
+    request.set_resident(Register(absl::CivilDay(1966, 6, 1) + i).name());
+    if (i < kSingles) {
+      request.add_slots(four.name());
+    } else {
+      request.add_slots(colorectal.name());
+      request.add_slots(gastric.name());
+    }
+    request.set_request_id(absl::StrCat("together-", i));
+    requests.push_back(request);
+  }
+  for (int i = 0; i < kRetries; ++i) requests.push_back(requests[i]);
+  std::vector<grpc::Status> statuses(requests.size());
+  std::vector<std::string> names(requests.size());
+  RunTogether(static_cast<int>(requests.size()), [&](int i, v1::SchedulingService::Stub& stub) {
+    v1::Booking booking;
+    grpc::ClientContext context;
+    statuses[i] = stub.BookScreening(&context, requests[i], &booking);
+    names[i] = booking.name();
+  });
+  int singles = 0, visits = 0;
+  for (size_t i = 0; i < kSingles + kVisits; ++i) {
+    if (statuses[i].ok()) {
+      (i < kSingles ? singles : visits)++;
+    } else {
+      EXPECT_EQ(ErrorReason(statuses[i]), "SLOT_FULL") << i << ": " << statuses[i].error_message();
+    }
+  }
+  for (int i = 0; i < kRetries; ++i) {
+    const size_t retry = kSingles + kVisits + i;
+    EXPECT_EQ(statuses[retry].error_code(), statuses[i].error_code()) << i;
+    EXPECT_EQ(names[retry], names[i]) << i;
+  }
+  EXPECT_EQ(singles, 20);
+  EXPECT_EQ(visits, 8);
+  for (const v1::Slot* slot : {&four, &colorectal, &gastric}) {
+    EXPECT_EQ(BookedCounter(*slot), ActiveBookings(*slot)) << slot->name();
+  }
+  EXPECT_EQ(BookedCounter(four), 20);
+  EXPECT_EQ(BookedCounter(colorectal), 8);
+  EXPECT_EQ(BookedCounter(gastric), 8);  // every visit all or nothing
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM scheduling.outbox WHERE hospital_code = 'RACE-H5'"),
+            28);
+  // Booked together: fewer transactions than bookings.
+  EXPECT_LT(db_->QueryInt("SELECT count(DISTINCT xmin::text) FROM scheduling.bookings"
+                          " WHERE hospital_code = 'RACE-H5'"),
+            28);
+}
+
 }  // namespace
 }  // namespace screening::testing

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/call_deadline.h"
 #include "common/crypto.h"
 #include "common/dates.h"
 #include "common/errors.h"
@@ -241,9 +242,43 @@ void ReleaseItems(pqxx::work& tx, int64_t booking_id, bool promote) {
 
 }  // namespace
 
-SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
+SchedulingStore::SchedulingStore(db::Pool& pool)
+    : pool_(pool),
+      book_batch_([this](std::vector<VisitToBook>& visits) { return BookAll(visits); },
+                  {.max_batch = 64, .max_running = 2}) {
   pool_.AddPreparer(requests_.Statements());
   pool_.AddPreparer([](pqxx::connection_base& c) {
+    // Visits booked together (BookTogether). The slots are locked first (in
+    // id order), so the places left read here are current and stay so.
+    c.prepare("sched_take_up_to",
+              "WITH w AS (SELECT s.id, LEAST(d.k, s.capacity - s.booked) AS take"
+              " FROM unnest($1::bigint[], $2::integer[]) AS d(id, k)"
+              " JOIN scheduling.slots s ON s.id = d.id)"
+              " UPDATE scheduling.slots s SET booked = s.booked + w.take FROM w"
+              " WHERE s.id = w.id AND w.take > 0 RETURNING s.id, w.take");
+    c.prepare("sched_new_booking_ids",
+              "SELECT nextval('scheduling.bookings_id_seq') FROM generate_series(1, $1)");
+    c.prepare(
+        "sched_insert_bookings",
+        "INSERT INTO scheduling.bookings (id, resident_id, hospital_code, day, programme_year,"
+        " hospital_district_code, resident_district_code, session, pregnancy_id,"
+        " verification_code, create_time)"
+        " SELECT id, r, h, d, y, hd, rd, se, nullif(p, '')::bigint, v, t"
+        " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::date[], $5::integer[],"
+        " $6::text[], $7::text[], $8::smallint[], $9::text[], $10::text[],"
+        " $11::timestamptz[]) AS u(id, r, h, d, y, hd, rd, se, p, v, t)");
+    c.prepare("sched_insert_items",
+              "INSERT INTO scheduling.booking_items (booking_id, screening_type, slot_id,"
+              " resident_id, entitlement)"
+              " SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::bigint[], $4::bigint[],"
+              " $5::text[]) ON CONFLICT DO NOTHING RETURNING booking_id");
+    c.prepare("sched_booking_events",
+              "INSERT INTO scheduling.outbox (event_type, booking_id, resident_id, hospital_code,"
+              " day, programme_year, screening_types, resident_district_code,"
+              " hospital_district_code)"
+              " SELECT 'booking.created', b, r, h, d, y, t::smallint[], rd, hd"
+              " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::date[], $5::integer[],"
+              " $6::text[], $7::text[], $8::text[]) AS u(b, r, h, d, y, t, rd, hd)");
     c.prepare("sched_upsert_hospital",
               "INSERT INTO scheduling.hospitals (code, display_name, district_code, screenings,"
               " details) VALUES ($1, $2, $3, $4::smallint[], $5) ON CONFLICT (code) DO UPDATE SET"
@@ -636,6 +671,217 @@ absl::StatusOr<std::optional<std::string>> SchedulingStore::FindAnswer(
 
 absl::StatusOr<v1::Booking> SchedulingStore::Book(const v1::BookScreeningRequest& request,
                                                   const NewVisit& visit) {
+  return book_batch_.Run({&request, &visit});
+}
+
+std::vector<absl::StatusOr<v1::Booking>> SchedulingStore::BookAll(
+    std::vector<VisitToBook>& visits) {
+  // The batch serves many calls: none of their deadlines cuts it short.
+  ScopedCallDeadline no_deadline(absl::InfiniteFuture());
+  std::vector<std::optional<absl::StatusOr<v1::Booking>>> outcomes(visits.size());
+  // Together first; visits that collide are left for one by one and the rest
+  // tried together again (at most once per kind of collision).
+  std::vector<size_t> together(visits.size());
+  for (size_t i = 0; i < visits.size(); ++i) together[i] = i;
+  for (int attempt = 0; attempt < 4 && together.size() > 1; ++attempt) {
+    std::vector<VisitToBook> batch;
+    for (size_t i : together) batch.push_back(visits[i]);
+    std::vector<bool> collided;
+    if (auto booked = BookTogether(batch, &collided)) {
+      for (size_t k = 0; k < together.size(); ++k) outcomes[together[k]] = std::move((*booked)[k]);
+      break;
+    }
+    std::vector<size_t> clean;
+    for (size_t k = 0; k < together.size(); ++k) {
+      if (!collided[k]) clean.push_back(together[k]);
+    }
+    if (clean.size() == together.size()) break;  // failed for another reason
+    together = std::move(clean);
+  }
+  std::vector<absl::StatusOr<v1::Booking>> answers;
+  for (size_t i = 0; i < visits.size(); ++i) {
+    answers.push_back(outcomes[i] ? *std::move(outcomes[i])
+                                  : BookOne(*visits[i].request, *visits[i].visit));
+  }
+  return answers;
+}
+
+std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTogether(
+    const std::vector<VisitToBook>& batch, std::vector<bool>* collided) {
+  collided->assign(batch.size(), false);
+  // A request_id or an entitlement twice in the batch: the later one waits.
+  std::set<std::string> request_ids, entitlements;
+  bool repeated = false;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const NewVisit& v = *batch[i].visit;
+    bool again = !request_ids.insert(batch[i].request->request_id()).second;
+    for (size_t k = 0; k < v.slot_ids.size(); ++k) {
+      again |= !entitlements
+                    .insert(absl::StrCat(v.resident_id, "/", static_cast<int>(v.types[k]), "/",
+                                         v.entitlements[k]))
+                    .second;
+    }
+    (*collided)[i] = again;
+    repeated |= again;
+  }
+  if (repeated) return std::nullopt;
+  std::vector<std::vector<v1::Slot>> facts;
+  std::map<int64_t, int> wanted;  // places per slot
+  for (const VisitToBook& b : batch) {
+    absl::StatusOr<std::vector<v1::Slot>> slots = GetSlotFacts(b.visit->slot_ids);
+    if (!slots.ok() || slots->size() != b.visit->slot_ids.size()) return std::nullopt;
+    facts.push_back(*std::move(slots));
+    for (int64_t id : b.visit->slot_ids) ++wanted[id];
+  }
+  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(absl::Now()));
+  const std::string create_time =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone());
+  std::vector<absl::StatusOr<v1::Booking>> answers;
+  absl::Status status = db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
+    answers.clear();
+    std::vector<int64_t> slot_ids, counts;
+    for (const auto& [id, k] : wanted) {
+      slot_ids.push_back(id);
+      counts.push_back(k);
+    }
+    tx.exec_prepared("sched_lock_slots", ArrayLiteral(slot_ids));
+    std::map<int64_t, int> left;  // places taken for the batch, not yet given
+    for (const auto& row :
+         tx.exec_prepared("sched_take_up_to", db::PgArray(slot_ids), db::PgArray(counts))) {
+      left[row[0].as<int64_t>()] = row[1].as<int>();
+    }
+    // Places go to the visits in batch order; a visit of one slot finds it
+    // full, or a visit of several finds one short: the rest must be undone.
+    std::vector<bool> gets(batch.size(), false);
+    bool short_multi = false;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const std::vector<int64_t>& ids = batch[i].visit->slot_ids;
+      const bool room =
+          std::all_of(ids.begin(), ids.end(), [&](int64_t id) { return left[id] > 0; });
+      if (room) {
+        for (int64_t id : ids) --left[id];
+        gets[i] = true;
+      } else if (ids.size() > 1) {
+        (*collided)[i] = true;
+        short_multi = true;
+      }
+    }
+    if (short_multi) return absl::AbortedError("collided");
+    size_t booking_count = std::count(gets.begin(), gets.end(), true);
+    std::vector<int64_t> ids_for;
+    if (booking_count > 0) {
+      for (const auto& row :
+           tx.exec_prepared("sched_new_booking_ids", static_cast<int64_t>(booking_count))) {
+        ids_for.push_back(row[0].as<int64_t>());
+      }
+    }
+    std::vector<std::string> b_ids, residents, hospitals, days, years, hospital_districts,
+        resident_districts, sessions, pregnancies, codes, times;
+    std::vector<std::string> i_bookings, i_types, i_slots, i_residents, i_entitlements;
+    std::vector<std::string> e_types;
+    std::vector<v1::Booking> stored;
+    std::vector<size_t> stored_index;
+    size_t next_id = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!gets[i]) {
+        answers.emplace_back(SlotFull(facts[i][0].name()));
+        continue;
+      }
+      const NewVisit& v = *batch[i].visit;
+      const v1::Slot& first = facts[i][0];
+      const int64_t id = ids_for[next_id++];
+      v1::Booking b;
+      b.set_name(MakeName("bookings", id));
+      b.set_resident(MakeName("residents", v.resident_id));
+      b.set_hospital(first.hospital());
+      b.set_date(first.date());
+      b.set_programme_year(ParseDate(first.date())->year());
+      b.set_state(v1::BOOKING_STATE_ACTIVE);
+      b.set_hospital_district_code(first.district_code());
+      b.set_resident_district_code(v.resident_district_code);
+      b.set_create_time(create_time);
+      b.set_session(first.session());
+      if (v.pregnancy_id) b.set_pregnancy(MakeName("pregnancies", *v.pregnancy_id));
+      b.set_verification_code(v.verification_code);
+      std::vector<std::pair<int, int64_t>> items;
+      for (size_t k = 0; k < v.slot_ids.size(); ++k) {
+        items.emplace_back(static_cast<int>(v.types[k]), v.slot_ids[k]);
+        i_bookings.push_back(absl::StrCat(id));
+        i_types.push_back(absl::StrCat(static_cast<int>(v.types[k])));
+        i_slots.push_back(absl::StrCat(v.slot_ids[k]));
+        i_residents.push_back(absl::StrCat(v.resident_id));
+        i_entitlements.push_back(v.entitlements[k]);
+      }
+      std::sort(items.begin(), items.end());
+      std::vector<std::string> types;
+      for (const auto& [type, slot] : items) {
+        auto* screening = b.add_screenings();
+        screening->set_screening_type(static_cast<v1::ScreeningType>(type));
+        screening->set_slot(MakeName("slots", slot));
+        types.push_back(absl::StrCat(type));
+      }
+      b_ids.push_back(absl::StrCat(id));
+      residents.push_back(absl::StrCat(v.resident_id));
+      hospitals.push_back(*ParseStringName("hospitals", first.hospital()));
+      days.push_back(first.date());
+      years.push_back(absl::StrCat(b.programme_year()));
+      hospital_districts.push_back(first.district_code());
+      resident_districts.push_back(v.resident_district_code);
+      sessions.push_back(absl::StrCat(static_cast<int>(first.session())));
+      pregnancies.push_back(v.pregnancy_id ? absl::StrCat(*v.pregnancy_id) : "");
+      codes.push_back(v.verification_code);
+      times.push_back(create_time);
+      e_types.push_back(absl::StrCat("{", absl::StrJoin(types, ","), "}"));
+      stored_index.push_back(i);
+      answers.emplace_back(b);
+      stored.push_back(std::move(b));
+    }
+    if (stored.empty()) return absl::OkStatus();
+    using db::PgArray;
+    tx.exec_prepared("sched_insert_bookings", PgArray(b_ids), PgArray(residents),
+                     PgArray(hospitals), PgArray(days), PgArray(years), PgArray(hospital_districts),
+                     PgArray(resident_districts), PgArray(sessions), PgArray(pregnancies),
+                     PgArray(codes), PgArray(times));
+    std::map<std::string, size_t> items_in;
+    for (const auto& row :
+         tx.exec_prepared("sched_insert_items", PgArray(i_bookings), PgArray(i_types),
+                          PgArray(i_slots), PgArray(i_residents), PgArray(i_entitlements))) {
+      ++items_in[row[0].as<std::string>()];
+    }
+    bool held = false;
+    for (size_t k = 0; k < stored.size(); ++k) {
+      const size_t i = stored_index[k];
+      if (items_in[b_ids[k]] != batch[i].visit->slot_ids.size()) {
+        (*collided)[i] = true;  // the resident holds one of these already
+        held = true;
+      }
+    }
+    if (held) return absl::AbortedError("collided");
+    tx.exec_prepared("sched_booking_events", PgArray(b_ids), PgArray(residents), PgArray(hospitals),
+                     PgArray(days), PgArray(years), PgArray(e_types), PgArray(resident_districts),
+                     PgArray(hospital_districts));
+    std::vector<db::RequestLog::Answered> answered;
+    for (size_t k = 0; k < stored.size(); ++k) {
+      const VisitToBook& b = batch[stored_index[k]];
+      answered.push_back({&b.request->request_id(), b.request, &stored[k]});
+    }
+    const std::set<std::string> taken =
+        requests_.ClaimAllWithAnswers(tx, "BookScreening", answered);
+    if (taken.size() != stored.size()) {
+      for (size_t k = 0; k < stored.size(); ++k) {
+        const size_t i = stored_index[k];
+        (*collided)[i] = !taken.count(batch[i].request->request_id());
+      }
+      return absl::AbortedError("collided");  // a retry: it gets the first answer
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return std::nullopt;
+  return answers;
+}
+
+absl::StatusOr<v1::Booking> SchedulingStore::BookOne(const v1::BookScreeningRequest& request,
+                                                     const NewVisit& visit) {
   const std::string pregnancy =
       visit.pregnancy_id ? absl::StrCat(*visit.pregnancy_id) : std::string();
   const std::string slot_array = ArrayLiteral(visit.slot_ids);

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
+#include "common/batcher.h"
 #include "common/db.h"
 #include "common/request_log.h"
 #include "screening/v1/scheduling.pb.h"
@@ -132,6 +133,7 @@ class SchedulingStore {
   // nothing, in one transaction. FAILED_PRECONDITION (SLOT_FULL);
   // ALREADY_EXISTS (ALREADY_BOOKED) when the resident holds an active
   // booking for one of the screenings and entitlements.
+  // Visits booked at once share one transaction (see BookTogether).
   absl::StatusOr<v1::Booking> Book(const v1::BookScreeningRequest& request, const NewVisit& visit);
 
   // The bookings of `ids`, in that order; NOT_FOUND naming the first missing.
@@ -182,8 +184,24 @@ class SchedulingStore {
   absl::Status SavePlan(const v1::AllocationPlan& plan);
 
  private:
+  struct VisitToBook {
+    const v1::BookScreeningRequest* request;
+    const NewVisit* visit;
+  };
+  absl::StatusOr<v1::Booking> BookOne(const v1::BookScreeningRequest& request,
+                                      const NewVisit& visit);
+  std::vector<absl::StatusOr<v1::Booking>> BookAll(std::vector<VisitToBook>& visits);
+  // The batch in one transaction and a few statements: each visit booked, or
+  // answered SLOT_FULL when its one slot has no place left. nullopt (nothing
+  // written) when it failed, with `collided` marking the visits that need the
+  // one-by-one path: a request_id or entitlement used before or twice, a
+  // visit of several slots one of which is short.
+  std::optional<std::vector<absl::StatusOr<v1::Booking>>> BookTogether(
+      const std::vector<VisitToBook>& batch, std::vector<bool>* collided);
+
   db::Pool& pool_;
   db::RequestLog requests_{"scheduling"};
+  Batcher<VisitToBook, absl::StatusOr<v1::Booking>> book_batch_;
   absl::Mutex facts_mu_;
   absl::flat_hash_map<int64_t, v1::Slot> facts_ ABSL_GUARDED_BY(facts_mu_);
 };
