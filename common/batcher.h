@@ -45,8 +45,7 @@ class Batcher {
     queue_.push_back(&self);
     while (true) {
       auto done_or_can_lead = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return self.outcome.has_value() ||
-               (running_ < options_.max_running && !queue_.empty());
+        return self.outcome.has_value() || (running_ < options_.max_running && !queue_.empty());
       };
       mu_.Await(absl::Condition(&done_or_can_lead));
       if (self.outcome) return std::move(*self.outcome);
@@ -93,5 +92,39 @@ class Batcher {
   int running_ ABSL_GUARDED_BY(mu_) = 0;
   size_t batches_ ABSL_GUARDED_BY(mu_) = 0, items_ ABSL_GUARDED_BY(mu_) = 0;
 };
+
+// Runs the items of a batch together where it can and one by one where it
+// must. `together(indexes, collided)` tries the items at `indexes` in one go:
+// their outcomes, or nullopt with the items that collided (with what is
+// stored, or with an earlier item) marked. Those are set aside and the rest
+// tried together again, at most `attempts` times; whatever is left, and every
+// item set aside, then runs alone with `one(index)`, in order, after the rest.
+template <typename Outcome>
+std::vector<Outcome> TogetherThenOneByOne(
+    size_t count, int attempts,
+    const std::function<std::optional<std::vector<Outcome>>(const std::vector<size_t>& indexes,
+                                                            std::vector<bool>* collided)>& together,
+    const std::function<Outcome(size_t index)>& one) {
+  std::vector<std::optional<Outcome>> outcomes(count);
+  std::vector<size_t> indexes(count);
+  for (size_t i = 0; i < count; ++i) indexes[i] = i;
+  for (int attempt = 0; attempt < attempts && indexes.size() > 1; ++attempt) {
+    std::vector<bool> collided(indexes.size(), false);
+    if (std::optional<std::vector<Outcome>> done = together(indexes, &collided)) {
+      for (size_t k = 0; k < indexes.size(); ++k) outcomes[indexes[k]] = std::move((*done)[k]);
+      break;
+    }
+    std::vector<size_t> clean;
+    for (size_t k = 0; k < indexes.size(); ++k) {
+      if (!collided[k]) clean.push_back(indexes[k]);
+    }
+    if (clean.size() == indexes.size()) break;  // failed for another reason
+    indexes = std::move(clean);
+  }
+  std::vector<Outcome> all;
+  all.reserve(count);
+  for (size_t i = 0; i < count; ++i) all.push_back(outcomes[i] ? std::move(*outcomes[i]) : one(i));
+  return all;
+}
 
 }  // namespace screening

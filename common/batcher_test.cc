@@ -1,6 +1,7 @@
 #include "common/batcher.h"
 
 #include <atomic>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -57,9 +58,59 @@ TEST(Batcher, ConcurrentItemsShareBatchesEachGetsItsOwnOutcome) {
   EXPECT_EQ(wrong.load(), 0);
   const auto [batches, items] = batcher.BatchesAndItems();
   EXPECT_EQ(items, static_cast<size_t>(kThreads * kPerThread));
-  EXPECT_LT(batches, items);            // some items shared a batch
-  EXPECT_EQ(largest.load(), 5u);        // full batches, never more than max_batch
-  EXPECT_LE(most_running.load(), 2);    // never more than max_running at once
+  EXPECT_LT(batches, items);          // some items shared a batch
+  EXPECT_EQ(largest.load(), 5u);      // full batches, never more than max_batch
+  EXPECT_LE(most_running.load(), 2);  // never more than max_running at once
+}
+
+TEST(TogetherThenOneByOne, SetsCollidedItemsAsideAndRunsTheRestTogether) {
+  std::vector<std::vector<size_t>> tries;
+  std::vector<size_t> alone;
+  std::vector<std::string> outcomes = TogetherThenOneByOne<std::string>(
+      6, 3,
+      [&](const std::vector<size_t>& indexes,
+          std::vector<bool>* collided) -> std::optional<std::vector<std::string>> {
+        tries.push_back(indexes);
+        if (tries.size() == 1) {
+          (*collided)[2] = true;  // item 2 collides on the first try
+          return std::nullopt;
+        }
+        std::vector<std::string> out;
+        for (size_t i : indexes) out.push_back("together " + std::to_string(i));
+        return out;
+      },
+      [&](size_t i) {
+        alone.push_back(i);
+        return "alone " + std::to_string(i);
+      });
+  EXPECT_EQ(tries, (std::vector<std::vector<size_t>>{{0, 1, 2, 3, 4, 5}, {0, 1, 3, 4, 5}}));
+  EXPECT_EQ(alone, std::vector<size_t>{2});
+  EXPECT_EQ(outcomes, (std::vector<std::string>{"together 0", "together 1", "alone 2", "together 3",
+                                                "together 4", "together 5"}));
+}
+
+TEST(TogetherThenOneByOne, AFailureWithoutCollisionsOrTooManyAttemptsRunsEachAlone) {
+  int tries = 0;
+  auto fails = [&](const std::vector<size_t>&, std::vector<bool>*) {
+    ++tries;
+    return std::optional<std::vector<int>>();
+  };
+  auto alone = [](size_t i) { return static_cast<int>(i) * 10; };
+  EXPECT_EQ(TogetherThenOneByOne<int>(3, 3, fails, alone), (std::vector<int>{0, 10, 20}));
+  EXPECT_EQ(tries, 1);  // nothing collided: no second try
+  tries = 0;
+  auto always_one_collides = [&](const std::vector<size_t>&, std::vector<bool>* collided) {
+    ++tries;
+    (*collided)[0] = true;
+    return std::optional<std::vector<int>>();
+  };
+  EXPECT_EQ(TogetherThenOneByOne<int>(5, 2, always_one_collides, alone),
+            (std::vector<int>{0, 10, 20, 30, 40}));
+  EXPECT_EQ(tries, 2);  // at most `attempts`
+  // One item: no batch at all.
+  tries = 0;
+  EXPECT_EQ(TogetherThenOneByOne<int>(1, 3, fails, alone), std::vector<int>{0});
+  EXPECT_EQ(tries, 0);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/batcher.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/dates.h"
@@ -231,33 +232,21 @@ absl::StatusOr<std::optional<v1::Result>> ResultsStore::FindResult(
 
 std::vector<absl::StatusOr<v1::Result>> ResultsStore::RecordAll(
     const std::vector<ResultToStore>& results) {
-  std::vector<std::optional<absl::StatusOr<v1::Result>>> outcomes(results.size());
-  // Together first; an item that collides with what is stored (or with an
-  // earlier item) is left for one by one, and the rest tried together again:
-  // at most once for each kind of collision (a repeated request_id, a result
-  // or accession number already there, a request_id already used).
-  std::vector<size_t> together(results.size());
-  for (size_t i = 0; i < results.size(); ++i) together[i] = i;
-  for (int attempt = 0; attempt < 3 && together.size() > 1; ++attempt) {
-    std::vector<ResultToStore> batch;
-    for (size_t i : together) batch.push_back(results[i]);
-    std::vector<bool> collided;
-    if (std::optional<std::vector<v1::Result>> stored = RecordTogether(batch, &collided)) {
-      for (size_t k = 0; k < together.size(); ++k) outcomes[together[k]] = std::move((*stored)[k]);
-      break;
-    }
-    std::vector<size_t> clean;
-    for (size_t k = 0; k < together.size(); ++k) {
-      if (!collided[k]) clean.push_back(together[k]);
-    }
-    if (clean.size() == together.size()) break;  // failed for another reason
-    together = std::move(clean);
-  }
-  std::vector<absl::StatusOr<v1::Result>> answers;
-  for (size_t i = 0; i < results.size(); ++i) {
-    answers.push_back(outcomes[i] ? *std::move(outcomes[i]) : RecordOne(results[i]));
-  }
-  return answers;
+  // At most once more for each kind of collision: a repeated request_id, a
+  // result or accession number already there, a request_id already used.
+  using Outcome = absl::StatusOr<v1::Result>;
+  return TogetherThenOneByOne<Outcome>(
+      results.size(), 3,
+      [&](const std::vector<size_t>& indexes,
+          std::vector<bool>* collided) -> std::optional<std::vector<Outcome>> {
+        std::vector<ResultToStore> batch;
+        for (size_t i : indexes) batch.push_back(results[i]);
+        std::optional<std::vector<v1::Result>> stored = RecordTogether(batch, collided);
+        if (!stored) return std::nullopt;
+        return std::vector<Outcome>(std::make_move_iterator(stored->begin()),
+                                    std::make_move_iterator(stored->end()));
+      },
+      [&](size_t i) { return RecordOne(results[i]); });
 }
 
 std::optional<std::vector<v1::Result>> ResultsStore::RecordTogether(

@@ -678,32 +678,17 @@ std::vector<absl::StatusOr<v1::Booking>> SchedulingStore::BookAll(
     std::vector<VisitToBook>& visits) {
   // The batch serves many calls: none of their deadlines cuts it short.
   ScopedCallDeadline no_deadline(absl::InfiniteFuture());
-  std::vector<std::optional<absl::StatusOr<v1::Booking>>> outcomes(visits.size());
-  // Together first; visits that collide are left for one by one and the rest
-  // tried together again (at most once per kind of collision).
-  std::vector<size_t> together(visits.size());
-  for (size_t i = 0; i < visits.size(); ++i) together[i] = i;
-  for (int attempt = 0; attempt < 4 && together.size() > 1; ++attempt) {
-    std::vector<VisitToBook> batch;
-    for (size_t i : together) batch.push_back(visits[i]);
-    std::vector<bool> collided;
-    if (auto booked = BookTogether(batch, &collided)) {
-      for (size_t k = 0; k < together.size(); ++k) outcomes[together[k]] = std::move((*booked)[k]);
-      break;
-    }
-    std::vector<size_t> clean;
-    for (size_t k = 0; k < together.size(); ++k) {
-      if (!collided[k]) clean.push_back(together[k]);
-    }
-    if (clean.size() == together.size()) break;  // failed for another reason
-    together = std::move(clean);
-  }
-  std::vector<absl::StatusOr<v1::Booking>> answers;
-  for (size_t i = 0; i < visits.size(); ++i) {
-    answers.push_back(outcomes[i] ? *std::move(outcomes[i])
-                                  : BookOne(*visits[i].request, *visits[i].visit));
-  }
-  return answers;
+  // At most once more for each kind of collision: a repeated request_id or
+  // entitlement, a short slot of a visit of several, an entitlement held, a
+  // request_id already used.
+  return TogetherThenOneByOne<absl::StatusOr<v1::Booking>>(
+      visits.size(), 4,
+      [&](const std::vector<size_t>& indexes, std::vector<bool>* collided) {
+        std::vector<VisitToBook> batch;
+        for (size_t i : indexes) batch.push_back(visits[i]);
+        return BookTogether(batch, collided);
+      },
+      [&](size_t i) { return BookOne(*visits[i].request, *visits[i].visit); });
 }
 
 std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTogether(
