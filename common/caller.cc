@@ -79,6 +79,7 @@ const std::vector<MethodPolicy>& MethodPolicies() {
       {"screening.v1.RegistryService/RegisterPregnancy", {kClinic}, true},
       {"screening.v1.RegistryService/GetPregnancy", {kClinic, kService}, true},
       {"screening.v1.RegistryService/CheckEligibility", {kClinic, kService}, true},
+      {"screening.v1.RegistryService/BatchCheckEligibility", {kService}, true},
       {"screening.v1.SchedulingService/UpsertHospital", {kAdmin}, false},
       {"screening.v1.SchedulingService/SetCapacity", {kAdmin}, false},
       {"screening.v1.SchedulingService/SearchSlots",

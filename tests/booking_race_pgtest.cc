@@ -187,5 +187,71 @@ TEST_F(BookingRace, VisitsBookedTogetherShareCommitsAndMatchARecount) {
             28);
 }
 
+TEST_F(BookingRace, EligibilityOfBookingsTogetherIsEachResidentsOwn) {
+  // Booked at once: eligible residents, one too old, one who does not exist.
+  // The batch asks the registry once; each call still gets its own answer.
+  Hospital("RACE-H6");
+  v1::Slot slot = Capacity("RACE-H6", "2025-03-25", v1::SCREENING_TYPE_FOUR_HIGHS, 50);
+  std::vector<std::string> residents;
+  for (int i = 0; i < 16; ++i) residents.push_back(Register(absl::CivilDay(1965, 9, 1) + i).name());
+  residents[5] = Register(absl::CivilDay(1950, 1, 1)).name();  // 75 on the day
+  residents[9] = "residents/987654321";
+  std::vector<grpc::Status> statuses(residents.size());
+  RunTogether(static_cast<int>(residents.size()), [&](int i, v1::SchedulingService::Stub& stub) {
+    v1::BookScreeningRequest request;
+    request.set_resident(residents[i]);
+    request.add_slots(slot.name());
+    request.set_request_id(absl::StrCat("eligible-together-", i));
+    v1::Booking booking;
+    grpc::ClientContext context;
+    statuses[i] = stub.BookScreening(&context, request, &booking);
+  });
+  for (size_t i = 0; i < residents.size(); ++i) {
+    if (i == 5) {
+      EXPECT_THAT(statuses[i], GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
+      EXPECT_EQ(ErrorReason(statuses[i]), "NOT_ELIGIBLE");
+    } else if (i == 9) {
+      EXPECT_THAT(statuses[i], GrpcIs(grpc::StatusCode::NOT_FOUND));
+    } else {
+      EXPECT_TRUE(statuses[i].ok()) << i << ": " << statuses[i].error_message();
+    }
+  }
+  EXPECT_EQ(BookedCounter(slot), 14);
+  EXPECT_EQ(ActiveBookings(slot), 14);
+}
+
+TEST_F(BookingRace, TheRegistryAnswersManyEligibilityChecksInOrder) {
+  const std::string young = Register(absl::CivilDay(1990, 1, 1)).name();
+  const std::string fit = Register(absl::CivilDay(1966, 3, 3)).name();
+  v1::BatchCheckEligibilityRequest batch;
+  for (const std::string& resident : {fit, young, fit}) {
+    auto* check = batch.add_requests();
+    check->set_resident(resident);
+    check->set_screening_type(v1::SCREENING_TYPE_GASTRIC);
+    check->set_date("2025-06-03");
+  }
+  v1::BatchCheckEligibilityResponse answers;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->registry().BatchCheckEligibility(&context, batch, &answers).ok());
+  }
+  ASSERT_EQ(answers.responses_size(), 3);
+  EXPECT_TRUE(answers.responses(0).eligible());
+  EXPECT_FALSE(answers.responses(1).eligible());
+  EXPECT_EQ(answers.responses(1).reasons(0).code(), "AGE_BELOW_MIN");
+  EXPECT_TRUE(answers.responses(2).eligible());
+  // A missing resident fails the call; so does a bad field, by name.
+  batch.mutable_requests(1)->set_resident("residents/987654321");
+  {
+    grpc::ClientContext context;
+    EXPECT_THAT(server_->registry().BatchCheckEligibility(&context, batch, &answers),
+                GrpcIs(grpc::StatusCode::NOT_FOUND));
+  }
+  batch.mutable_requests(2)->set_date("2025-13-01");
+  grpc::ClientContext context;
+  EXPECT_THAT(BadFields(server_->registry().BatchCheckEligibility(&context, batch, &answers)),
+              ::testing::ElementsAre("requests[2].date"));
+}
+
 }  // namespace
 }  // namespace screening::testing

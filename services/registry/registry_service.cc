@@ -550,46 +550,96 @@ static absl::StatusOr<std::optional<PregnancyDraw>> NiptDrawReasons(
                                   .reasons});
 }
 
+void AddCheckEligibilityViolations(const v1::CheckEligibilityRequest& request,
+                                   const std::string& prefix, FieldViolations& bad) {
+  if (!ParseNumericName("residents", request.resident())) {
+    bad.Add(prefix + "resident", "must be residents/{id}");
+  }
+  if (!v1::ScreeningType_IsValid(request.screening_type()) ||
+      request.screening_type() == v1::SCREENING_TYPE_UNSPECIFIED) {
+    bad.Add(prefix + "screening_type", "must be one of the programme's screenings");
+  }
+  if (!ParseDate(request.date())) bad.Add(prefix + "date", "must be a real date, YYYY-MM-DD");
+}
+
+absl::Status ValidateBatchCheckEligibility(const v1::BatchCheckEligibilityRequest& request) {
+  constexpr int kMaxChecks = 1000;
+  if (request.requests_size() < 1 || request.requests_size() > kMaxChecks) {
+    return InvalidField("requests", absl::StrCat("must hold 1 to ", kMaxChecks, " checks"));
+  }
+  FieldViolations bad;
+  for (int i = 0; i < request.requests_size(); ++i) {
+    AddCheckEligibilityViolations(request.requests(i), absl::StrCat("requests[", i, "]."), bad);
+  }
+  return bad.ToStatus();
+}
+
+absl::Status RegistryServiceImpl::AnswerEligibility(const v1::CheckEligibilityRequest& request,
+                                                    const v1::Resident& resident,
+                                                    v1::CheckEligibilityResponse* response) {
+  const int64_t id = *ParseNumericName("residents", resident.name());
+  const absl::CivilDay date = *ParseDate(request.date());
+  EligibilityInput input{.birth_date = *ParseDate(resident.birth_date()),
+                         .sex = resident.sex() == v1::SEX_MALE ? Sex::kMale : Sex::kFemale,
+                         .screening_type = request.screening_type(),
+                         .date = date,
+                         .digestive_cancer_history = resident.digestive_cancer_history()};
+  if (request.screening_type() == v1::SCREENING_TYPE_NIPT && input.sex == Sex::kFemale) {
+    ASSIGN_OR_RETURN(std::optional<PregnancyDraw> draw,
+                     NiptDrawReasons(store_, id, request.pregnancy(), date));
+    if (draw) {
+      input.nipt_draw_reasons = std::move(draw->reasons);
+      response->set_pregnancy(MakeName("pregnancies", draw->pregnancy_id));
+    }
+  }
+  Eligibility result = registry::CheckEligibility(programmes_, input);
+  response->set_eligible(result.eligible);
+  response->set_age_on_date(result.age_on_date);
+  response->set_district_code(resident.district_code());
+  for (const auto& reason : result.reasons) {
+    auto* out = response->add_reasons();
+    out->set_code(reason.code);
+    out->set_message(reason.message);
+  }
+  return absl::OkStatus();
+}
+
 grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext* context,
                                                    const v1::CheckEligibilityRequest* request,
                                                    v1::CheckEligibilityResponse* response) {
+  return gate_.Serve(context, Method<v1::RegistryService>("CheckEligibility"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       FieldViolations bad;
+                       AddCheckEligibilityViolations(*request, "", bad);
+                       RETURN_IF_ERROR(bad.ToStatus());
+                       call.set_resource(request->resident());
+                       ASSIGN_OR_RETURN(
+                           v1::Resident resident,
+                           store_.Get(*ParseNumericName("residents", request->resident())));
+                       RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
+                       return AnswerEligibility(*request, resident, response);
+                     });
+}
+
+grpc::Status RegistryServiceImpl::BatchCheckEligibility(
+    grpc::ServerContext* context, const v1::BatchCheckEligibilityRequest* request,
+    v1::BatchCheckEligibilityResponse* response) {
   return gate_.Serve(
-      context, Method<v1::RegistryService>("CheckEligibility"),
+      context, Method<v1::RegistryService>("BatchCheckEligibility"),
       [&](CallGate::Call& call) -> absl::Status {
-        FieldViolations bad;
-        auto id = ParseNumericName("residents", request->resident());
-        if (!id) bad.Add("resident", "must be residents/{id}");
-        if (!v1::ScreeningType_IsValid(request->screening_type()) ||
-            request->screening_type() == v1::SCREENING_TYPE_UNSPECIFIED) {
-          bad.Add("screening_type", "must be one of the programme's screenings");
+        RETURN_IF_ERROR(ValidateBatchCheckEligibility(*request));
+        call.set_resource(absl::StrCat(request->requests_size(), " eligibility checks"));
+        std::vector<int64_t> ids;
+        for (const auto& check : request->requests()) {
+          ids.push_back(*ParseNumericName("residents", check.resident()));
         }
-        auto date = ParseDate(request->date());
-        if (!date) bad.Add("date", "must be a real date, YYYY-MM-DD");
-        RETURN_IF_ERROR(bad.ToStatus());
-        call.set_resource(request->resident());
-        ASSIGN_OR_RETURN(v1::Resident resident, store_.Get(*id));
-        RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
-        EligibilityInput input{.birth_date = *ParseDate(resident.birth_date()),
-                               .sex = resident.sex() == v1::SEX_MALE ? Sex::kMale : Sex::kFemale,
-                               .screening_type = request->screening_type(),
-                               .date = *date,
-                               .digestive_cancer_history = resident.digestive_cancer_history()};
-        if (request->screening_type() == v1::SCREENING_TYPE_NIPT && input.sex == Sex::kFemale) {
-          ASSIGN_OR_RETURN(std::optional<PregnancyDraw> draw,
-                           NiptDrawReasons(store_, *id, request->pregnancy(), *date));
-          if (draw) {
-            input.nipt_draw_reasons = std::move(draw->reasons);
-            response->set_pregnancy(MakeName("pregnancies", draw->pregnancy_id));
+        ASSIGN_OR_RETURN(auto residents, store_.GetMany(ids));
+        for (const auto& check : request->requests()) {
+          auto found = residents.find(*ParseNumericName("residents", check.resident()));
+          if (found == residents.end()) {
+            return absl::NotFoundError(absl::StrCat(check.resident(), " does not exist"));
           }
-        }
-        Eligibility result = registry::CheckEligibility(programmes_, input);
-        response->set_eligible(result.eligible);
-        response->set_age_on_date(result.age_on_date);
-        response->set_district_code(resident.district_code());
-        for (const auto& reason : result.reasons) {
-          auto* out = response->add_reasons();
-          out->set_code(reason.code);
-          out->set_message(reason.message);
+          RETURN_IF_ERROR(AnswerEligibility(check, found->second, response->add_responses()));
         }
         return absl::OkStatus();
       });

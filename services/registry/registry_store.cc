@@ -7,6 +7,7 @@
 #include "common/dates.h"
 #include "common/errors.h"
 #include "common/names.h"
+#include "common/status_macros.h"
 #include "services/registry/id_number.h"
 
 namespace screening::registry {
@@ -130,6 +131,9 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
               "SELECT id_hash FROM registry.residents WHERE id_hash = ANY($1::bytea[])");
     c.prepare("registry_get_resident",
               absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id = $1"));
+    c.prepare("registry_get_residents",
+              absl::StrCat("SELECT ", kColumns,
+                           " FROM registry.residents WHERE id = ANY ($1::bigint[])"));
   });
 }
 
@@ -199,6 +203,20 @@ absl::StatusOr<v1::Resident> RegistryStore::Get(int64_t id) {
           return absl::NotFoundError(absl::StrCat(MakeName("residents", id), " does not exist"));
         }
         return FromRow(rows[0]);
+      });
+}
+
+absl::StatusOr<std::map<int64_t, v1::Resident>> RegistryStore::GetMany(
+    const std::vector<int64_t>& ids) {
+  using Residents = std::map<int64_t, v1::Resident>;
+  return db::AutoCommit<Residents>(
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Residents> {
+        Residents found;
+        for (const auto& row : tx.exec_prepared("registry_get_residents", db::PgArray(ids))) {
+          ASSIGN_OR_RETURN(v1::Resident resident, FromRow(row));
+          found.emplace(*ParseNumericName("residents", resident.name()), std::move(resident));
+        }
+        return found;
       });
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -51,6 +52,8 @@ class RegistryStore {
                                         const v1::Resident& resident);
 
   // NOT_FOUND when there is no such resident.
+  // The residents of `ids` that exist, by id, in one read.
+  absl::StatusOr<std::map<int64_t, v1::Resident>> GetMany(const std::vector<int64_t>& ids);
   absl::StatusOr<v1::Resident> Get(int64_t id);
 
   // Which fields UpdateContact changes.

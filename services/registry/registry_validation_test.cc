@@ -88,5 +88,26 @@ TEST(ValidateResidentUpdate, NamesBadFieldsAndPaths) {
             (std::vector<std::string>{"resident.phone", "resident.residence_kind", "update_mask"}));
 }
 
+TEST(ValidateBatchCheckEligibility, NamesEachChecksBadFields) {
+  v1::BatchCheckEligibilityRequest request;
+  EXPECT_EQ(BadFields(ValidateBatchCheckEligibility(request)),
+            std::vector<std::string>{"requests"});
+  auto* good = request.add_requests();
+  good->set_resident("residents/1");
+  good->set_screening_type(v1::SCREENING_TYPE_GASTRIC);
+  good->set_date("2025-06-03");
+  auto* bad = request.add_requests();
+  bad->set_resident("people/2");
+  bad->set_date("2025-02-30");
+  EXPECT_EQ(BadFields(ValidateBatchCheckEligibility(request)),
+            (std::vector<std::string>{"requests[1].resident", "requests[1].screening_type",
+                                      "requests[1].date"}));
+  *bad = *good;
+  EXPECT_TRUE(ValidateBatchCheckEligibility(request).ok());
+  for (int i = 2; i <= 1000; ++i) *request.add_requests() = *good;
+  EXPECT_EQ(BadFields(ValidateBatchCheckEligibility(request)),
+            std::vector<std::string>{"requests"});
+}
+
 }  // namespace
 }  // namespace screening::registry

@@ -557,24 +557,47 @@ grpc::Status SchedulingServiceImpl::SearchSlots(grpc::ServerContext* context,
                      });
 }
 
+v1::CheckEligibilityRequest EligibilityCheck(const std::string& resident, v1::ScreeningType type,
+                                             const std::string& date,
+                                             const std::string& pregnancy) {
+  v1::CheckEligibilityRequest check;
+  check.set_resident(resident);
+  check.set_screening_type(type);
+  check.set_date(date);
+  if (type == v1::SCREENING_TYPE_NIPT) check.set_pregnancy(pregnancy);
+  return check;
+}
+
 absl::StatusOr<SchedulingServiceImpl::Eligibility> SchedulingServiceImpl::CheckEligible(
-    const grpc::ServerContext& context, const std::string& resident,
+    const grpc::ServerContext* parent, const std::string& resident,
     const std::vector<v1::ScreeningType>& types, const std::string& date,
     const std::string& pregnancy) {
   ASSIGN_OR_RETURN(auto registry, peers_.Stub<v1::RegistryService>("registry"));
+  std::vector<absl::StatusOr<v1::CheckEligibilityResponse>> answers;
+  for (v1::ScreeningType type : types) {
+    v1::CheckEligibilityResponse answer;
+    auto call = peers_.CallContext(parent, kRegistryTimeout);
+    absl::Status asked =
+        PeerOutcome(registry->CheckEligibility(
+                        call.get(), EligibilityCheck(resident, type, date, pregnancy), &answer),
+                    "registry");
+    if (!asked.ok()) {
+      answers.emplace_back(asked);
+      break;  // the first failure is the answer
+    }
+    answers.emplace_back(std::move(answer));
+  }
+  return EligibilityFrom(resident, types, answers);
+}
+
+absl::StatusOr<SchedulingServiceImpl::Eligibility> SchedulingServiceImpl::EligibilityFrom(
+    const std::string& resident, const std::vector<v1::ScreeningType>& types,
+    const std::vector<absl::StatusOr<v1::CheckEligibilityResponse>>& answers) {
   Eligibility out;
   google::rpc::PreconditionFailure failure;
   std::string summary;
-  for (v1::ScreeningType type : types) {
-    v1::CheckEligibilityRequest check;
-    check.set_resident(resident);
-    check.set_screening_type(type);
-    check.set_date(date);
-    if (type == v1::SCREENING_TYPE_NIPT) check.set_pregnancy(pregnancy);
-    v1::CheckEligibilityResponse answer;
-    auto call = peers_.CallContext(&context, kRegistryTimeout);
-    absl::Status asked =
-        PeerOutcome(registry->CheckEligibility(call.get(), check, &answer), "registry");
+  for (size_t k = 0; k < answers.size(); ++k) {
+    const absl::Status& asked = answers[k].status();
     if (asked.code() == absl::StatusCode::kNotFound) {
       return absl::NotFoundError(absl::StrCat(resident, " does not exist"));
     }
@@ -583,6 +606,7 @@ absl::StatusOr<SchedulingServiceImpl::Eligibility> SchedulingServiceImpl::CheckE
       return InvalidField("pregnancy", "is not a pregnancy of this resident");
     }
     RETURN_IF_ERROR(asked);
+    const v1::CheckEligibilityResponse& answer = *answers[k];
     out.district_code = answer.district_code();
     if (!answer.pregnancy().empty()) {
       out.pregnancy_id = ParseNumericName("pregnancies", answer.pregnancy());
@@ -590,7 +614,7 @@ absl::StatusOr<SchedulingServiceImpl::Eligibility> SchedulingServiceImpl::CheckE
     for (const auto& reason : answer.reasons()) {
       auto* v = failure.add_violations();
       v->set_type(reason.code());
-      v->set_subject(absl::StrCat(resident, " ", v1::ScreeningType_Name(type)));
+      v->set_subject(absl::StrCat(resident, " ", v1::ScreeningType_Name(types[k])));
       v->set_description(reason.message());
       absl::StrAppend(&summary, summary.empty() ? "" : "; ", reason.message());
     }
@@ -632,16 +656,17 @@ grpc::Status SchedulingServiceImpl::BookScreening(grpc::ServerContext* context,
   return gate_.Serve(context, Method<v1::SchedulingService>("BookScreening"),
                      [&](CallGate::Call& call) -> absl::Status {
                        call.set_resource(request->resident());
-                       ASSIGN_OR_RETURN(*response, Book(*context, call.caller(), *request));
+                       ASSIGN_OR_RETURN(*response, Book(call.caller(), *request));
                        return absl::OkStatus();
                      });
 }
 
-absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const grpc::ServerContext& context,
-                                                        const Caller& caller,
+absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const Caller& caller,
                                                         const v1::BookScreeningRequest& request) {
   RETURN_IF_ERROR(ValidateBookScreening(request));
-  absl::StatusOr<v1::Booking> booked = BookFresh(context, caller, request);
+  // Bookings arriving together are checked with one call to the registry and
+  // stored in one transaction.
+  absl::StatusOr<v1::Booking> booked = book_batch_.Run({&caller, &request});
   if (booked.ok() || booked.status().code() == absl::StatusCode::kInvalidArgument) return booked;
   // A retry of a booking that was made returns it, whatever changed since
   // (an ineligible resident now, a slot in the past). On success the
@@ -655,31 +680,113 @@ absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const grpc::ServerContex
   return booked;
 }
 
-absl::StatusOr<v1::Booking> SchedulingServiceImpl::BookFresh(
-    const grpc::ServerContext& context, const Caller& caller,
-    const v1::BookScreeningRequest& request) {
-  const std::vector<int64_t> slot_ids = SlotIds(request.slots());
-  ASSIGN_OR_RETURN(std::vector<v1::Slot> slots, store_.GetSlotFacts(slot_ids));
-  RETURN_IF_ERROR(CheckOneVisit(slots, "slots"));
-  RETURN_IF_ERROR(SlotInFuture(slots[0], Today(clock_)));
-  std::vector<v1::ScreeningType> types;
-  for (const auto& slot : slots) types.push_back(slot.screening_type());
-  ASSIGN_OR_RETURN(Eligibility eligibility, CheckEligible(context, request.resident(), types,
-                                                          slots[0].date(), request.pregnancy()));
-  // A clinic books only for residents of its district.
-  RETURN_IF_ERROR(RequireDistrict(caller, eligibility.district_code));
-  const bool nipt = std::count(types.begin(), types.end(), v1::SCREENING_TYPE_NIPT) > 0;
-  NewVisit visit{.resident_id = *ParseNumericName("residents", request.resident()),
-                 .slot_ids = slot_ids,
-                 .types = types,
-                 .pregnancy_id = nipt ? eligibility.pregnancy_id : std::nullopt,
-                 .resident_district_code = eligibility.district_code,
-                 .verification_code = NewVerificationCode()};
-  const int year = ParseDate(slots[0].date())->year();
-  for (v1::ScreeningType type : types) {
-    visit.entitlements.push_back(Entitlement(type, year, visit.pregnancy_id));
+std::vector<absl::StatusOr<v1::Booking>> SchedulingServiceImpl::BookBatch(
+    std::vector<BookingCall>& calls) {
+  // The batch serves many calls: none of their deadlines cuts it short.
+  ScopedCallDeadline no_deadline(absl::InfiniteFuture());
+  const size_t n = calls.size();
+  std::vector<std::optional<absl::Status>> refused(n);
+  // The visit each call asks for: its slots, one visit, in the future.
+  std::vector<std::vector<v1::Slot>> slots(n);
+  std::vector<std::vector<v1::ScreeningType>> types(n);
+  for (size_t i = 0; i < n; ++i) {
+    absl::StatusOr<std::vector<v1::Slot>> facts =
+        store_.GetSlotFacts(SlotIds(calls[i].request->slots()));
+    absl::Status fine = facts.status();
+    if (fine.ok()) fine = CheckOneVisit(*facts, "slots");
+    if (fine.ok()) fine = SlotInFuture((*facts)[0], Today(clock_));
+    if (!fine.ok()) {
+      refused[i] = fine;
+      continue;
+    }
+    slots[i] = *std::move(facts);
+    for (const auto& slot : slots[i]) types[i].push_back(slot.screening_type());
   }
-  return store_.Book(request, visit);
+  std::vector<std::optional<absl::StatusOr<Eligibility>>> eligibility(n);
+  FetchEligibility(calls, slots, types, refused, eligibility);
+  std::vector<NewVisit> visits(n);
+  std::vector<SchedulingStore::VisitToBook> to_book;
+  std::vector<size_t> booked_index;
+  for (size_t i = 0; i < n; ++i) {
+    if (refused[i]) continue;
+    const v1::BookScreeningRequest& request = *calls[i].request;
+    absl::Status fine = eligibility[i]->status();
+    // A clinic books only for residents of its district.
+    if (fine.ok()) fine = RequireDistrict(*calls[i].caller, (*eligibility[i])->district_code);
+    if (!fine.ok()) {
+      refused[i] = fine;
+      continue;
+    }
+    const Eligibility& e = **eligibility[i];
+    const bool nipt = std::count(types[i].begin(), types[i].end(), v1::SCREENING_TYPE_NIPT) > 0;
+    NewVisit& visit = visits[i];
+    visit = NewVisit{.resident_id = *ParseNumericName("residents", request.resident()),
+                     .slot_ids = SlotIds(request.slots()),
+                     .types = types[i],
+                     .pregnancy_id = nipt ? e.pregnancy_id : std::nullopt,
+                     .resident_district_code = e.district_code,
+                     .verification_code = NewVerificationCode()};
+    const int year = ParseDate(slots[i][0].date())->year();
+    for (v1::ScreeningType type : types[i]) {
+      visit.entitlements.push_back(Entitlement(type, year, visit.pregnancy_id));
+    }
+    to_book.push_back({&request, &visit});
+    booked_index.push_back(i);
+  }
+  std::vector<absl::StatusOr<v1::Booking>> stored = store_.BookAll(to_book);
+  std::vector<absl::StatusOr<v1::Booking>> outcomes;
+  size_t k = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (refused[i]) {
+      outcomes.emplace_back(*refused[i]);
+    } else {
+      outcomes.push_back(std::move(stored[k++]));
+    }
+  }
+  return outcomes;
+}
+
+void SchedulingServiceImpl::FetchEligibility(
+    const std::vector<BookingCall>& calls, const std::vector<std::vector<v1::Slot>>& slots,
+    const std::vector<std::vector<v1::ScreeningType>>& types,
+    const std::vector<std::optional<absl::Status>>& refused,
+    std::vector<std::optional<absl::StatusOr<Eligibility>>>& eligibility) {
+  const size_t n = calls.size();
+  size_t asking = 0;
+  for (size_t i = 0; i < n; ++i) asking += !refused[i];
+  if (asking > 1) {
+    // One registry call for every screening of every visit.
+    v1::BatchCheckEligibilityRequest batch;
+    for (size_t i = 0; i < n; ++i) {
+      if (refused[i]) continue;
+      for (v1::ScreeningType type : types[i]) {
+        *batch.add_requests() = EligibilityCheck(calls[i].request->resident(), type,
+                                                 slots[i][0].date(), calls[i].request->pregnancy());
+      }
+    }
+    v1::BatchCheckEligibilityResponse answers;
+    absl::StatusOr<std::unique_ptr<v1::RegistryService::Stub>> registry =
+        peers_.Stub<v1::RegistryService>("registry");
+    auto call = peers_.CallContext(nullptr, kRegistryTimeout);
+    if (registry.ok() && (*registry)->BatchCheckEligibility(call.get(), batch, &answers).ok() &&
+        answers.responses_size() == batch.requests_size()) {
+      int next = 0;
+      for (size_t i = 0; i < n; ++i) {
+        if (refused[i]) continue;
+        std::vector<absl::StatusOr<v1::CheckEligibilityResponse>> mine;
+        for (size_t t = 0; t < types[i].size(); ++t) mine.emplace_back(answers.responses(next++));
+        eligibility[i] = EligibilityFrom(calls[i].request->resident(), types[i], mine);
+      }
+      return;
+    }
+    // A missing resident or a wrong pregnancy fails the whole call: each
+    // visit then asks on its own, for its own answer.
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (refused[i]) continue;
+    eligibility[i] = CheckEligible(nullptr, calls[i].request->resident(), types[i],
+                                   slots[i][0].date(), calls[i].request->pregnancy());
+  }
 }
 
 absl::StatusOr<v1::Booking> SchedulingServiceImpl::BookingInScope(const Caller& caller,
@@ -778,7 +885,7 @@ absl::StatusOr<v1::Booking> SchedulingServiceImpl::Reschedule(
   }
   RETURN_IF_ERROR(SlotInFuture(slots[0], Today(clock_)));
   RETURN_IF_ERROR(
-      CheckEligible(context, booking.resident(), types, slots[0].date(), booking.pregnancy())
+      CheckEligible(&context, booking.resident(), types, slots[0].date(), booking.pregnancy())
           .status());
   return store_.Reschedule(request, id, SlotIds(request.slots()));
 }
@@ -815,11 +922,11 @@ absl::StatusOr<v1::WaitlistEntry> SchedulingServiceImpl::Join(
   }
   // Ages and pregnancy windows are intervals: eligible on both ends is
   // eligible on every day between.
-  ASSIGN_OR_RETURN(Eligibility first, CheckEligible(context, e.resident(), {e.screening_type()},
+  ASSIGN_OR_RETURN(Eligibility first, CheckEligible(&context, e.resident(), {e.screening_type()},
                                                     e.start_date(), request.pregnancy()));
   const std::string pregnancy =
       first.pregnancy_id ? MakeName("pregnancies", *first.pregnancy_id) : request.pregnancy();
-  ASSIGN_OR_RETURN(Eligibility last, CheckEligible(context, e.resident(), {e.screening_type()},
+  ASSIGN_OR_RETURN(Eligibility last, CheckEligible(&context, e.resident(), {e.screening_type()},
                                                    e.end_date(), pregnancy));
   RETURN_IF_ERROR(RequireDistrict(caller, first.district_code));
   const bool nipt = e.screening_type() == v1::SCREENING_TYPE_NIPT;

@@ -2,10 +2,12 @@
 // the store.
 #pragma once
 
+#include "common/batcher.h"
 #include "common/call_gate.h"
 #include "common/clock.h"
 #include "common/peers.h"
 #include "common/programme.h"
+#include "screening/v1/registry.pb.h"
 #include "screening/v1/scheduling.grpc.pb.h"
 #include "services/scheduling/scheduling_store.h"
 
@@ -15,7 +17,13 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
  public:
   SchedulingServiceImpl(SchedulingStore& store, CallGate& gate, const Peers& peers,
                         const Clock& clock, const Programmes& programmes)
-      : store_(store), gate_(gate), peers_(peers), clock_(clock), programmes_(programmes) {}
+      : store_(store),
+        gate_(gate),
+        peers_(peers),
+        clock_(clock),
+        programmes_(programmes),
+        book_batch_([this](std::vector<BookingCall>& calls) { return BookBatch(calls); },
+                    {.max_batch = 64, .max_running = 2}) {}
 
   grpc::Status UpsertHospital(grpc::ServerContext* context,
                               const v1::UpsertHospitalRequest* request,
@@ -71,14 +79,31 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
     std::string district_code;
     std::optional<int64_t> pregnancy_id;
   };
-  absl::StatusOr<Eligibility> CheckEligible(const grpc::ServerContext& context,
+  // Peer calls act for `parent` (null: the process's own, as for a batch).
+  absl::StatusOr<Eligibility> CheckEligible(const grpc::ServerContext* parent,
                                             const std::string& resident,
                                             const std::vector<v1::ScreeningType>& types,
                                             const std::string& date, const std::string& pregnancy);
-  absl::StatusOr<v1::Booking> Book(const grpc::ServerContext& context, const Caller& caller,
-                                   const v1::BookScreeningRequest& request);
-  absl::StatusOr<v1::Booking> BookFresh(const grpc::ServerContext& context, const Caller& caller,
-                                        const v1::BookScreeningRequest& request);
+  // The registry's answers (one per screening, up to the first failure)
+  // turned into an eligibility or the reasons against it.
+  static absl::StatusOr<Eligibility> EligibilityFrom(
+      const std::string& resident, const std::vector<v1::ScreeningType>& types,
+      const std::vector<absl::StatusOr<v1::CheckEligibilityResponse>>& answers);
+  absl::StatusOr<v1::Booking> Book(const Caller& caller, const v1::BookScreeningRequest& request);
+  // Validated BookScreening calls arriving together: their eligibility in one
+  // registry call, then stored together (SchedulingStore::BookAll).
+  struct BookingCall {
+    const Caller* caller;
+    const v1::BookScreeningRequest* request;
+  };
+  std::vector<absl::StatusOr<v1::Booking>> BookBatch(std::vector<BookingCall>& calls);
+  // The eligibility of each call not yet refused, in one registry call (each
+  // its own if that fails).
+  void FetchEligibility(const std::vector<BookingCall>& calls,
+                        const std::vector<std::vector<v1::Slot>>& slots,
+                        const std::vector<std::vector<v1::ScreeningType>>& types,
+                        const std::vector<std::optional<absl::Status>>& refused,
+                        std::vector<std::optional<absl::StatusOr<Eligibility>>>& eligibility);
   absl::StatusOr<v1::Booking> Reschedule(const grpc::ServerContext& context, const Caller& caller,
                                          const v1::RescheduleBookingRequest& request);
   absl::StatusOr<v1::WaitlistEntry> Join(const grpc::ServerContext& context, const Caller& caller,
@@ -94,6 +119,7 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
   const Peers& peers_;
   const Clock& clock_;
   const Programmes& programmes_;
+  Batcher<BookingCall, absl::StatusOr<v1::Booking>> book_batch_;
 };
 
 // Request validation, pure and unit-tested: INVALID_ARGUMENT naming each bad field.

@@ -242,10 +242,7 @@ void ReleaseItems(pqxx::work& tx, int64_t booking_id, bool promote) {
 
 }  // namespace
 
-SchedulingStore::SchedulingStore(db::Pool& pool)
-    : pool_(pool),
-      book_batch_([this](std::vector<VisitToBook>& visits) { return BookAll(visits); },
-                  {.max_batch = 64, .max_running = 2}) {
+SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
   pool_.AddPreparer(requests_.Statements());
   pool_.AddPreparer([](pqxx::connection_base& c) {
     // Visits booked together (BookTogether). The slots are locked first (in
@@ -669,13 +666,8 @@ absl::StatusOr<std::optional<std::string>> SchedulingStore::FindAnswer(
   });
 }
 
-absl::StatusOr<v1::Booking> SchedulingStore::Book(const v1::BookScreeningRequest& request,
-                                                  const NewVisit& visit) {
-  return book_batch_.Run({&request, &visit});
-}
-
 std::vector<absl::StatusOr<v1::Booking>> SchedulingStore::BookAll(
-    std::vector<VisitToBook>& visits) {
+    const std::vector<VisitToBook>& visits) {
   // The batch serves many calls: none of their deadlines cuts it short.
   ScopedCallDeadline no_deadline(absl::InfiniteFuture());
   // At most once more for each kind of collision: a repeated request_id or

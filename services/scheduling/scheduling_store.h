@@ -133,8 +133,14 @@ class SchedulingStore {
   // nothing, in one transaction. FAILED_PRECONDITION (SLOT_FULL);
   // ALREADY_EXISTS (ALREADY_BOOKED) when the resident holds an active
   // booking for one of the screenings and entitlements.
-  // Visits booked at once share one transaction (see BookTogether).
-  absl::StatusOr<v1::Booking> Book(const v1::BookScreeningRequest& request, const NewVisit& visit);
+  // Book for visits arriving together: in one transaction and a few
+  // statements where they do not collide (see BookTogether); each gets the
+  // answer it would get alone.
+  struct VisitToBook {
+    const v1::BookScreeningRequest* request;
+    const NewVisit* visit;
+  };
+  std::vector<absl::StatusOr<v1::Booking>> BookAll(const std::vector<VisitToBook>& visits);
 
   // The bookings of `ids`, in that order; NOT_FOUND naming the first missing.
   absl::StatusOr<std::vector<v1::Booking>> GetBookings(const std::vector<int64_t>& ids);
@@ -184,13 +190,8 @@ class SchedulingStore {
   absl::Status SavePlan(const v1::AllocationPlan& plan);
 
  private:
-  struct VisitToBook {
-    const v1::BookScreeningRequest* request;
-    const NewVisit* visit;
-  };
   absl::StatusOr<v1::Booking> BookOne(const v1::BookScreeningRequest& request,
                                       const NewVisit& visit);
-  std::vector<absl::StatusOr<v1::Booking>> BookAll(std::vector<VisitToBook>& visits);
   // The batch in one transaction and a few statements: each visit booked, or
   // answered SLOT_FULL when its one slot has no place left. nullopt (nothing
   // written) when it failed, with `collided` marking the visits that need the
@@ -201,7 +202,6 @@ class SchedulingStore {
 
   db::Pool& pool_;
   db::RequestLog requests_{"scheduling"};
-  Batcher<VisitToBook, absl::StatusOr<v1::Booking>> book_batch_;
   absl::Mutex facts_mu_;
   absl::flat_hash_map<int64_t, v1::Slot> facts_ ABSL_GUARDED_BY(facts_mu_);
 };
