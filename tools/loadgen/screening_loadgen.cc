@@ -14,7 +14,7 @@
 //             four-highs results for --duration, a RecordResult call each or,
 //             with --stream, on one RecordResults stream per client (at most
 //             --window in flight); afterwards the progress counter is compared
-//             with the results recorded.
+//             with the results recorded, and every counter with a Recount.
 //   progress  --concurrency clients call GetProgress for --year (with
 //             --group_by) for --duration: its latency.
 //   watch     --watchers WatchProgress streams, then --concurrency clients
@@ -695,10 +695,30 @@ int RunRecord() {
   report.figures["results_per_second"] = static_cast<double>(recorded) / report.seconds;
   report.figures["results_recorded"] = static_cast<double>(recorded);
   report.figures["counter_delta"] = static_cast<double>(counted);
+  // And every counter against a recount from the results themselves.
+  v1::RecountRequest recount_request;
+  recount_request.set_programme_year(today.year());
+  // (The consumer may still be applying the last events: a few tries.)
+  v1::RecountResponse recount;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    grpc::ClientContext context;
+    Check(progress->Recount(&context, recount_request, &recount), "Recount");
+    if (recount.consistent()) break;
+    absl::SleepFor(absl::Milliseconds(250));
+  }
+  report.figures["recount_consistent"] = recount.consistent() ? 1 : 0;
+  report.figures["recount_counters_compared"] = recount.counters_compared();
   Print(report);
   if (counted != recorded) {
     std::fprintf(stderr, "screening-loadgen: the counter moved by %ld for %ld results\n",
                  static_cast<long>(counted), static_cast<long>(recorded));
+    return 1;
+  }
+  if (!recount.consistent()) {
+    for (const auto& d : recount.differences()) {
+      std::fprintf(stderr, "screening-loadgen: %s is %ld, the recount %ld\n", d.metric().c_str(),
+                   static_cast<long>(d.counter()), static_cast<long>(d.recount()));
+    }
     return 1;
   }
   return 0;
