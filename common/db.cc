@@ -11,7 +11,7 @@ namespace screening::db {
 
 struct Pool::Lease::Slot {
   std::unique_ptr<pqxx::connection> connection;
-  size_t prepared = 0;  // how many of the pool's preparers ran on it
+  size_t prepared = 0;      // how many of the pool's preparers ran on it
   bool configured = false;  // session settings applied
 };
 

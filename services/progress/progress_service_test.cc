@@ -75,6 +75,5 @@ TEST(CountBatch, SumsIncrementsAndKeepsEachPersonsFirstEvent) {
   EXPECT_EQ((counts.increments.totals[{2025, TypeMetric(v1::SCREENING_TYPE_GASTRIC)}]), 0);
 }
 
-
 }  // namespace
 }  // namespace screening::progress

@@ -77,7 +77,6 @@ void BatchCounts::CountNew(const std::set<std::pair<int, int64_t>>& new_persons,
   }
 }
 
-
 std::string PersonsScreenedMetric() { return "persons_screened"; }
 std::string TypeMetric(v1::ScreeningType type) {
   return absl::StrCat("type:", static_cast<int>(type));
@@ -214,7 +213,8 @@ void ProgressStore::ApplyIncrements(pqxx::work& tx, const Increments& increments
     values.push_back(value);
   }
   if (!years.empty()) {
-    tx.exec_prepared("progress_add_counters", db::PgArray(years), db::PgArray(metrics), db::PgArray(values));
+    tx.exec_prepared("progress_add_counters", db::PgArray(years), db::PgArray(metrics),
+                     db::PgArray(values));
   }
   years.clear();
   values.clear();
@@ -228,8 +228,8 @@ void ProgressStore::ApplyIncrements(pqxx::work& tx, const Increments& increments
     values.push_back(value);
   }
   if (!years.empty()) {
-    tx.exec_prepared("progress_add_breakdown", db::PgArray(years), db::PgArray(dimensions), db::PgArray(keys),
-                     db::PgArray(metrics), db::PgArray(values));
+    tx.exec_prepared("progress_add_breakdown", db::PgArray(years), db::PgArray(dimensions),
+                     db::PgArray(keys), db::PgArray(metrics), db::PgArray(values));
   }
 }
 

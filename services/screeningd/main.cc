@@ -12,8 +12,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/flags/usage.h"
+#include "absl/synchronization/mutex.h"
 #include "common/dates.h"
 #include "services/admin/admin_store.h"
 #include "services/results/follow_up.h"
