@@ -667,6 +667,42 @@ TEST_F(ResultsFlow, ALaboratorysStreamIsStoredInChunksAndAnsweredInOrder) {
             kVisits / 2);
 }
 
+TEST_F(ResultsFlow, ALaboratoryThatHangsUpMidStreamLeavesTheServiceServing) {
+  // The client goes away with items unanswered: the stream's reader thread
+  // and handler end (a hang would stall the server's shutdown at the end of
+  // the suite), what was stored stays stored once, and the next call works.
+  Hospital("LAB-H3");
+  std::vector<v1::Booking> visits;
+  for (int i = 0; i < 6; ++i) {
+    visits.push_back(CheckedInVisit("LAB-H3", "2025-03-21", {v1::SCREENING_TYPE_FOUR_HIGHS},
+                                    absl::CivilDay(1968, 5, 1) + i, absl::StrCat("lab3-book-", i)));
+  }
+  {
+    grpc::ClientContext context;
+    auto stream = server_->results().RecordResults(&context);
+    for (int i = 0; i < 5; ++i) {
+      v1::RecordResultRequest item = For(visits[i], absl::StrCat("lab3-r", i));
+      *item.mutable_four_highs() = NormalFourHighs();
+      ASSERT_TRUE(stream->Write(item));
+    }
+    context.TryCancel();
+    EXPECT_THAT(stream->Finish(), GrpcIs(grpc::StatusCode::CANCELLED));
+  }
+  v1::RecordResultRequest next = For(visits[5], "lab3-r5");
+  *next.mutable_four_highs() = NormalFourHighs();
+  v1::Result result;
+  ASSERT_TRUE(Record(next, &result).ok());
+  // A resend of every item stores the ones the server had not stored before
+  // the hang-up and answers the others with their first answer: one each.
+  for (int i = 0; i < 5; ++i) {
+    v1::RecordResultRequest item = For(visits[i], absl::StrCat("lab3-r", i));
+    *item.mutable_four_highs() = NormalFourHighs();
+    ASSERT_TRUE(Record(item, &result).ok()) << i;
+  }
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM results.results WHERE hospital_code = 'LAB-H3'"),
+            6);
+}
+
 TEST_F(ResultsFlow, ZRecountAgreesWithTheCountersAndNamesAnyDifference) {
   // Runs last in the suite (gtest keeps declaration order): everything the
   // other tests recorded, amended, failed and followed up is recounted.
