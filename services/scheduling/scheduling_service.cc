@@ -730,7 +730,7 @@ std::vector<absl::StatusOr<v1::Booking>> SchedulingServiceImpl::BookBatch(
     for (v1::ScreeningType type : types[i]) {
       visit.entitlements.push_back(Entitlement(type, year, visit.pregnancy_id));
     }
-    to_book.push_back({&request, &visit});
+    to_book.push_back({&request, &visit, &slots[i]});
     booked_index.push_back(i);
   }
   std::vector<absl::StatusOr<v1::Booking>> stored = store_.BookAll(to_book);

@@ -702,12 +702,8 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
     repeated |= again;
   }
   if (repeated) return std::nullopt;
-  std::vector<std::vector<v1::Slot>> facts;
   std::map<int64_t, int> wanted;  // places per slot
   for (const VisitToBook& b : batch) {
-    absl::StatusOr<std::vector<v1::Slot>> slots = GetSlotFacts(b.visit->slot_ids);
-    if (!slots.ok() || slots->size() != b.visit->slot_ids.size()) return std::nullopt;
-    facts.push_back(*std::move(slots));
     for (int64_t id : b.visit->slot_ids) ++wanted[id];
   }
   const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(absl::Now()));
@@ -761,11 +757,11 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
     size_t next_id = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
       if (!gets[i]) {
-        answers.emplace_back(SlotFull(facts[i][0].name()));
+        answers.emplace_back(SlotFull((*batch[i].slots)[0].name()));
         continue;
       }
       const NewVisit& v = *batch[i].visit;
-      const v1::Slot& first = facts[i][0];
+      const v1::Slot& first = (*batch[i].slots)[0];
       const int64_t id = ids_for[next_id++];
       v1::Booking b;
       b.set_name(MakeName("bookings", id));

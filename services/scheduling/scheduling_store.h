@@ -139,6 +139,7 @@ class SchedulingStore {
   struct VisitToBook {
     const v1::BookScreeningRequest* request;
     const NewVisit* visit;
+    const std::vector<v1::Slot>* slots;  // the visit's slot facts, in its order
   };
   std::vector<absl::StatusOr<v1::Booking>> BookAll(const std::vector<VisitToBook>& visits);
 
