@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "common/call_deadline.h"
 #include "common/crypto.h"
 #include "common/dates.h"
 #include "common/errors.h"
@@ -668,8 +667,6 @@ absl::StatusOr<std::optional<std::string>> SchedulingStore::FindAnswer(
 
 std::vector<absl::StatusOr<v1::Booking>> SchedulingStore::BookAll(
     const std::vector<VisitToBook>& visits) {
-  // The batch serves many calls: none of their deadlines cuts it short.
-  ScopedCallDeadline no_deadline(absl::InfiniteFuture());
   // At most once more for each kind of collision: a repeated request_id or
   // entitlement, a short slot of a visit of several, an entitlement held, a
   // request_id already used.
