@@ -29,7 +29,7 @@ AdminStore::AdminStore(db::Pool& pool, const Clock& clock)
     : pool_(pool),
       clock_(clock),
       audit_batch_([this](std::vector<AuditEntry>& entries) { return AppendAll(entries); },
-                   {.max_batch = 128, .max_running = 2}) {
+                   {.max_batch = 128, .max_running = 1}) {
   pool_.AddPreparer([](pqxx::connection_base& c) {
     c.prepare("auth_find_token",
               "SELECT secret_hash, caller, extract(epoch FROM expire_time)::text,"

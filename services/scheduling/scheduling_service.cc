@@ -689,9 +689,11 @@ std::vector<absl::StatusOr<v1::Booking>> SchedulingServiceImpl::BookBatch(
   // The visit each call asks for: its slots, one visit, in the future.
   std::vector<std::vector<v1::Slot>> slots(n);
   std::vector<std::vector<v1::ScreeningType>> types(n);
+  std::vector<std::vector<int64_t>> slot_ids(n);
+  for (size_t i = 0; i < n; ++i) slot_ids[i] = SlotIds(calls[i].request->slots());
+  std::vector<absl::StatusOr<std::vector<v1::Slot>>> all_facts = store_.GetSlotFacts(slot_ids);
   for (size_t i = 0; i < n; ++i) {
-    absl::StatusOr<std::vector<v1::Slot>> facts =
-        store_.GetSlotFacts(SlotIds(calls[i].request->slots()));
+    absl::StatusOr<std::vector<v1::Slot>>& facts = all_facts[i];
     absl::Status fine = facts.status();
     if (fine.ok()) fine = CheckOneVisit(*facts, "slots");
     if (fine.ok()) fine = SlotInFuture((*facts)[0], Today(clock_));

@@ -252,29 +252,29 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
               " JOIN scheduling.slots s ON s.id = d.id)"
               " UPDATE scheduling.slots s SET booked = s.booked + w.take FROM w"
               " WHERE s.id = w.id AND w.take > 0 RETURNING s.id, w.take");
-    c.prepare("sched_new_booking_ids",
-              "SELECT nextval('scheduling.bookings_id_seq') FROM generate_series(1, $1)");
+    // The visits of a batch in one statement: ids from the sequence, the
+    // bookings, their items (an entitlement held already skips its item) and
+    // their outbox events. Returns each visit's id and how many items went in.
     c.prepare(
-        "sched_insert_bookings",
-        "INSERT INTO scheduling.bookings (id, resident_id, hospital_code, day, programme_year,"
-        " hospital_district_code, resident_district_code, session, pregnancy_id,"
-        " verification_code, create_time)"
-        " SELECT id, r, h, d, y, hd, rd, se, nullif(p, '')::bigint, v, t"
-        " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::date[], $5::integer[],"
-        " $6::text[], $7::text[], $8::smallint[], $9::text[], $10::text[],"
-        " $11::timestamptz[]) AS u(id, r, h, d, y, hd, rd, se, p, v, t)");
-    c.prepare("sched_insert_items",
-              "INSERT INTO scheduling.booking_items (booking_id, screening_type, slot_id,"
-              " resident_id, entitlement)"
-              " SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::bigint[], $4::bigint[],"
-              " $5::text[]) ON CONFLICT DO NOTHING RETURNING booking_id");
-    c.prepare("sched_booking_events",
-              "INSERT INTO scheduling.outbox (event_type, booking_id, resident_id, hospital_code,"
-              " day, programme_year, screening_types, resident_district_code,"
-              " hospital_district_code)"
-              " SELECT 'booking.created', b, r, h, d, y, t::smallint[], rd, hd"
-              " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::date[], $5::integer[],"
-              " $6::text[], $7::text[], $8::text[]) AS u(b, r, h, d, y, t, rd, hd)");
+        "sched_insert_visits",
+        "WITH v AS MATERIALIZED (SELECT nextval('scheduling.bookings_id_seq') AS id, u.*"
+        " FROM unnest($1::bigint[], $2::text[], $3::date[], $4::integer[], $5::text[],"
+        " $6::text[], $7::smallint[], $8::text[], $9::text[], $10::timestamptz[], $11::text[])"
+        " WITH ORDINALITY AS u(r, h, d, y, hd, rd, se, p, v, t, types, n)),"
+        " b AS (INSERT INTO scheduling.bookings (id, resident_id, hospital_code, day,"
+        " programme_year, hospital_district_code, resident_district_code, session,"
+        " pregnancy_id, verification_code, create_time)"
+        " SELECT id, r, h, d, y, hd, rd, se, nullif(p, '')::bigint, v, t FROM v),"
+        " i AS (INSERT INTO scheduling.booking_items (booking_id, screening_type, slot_id,"
+        " resident_id, entitlement)"
+        " SELECT v.id, it.type, it.slot, v.r, it.e"
+        " FROM unnest($12::bigint[], $13::smallint[], $14::bigint[], $15::text[])"
+        " AS it(n, type, slot, e) JOIN v ON v.n = it.n"
+        " ON CONFLICT DO NOTHING RETURNING booking_id),"
+        " o AS (INSERT INTO scheduling.outbox (event_type, booking_id, resident_id, hospital_code,"
+        " day, programme_year, screening_types, resident_district_code, hospital_district_code)"
+        " SELECT 'booking.created', id, r, h, d, y, types::smallint[], rd, hd FROM v)"
+        " SELECT v.n, v.id, (SELECT count(*) FROM i WHERE i.booking_id = v.id) FROM v");
     c.prepare("sched_upsert_hospital",
               "INSERT INTO scheduling.hospitals (code, display_name, district_code, screenings,"
               " details) VALUES ($1, $2, $3, $4::smallint[], $5) ON CONFLICT (code) DO UPDATE SET"
@@ -630,30 +630,58 @@ absl::StatusOr<std::vector<v1::Slot>> SchedulingStore::GetSlots(const std::vecto
   });
 }
 
-absl::StatusOr<std::vector<v1::Slot>> SchedulingStore::GetSlotFacts(
-    const std::vector<int64_t>& ids) {
-  std::vector<v1::Slot> out;
+std::vector<absl::StatusOr<std::vector<v1::Slot>>> SchedulingStore::GetSlotFacts(
+    const std::vector<std::vector<int64_t>>& visits) {
+  std::vector<int64_t> unseen;
   {
     absl::MutexLock lock(&facts_mu_);
-    for (int64_t id : ids) {
-      auto it = facts_.find(id);
-      if (it == facts_.end()) break;
-      out.push_back(it->second);
+    for (const auto& ids : visits) {
+      for (int64_t id : ids) {
+        if (!facts_.contains(id)) unseen.push_back(id);
+      }
     }
   }
-  if (out.size() == ids.size()) return out;
-  absl::StatusOr<std::vector<v1::Slot>> read = GetSlots(ids);
-  if (!read.ok()) return read.status();
-  absl::MutexLock lock(&facts_mu_);
-  if (facts_.size() > kMaxSlotFacts) facts_.clear();  // bounded memory
-  // The same answer from memory or not: capacity and places left cleared.
-  for (v1::Slot& slot : *read) {
-    slot.clear_capacity();
-    slot.clear_booked();
-    slot.clear_available();
-    facts_[*ParseNumericName("slots", slot.name())] = slot;
+  absl::Status read_status = absl::OkStatus();
+  if (!unseen.empty()) {
+    std::sort(unseen.begin(), unseen.end());
+    unseen.erase(std::unique(unseen.begin(), unseen.end()), unseen.end());
+    // One statement that only reads: no transaction of its own needed.
+    read_status = db::AutoCommitStatus(pool_, [&](pqxx::nontransaction& tx) -> absl::Status {
+      pqxx::result rows = tx.exec_prepared("sched_get_slots", ArrayLiteral(unseen));
+      absl::MutexLock lock(&facts_mu_);
+      if (facts_.size() + rows.size() > kMaxSlotFacts) facts_.clear();  // bounded memory
+      for (const auto& row : rows) {
+        // The same answer from memory or not: capacity and places left cleared.
+        v1::Slot slot = SlotFromRow(row);
+        slot.clear_capacity();
+        slot.clear_booked();
+        slot.clear_available();
+        facts_[row[0].as<int64_t>()] = std::move(slot);
+      }
+      return absl::OkStatus();
+    });
   }
-  return read;
+  std::vector<absl::StatusOr<std::vector<v1::Slot>>> out;
+  absl::MutexLock lock(&facts_mu_);
+  for (const auto& ids : visits) {
+    if (!read_status.ok()) {
+      out.emplace_back(read_status);
+      continue;
+    }
+    std::vector<v1::Slot> slots;
+    for (int64_t id : ids) {
+      auto it = facts_.find(id);
+      if (it == facts_.end()) {
+        slots.clear();
+        out.emplace_back(
+            absl::NotFoundError(absl::StrCat(MakeName("slots", id), " does not exist")));
+        break;
+      }
+      slots.push_back(it->second);
+    }
+    if (slots.size() == ids.size()) out.emplace_back(std::move(slots));
+  }
+  return out;
 }
 
 absl::StatusOr<std::optional<std::string>> SchedulingStore::FindAnswer(
@@ -737,31 +765,71 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
       }
     }
     if (short_multi) return absl::AbortedError("collided");
-    size_t booking_count = std::count(gets.begin(), gets.end(), true);
-    std::vector<int64_t> ids_for;
-    if (booking_count > 0) {
-      for (const auto& row :
-           tx.exec_prepared("sched_new_booking_ids", static_cast<int64_t>(booking_count))) {
-        ids_for.push_back(row[0].as<int64_t>());
+    // What each visit that got its places stores, in one statement.
+    std::vector<std::string> residents, hospitals, days, years, hospital_districts,
+        resident_districts, sessions, pregnancies, codes, times, e_types;
+    std::vector<std::string> i_visits, i_types, i_slots, i_entitlements;
+    std::vector<size_t> stored_index;  // the batch index of each visit stored
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!gets[i]) continue;
+      const NewVisit& v = *batch[i].visit;
+      const v1::Slot& first = (*batch[i].slots)[0];
+      stored_index.push_back(i);
+      std::vector<int> types;
+      for (size_t k = 0; k < v.slot_ids.size(); ++k) {
+        i_visits.push_back(absl::StrCat(stored_index.size()));  // ordinality, from 1
+        i_types.push_back(absl::StrCat(static_cast<int>(v.types[k])));
+        i_slots.push_back(absl::StrCat(v.slot_ids[k]));
+        i_entitlements.push_back(v.entitlements[k]);
+        types.push_back(static_cast<int>(v.types[k]));
+      }
+      std::sort(types.begin(), types.end());
+      residents.push_back(absl::StrCat(v.resident_id));
+      hospitals.push_back(*ParseStringName("hospitals", first.hospital()));
+      days.push_back(first.date());
+      years.push_back(absl::StrCat(ParseDate(first.date())->year()));
+      hospital_districts.push_back(first.district_code());
+      resident_districts.push_back(v.resident_district_code);
+      sessions.push_back(absl::StrCat(static_cast<int>(first.session())));
+      pregnancies.push_back(v.pregnancy_id ? absl::StrCat(*v.pregnancy_id) : "");
+      codes.push_back(v.verification_code);
+      times.push_back(create_time);
+      e_types.push_back(absl::StrCat("{", absl::StrJoin(types, ","), "}"));
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!gets[i]) answers.emplace_back(SlotFull((*batch[i].slots)[0].name()));
+    }
+    if (stored_index.empty()) return absl::OkStatus();
+    using db::PgArray;
+    std::vector<int64_t> ids(stored_index.size());
+    bool held = false;
+    for (const auto& row :
+         tx.exec_prepared("sched_insert_visits", PgArray(residents), PgArray(hospitals),
+                          PgArray(days), PgArray(years), PgArray(hospital_districts),
+                          PgArray(resident_districts), PgArray(sessions), PgArray(pregnancies),
+                          PgArray(codes), PgArray(times), PgArray(e_types), PgArray(i_visits),
+                          PgArray(i_types), PgArray(i_slots), PgArray(i_entitlements))) {
+      const size_t k = row[0].as<size_t>() - 1;
+      ids[k] = row[1].as<int64_t>();
+      const size_t i = stored_index[k];
+      if (row[2].as<size_t>() != batch[i].visit->slot_ids.size()) {
+        (*collided)[i] = true;  // the resident holds one of these already
+        held = true;
       }
     }
-    std::vector<std::string> b_ids, residents, hospitals, days, years, hospital_districts,
-        resident_districts, sessions, pregnancies, codes, times;
-    std::vector<std::string> i_bookings, i_types, i_slots, i_residents, i_entitlements;
-    std::vector<std::string> e_types;
+    if (held) return absl::AbortedError("collided");
+    // The answers, in batch order.
+    answers.clear();
     std::vector<v1::Booking> stored;
-    std::vector<size_t> stored_index;
-    size_t next_id = 0;
-    for (size_t i = 0; i < batch.size(); ++i) {
+    for (size_t i = 0, k = 0; i < batch.size(); ++i) {
       if (!gets[i]) {
         answers.emplace_back(SlotFull((*batch[i].slots)[0].name()));
         continue;
       }
       const NewVisit& v = *batch[i].visit;
       const v1::Slot& first = (*batch[i].slots)[0];
-      const int64_t id = ids_for[next_id++];
       v1::Booking b;
-      b.set_name(MakeName("bookings", id));
+      b.set_name(MakeName("bookings", ids[k]));
       b.set_resident(MakeName("residents", v.resident_id));
       b.set_hospital(first.hospital());
       b.set_date(first.date());
@@ -774,62 +842,19 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
       if (v.pregnancy_id) b.set_pregnancy(MakeName("pregnancies", *v.pregnancy_id));
       b.set_verification_code(v.verification_code);
       std::vector<std::pair<int, int64_t>> items;
-      for (size_t k = 0; k < v.slot_ids.size(); ++k) {
-        items.emplace_back(static_cast<int>(v.types[k]), v.slot_ids[k]);
-        i_bookings.push_back(absl::StrCat(id));
-        i_types.push_back(absl::StrCat(static_cast<int>(v.types[k])));
-        i_slots.push_back(absl::StrCat(v.slot_ids[k]));
-        i_residents.push_back(absl::StrCat(v.resident_id));
-        i_entitlements.push_back(v.entitlements[k]);
+      for (size_t m = 0; m < v.slot_ids.size(); ++m) {
+        items.emplace_back(static_cast<int>(v.types[m]), v.slot_ids[m]);
       }
       std::sort(items.begin(), items.end());
-      std::vector<std::string> types;
       for (const auto& [type, slot] : items) {
         auto* screening = b.add_screenings();
         screening->set_screening_type(static_cast<v1::ScreeningType>(type));
         screening->set_slot(MakeName("slots", slot));
-        types.push_back(absl::StrCat(type));
       }
-      b_ids.push_back(absl::StrCat(id));
-      residents.push_back(absl::StrCat(v.resident_id));
-      hospitals.push_back(*ParseStringName("hospitals", first.hospital()));
-      days.push_back(first.date());
-      years.push_back(absl::StrCat(b.programme_year()));
-      hospital_districts.push_back(first.district_code());
-      resident_districts.push_back(v.resident_district_code);
-      sessions.push_back(absl::StrCat(static_cast<int>(first.session())));
-      pregnancies.push_back(v.pregnancy_id ? absl::StrCat(*v.pregnancy_id) : "");
-      codes.push_back(v.verification_code);
-      times.push_back(create_time);
-      e_types.push_back(absl::StrCat("{", absl::StrJoin(types, ","), "}"));
-      stored_index.push_back(i);
       answers.emplace_back(b);
       stored.push_back(std::move(b));
+      ++k;
     }
-    if (stored.empty()) return absl::OkStatus();
-    using db::PgArray;
-    tx.exec_prepared("sched_insert_bookings", PgArray(b_ids), PgArray(residents),
-                     PgArray(hospitals), PgArray(days), PgArray(years), PgArray(hospital_districts),
-                     PgArray(resident_districts), PgArray(sessions), PgArray(pregnancies),
-                     PgArray(codes), PgArray(times));
-    std::map<std::string, size_t> items_in;
-    for (const auto& row :
-         tx.exec_prepared("sched_insert_items", PgArray(i_bookings), PgArray(i_types),
-                          PgArray(i_slots), PgArray(i_residents), PgArray(i_entitlements))) {
-      ++items_in[row[0].as<std::string>()];
-    }
-    bool held = false;
-    for (size_t k = 0; k < stored.size(); ++k) {
-      const size_t i = stored_index[k];
-      if (items_in[b_ids[k]] != batch[i].visit->slot_ids.size()) {
-        (*collided)[i] = true;  // the resident holds one of these already
-        held = true;
-      }
-    }
-    if (held) return absl::AbortedError("collided");
-    tx.exec_prepared("sched_booking_events", PgArray(b_ids), PgArray(residents), PgArray(hospitals),
-                     PgArray(days), PgArray(years), PgArray(e_types), PgArray(resident_districts),
-                     PgArray(hospital_districts));
     std::vector<db::RequestLog::Answered> answered;
     for (size_t k = 0; k < stored.size(); ++k) {
       const VisitToBook& b = batch[stored_index[k]];

@@ -117,10 +117,12 @@ class SchedulingStore {
   // The slots in the order asked; NOT_FOUND naming the first missing one.
   absl::StatusOr<std::vector<v1::Slot>> GetSlots(const std::vector<int64_t>& ids);
 
-  // The same, but only what never changes for a slot (hospital, day,
-  // session, screening; not capacity or places left), from memory when seen
-  // before: booking reads it on every call.
-  absl::StatusOr<std::vector<v1::Slot>> GetSlotFacts(const std::vector<int64_t>& ids);
+  // The same for each visit of a batch, but only what never changes for a
+  // slot (hospital, day, session, screening; not capacity or places left):
+  // from memory when seen before, else with one read for the whole batch.
+  // Booking needs it on every call.
+  std::vector<absl::StatusOr<std::vector<v1::Slot>>> GetSlotFacts(
+      const std::vector<std::vector<int64_t>>& visits);
 
   // The first answer (serialized) to an earlier request with this
   // request_id, if any (INVALID_ARGUMENT when the id was used for a

@@ -54,6 +54,7 @@
 #include "common/clock.h"
 #include "common/dates.h"
 #include "common/districts.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "screening/v1/progress.grpc.pb.h"
 #include "screening/v1/registry.grpc.pb.h"
 #include "screening/v1/results.grpc.pb.h"
@@ -61,7 +62,7 @@
 #include "services/registry/id_number.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:50051", "The screeningd to drive.");
-ABSL_FLAG(std::string, scenario, "book", "book, stampede or mixed.");
+ABSL_FLAG(std::string, scenario, "book", "book, stampede, mixed, record, progress, watch or ping.");
 ABSL_FLAG(int, concurrency, 32, "Concurrent clients (book, mixed).");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(20), "How long to run (book, mixed).");
 ABSL_FLAG(int, slots, 20000, "book: slots to spread bookings over.");
@@ -343,6 +344,34 @@ int RunBook() {
   report.calls["BookScreening"] = &book;
   report.figures["bookings_per_second"] = static_cast<double>(book.by_code["OK"]) / report.seconds;
   report.figures["slots"] = static_cast<double>(slots.size());
+  Print(report);
+  return 0;
+}
+
+// The floor under every scenario: one unary call that does no work (the
+// health check), at the same concurrency. Booking or recording one at a
+// time cannot go faster than this on the same machine.
+int RunPing() {
+  auto channels = Channels();
+  Recorder ping;
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + absl::GetFlag(FLAGS_duration);
+  RunClients(concurrency, [&](int c) {
+    auto stub = grpc::health::v1::Health::NewStub(channels[c % channels.size()]);
+    while (absl::Now() < end) {
+      grpc::health::v1::HealthCheckResponse response;
+      Timed(ping, [&] {
+        grpc::ClientContext context;
+        return stub->Check(&context, {}, &response);
+      });
+    }
+  });
+  Report report{.scenario = "ping",
+                .concurrency = concurrency,
+                .seconds = absl::ToDoubleSeconds(absl::Now() - start)};
+  report.calls["Health.Check"] = &ping;
+  report.figures["calls_per_second"] = static_cast<double>(ping.by_code["OK"]) / report.seconds;
   Print(report);
   return 0;
 }
@@ -930,11 +959,12 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "drives screeningd through its API and reports throughput and latency.\n"
       "usage: screening-loadgen --address=HOST:PORT "
-      "--scenario=book|stampede|mixed|record|progress|watch "
+      "--scenario=book|stampede|mixed|record|progress|watch|ping "
       "[--concurrency=32 --duration=20s ...]");
   absl::ParseCommandLine(argc, argv);
   const std::string scenario = absl::GetFlag(FLAGS_scenario);
   if (scenario == "book") return screening::RunBook();
+  if (scenario == "ping") return screening::RunPing();
   if (scenario == "stampede") return screening::RunStampede();
   if (scenario == "mixed") return screening::RunMixed();
   if (scenario == "record") return screening::RunRecord();
