@@ -213,13 +213,54 @@ int Run() {
     tx.commit();
   }
   const double sealed_seconds = Seconds(start);
+
+  // A third: the database's share of an import and nothing else. The rows
+  // sealed and hashed before the clock starts, then one COPY of them into a
+  // table shaped like registry.residents (its columns, defaults, checks and
+  // indexes). No import can beat this ratio without storing less.
+  struct StoredRow {
+    std::string id_hash, id_number, full_name, phone, person_hash;
+  };
+  std::vector<StoredRow> stored;
+  stored.reserve(rows.size());
+  for (const Row& r : rows) {
+    auto bytea = [](const std::string& bytes) { return absl::StrCat("\\x", HexEncode(bytes)); };
+    // The person hash: a keyed hash of name, birth date and phone (32 bytes).
+    const std::string person = absl::StrCat(r.full_name, "|", r.birth_date, "|", r.phone);
+    stored.push_back({bytea(LookupHash(lookup_key, r.id_number)), bytea(keys->Seal(r.id_number)),
+                      bytea(keys->Seal(r.full_name)), bytea(keys->Seal(r.phone)),
+                      bytea(LookupHash(lookup_key, person))});
+  }
+  {
+    pqxx::work tx(conn);
+    tx.exec("CREATE TABLE residents_shaped (LIKE registry.residents INCLUDING ALL)");
+    tx.commit();
+  }
+  start = Clock::now();
+  {
+    pqxx::work tx(conn);
+    pqxx::stream_to copy(
+        tx, "residents_shaped",
+        std::vector<std::string>{"id_hash", "id_number_sealed", "full_name_sealed", "phone_sealed",
+                                 "district_code", "birth_date", "sex", "residence_kind",
+                                 "digestive_cancer_history", "person_hash"});
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const Row& r = rows[i];
+      const StoredRow& s = stored[i];
+      copy << std::make_tuple(s.id_hash, s.id_number, s.full_name, s.phone, r.district_code,
+                              r.birth_date, r.sex, 1, false, s.person_hash);
+    }
+    copy.complete();
+    tx.commit();
+  }
+  const double shaped_seconds = Seconds(start);
   {
     pqxx::connection admin(absl::StrCat(server, " dbname=postgres"));
     pqxx::nontransaction tx(admin);
     tx.exec(absl::StrCat("DROP DATABASE ", dbname, " WITH (FORCE)"));
   }
   const double import_rate = total / import_seconds, copy_rate = total / copy_seconds,
-               sealed_rate = total / sealed_seconds;
+               sealed_rate = total / sealed_seconds, shaped_rate = total / shaped_seconds;
   std::printf("rows: %d over 18 districts by population\n", total);
   std::printf("ImportResidents (gRPC, validate, seal, hash, COPY + INSERT): %.2f s, %.0f rows/s\n",
               import_seconds, import_rate);
@@ -227,12 +268,19 @@ int Run() {
               copy_seconds, copy_rate);
   std::printf("seal, hash and COPY the stored form into a bare table:       %.2f s, %.0f rows/s\n",
               sealed_seconds, sealed_rate);
+  std::printf("COPY of the sealed rows into a table shaped like registry.residents:\n");
+  std::printf("                                                             %.2f s, %.0f rows/s\n",
+              shaped_seconds, shaped_rate);
   std::printf("ratio import/COPY: %.2f (import/sealed COPY: %.2f)\n", import_rate / copy_rate,
               import_rate / sealed_rate);
+  std::printf("ceiling: residents-shaped COPY/plain COPY: %.2f (import reaches %.2f of it)\n",
+              shaped_rate / copy_rate, import_rate / shaped_rate);
   std::printf(
       "{\"rows\": %d, \"import_rows_per_s\": %.0f, \"copy_rows_per_s\": %.0f, "
-      "\"sealed_copy_rows_per_s\": %.0f, \"ratio\": %.3f}\n",
-      total, import_rate, copy_rate, sealed_rate, import_rate / copy_rate);
+      "\"sealed_copy_rows_per_s\": %.0f, \"shaped_copy_rows_per_s\": %.0f, \"ratio\": %.3f, "
+      "\"ceiling_ratio\": %.3f}\n",
+      total, import_rate, copy_rate, sealed_rate, shaped_rate, import_rate / copy_rate,
+      shaped_rate / copy_rate);
   return 0;
 }
 
