@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# screening-loadgen against a real screeningd on a fresh database: the book
+# scenario (async clients sharing two threads), the stampede (exactly the
+# places booked, else the load generator exits 1), the ping floor and the
+# JSON report. Small sizes: this checks that the tool works, not speed.
+#
+#   loadgen_smoke_pgtest.sh SCREENINGD SCREENING_LOADGEN SCREENCTL
+set -euo pipefail
+screeningd=$1 loadgen=$2 screenctl=$3
+: "${SCREENING_TEST_DATABASE:?set SCREENING_TEST_DATABASE (tools/devdb conninfo)}"
+psql() { "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/psql" -v ON_ERROR_STOP=1 "$@"; }
+settings() { echo "$SCREENING_TEST_DATABASE" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+export PGHOST=$(settings host) PGPORT=$(settings port) PGUSER=$(settings user)
+db="t_loadgen_$$"
+work=$(mktemp -d)
+cleanup() {
+  [ -f "$work/pid" ] && kill "$(cat "$work/pid")" 2>/dev/null && sleep 1
+  psql -d postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+psql -d postgres -qc "CREATE DATABASE $db" >/dev/null
+year=$(( $(date -u +%Y) + 1 ))
+printf '{"programmes": [{"year": %d}, {"year": %d}]}\n' $((year - 1)) "$year" >"$work/programmes.json"
+export SCREENING_DATA_KEYS="test:$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+export SCREENING_LOOKUP_KEY="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+port=$(( 40000 + RANDOM % 20000 ))
+"$screeningd" --insecure --listen="127.0.0.1:$port" \
+  --database_url="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$db" \
+  --programme_rules="$work/programmes.json" --programme_year="$year" \
+  --rate_limit_per_second=1000000 --rate_limit_burst=1000000 >"$work/screeningd.log" 2>&1 &
+echo $! >"$work/pid"
+for _ in $(seq 100); do
+  "$screenctl" --address="127.0.0.1:$port" health >/dev/null 2>&1 && break
+  sleep 0.2
+done
+fail() { echo "FAIL: $*" >&2; tail -20 "$work/screeningd.log" >&2; exit 1; }
+
+"$loadgen" --address="127.0.0.1:$port" --scenario=book --concurrency=8 --duration=2s \
+  --slots=500 --places=2 --residents=400 --year="$year" --json="$work/book.json" >"$work/book.txt" \
+  || fail "book scenario exited $?"
+cat "$work/book.txt"
+booked=$(sed -n 's/.*"bookings_per_second": \([0-9.]*\).*/\1/p' "$work/book.json")
+awk -v b="$booked" 'BEGIN { exit !(b > 0) }' || fail "no bookings per second in the JSON report"
+grep -q '"BookScreening": {"count": ' "$work/book.json" || fail "no BookScreening calls in the report"
+# Every call of the run is counted once, OK or not: the slots' booked places
+# in the database equal the OK calls.
+ok=$(sed -n 's/.*"by_code": {[^}]*"OK": \([0-9]*\).*/\1/p' "$work/book.json")
+places=$(psql -d "$db" -Atc "SELECT coalesce(sum(booked), 0) FROM scheduling.slots")
+[ "$ok" = "$places" ] || fail "$ok bookings answered OK, $places places booked in the database"
+
+"$loadgen" --address="127.0.0.1:$port" --scenario=stampede --clients=60 --places=10 \
+  --year="$year" --prefix=ST >"$work/stampede.txt" || fail "stampede: not exactly 10 booked"
+cat "$work/stampede.txt"
+grep -q "booked: 10.0" "$work/stampede.txt" || fail "stampede report"
+
+"$loadgen" --address="127.0.0.1:$port" --scenario=ping --concurrency=4 --duration=1s \
+  >"$work/ping.txt" || fail "ping scenario exited $?"
+grep -q "calls_per_second" "$work/ping.txt" || fail "ping report"
+echo "loadgen smoke: ok ($ok bookings, stampede 10 of 10)"
