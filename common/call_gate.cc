@@ -101,19 +101,23 @@ CallGate::Call CallGate::Begin(grpc::ServerContextBase* context, absl::string_vi
   return call;
 }
 
+std::optional<AuditEntry> CallGate::Call::AuditRow(const absl::Status& outcome) const {
+  if (!personal_data_ || gate_->audit_ == nullptr) return std::nullopt;
+  return AuditEntry{.time = gate_->clock_.Now(),
+                    .subject = caller_.subject,
+                    .role = std::string(RoleName(caller_.role)),
+                    .scope = caller_.scope,
+                    .method = method_,
+                    .resource = resource_,
+                    .outcome = CodeName(outcome.code()),
+                    .reason = reason_,
+                    .peer = context_->peer()};
+}
+
 grpc::Status CallGate::Call::Finish(const absl::Status& outcome) {
   deadline_.reset();  // the audit row is written whatever the deadline
-  if (personal_data_ && gate_->audit_ != nullptr) {
-    AuditEntry entry{.time = gate_->clock_.Now(),
-                     .subject = caller_.subject,
-                     .role = std::string(RoleName(caller_.role)),
-                     .scope = caller_.scope,
-                     .method = method_,
-                     .resource = resource_,
-                     .outcome = CodeName(outcome.code()),
-                     .reason = reason_,
-                     .peer = context_->peer()};
-    if (absl::Status logged = gate_->audit_->Append(entry); !logged.ok()) {
+  if (std::optional<AuditEntry> entry = AuditRow(outcome); entry && !audited_) {
+    if (absl::Status logged = gate_->audit_->Append(*entry); !logged.ok()) {
       return ToGrpcStatus(absl::UnavailableError("the audit log is unavailable; retry"));
     }
   }

@@ -13,6 +13,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <grpcpp/server_context.h>
@@ -112,12 +113,20 @@ class CallGate {
     // is withheld: UNAVAILABLE.
     grpc::Status Finish(const absl::Status& outcome);
 
+    // The audit row this call gets if it ends with `outcome`, timed now;
+    // nullopt when the call is not audited. For a handler that commits the
+    // row in the transaction of its change: it then calls MarkAudited, and
+    // Finish writes no second row.
+    std::optional<AuditEntry> AuditRow(const absl::Status& outcome) const;
+    void MarkAudited() { audited_ = true; }
+
    private:
     friend class CallGate;
     CallGate* gate_ = nullptr;
     grpc::ServerContextBase* context_ = nullptr;
     std::string method_, resource_, reason_;
     bool personal_data_ = false;
+    bool audited_ = false;
     Caller caller_{Role::kService, "", ""};
     absl::Status status_;
     // The call's deadline for the database work of this thread, until Finish.

@@ -185,6 +185,29 @@ TEST_F(BookingRace, VisitsBookedTogetherShareCommitsAndMatchARecount) {
   EXPECT_LT(db_->QueryInt("SELECT count(DISTINCT xmin::text) FROM scheduling.bookings"
                           " WHERE hospital_code = 'RACE-H5'"),
             28);
+  // Every call leaves exactly one audit row with its outcome (a retry is a
+  // call of its own); the rows of calls booked together commit in their
+  // bookings' transaction, not after it.
+  auto audit_rows = [&](const std::string& resident, const std::string& outcome) {
+    return db_->QueryInt(
+        absl::StrCat("SELECT count(*) FROM audit.events WHERE method = "
+                     "'screening.v1.SchedulingService/BookScreening' AND resource = '",
+                     resident, "' AND outcome = '", outcome, "'"));
+  };
+  for (size_t i = 0; i < kSingles + kVisits; ++i) {
+    const int64_t calls = i < kRetries ? 2 : 1;
+    const std::string outcome = statuses[i].ok() ? "OK" : "FAILED_PRECONDITION";
+    EXPECT_EQ(audit_rows(requests[i].resident(), outcome), calls) << i;
+    EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT count(*) FROM audit.events WHERE resource = '",
+                                         requests[i].resident(), "'")),
+              calls + 1)  // and the registration's
+        << i;
+  }
+  EXPECT_GE(db_->QueryInt("SELECT count(*) FROM scheduling.bookings b JOIN audit.events e"
+                          " ON e.resource = 'residents/' || b.resident_id AND e.outcome = 'OK'"
+                          " AND e.method = 'screening.v1.SchedulingService/BookScreening'"
+                          " AND e.xmin = b.xmin WHERE b.hospital_code = 'RACE-H5'"),
+            2);
 }
 
 TEST_F(BookingRace, EligibilityOfBookingsTogetherIsEachResidentsOwn) {

@@ -207,6 +207,10 @@ TEST_F(PersonalData, ServiceRolesHaveTheirOwnSchemaOnlyAndCannotRewriteTheAuditL
   EXPECT_EQ(AsRole("screening_gate", "UPDATE audit.events SET outcome = 'OK'"), kDenied);
   EXPECT_EQ(AsRole("screening_admin", "DELETE FROM audit.events"), kDenied);
   EXPECT_EQ(AsRole("screening_registry", "DELETE FROM audit.events"), kDenied);
+  // Scheduling appends its bookings' rows in their transaction, and no more.
+  EXPECT_EQ(AsRole("screening_scheduling", "DELETE FROM audit.events"), kDenied);
+  EXPECT_EQ(AsRole("screening_scheduling", "UPDATE audit.events SET outcome = 'OK'"), kDenied);
+  EXPECT_EQ(AsRole("screening_scheduling", "SELECT count(*) FROM audit.events"), kDenied);
   EXPECT_EQ(AsRole("screening_registry", "SELECT count(*) FROM scheduling.slots"), kDenied);
   EXPECT_EQ(AsRole("screening_registry", "DELETE FROM registry.residents"), kDenied);
   EXPECT_EQ(AsRole("screening_scheduling", "SELECT count(*) FROM registry.residents"), kDenied);

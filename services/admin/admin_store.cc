@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/audit_rows.h"
 #include "common/crypto.h"
 #include "common/dates.h"
 #include "common/errors.h"
@@ -45,11 +46,7 @@ AdminStore::AdminStore(db::Pool& pool, const Clock& clock)
               " extract(epoch FROM expire_time)::text, revoke_time IS NOT NULL"
               " FROM auth.tokens ORDER BY create_time");
     // Rows of every call waiting at once, in one statement (see Append).
-    c.prepare("audit_append",
-              "INSERT INTO audit.events (time, subject, role, scope, method, resource, outcome,"
-              " reason, peer) SELECT to_timestamp(t::double precision), s, r, sc, m, res, o, rea, p"
-              " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
-              " $7::text[], $8::text[], $9::text[]) AS u(t, s, r, sc, m, res, o, rea, p)");
+    c.prepare("audit_append", kAuditAppendSql);
     c.prepare("audit_list",
               "SELECT id, to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
               " subject, role, scope, method, resource, outcome, reason, peer FROM audit.events"
@@ -99,25 +96,9 @@ absl::Status AdminStore::Append(const AuditEntry& entry) {
 }
 
 std::vector<absl::Status> AdminStore::AppendAll(const std::vector<AuditEntry>& entries) {
-  std::vector<std::string> times, subjects, roles, scopes, methods, resources, outcomes, reasons,
-      peers;
-  for (const AuditEntry& e : entries) {
-    times.push_back(EpochSeconds(e.time));
-    subjects.push_back(e.subject);
-    roles.push_back(e.role);
-    scopes.push_back(e.scope);
-    methods.push_back(e.method);
-    resources.push_back(e.resource);
-    outcomes.push_back(e.outcome);
-    reasons.push_back(e.reason);
-    peers.push_back(e.peer);
-  }
   const absl::Status status =
       db::AutoCommitStatus(pool_, [&](pqxx::nontransaction& tx) -> absl::Status {
-        tx.exec_prepared("audit_append", db::PgArray(times), db::PgArray(subjects),
-                         db::PgArray(roles), db::PgArray(scopes), db::PgArray(methods),
-                         db::PgArray(resources), db::PgArray(outcomes), db::PgArray(reasons),
-                         db::PgArray(peers));
+        AppendAuditRows(tx, "audit_append", entries);
         return absl::OkStatus();
       });
   if (status.ok() || entries.size() == 1 || status.code() == absl::StatusCode::kUnavailable) {

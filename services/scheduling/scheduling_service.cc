@@ -656,17 +656,23 @@ grpc::Status SchedulingServiceImpl::BookScreening(grpc::ServerContext* context,
   return gate_.Serve(context, Method<v1::SchedulingService>("BookScreening"),
                      [&](CallGate::Call& call) -> absl::Status {
                        call.set_resource(request->resident());
-                       ASSIGN_OR_RETURN(*response, Book(call.caller(), *request));
+                       ASSIGN_OR_RETURN(*response, Book(call, *request));
                        return absl::OkStatus();
                      });
 }
 
-absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(const Caller& caller,
+absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(CallGate::Call& call,
                                                         const v1::BookScreeningRequest& request) {
+  const Caller& caller = call.caller();
   RETURN_IF_ERROR(ValidateBookScreening(request));
   // Bookings arriving together are checked with one call to the registry and
-  // stored in one transaction.
-  absl::StatusOr<v1::Booking> booked = book_batch_.Run({&caller, &request});
+  // stored in one transaction, with the audit rows of those booked: one
+  // commit for the bookings and their rows.
+  const std::optional<AuditEntry> audit = call.AuditRow(absl::OkStatus());
+  bool audited = false;
+  absl::StatusOr<v1::Booking> booked =
+      book_batch_.Run({&caller, &request, audit ? &*audit : nullptr, &audited});
+  if (booked.ok() && audited) call.MarkAudited();
   if (booked.ok() || booked.status().code() == absl::StatusCode::kInvalidArgument) return booked;
   // A retry of a booking that was made returns it, whatever changed since
   // (an ineligible resident now, a slot in the past). On success the
@@ -732,7 +738,7 @@ std::vector<absl::StatusOr<v1::Booking>> SchedulingServiceImpl::BookBatch(
     for (v1::ScreeningType type : types[i]) {
       visit.entitlements.push_back(Entitlement(type, year, visit.pregnancy_id));
     }
-    to_book.push_back({&request, &visit, &slots[i]});
+    to_book.push_back({&request, &visit, &slots[i], calls[i].audit, calls[i].audited});
     booked_index.push_back(i);
   }
   std::vector<absl::StatusOr<v1::Booking>> stored = store_.BookAll(to_book);

@@ -89,12 +89,16 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
   static absl::StatusOr<Eligibility> EligibilityFrom(
       const std::string& resident, const std::vector<v1::ScreeningType>& types,
       const std::vector<absl::StatusOr<v1::CheckEligibilityResponse>>& answers);
-  absl::StatusOr<v1::Booking> Book(const Caller& caller, const v1::BookScreeningRequest& request);
+  absl::StatusOr<v1::Booking> Book(CallGate::Call& call, const v1::BookScreeningRequest& request);
   // Validated BookScreening calls arriving together: their eligibility in one
   // registry call, then stored together (SchedulingStore::BookAll).
   struct BookingCall {
     const Caller* caller;
     const v1::BookScreeningRequest* request;
+    // The call's audit row if booked (null: not audited), and whether it was
+    // committed with the booking.
+    const AuditEntry* audit;
+    bool* audited;
   };
   std::vector<absl::StatusOr<v1::Booking>> BookBatch(std::vector<BookingCall>& calls);
   // The eligibility of each call not yet refused, in one registry call (each

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/audit_rows.h"
 #include "common/crypto.h"
 #include "common/dates.h"
 #include "common/errors.h"
@@ -275,6 +276,8 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
         " day, programme_year, screening_types, resident_district_code, hospital_district_code)"
         " SELECT 'booking.created', id, r, h, d, y, types::smallint[], rd, hd FROM v)"
         " SELECT v.n, v.id, (SELECT count(*) FROM i WHERE i.booking_id = v.id) FROM v");
+    // The audit rows of calls booked together, in their booking's transaction.
+    c.prepare("sched_append_audit", kAuditAppendSql);
     c.prepare("sched_upsert_hospital",
               "INSERT INTO scheduling.hospitals (code, display_name, district_code, screenings,"
               " details) VALUES ($1, $2, $3, $4::smallint[], $5) ON CONFLICT (code) DO UPDATE SET"
@@ -735,6 +738,7 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
   const std::string create_time =
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone());
   std::vector<absl::StatusOr<v1::Booking>> answers;
+  std::vector<bool*> audited;  // of the calls whose audit rows go in with their bookings
   absl::Status status = db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
     answers.clear();
     std::vector<int64_t> slot_ids, counts;
@@ -869,9 +873,18 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
       }
       return absl::AbortedError("collided");  // a retry: it gets the first answer
     }
+    std::vector<AuditEntry> audit_rows;
+    audited.clear();
+    for (size_t i : stored_index) {
+      if (batch[i].audit == nullptr) continue;
+      audit_rows.push_back(*batch[i].audit);
+      audited.push_back(batch[i].audited);
+    }
+    if (!audit_rows.empty()) AppendAuditRows(tx, "sched_append_audit", audit_rows);
     return absl::OkStatus();
   });
   if (!status.ok()) return std::nullopt;
+  for (bool* done : audited) *done = true;  // committed with the bookings
   return answers;
 }
 

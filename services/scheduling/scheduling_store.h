@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "common/batcher.h"
+#include "common/call_gate.h"
 #include "common/db.h"
 #include "common/request_log.h"
 #include "screening/v1/scheduling.pb.h"
@@ -142,6 +143,11 @@ class SchedulingStore {
     const v1::BookScreeningRequest* request;
     const NewVisit* visit;
     const std::vector<v1::Slot>* slots;  // the visit's slot facts, in its order
+    // The call's audit row, written in the booking's transaction when the
+    // visits are stored together (null: none); `*audited` is set once it is
+    // committed. Booked alone, the call's gate writes the row afterwards.
+    const AuditEntry* audit = nullptr;
+    bool* audited = nullptr;
   };
   std::vector<absl::StatusOr<v1::Booking>> BookAll(const std::vector<VisitToBook>& visits);
 
