@@ -13,11 +13,16 @@
 
 namespace screening {
 
-// Prepare this under any name on a connection whose role may INSERT into
-// audit.events (and only that: the log is append-only).
-extern const char kAuditAppendSql[];
+// The INSERT of audit rows given as nine arrays, parameters $first to
+// $first+8 (see AuditRowArrays), to prepare alone or as part of a larger
+// statement, on a connection whose role may INSERT into audit.events (and
+// only that: the log is append-only).
+std::string AuditInsertSql(int first);
 
-// Runs the statement prepared from kAuditAppendSql as `statement`.
+// `entries` as the nine arrays of AuditInsertSql, in its parameter order.
+std::vector<std::string> AuditRowArrays(const std::vector<AuditEntry>& entries);
+
+// Runs the statement prepared from AuditInsertSql(1) as `statement`.
 void AppendAuditRows(pqxx::transaction_base& tx, const std::string& statement,
                      const std::vector<AuditEntry>& entries);
 

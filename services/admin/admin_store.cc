@@ -46,7 +46,7 @@ AdminStore::AdminStore(db::Pool& pool, const Clock& clock)
               " extract(epoch FROM expire_time)::text, revoke_time IS NOT NULL"
               " FROM auth.tokens ORDER BY create_time");
     // Rows of every call waiting at once, in one statement (see Append).
-    c.prepare("audit_append", kAuditAppendSql);
+    c.prepare("audit_append", AuditInsertSql(1));
     c.prepare("audit_list",
               "SELECT id, to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
               " subject, role, scope, method, resource, outcome, reason, peer FROM audit.events"

@@ -254,30 +254,35 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
               " UPDATE scheduling.slots s SET booked = s.booked + w.take FROM w"
               " WHERE s.id = w.id AND w.take > 0 RETURNING s.id, w.take");
     // The visits of a batch in one statement: ids from the sequence, the
-    // bookings, their items (an entitlement held already skips its item) and
-    // their outbox events. Returns each visit's id and how many items went in.
+    // bookings, their items (an entitlement held already skips its item),
+    // their outbox events and the calls' audit rows. Returns each visit's id
+    // and how many items went in.
     c.prepare(
         "sched_insert_visits",
-        "WITH v AS MATERIALIZED (SELECT nextval('scheduling.bookings_id_seq') AS id, u.*"
-        " FROM unnest($1::bigint[], $2::text[], $3::date[], $4::integer[], $5::text[],"
-        " $6::text[], $7::smallint[], $8::text[], $9::text[], $10::timestamptz[], $11::text[])"
-        " WITH ORDINALITY AS u(r, h, d, y, hd, rd, se, p, v, t, types, n)),"
-        " b AS (INSERT INTO scheduling.bookings (id, resident_id, hospital_code, day,"
-        " programme_year, hospital_district_code, resident_district_code, session,"
-        " pregnancy_id, verification_code, create_time)"
-        " SELECT id, r, h, d, y, hd, rd, se, nullif(p, '')::bigint, v, t FROM v),"
-        " i AS (INSERT INTO scheduling.booking_items (booking_id, screening_type, slot_id,"
-        " resident_id, entitlement)"
-        " SELECT v.id, it.type, it.slot, v.r, it.e"
-        " FROM unnest($12::bigint[], $13::smallint[], $14::bigint[], $15::text[])"
-        " AS it(n, type, slot, e) JOIN v ON v.n = it.n"
-        " ON CONFLICT DO NOTHING RETURNING booking_id),"
-        " o AS (INSERT INTO scheduling.outbox (event_type, booking_id, resident_id, hospital_code,"
-        " day, programme_year, screening_types, resident_district_code, hospital_district_code)"
-        " SELECT 'booking.created', id, r, h, d, y, types::smallint[], rd, hd FROM v)"
-        " SELECT v.n, v.id, (SELECT count(*) FROM i WHERE i.booking_id = v.id) FROM v");
-    // The audit rows of calls booked together, in their booking's transaction.
-    c.prepare("sched_append_audit", kAuditAppendSql);
+        absl::StrCat(
+            "WITH v AS MATERIALIZED (SELECT nextval('scheduling.bookings_id_seq') AS id, u.*"
+            " FROM unnest($1::bigint[], $2::text[], $3::date[], $4::integer[], $5::text[],"
+            " $6::text[], $7::smallint[], $8::text[], $9::text[], $10::timestamptz[], $11::text[])"
+            " WITH ORDINALITY AS u(r, h, d, y, hd, rd, se, p, v, t, types, n)),"
+            " b AS (INSERT INTO scheduling.bookings (id, resident_id, hospital_code, day,"
+            " programme_year, hospital_district_code, resident_district_code, session,"
+            " pregnancy_id, verification_code, create_time)"
+            " SELECT id, r, h, d, y, hd, rd, se, nullif(p, '')::bigint, v, t FROM v),"
+            " i AS (INSERT INTO scheduling.booking_items (booking_id, screening_type, slot_id,"
+            " resident_id, entitlement)"
+            " SELECT v.id, it.type, it.slot, v.r, it.e"
+            " FROM unnest($12::bigint[], $13::smallint[], $14::bigint[], $15::text[])"
+            " AS it(n, type, slot, e) JOIN v ON v.n = it.n"
+            " ON CONFLICT DO NOTHING RETURNING booking_id),"
+            " o AS (INSERT INTO scheduling.outbox (event_type, booking_id, resident_id, "
+            "hospital_code,"
+            " day, programme_year, screening_types, resident_district_code, hospital_district_code)"
+            " SELECT 'booking.created', id, r, h, d, y, types::smallint[], rd, hd FROM v),"
+            // The calls' audit rows, committed with their bookings.
+            " a AS (",
+            AuditInsertSql(16),
+            ")"
+            " SELECT v.n, v.id, (SELECT count(*) FROM i WHERE i.booking_id = v.id) FROM v"));
     c.prepare("sched_upsert_hospital",
               "INSERT INTO scheduling.hospitals (code, display_name, district_code, screenings,"
               " details) VALUES ($1, $2, $3, $4::smallint[], $5) ON CONFLICT (code) DO UPDATE SET"
@@ -804,15 +809,24 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
       if (!gets[i]) answers.emplace_back(SlotFull((*batch[i].slots)[0].name()));
     }
     if (stored_index.empty()) return absl::OkStatus();
+    // The audit rows of the calls stored, written with them.
+    std::vector<AuditEntry> audit_rows;
+    audited.clear();
+    for (size_t i : stored_index) {
+      if (batch[i].audit == nullptr) continue;
+      audit_rows.push_back(*batch[i].audit);
+      audited.push_back(batch[i].audited);
+    }
+    const std::vector<std::string> a = AuditRowArrays(audit_rows);
     using db::PgArray;
     std::vector<int64_t> ids(stored_index.size());
     bool held = false;
-    for (const auto& row :
-         tx.exec_prepared("sched_insert_visits", PgArray(residents), PgArray(hospitals),
-                          PgArray(days), PgArray(years), PgArray(hospital_districts),
-                          PgArray(resident_districts), PgArray(sessions), PgArray(pregnancies),
-                          PgArray(codes), PgArray(times), PgArray(e_types), PgArray(i_visits),
-                          PgArray(i_types), PgArray(i_slots), PgArray(i_entitlements))) {
+    for (const auto& row : tx.exec_prepared(
+             "sched_insert_visits", PgArray(residents), PgArray(hospitals), PgArray(days),
+             PgArray(years), PgArray(hospital_districts), PgArray(resident_districts),
+             PgArray(sessions), PgArray(pregnancies), PgArray(codes), PgArray(times),
+             PgArray(e_types), PgArray(i_visits), PgArray(i_types), PgArray(i_slots),
+             PgArray(i_entitlements), a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8])) {
       const size_t k = row[0].as<size_t>() - 1;
       ids[k] = row[1].as<int64_t>();
       const size_t i = stored_index[k];
@@ -873,14 +887,6 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
       }
       return absl::AbortedError("collided");  // a retry: it gets the first answer
     }
-    std::vector<AuditEntry> audit_rows;
-    audited.clear();
-    for (size_t i : stored_index) {
-      if (batch[i].audit == nullptr) continue;
-      audit_rows.push_back(*batch[i].audit);
-      audited.push_back(batch[i].audited);
-    }
-    if (!audit_rows.empty()) AppendAuditRows(tx, "sched_append_audit", audit_rows);
     return absl::OkStatus();
   });
   if (!status.ok()) return std::nullopt;
