@@ -245,12 +245,16 @@ void ReleaseItems(pqxx::work& tx, int64_t booking_id, bool promote) {
 SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
   pool_.AddPreparer(requests_.Statements());
   pool_.AddPreparer([](pqxx::connection_base& c) {
-    // Visits booked together (BookTogether). The slots are locked first (in
-    // id order), so the places left read here are current and stay so.
-    c.prepare("sched_take_up_to",
-              "WITH w AS (SELECT s.id, LEAST(d.k, s.capacity - s.booked) AS take"
-              " FROM unnest($1::bigint[], $2::integer[]) AS d(id, k)"
-              " JOIN scheduling.slots s ON s.id = d.id)"
+    // Visits booked together (BookTogether): up to the places wanted of each
+    // slot, in one statement. `l` locks the slots in id order (so batches
+    // never deadlock) and, as a locking read, sees each slot's current
+    // places left; the UPDATE only touches rows `l` holds, and re-reads a
+    // row changed since the statement began before adding to it.
+    c.prepare("sched_lock_and_take",
+              "WITH l AS MATERIALIZED (SELECT id, capacity - booked AS room"
+              " FROM scheduling.slots WHERE id = ANY ($1::bigint[]) ORDER BY id FOR UPDATE),"
+              " w AS (SELECT l.id, LEAST(d.k, l.room) AS take"
+              " FROM unnest($1::bigint[], $2::integer[]) AS d(id, k) JOIN l ON l.id = d.id)"
               " UPDATE scheduling.slots s SET booked = s.booked + w.take FROM w"
               " WHERE s.id = w.id AND w.take > 0 RETURNING s.id, w.take");
     // The visits of a batch in one statement: ids from the sequence, the
@@ -751,10 +755,9 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
       slot_ids.push_back(id);
       counts.push_back(k);
     }
-    tx.exec_prepared("sched_lock_slots", ArrayLiteral(slot_ids));
     std::map<int64_t, int> left;  // places taken for the batch, not yet given
     for (const auto& row :
-         tx.exec_prepared("sched_take_up_to", db::PgArray(slot_ids), db::PgArray(counts))) {
+         tx.exec_prepared("sched_lock_and_take", db::PgArray(slot_ids), db::PgArray(counts))) {
       left[row[0].as<int64_t>()] = row[1].as<int>();
     }
     // Places go to the visits in batch order; a visit of one slot finds it
