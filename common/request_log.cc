@@ -19,6 +19,16 @@ std::string RequestFingerprint(const google::protobuf::Message& request) {
   return absl::StrCat(Fingerprint(bytes));
 }
 
+std::string ClaimAnswersSqlFor(const std::string& schema, int first) {
+  return absl::StrCat("INSERT INTO ", schema,
+                      ".requests (request_id, method, fingerprint, response)"
+                      " SELECT id, $",
+                      first + 1, "::text, f, decode(r, 'hex') FROM unnest($", first, "::text[], $",
+                      first + 2, "::text[], $", first + 3,
+                      "::text[]) AS u(id, f, r)"
+                      " ON CONFLICT (request_id) DO NOTHING RETURNING request_id");
+}
+
 }  // namespace
 
 RequestLog::RequestLog(std::string schema, const DataKeys* seal)
@@ -33,12 +43,7 @@ RequestLog::RequestLog(std::string schema, const DataKeys* seal)
 Preparer RequestLog::Statements() const {
   return [claim = claim_, find = find_, save = save_, claim_answer = claim_answer_,
           claim_answers = claim_answers_, schema = schema_](pqxx::connection_base& c) {
-    c.prepare(claim_answers,
-              absl::StrCat("INSERT INTO ", schema,
-                           ".requests (request_id, method, fingerprint, response)"
-                           " SELECT id, $2, f, decode(r, 'hex')"
-                           " FROM unnest($1::text[], $3::text[], $4::text[]) AS u(id, f, r)"
-                           " ON CONFLICT (request_id) DO NOTHING RETURNING request_id"));
+    c.prepare(claim_answers, ClaimAnswersSqlFor(schema, 1));
     c.prepare(
         claim_answer,
         absl::StrCat("INSERT INTO ", schema,
@@ -105,8 +110,12 @@ bool RequestLog::ClaimWithAnswer(pqxx::work& tx, absl::string_view request_id,
               .empty();
 }
 
-std::set<std::string> RequestLog::ClaimAllWithAnswers(pqxx::work& tx, absl::string_view method,
-                                                      const std::vector<Answered>& answered) const {
+std::string RequestLog::ClaimAnswersSql(int first) const {
+  return ClaimAnswersSqlFor(schema_, first);
+}
+
+std::vector<std::string> RequestLog::ClaimAnswersArguments(
+    absl::string_view method, const std::vector<Answered>& answered) const {
   std::vector<std::string> ids, fingerprints, responses;
   for (const Answered& a : answered) {
     ids.push_back(*a.request_id);
@@ -114,9 +123,14 @@ std::set<std::string> RequestLog::ClaimAllWithAnswers(pqxx::work& tx, absl::stri
     const std::string bytes = a.response->SerializeAsString();
     responses.push_back(HexEncode(seal_ ? seal_->Seal(bytes) : bytes));
   }
+  return {PgArray(ids), std::string(method), PgArray(fingerprints), PgArray(responses)};
+}
+
+std::set<std::string> RequestLog::ClaimAllWithAnswers(pqxx::work& tx, absl::string_view method,
+                                                      const std::vector<Answered>& answered) const {
+  const std::vector<std::string> a = ClaimAnswersArguments(method, answered);
   std::set<std::string> taken;
-  for (const auto& row : tx.exec_prepared(claim_answers_, PgArray(ids), std::string(method),
-                                          PgArray(fingerprints), PgArray(responses))) {
+  for (const auto& row : tx.exec_prepared(claim_answers_, a[0], a[1], a[2], a[3])) {
     taken.insert(row[0].as<std::string>());
   }
   return taken;

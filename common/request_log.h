@@ -85,6 +85,13 @@ class RequestLog {
   std::set<std::string> ClaimAllWithAnswers(pqxx::work& tx, absl::string_view method,
                                             const std::vector<Answered>& answered) const;
 
+  // The same as part of a larger statement: the INSERT, with parameters
+  // $first (ids), $first+1 (method), $first+2 and $first+3, returning the
+  // ids taken; and the four arguments, in that order.
+  std::string ClaimAnswersSql(int first) const;
+  std::vector<std::string> ClaimAnswersArguments(absl::string_view method,
+                                                 const std::vector<Answered>& answered) const;
+
  private:
   std::string claim_, find_, save_, claim_answer_, claim_answers_;  // prepared statement names
   std::string schema_;

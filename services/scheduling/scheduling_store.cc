@@ -244,7 +244,7 @@ void ReleaseItems(pqxx::work& tx, int64_t booking_id, bool promote) {
 
 SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
   pool_.AddPreparer(requests_.Statements());
-  pool_.AddPreparer([](pqxx::connection_base& c) {
+  pool_.AddPreparer([claims = requests_.ClaimAnswersSql(26)](pqxx::connection_base& c) {
     // Visits booked together (BookTogether): up to the places wanted of each
     // slot, in one statement. `l` locks the slots in id order (so batches
     // never deadlock) and, as a locking read, sees each slot's current
@@ -264,10 +264,10 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
     c.prepare(
         "sched_insert_visits",
         absl::StrCat(
-            "WITH v AS MATERIALIZED (SELECT nextval('scheduling.bookings_id_seq') AS id, u.*"
-            " FROM unnest($1::bigint[], $2::text[], $3::date[], $4::integer[], $5::text[],"
-            " $6::text[], $7::smallint[], $8::text[], $9::text[], $10::timestamptz[], $11::text[])"
-            " WITH ORDINALITY AS u(r, h, d, y, hd, rd, se, p, v, t, types, n)),"
+            "WITH v AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[],"
+            " $4::date[], $5::integer[], $6::text[], $7::text[], $8::smallint[], $9::text[],"
+            " $10::text[], $11::timestamptz[], $12::text[])"
+            " WITH ORDINALITY AS u(id, r, h, d, y, hd, rd, se, p, v, t, types, n)),"
             " b AS (INSERT INTO scheduling.bookings (id, resident_id, hospital_code, day,"
             " programme_year, hospital_district_code, resident_district_code, session,"
             " pregnancy_id, verification_code, create_time)"
@@ -275,18 +275,24 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
             " i AS (INSERT INTO scheduling.booking_items (booking_id, screening_type, slot_id,"
             " resident_id, entitlement)"
             " SELECT v.id, it.type, it.slot, v.r, it.e"
-            " FROM unnest($12::bigint[], $13::smallint[], $14::bigint[], $15::text[])"
+            " FROM unnest($13::bigint[], $14::smallint[], $15::bigint[], $16::text[])"
             " AS it(n, type, slot, e) JOIN v ON v.n = it.n"
             " ON CONFLICT DO NOTHING RETURNING booking_id),"
-            " o AS (INSERT INTO scheduling.outbox (event_type, booking_id, resident_id, "
-            "hospital_code,"
-            " day, programme_year, screening_types, resident_district_code, hospital_district_code)"
+            " o AS (INSERT INTO scheduling.outbox (event_type, booking_id, resident_id,"
+            " hospital_code, day, programme_year, screening_types, resident_district_code,"
+            " hospital_district_code)"
             " SELECT 'booking.created', id, r, h, d, y, types::smallint[], rd, hd FROM v),"
-            // The calls' audit rows, committed with their bookings.
+            // The calls' audit rows and their request_id claims with the answers.
             " a AS (",
-            AuditInsertSql(16),
+            AuditInsertSql(17),
+            "),"
+            " c AS (",
+            claims,
             ")"
-            " SELECT v.n, v.id, (SELECT count(*) FROM i WHERE i.booking_id = v.id) FROM v"));
+            " SELECT v.n, (SELECT count(*) FROM i WHERE i.booking_id = v.id),"
+            " EXISTS (SELECT 1 FROM c WHERE c.request_id = ($26::text[])[v.n]) FROM v"));
+    c.prepare("sched_take_booking_ids",
+              "SELECT nextval('scheduling.bookings_id_seq') FROM generate_series(1, $1)");
     c.prepare("sched_upsert_hospital",
               "INSERT INTO scheduling.hospitals (code, display_name, district_code, screenings,"
               " details) VALUES ($1, $2, $3, $4::smallint[], $5) ON CONFLICT (code) DO UPDATE SET"
@@ -720,6 +726,30 @@ std::vector<absl::StatusOr<v1::Booking>> SchedulingStore::BookAll(
       [&](size_t i) { return BookOne(*visits[i].request, *visits[i].visit); });
 }
 
+absl::StatusOr<std::vector<int64_t>> SchedulingStore::TakeBookingIds(size_t n) {
+  constexpr int64_t kAhead = 256;  // one round trip for this many bookings
+  {
+    absl::MutexLock lock(&ids_mu_);
+    if (spare_ids_.size() >= n) {
+      std::vector<int64_t> ids(spare_ids_.begin(), spare_ids_.begin() + n);
+      spare_ids_.erase(spare_ids_.begin(), spare_ids_.begin() + n);
+      return ids;
+    }
+  }
+  std::vector<int64_t> fresh;
+  RETURN_IF_ERROR(db::AutoCommitStatus(pool_, [&](pqxx::nontransaction& tx) -> absl::Status {
+    for (const auto& row : tx.exec_prepared("sched_take_booking_ids",
+                                            std::max<int64_t>(kAhead, static_cast<int64_t>(n)))) {
+      fresh.push_back(row[0].as<int64_t>());
+    }
+    return absl::OkStatus();
+  }));
+  std::vector<int64_t> ids(fresh.begin(), fresh.begin() + n);
+  absl::MutexLock lock(&ids_mu_);
+  spare_ids_.insert(spare_ids_.end(), fresh.begin() + n, fresh.end());
+  return ids;
+}
+
 std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTogether(
     const std::vector<VisitToBook>& batch, std::vector<bool>* collided) {
   collided->assign(batch.size(), false);
@@ -746,6 +776,11 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
   const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(absl::Now()));
   const std::string create_time =
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone());
+  // Ids for every visit, taken before the transaction: each answer (stored
+  // with its request_id) names its booking. Those not used are left unused.
+  absl::StatusOr<std::vector<int64_t>> taken_ids = TakeBookingIds(batch.size());
+  if (!taken_ids.ok()) return std::nullopt;
+  const std::vector<int64_t>& booking_ids = *taken_ids;
   std::vector<absl::StatusOr<v1::Booking>> answers;
   std::vector<bool*> audited;  // of the calls whose audit rows go in with their bookings
   absl::Status status = db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
@@ -777,80 +812,26 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
       }
     }
     if (short_multi) return absl::AbortedError("collided");
-    // What each visit that got its places stores, in one statement.
-    std::vector<std::string> residents, hospitals, days, years, hospital_districts,
+    // What each visit that got its places stores, with its answer, in one
+    // statement.
+    std::vector<std::string> b_ids, residents, hospitals, days, years, hospital_districts,
         resident_districts, sessions, pregnancies, codes, times, e_types;
     std::vector<std::string> i_visits, i_types, i_slots, i_entitlements;
     std::vector<size_t> stored_index;  // the batch index of each visit stored
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (!gets[i]) continue;
-      const NewVisit& v = *batch[i].visit;
-      const v1::Slot& first = (*batch[i].slots)[0];
-      stored_index.push_back(i);
-      std::vector<int> types;
-      for (size_t k = 0; k < v.slot_ids.size(); ++k) {
-        i_visits.push_back(absl::StrCat(stored_index.size()));  // ordinality, from 1
-        i_types.push_back(absl::StrCat(static_cast<int>(v.types[k])));
-        i_slots.push_back(absl::StrCat(v.slot_ids[k]));
-        i_entitlements.push_back(v.entitlements[k]);
-        types.push_back(static_cast<int>(v.types[k]));
-      }
-      std::sort(types.begin(), types.end());
-      residents.push_back(absl::StrCat(v.resident_id));
-      hospitals.push_back(*ParseStringName("hospitals", first.hospital()));
-      days.push_back(first.date());
-      years.push_back(absl::StrCat(ParseDate(first.date())->year()));
-      hospital_districts.push_back(first.district_code());
-      resident_districts.push_back(v.resident_district_code);
-      sessions.push_back(absl::StrCat(static_cast<int>(first.session())));
-      pregnancies.push_back(v.pregnancy_id ? absl::StrCat(*v.pregnancy_id) : "");
-      codes.push_back(v.verification_code);
-      times.push_back(create_time);
-      e_types.push_back(absl::StrCat("{", absl::StrJoin(types, ","), "}"));
-    }
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (!gets[i]) answers.emplace_back(SlotFull((*batch[i].slots)[0].name()));
-    }
-    if (stored_index.empty()) return absl::OkStatus();
-    // The audit rows of the calls stored, written with them.
+    std::vector<v1::Booking> stored;
     std::vector<AuditEntry> audit_rows;
     audited.clear();
-    for (size_t i : stored_index) {
-      if (batch[i].audit == nullptr) continue;
-      audit_rows.push_back(*batch[i].audit);
-      audited.push_back(batch[i].audited);
-    }
-    const std::vector<std::string> a = AuditRowArrays(audit_rows);
-    using db::PgArray;
-    std::vector<int64_t> ids(stored_index.size());
-    bool held = false;
-    for (const auto& row : tx.exec_prepared(
-             "sched_insert_visits", PgArray(residents), PgArray(hospitals), PgArray(days),
-             PgArray(years), PgArray(hospital_districts), PgArray(resident_districts),
-             PgArray(sessions), PgArray(pregnancies), PgArray(codes), PgArray(times),
-             PgArray(e_types), PgArray(i_visits), PgArray(i_types), PgArray(i_slots),
-             PgArray(i_entitlements), a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8])) {
-      const size_t k = row[0].as<size_t>() - 1;
-      ids[k] = row[1].as<int64_t>();
-      const size_t i = stored_index[k];
-      if (row[2].as<size_t>() != batch[i].visit->slot_ids.size()) {
-        (*collided)[i] = true;  // the resident holds one of these already
-        held = true;
-      }
-    }
-    if (held) return absl::AbortedError("collided");
-    // The answers, in batch order.
-    answers.clear();
-    std::vector<v1::Booking> stored;
-    for (size_t i = 0, k = 0; i < batch.size(); ++i) {
+    for (size_t i = 0; i < batch.size(); ++i) {
       if (!gets[i]) {
         answers.emplace_back(SlotFull((*batch[i].slots)[0].name()));
         continue;
       }
       const NewVisit& v = *batch[i].visit;
       const v1::Slot& first = (*batch[i].slots)[0];
+      const int64_t id = booking_ids[stored_index.size()];
+      stored_index.push_back(i);
       v1::Booking b;
-      b.set_name(MakeName("bookings", ids[k]));
+      b.set_name(MakeName("bookings", id));
       b.set_resident(MakeName("residents", v.resident_id));
       b.set_hospital(first.hospital());
       b.set_date(first.date());
@@ -863,33 +844,66 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
       if (v.pregnancy_id) b.set_pregnancy(MakeName("pregnancies", *v.pregnancy_id));
       b.set_verification_code(v.verification_code);
       std::vector<std::pair<int, int64_t>> items;
-      for (size_t m = 0; m < v.slot_ids.size(); ++m) {
-        items.emplace_back(static_cast<int>(v.types[m]), v.slot_ids[m]);
+      for (size_t k = 0; k < v.slot_ids.size(); ++k) {
+        items.emplace_back(static_cast<int>(v.types[k]), v.slot_ids[k]);
+        i_visits.push_back(absl::StrCat(stored_index.size()));  // ordinality, from 1
+        i_types.push_back(absl::StrCat(static_cast<int>(v.types[k])));
+        i_slots.push_back(absl::StrCat(v.slot_ids[k]));
+        i_entitlements.push_back(v.entitlements[k]);
       }
       std::sort(items.begin(), items.end());
+      std::vector<int> types;
       for (const auto& [type, slot] : items) {
         auto* screening = b.add_screenings();
         screening->set_screening_type(static_cast<v1::ScreeningType>(type));
         screening->set_slot(MakeName("slots", slot));
+        types.push_back(type);
+      }
+      b_ids.push_back(absl::StrCat(id));
+      residents.push_back(absl::StrCat(v.resident_id));
+      hospitals.push_back(*ParseStringName("hospitals", first.hospital()));
+      days.push_back(first.date());
+      years.push_back(absl::StrCat(b.programme_year()));
+      hospital_districts.push_back(first.district_code());
+      resident_districts.push_back(v.resident_district_code);
+      sessions.push_back(absl::StrCat(static_cast<int>(first.session())));
+      pregnancies.push_back(v.pregnancy_id ? absl::StrCat(*v.pregnancy_id) : "");
+      codes.push_back(v.verification_code);
+      times.push_back(create_time);
+      e_types.push_back(absl::StrCat("{", absl::StrJoin(types, ","), "}"));
+      if (batch[i].audit != nullptr) {
+        audit_rows.push_back(*batch[i].audit);
+        audited.push_back(batch[i].audited);
       }
       answers.emplace_back(b);
       stored.push_back(std::move(b));
-      ++k;
     }
+    if (stored.empty()) return absl::OkStatus();
     std::vector<db::RequestLog::Answered> answered;
     for (size_t k = 0; k < stored.size(); ++k) {
       const VisitToBook& b = batch[stored_index[k]];
       answered.push_back({&b.request->request_id(), b.request, &stored[k]});
     }
-    const std::set<std::string> taken =
-        requests_.ClaimAllWithAnswers(tx, "BookScreening", answered);
-    if (taken.size() != stored.size()) {
-      for (size_t k = 0; k < stored.size(); ++k) {
-        const size_t i = stored_index[k];
-        (*collided)[i] = !taken.count(batch[i].request->request_id());
+    const std::vector<std::string> a = AuditRowArrays(audit_rows);
+    const std::vector<std::string> c = requests_.ClaimAnswersArguments("BookScreening", answered);
+    using db::PgArray;
+    bool collision = false;
+    for (const auto& row : tx.exec_prepared(
+             "sched_insert_visits", PgArray(b_ids), PgArray(residents), PgArray(hospitals),
+             PgArray(days), PgArray(years), PgArray(hospital_districts),
+             PgArray(resident_districts), PgArray(sessions), PgArray(pregnancies), PgArray(codes),
+             PgArray(times), PgArray(e_types), PgArray(i_visits), PgArray(i_types),
+             PgArray(i_slots), PgArray(i_entitlements), a[0], a[1], a[2], a[3], a[4], a[5], a[6],
+             a[7], a[8], c[0], c[1], c[2], c[3])) {
+      const size_t i = stored_index[row[0].as<size_t>() - 1];
+      // The resident holds one of these entitlements already, or the
+      // request_id was taken before (a retry: it gets the first answer).
+      if (row[1].as<size_t>() != batch[i].visit->slot_ids.size() || !row[2].as<bool>()) {
+        (*collided)[i] = true;
+        collision = true;
       }
-      return absl::AbortedError("collided");  // a retry: it gets the first answer
     }
+    if (collision) return absl::AbortedError("collided");
     return absl::OkStatus();
   });
   if (!status.ok()) return std::nullopt;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -211,6 +212,11 @@ class SchedulingStore {
 
   db::Pool& pool_;
   db::RequestLog requests_{"scheduling"};
+  // Booking ids from the sequence, taken ahead many at a time: a batch needs
+  // its ids before its one insert statement (gaps are harmless).
+  absl::StatusOr<std::vector<int64_t>> TakeBookingIds(size_t n);
+  absl::Mutex ids_mu_;
+  std::deque<int64_t> spare_ids_ ABSL_GUARDED_BY(ids_mu_);
   absl::Mutex facts_mu_;
   absl::flat_hash_map<int64_t, v1::Slot> facts_ ABSL_GUARDED_BY(facts_mu_);
 };
