@@ -629,6 +629,7 @@ CheckedInVisits SetUpCheckedInVisits(const std::vector<std::shared_ptr<grpc::Cha
                      static_cast<int>(absl::ToUnixSeconds(absl::Now()) % 10), "230108");
   std::vector<v1::Booking> visits(residents.size());
   std::atomic<size_t> next{0};
+  Recorder refused;  // set-up calls that failed, by code, for the report
   std::vector<std::thread> setup;
   for (int c = 0; c < concurrency; ++c) {
     setup.emplace_back([&, c] {
@@ -641,12 +642,19 @@ CheckedInVisits SetUpCheckedInVisits(const std::vector<std::shared_ptr<grpc::Cha
         b.set_request_id(absl::StrCat("lg-rec-", residents[i], "-", FormatDate(today)));
         v1::Booking booking;
         grpc::ClientContext c1;
-        if (!stub->BookScreening(&c1, b, &booking).ok()) continue;
+        if (grpc::Status booked = stub->BookScreening(&c1, b, &booking); !booked.ok()) {
+          refused.Add(absl::ZeroDuration(), booked);
+          continue;
+        }
         v1::CheckInRequest ci;
         ci.set_name(booking.name());
         ci.set_verification_code(booking.verification_code());
         grpc::ClientContext c2;
-        if (stub->CheckIn(&c2, ci, &visits[i]).ok()) visits[i].set_hospital(slot.hospital());
+        if (grpc::Status in = stub->CheckIn(&c2, ci, &visits[i]); in.ok()) {
+          visits[i].set_hospital(slot.hospital());
+        } else {
+          refused.Add(absl::ZeroDuration(), in);
+        }
       }
     });
   }
@@ -655,6 +663,10 @@ CheckedInVisits SetUpCheckedInVisits(const std::vector<std::shared_ptr<grpc::Cha
     if (!v.name().empty()) out.visits.push_back(std::move(v));
   }
   std::fprintf(stderr, "%zu visits checked in\n", out.visits.size());
+  for (const auto& [code, n] : refused.by_code) {
+    std::fprintf(stderr, "  set-up refused %ld calls with %s: %s\n", static_cast<long>(n),
+                 code.c_str(), refused.first_message[code].c_str());
+  }
   return out;
 }
 
