@@ -257,10 +257,11 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
               " FROM unnest($1::bigint[], $2::integer[]) AS d(id, k) JOIN l ON l.id = d.id)"
               " UPDATE scheduling.slots s SET booked = s.booked + w.take FROM w"
               " WHERE s.id = w.id AND w.take > 0 RETURNING s.id, w.take");
-    // The visits of a batch in one statement: ids from the sequence, the
+    // The visits of a batch in one statement, with ids taken ahead: the
     // bookings, their items (an entitlement held already skips its item),
-    // their outbox events and the calls' audit rows. Returns each visit's id
-    // and how many items went in.
+    // their outbox events, the calls' audit rows and their request_id claims
+    // with the answers. Returns, per visit (its ordinality), how many items
+    // went in and whether its request_id was claimed.
     c.prepare(
         "sched_insert_visits",
         absl::StrCat(
