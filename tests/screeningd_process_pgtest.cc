@@ -83,6 +83,8 @@ TEST(Screeningd, RefusesBadConfigurationAtStartup) {
   EXPECT_EQ(WaitExit(Spawn({"--insecure", "--consumer_poll_interval=0s"}, "host=127.0.0.1")), 2);
   EXPECT_EQ(WaitExit(Spawn({"--insecure", "--watch_min_gap=1s"}, "host=127.0.0.1")), 2);
   EXPECT_EQ(WaitExit(Spawn({"--insecure", "--overdue_sweep_interval=1ms"}, "host=127.0.0.1")), 2);
+  EXPECT_EQ(WaitExit(Spawn({"--insecure", "--server_threads=1"}, "host=127.0.0.1")), 2);
+  EXPECT_EQ(WaitExit(Spawn({"--insecure", "--server_threads=5000"}, "host=127.0.0.1")), 2);
 }
 
 TEST(Screeningd, SigtermLetsInFlightCallsFinish) {

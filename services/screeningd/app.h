@@ -76,6 +76,11 @@ struct AppConfig {
   double rate_limit_burst = 400;
   int max_message_bytes = 4 * 1024 * 1024;
   int db_pool_size = 8;
+  // Threads each gRPC server keeps waiting for calls once a burst is over. A
+  // sync server's thread that finishes a call leaves if this many already
+  // wait, and the next call starts a new one: too few, and a busy server
+  // spends its time creating and ending threads.
+  int server_threads = 64;
   absl::Duration consumer_poll_interval = absl::Milliseconds(50);
   // WatchProgress: how often the counters are checked for changes made by
   // other processes, and the least time between two updates (coalescing).

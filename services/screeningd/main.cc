@@ -39,6 +39,8 @@ ABSL_FLAG(int64_t, target_persons, 800000,
 ABSL_FLAG(int64_t, target_nipt, 6000,
           "Without --programme_rules: pregnancies given NIPT in the programme year.");
 ABSL_FLAG(int, db_pool_size, 8, "Database connections per hosted service.");
+ABSL_FLAG(int, server_threads, 64,
+          "Threads each gRPC server keeps waiting for calls between bursts (2 to 1000).");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "On SIGTERM or SIGINT, how long in-flight calls may take to finish.");
 ABSL_FLAG(bool, insecure, false,
@@ -223,6 +225,7 @@ int main(int argc, char** argv) {
     config.programmes = *std::move(programmes);
   }
   config.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  config.server_threads = absl::GetFlag(FLAGS_server_threads);
   config.consumer_poll_interval = absl::GetFlag(FLAGS_consumer_poll_interval);
   config.watch_min_gap = absl::GetFlag(FLAGS_watch_min_gap);
   config.overdue_sweep_interval = absl::GetFlag(FLAGS_overdue_sweep_interval);
