@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -91,6 +92,81 @@ class Batcher {
   std::deque<Waiter*> queue_ ABSL_GUARDED_BY(mu_);
   int running_ ABSL_GUARDED_BY(mu_) = 0;
   size_t batches_ ABSL_GUARDED_BY(mu_) = 0, items_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// Group commit for calls that do not wait on a thread: a callback handler
+// hands its call in with Add and returns; `threads` worker threads each take
+// up to `max_batch` waiting items at a time and run them as one batch, which
+// answers each call itself. With Batcher every call held a thread that the
+// batch then had to wake; here the calls only wait in the queue.
+//
+//   BatchWorkers<Call> workers([&](std::vector<Call>& calls) { BookAndAnswer(calls); },
+//                              {.max_batch = 64, .threads = 2});
+//   workers.Add(call);  // returns at once
+template <typename Item>
+class BatchWorkers {
+ public:
+  // Must not throw.
+  using RunBatch = std::function<void(std::vector<Item>& items)>;
+  struct Options {
+    size_t max_batch = 64;
+    int threads = 2;
+  };
+
+  BatchWorkers(RunBatch run, Options options) : run_(std::move(run)), options_(options) {
+    for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { Work(); });
+  }
+  BatchWorkers(const BatchWorkers&) = delete;
+  BatchWorkers& operator=(const BatchWorkers&) = delete;
+  // Runs every item still waiting, then stops the threads.
+  ~BatchWorkers() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    for (std::thread& t : threads_) t.join();
+  }
+
+  void Add(Item item) {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(std::move(item));
+  }
+
+  // How many batches and items ran (for tests and benchmarks).
+  std::pair<size_t, size_t> BatchesAndItems() {
+    absl::MutexLock lock(&mu_);
+    return {batches_, items_};
+  }
+
+ private:
+  void Work() {
+    while (true) {
+      std::vector<Item> batch;
+      {
+        absl::MutexLock lock(&mu_);
+        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return stopping_ || !queue_.empty();
+        };
+        mu_.Await(absl::Condition(&ready));
+        if (queue_.empty()) return;  // stopping, and nothing left to run
+        while (!queue_.empty() && batch.size() < options_.max_batch) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+        ++batches_;
+        items_ += batch.size();
+      }
+      run_(batch);
+    }
+  }
+
+  const RunBatch run_;
+  const Options options_;
+  absl::Mutex mu_;
+  std::deque<Item> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  size_t batches_ ABSL_GUARDED_BY(mu_) = 0, items_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::thread> threads_;  // last: the threads use every member above
 };
 
 // Runs the items of a batch together where it can and one by one where it

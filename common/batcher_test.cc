@@ -1,6 +1,8 @@
 #include "common/batcher.h"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -61,6 +63,66 @@ TEST(Batcher, ConcurrentItemsShareBatchesEachGetsItsOwnOutcome) {
   EXPECT_LT(batches, items);          // some items shared a batch
   EXPECT_EQ(largest.load(), 5u);      // full batches, never more than max_batch
   EXPECT_LE(most_running.load(), 2);  // never more than max_running at once
+}
+
+TEST(BatchWorkers, RunsEveryItemOnceInBatchesOfAtMostMaxBatch) {
+  constexpr int kItems = 2000;
+  std::atomic<int> running{0}, most_running{0};
+  std::atomic<size_t> largest{0};
+  absl::Mutex mu;
+  std::vector<int> seen;  // every item run, in the order batches ran them
+  {
+    BatchWorkers<int> workers(
+        [&](std::vector<int>& items) {
+          const int now = ++running;
+          int most = most_running.load();
+          while (now > most && !most_running.compare_exchange_weak(most, now)) {
+          }
+          size_t big = largest.load();
+          while (items.size() > big && !largest.compare_exchange_weak(big, items.size())) {
+          }
+          std::this_thread::sleep_for(std::chrono::microseconds(200));
+          {
+            absl::MutexLock lock(&mu);
+            seen.insert(seen.end(), items.begin(), items.end());
+          }
+          --running;
+        },
+        {.max_batch = 7, .threads = 2});
+    std::vector<std::thread> adders;
+    for (int t = 0; t < 4; ++t) {
+      adders.emplace_back([&, t] {
+        for (int i = t; i < kItems; i += 4) workers.Add(i);
+      });
+    }
+    for (auto& t : adders) t.join();
+    while (workers.BatchesAndItems().second < kItems) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    const auto [batches, items] = workers.BatchesAndItems();
+    EXPECT_EQ(items, static_cast<size_t>(kItems));
+    EXPECT_LT(batches, items);  // items waiting together shared a batch
+  }
+  std::sort(seen.begin(), seen.end());
+  std::vector<int> expected(kItems);
+  for (int i = 0; i < kItems; ++i) expected[i] = i;
+  EXPECT_EQ(seen, expected);          // each exactly once
+  EXPECT_EQ(largest.load(), 7u);      // full batches, never more than max_batch
+  EXPECT_LE(most_running.load(), 2);  // one batch per thread at most
+}
+
+TEST(BatchWorkers, StoppingRunsTheItemsStillWaiting) {
+  std::atomic<int> ran{0};
+  {
+    BatchWorkers<int> workers(
+        [&](std::vector<int>& items) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          ran += static_cast<int>(items.size());
+        },
+        {.max_batch = 2, .threads = 1});
+    for (int i = 0; i < 10; ++i) workers.Add(i);
+  }  // destroyed with most items still queued
+  EXPECT_EQ(ran.load(), 10);
 }
 
 TEST(TogetherThenOneByOne, SetsCollidedItemsAsideAndRunsTheRestTogether) {

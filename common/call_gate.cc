@@ -18,7 +18,17 @@ constexpr absl::string_view kBearerPrefix = "Bearer ";
 
 std::string CodeName(absl::StatusCode code) { return absl::StatusCodeToString(code); }
 
+grpc::Status AuditUnavailable() {
+  return ToGrpcStatus(absl::UnavailableError("the audit log is unavailable; retry"));
+}
+
 }  // namespace
+
+std::vector<absl::Status> AuditSink::AppendAll(const std::vector<AuditEntry>& entries) {
+  std::vector<absl::Status> each;
+  for (const AuditEntry& entry : entries) each.push_back(Append(entry));
+  return each;
+}
 
 RateLimiter::RateLimiter(const Clock& clock, double per_second, double burst)
     : clock_(clock), per_second_(per_second), burst_(burst) {}
@@ -118,10 +128,41 @@ grpc::Status CallGate::Call::Finish(const absl::Status& outcome) {
   deadline_.reset();  // the audit row is written whatever the deadline
   if (std::optional<AuditEntry> entry = AuditRow(outcome); entry && !audited_) {
     if (absl::Status logged = gate_->audit_->Append(*entry); !logged.ok()) {
-      return ToGrpcStatus(absl::UnavailableError("the audit log is unavailable; retry"));
+      return AuditUnavailable();
     }
   }
   return ToGrpcStatus(outcome);
+}
+
+std::vector<grpc::Status> CallGate::FinishAll(std::vector<Call>& calls,
+                                              const std::vector<absl::Status>& outcomes) {
+  std::vector<AuditEntry> rows;
+  std::vector<size_t> row_of;  // the call of each row
+  for (size_t i = 0; i < calls.size(); ++i) {
+    calls[i].deadline_.reset();
+    if (calls[i].audited_) continue;
+    if (std::optional<AuditEntry> row = calls[i].AuditRow(outcomes[i])) {
+      rows.push_back(*std::move(row));
+      row_of.push_back(i);
+    }
+  }
+  std::vector<bool> unlogged(calls.size(), false);
+  if (!rows.empty()) {
+    const std::vector<absl::Status> logged = audit_->AppendAll(rows);
+    for (size_t k = 0; k < rows.size(); ++k) {
+      if (logged[k].ok()) {
+        calls[row_of[k]].MarkAudited();
+      } else {
+        unlogged[row_of[k]] = true;
+      }
+    }
+  }
+  std::vector<grpc::Status> answers;
+  answers.reserve(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) {
+    answers.push_back(unlogged[i] ? AuditUnavailable() : calls[i].Finish(outcomes[i]));
+  }
+  return answers;
 }
 
 }  // namespace screening

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <grpcpp/server_context.h>
 
@@ -51,6 +52,9 @@ class AuditSink {
  public:
   virtual ~AuditSink() = default;
   virtual absl::Status Append(const AuditEntry& entry) = 0;
+  // Rows of calls that ended together, one outcome each; by default one
+  // Append after another.
+  virtual std::vector<absl::Status> AppendAll(const std::vector<AuditEntry>& entries);
 };
 
 // Checks a bearer token: the caller it names, or UNAUTHENTICATED.
@@ -120,6 +124,11 @@ class CallGate {
     std::optional<AuditEntry> AuditRow(const absl::Status& outcome) const;
     void MarkAudited() { audited_ = true; }
 
+    // For a call served on a thread other than the one that began it (a
+    // callback handler's call, run by a batch): this thread no longer
+    // carries the call's deadline.
+    void LeaveThread() { deadline_.reset(); }
+
    private:
     friend class CallGate;
     CallGate* gate_ = nullptr;
@@ -134,6 +143,11 @@ class CallGate {
   };
 
   Call Begin(grpc::ServerContextBase* context, absl::string_view method);
+
+  // Finish for calls of this gate that ended together: the audit rows still
+  // to write go in one AppendAll, not one append each.
+  std::vector<grpc::Status> FinishAll(std::vector<Call>& calls,
+                                      const std::vector<absl::Status>& outcomes);
 
   // Begin, then `body(call)` only if the call may proceed, then Finish: the
   // way every handler runs, so that none can forget the gate's verdict.

@@ -41,6 +41,9 @@ class AdminStore final : public TokenVerifier, public AuditSink {
 
   absl::StatusOr<Caller> Verify(absl::string_view token) override;
   absl::Status Append(const AuditEntry& entry) override;
+  // One statement for many rows; every entry gets the statement's outcome
+  // (a row the database refuses fails only its own entry).
+  std::vector<absl::Status> AppendAll(const std::vector<AuditEntry>& entries) override;
 
   absl::StatusOr<IssuedToken> IssueToken(const Caller& caller, absl::Duration ttl,
                                          const std::string& description);
@@ -51,9 +54,6 @@ class AdminStore final : public TokenVerifier, public AuditSink {
   absl::StatusOr<std::vector<v1::AuditEvent>> ListAudit(const AuditQuery& query);
 
  private:
-  // One statement for many rows; every entry gets the statement's outcome.
-  std::vector<absl::Status> AppendAll(const std::vector<AuditEntry>& entries);
-
   db::Pool& pool_;
   const Clock& clock_;
   Batcher<AuditEntry, absl::Status> audit_batch_;

@@ -650,40 +650,72 @@ static std::vector<int64_t> SlotIds(const google::protobuf::RepeatedPtrField<std
   return ids;
 }
 
-grpc::Status SchedulingServiceImpl::BookScreening(grpc::ServerContext* context,
-                                                  const v1::BookScreeningRequest* request,
-                                                  v1::Booking* response) {
-  return gate_.Serve(context, Method<v1::SchedulingService>("BookScreening"),
-                     [&](CallGate::Call& call) -> absl::Status {
-                       call.set_resource(request->resident());
-                       ASSIGN_OR_RETURN(*response, Book(call, *request));
-                       return absl::OkStatus();
-                     });
+grpc::ServerUnaryReactor* SchedulingServiceImpl::BookScreening(
+    grpc::CallbackServerContext* context, const v1::BookScreeningRequest* request,
+    v1::Booking* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  booking_workers_.Add({context, request, response, reactor});
+  return reactor;
 }
 
-absl::StatusOr<v1::Booking> SchedulingServiceImpl::Book(CallGate::Call& call,
-                                                        const v1::BookScreeningRequest& request) {
-  const Caller& caller = call.caller();
-  RETURN_IF_ERROR(ValidateBookScreening(request));
-  // Bookings arriving together are checked with one call to the registry and
+void SchedulingServiceImpl::ServeBookings(std::vector<QueuedBooking>& queued) {
+  const size_t n = queued.size();
+  std::vector<CallGate::Call> calls;
+  calls.reserve(n);  // BookingCall points at their callers
+  std::vector<absl::Status> outcomes(n);
+  // Calls arriving together are checked with one call to the registry and
   // stored in one transaction, with the audit rows of those booked: one
   // commit for the bookings and their rows.
-  const std::optional<AuditEntry> audit = call.AuditRow(absl::OkStatus());
-  bool audited = false;
-  absl::StatusOr<v1::Booking> booked =
-      book_batch_.Run({&caller, &request, audit ? &*audit : nullptr, &audited});
-  if (booked.ok() && audited) call.MarkAudited();
-  if (booked.ok() || booked.status().code() == absl::StatusCode::kInvalidArgument) return booked;
+  std::vector<std::optional<AuditEntry>> audit(n);
+  std::unique_ptr<bool[]> audited(new bool[n]());
+  std::vector<BookingCall> to_book;
+  std::vector<size_t> booking_of;  // the call of each entry of to_book
+  for (size_t i = 0; i < n; ++i) {
+    CallGate::Call& call = calls.emplace_back(
+        gate_.Begin(queued[i].context, Method<v1::SchedulingService>("BookScreening")));
+    call.LeaveThread();
+    outcomes[i] = call.status();
+    if (!outcomes[i].ok()) continue;
+    call.set_resource(queued[i].request->resident());
+    outcomes[i] = ValidateBookScreening(*queued[i].request);
+    if (!outcomes[i].ok()) continue;
+    audit[i] = call.AuditRow(absl::OkStatus());
+    to_book.push_back(
+        {&call.caller(), queued[i].request, audit[i] ? &*audit[i] : nullptr, &audited[i]});
+    booking_of.push_back(i);
+  }
+  std::vector<absl::StatusOr<v1::Booking>> booked;
+  if (!to_book.empty()) booked = BookBatch(to_book);
+  for (size_t k = 0; k < booking_of.size(); ++k) {
+    const size_t i = booking_of[k];
+    if (booked[k].ok()) {
+      if (audited[i]) calls[i].MarkAudited();
+    } else {
+      booked[k] = EarlierOrFailure(calls[i].caller(), *queued[i].context, *queued[i].request,
+                                   booked[k].status());
+    }
+    outcomes[i] = booked[k].status();
+    if (booked[k].ok()) *queued[i].response = *std::move(booked[k]);
+  }
+  std::vector<grpc::Status> answers = gate_.FinishAll(calls, outcomes);
+  for (size_t i = 0; i < n; ++i) queued[i].reactor->Finish(std::move(answers[i]));
+}
+
+absl::StatusOr<v1::Booking> SchedulingServiceImpl::EarlierOrFailure(
+    const Caller& caller, const grpc::CallbackServerContext& context,
+    const v1::BookScreeningRequest& request, absl::Status failure) {
+  if (failure.code() == absl::StatusCode::kInvalidArgument) return failure;
   // A retry of a booking that was made returns it, whatever changed since
   // (an ineligible resident now, a slot in the past). On success the
   // booking transaction itself finds the earlier answer.
+  ScopedCallDeadline deadline(absl::FromChrono(context.deadline()));
   ASSIGN_OR_RETURN(std::optional<std::string> answer,
                    store_.FindAnswer(request.request_id(), "BookScreening", request));
   if (auto earlier = Earlier<v1::Booking>(answer)) {
     RETURN_IF_ERROR(RequireDistrict(caller, earlier->resident_district_code()));
     return *earlier;
   }
-  return booked;
+  return failure;
 }
 
 std::vector<absl::StatusOr<v1::Booking>> SchedulingServiceImpl::BookBatch(

@@ -13,7 +13,12 @@
 
 namespace screening::scheduling {
 
-class SchedulingServiceImpl final : public v1::SchedulingService::Service {
+// BookScreening is a callback method: a call waits in the booking workers'
+// queue, not on a thread of its own, and the workers book the calls waiting
+// together in one batch and answer each (BatchWorkers). Every other RPC is
+// synchronous.
+class SchedulingServiceImpl final : public v1::SchedulingService::WithCallbackMethod_BookScreening<
+                                        v1::SchedulingService::Service> {
  public:
   SchedulingServiceImpl(SchedulingStore& store, CallGate& gate, const Peers& peers,
                         const Clock& clock, const Programmes& programmes)
@@ -22,8 +27,8 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
         peers_(peers),
         clock_(clock),
         programmes_(programmes),
-        book_batch_([this](std::vector<BookingCall>& calls) { return BookBatch(calls); },
-                    {.max_batch = 64, .max_running = 2}) {}
+        booking_workers_([this](std::vector<QueuedBooking>& calls) { ServeBookings(calls); },
+                         {.max_batch = 64, .threads = 2}) {}
 
   grpc::Status UpsertHospital(grpc::ServerContext* context,
                               const v1::UpsertHospitalRequest* request,
@@ -42,8 +47,9 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
                                v1::AllocationPlan* response) override;
   grpc::Status SearchSlots(grpc::ServerContext* context, const v1::SearchSlotsRequest* request,
                            v1::SearchSlotsResponse* response) override;
-  grpc::Status BookScreening(grpc::ServerContext* context, const v1::BookScreeningRequest* request,
-                             v1::Booking* response) override;
+  grpc::ServerUnaryReactor* BookScreening(grpc::CallbackServerContext* context,
+                                          const v1::BookScreeningRequest* request,
+                                          v1::Booking* response) override;
   grpc::Status GetBooking(grpc::ServerContext* context, const v1::GetBookingRequest* request,
                           v1::Booking* response) override;
   grpc::Status CancelBooking(grpc::ServerContext* context, const v1::CancelBookingRequest* request,
@@ -89,7 +95,22 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
   static absl::StatusOr<Eligibility> EligibilityFrom(
       const std::string& resident, const std::vector<v1::ScreeningType>& types,
       const std::vector<absl::StatusOr<v1::CheckEligibilityResponse>>& answers);
-  absl::StatusOr<v1::Booking> Book(CallGate::Call& call, const v1::BookScreeningRequest& request);
+  // A BookScreening call waiting for the booking workers.
+  struct QueuedBooking {
+    grpc::CallbackServerContext* context;
+    const v1::BookScreeningRequest* request;
+    v1::Booking* response;
+    grpc::ServerUnaryReactor* reactor;
+  };
+  // The gate, validation and BookBatch for the calls waiting together, then
+  // each call's answer.
+  void ServeBookings(std::vector<QueuedBooking>& queued);
+  // A call that failed to book: if its request_id was booked before, that
+  // earlier answer.
+  absl::StatusOr<v1::Booking> EarlierOrFailure(const Caller& caller,
+                                               const grpc::CallbackServerContext& context,
+                                               const v1::BookScreeningRequest& request,
+                                               absl::Status failure);
   // Validated BookScreening calls arriving together: their eligibility in one
   // registry call, then stored together (SchedulingStore::BookAll).
   struct BookingCall {
@@ -123,7 +144,7 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
   const Peers& peers_;
   const Clock& clock_;
   const Programmes& programmes_;
-  Batcher<BookingCall, absl::StatusOr<v1::Booking>> book_batch_;
+  BatchWorkers<QueuedBooking> booking_workers_;  // last: its threads use the members above
 };
 
 // Request validation, pure and unit-tested: INVALID_ARGUMENT naming each bad field.

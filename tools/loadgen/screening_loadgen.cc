@@ -207,9 +207,18 @@ std::vector<v1::Slot> SetUpSlots(Stub& scheduling, int wanted, int places, int y
   return slots;
 }
 
-// Imports `count` residents aged 45-60 in `year`, living in `district` (ID
-// numbers from that division too, so scenarios never share residents), and
-// returns the resource names of this run's residents.
+// A run's share of the ID-number sequences (0 to 38): runs on one database
+// import different residents unless they draw the same share (1 in 39). It
+// was the time in seconds modulo 10, and runs 10 s apart collided: their
+// imports found the residents registered already and set up too few.
+int RunSalt() {
+  std::random_device device;
+  return std::uniform_int_distribution<int>(0, 38)(device);
+}
+
+// Imports `count` (at most 100,000) residents aged 45-60 in `year`, living
+// in `district` (ID numbers from that division too, so scenarios never share
+// residents), and returns the resource names of this run's residents.
 std::vector<std::string> SetUpResidents(v1::RegistryService::Stub& registry, int count, int year,
                                         int salt, const std::string& district) {
   const std::string name_prefix = absl::StrCat("压测", absl::GetFlag(FLAGS_prefix), salt, "-");
@@ -219,7 +228,7 @@ std::vector<std::string> SetUpResidents(v1::RegistryService::Stub& registry, int
   for (int n = 0; n < count; ++n) {
     // Born (year - 55) +- 7 years: eligible all year. Unique (birth, sequence).
     const absl::CivilDay birth = absl::CivilDay(year - 58, 1, 1) + (n % 4000);
-    const int sequence = 1 + (n / 4000 + salt * 97) % 999;
+    const int sequence = 1 + (n / 4000 + salt * 25) % 999;  // n / 4000 < 25
     auto* row = batch.add_rows();
     row->set_row_number(n + 1);
     v1::Resident* r = row->mutable_resident();
@@ -315,8 +324,7 @@ int RunBook() {
   const std::vector<v1::Slot> slots =
       SetUpSlots(*scheduling, absl::GetFlag(FLAGS_slots), absl::GetFlag(FLAGS_places), year);
   const std::vector<std::string> residents =
-      SetUpResidents(*registry, absl::GetFlag(FLAGS_residents), year,
-                     static_cast<int>(absl::ToUnixSeconds(absl::Now()) % 10), "230102");
+      SetUpResidents(*registry, absl::GetFlag(FLAGS_residents), year, RunSalt(), "230102");
   std::fprintf(stderr, "%zu slots, %zu residents; booking...\n", slots.size(), residents.size());
   Recorder book;
   std::atomic<size_t> next_resident{0};
@@ -421,8 +429,8 @@ int RunStampede() {
   const int places = absl::GetFlag(FLAGS_places);
   const int clients = absl::GetFlag(FLAGS_clients);
   const std::vector<v1::Slot> slots = SetUpSlots(*scheduling, 1, places, year);
-  const std::vector<std::string> residents = SetUpResidents(
-      *registry, clients, year, static_cast<int>(absl::ToUnixSeconds(absl::Now()) % 10), "230104");
+  const std::vector<std::string> residents =
+      SetUpResidents(*registry, clients, year, RunSalt(), "230104");
   if (slots.empty() || static_cast<int>(residents.size()) < clients) {
     std::fprintf(stderr, "screening-loadgen: set-up fell short\n");
     return 1;
@@ -625,8 +633,7 @@ CheckedInVisits SetUpCheckedInVisits(const std::vector<std::shared_ptr<grpc::Cha
   }
   std::fprintf(stderr, "setting up %d checked-in visits...\n", wanted);
   const std::vector<std::string> residents =
-      SetUpResidents(*registry, wanted, today.year(),
-                     static_cast<int>(absl::ToUnixSeconds(absl::Now()) % 10), "230108");
+      SetUpResidents(*registry, wanted, today.year(), RunSalt(), "230108");
   std::vector<v1::Booking> visits(residents.size());
   std::atomic<size_t> next{0};
   Recorder refused;  // set-up calls that failed, by code, for the report
@@ -1012,6 +1019,10 @@ int main(int argc, char** argv) {
       "[--concurrency=32 --duration=20s ...]");
   absl::ParseCommandLine(argc, argv);
   const std::string scenario = absl::GetFlag(FLAGS_scenario);
+  if (absl::GetFlag(FLAGS_residents) < 1 || absl::GetFlag(FLAGS_residents) > 100000) {
+    std::fprintf(stderr, "screening-loadgen: --residents must be 1 to 100000\n");
+    return 2;
+  }
   if (scenario == "book") return screening::RunBook();
   if (scenario == "ping") return screening::RunPing();
   if (scenario == "stampede") return screening::RunStampede();
