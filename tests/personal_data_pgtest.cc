@@ -201,6 +201,70 @@ TEST_F(PersonalData, EveryPersonalDataCallLeavesExactlyOneAuditRow) {
               ::testing::ElementsAre("page_size"));
 }
 
+// Booking calls are answered by the booking workers, several at once: an
+// answer still waits for its call's audit row, and is withheld (UNAVAILABLE)
+// when the row cannot be written; a retry then finds the booking made.
+TEST_F(PersonalData, ABookingAnswerIsWithheldWhenItsAuditRowCannotBeWritten) {
+  {
+    v1::UpsertHospitalRequest h;
+    h.mutable_hospital()->set_code("PD-H2");
+    h.mutable_hospital()->set_display_name("审计医院二");
+    h.mutable_hospital()->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
+    h.mutable_hospital()->set_district_code("230103");
+    v1::Hospital out;
+    ASSERT_TRUE(server_->scheduling().UpsertHospital(As("admin").get(), h, &out).ok());
+  }
+  v1::SetCapacityRequest capacity;
+  capacity.set_hospital("hospitals/PD-H2");
+  capacity.set_date("2025-03-13");
+  capacity.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+  capacity.set_capacity(3);
+  v1::Slot slot;
+  ASSERT_TRUE(server_->scheduling().SetCapacity(As("admin").get(), capacity, &slot).ok());
+  v1::RegisterResidentRequest reg;
+  reg.mutable_resident()->set_id_number(
+      MakeIdNumber("230103", absl::CivilDay(1968, 6, 6), 43, true));
+  reg.mutable_resident()->set_full_name("审计二");
+  reg.mutable_resident()->set_district_code("230103");
+  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+  v1::Resident resident;
+  ASSERT_TRUE(server_->registry().RegisterResident(As("clinic:230103").get(), reg, &resident).ok());
+
+  const int64_t rows_before = AuditRows("SchedulingService/BookScreening");
+  // The audit log refuses BookScreening rows for a while.
+  db_->QueryInt(
+      "ALTER TABLE audit.events ADD CONSTRAINT test_refuses_bookings"
+      " CHECK (method <> 'screening.v1.SchedulingService/BookScreening') NOT VALID; SELECT 1");
+  v1::BookScreeningRequest book;
+  book.set_resident(resident.name());
+  book.add_slots(slot.name());
+  book.set_request_id("pd-withheld");
+  v1::Booking booking;
+  EXPECT_THAT(server_->scheduling().BookScreening(As("clinic:230103").get(), book, &booking),
+              GrpcIs(grpc::StatusCode::UNAVAILABLE));
+  v1::BookScreeningRequest bad = book;
+  bad.clear_slots();
+  EXPECT_THAT(server_->scheduling().BookScreening(As("clinic:230103").get(), bad, &booking),
+              GrpcIs(grpc::StatusCode::UNAVAILABLE));
+  EXPECT_THAT(server_->scheduling().BookScreening(As("commission").get(), book, &booking),
+              GrpcIs(grpc::StatusCode::UNAVAILABLE));
+  EXPECT_EQ(AuditRows("SchedulingService/BookScreening"), rows_before);
+
+  db_->QueryInt("ALTER TABLE audit.events DROP CONSTRAINT test_refuses_bookings; SELECT 1");
+  // Nothing was lost or doubled: the retry returns the one booking, audited.
+  ASSERT_TRUE(server_->scheduling().BookScreening(As("clinic:230103").get(), book, &booking).ok());
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM scheduling.bookings WHERE resident_id = " +
+                          resident.name().substr(std::string("residents/").size())),
+            1);
+  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT booked FROM scheduling.slots WHERE id = ",
+                                       slot.name().substr(std::string("slots/").size()))),
+            1);
+  EXPECT_EQ(AuditRows("SchedulingService/BookScreening"), rows_before + 1);
+  EXPECT_THAT(server_->scheduling().BookScreening(As("clinic:230103").get(), bad, &booking),
+              GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(AuditRows("SchedulingService/BookScreening"), rows_before + 2);
+}
+
 TEST_F(PersonalData, ServiceRolesHaveTheirOwnSchemaOnlyAndCannotRewriteTheAuditLog) {
   constexpr char kDenied[] = "42501";  // insufficient_privilege
   EXPECT_EQ(AsRole("screening_gate", "DELETE FROM audit.events"), kDenied);
