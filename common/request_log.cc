@@ -19,14 +19,14 @@ std::string RequestFingerprint(const google::protobuf::Message& request) {
   return absl::StrCat(Fingerprint(bytes));
 }
 
-std::string ClaimAnswersSqlFor(const std::string& schema, int first) {
+std::string ClaimAnswersSqlFor(const std::string& schema, int first, bool strict = false) {
   return absl::StrCat("INSERT INTO ", schema,
                       ".requests (request_id, method, fingerprint, response)"
                       " SELECT id, $",
                       first + 1, "::text, f, decode(r, 'hex') FROM unnest($", first, "::text[], $",
-                      first + 2, "::text[], $", first + 3,
-                      "::text[]) AS u(id, f, r)"
-                      " ON CONFLICT (request_id) DO NOTHING RETURNING request_id");
+                      first + 2, "::text[], $", first + 3, "::text[]) AS u(id, f, r)",
+                      strict ? "" : " ON CONFLICT (request_id) DO NOTHING",
+                      " RETURNING request_id");
 }
 
 }  // namespace
@@ -110,8 +110,8 @@ bool RequestLog::ClaimWithAnswer(pqxx::work& tx, absl::string_view request_id,
               .empty();
 }
 
-std::string RequestLog::ClaimAnswersSql(int first) const {
-  return ClaimAnswersSqlFor(schema_, first);
+std::string RequestLog::ClaimAnswersSql(int first, bool strict) const {
+  return ClaimAnswersSqlFor(schema_, first, strict);
 }
 
 std::vector<std::string> RequestLog::ClaimAnswersArguments(

@@ -87,8 +87,10 @@ class RequestLog {
 
   // The same as part of a larger statement: the INSERT, with parameters
   // $first (ids), $first+1 (method), $first+2 and $first+3, returning the
-  // ids taken; and the four arguments, in that order.
-  std::string ClaimAnswersSql(int first) const;
+  // ids taken; and the four arguments, in that order. `strict`: an id taken
+  // already fails the statement (a unique violation) instead of being
+  // skipped.
+  std::string ClaimAnswersSql(int first, bool strict = false) const;
   std::vector<std::string> ClaimAnswersArguments(absl::string_view method,
                                                  const std::vector<Answered>& answered) const;
 

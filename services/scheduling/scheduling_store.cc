@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include "absl/strings/numbers.h"
@@ -240,11 +241,149 @@ void ReleaseItems(pqxx::work& tx, int64_t booking_id, bool promote) {
   for (int64_t slot : slots) PromoteWaiting(tx, slot);
 }
 
+// The visits of a batch as the common table expressions of one statement:
+// the bookings (`b`), their items (`i`), their outbox events (`o`), the calls'
+// audit rows (`a`) and their request_id claims with the answers (`c`), from
+// the arrays of InsertArguments ($1 to $29). Not `strict`, an entitlement
+// held skips its item (and `claims` an id taken); `strict`, either fails the
+// statement.
+std::string VisitInsertCtes(const std::string& claims, bool strict) {
+  return absl::StrCat(
+      "v AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[],"
+      " $4::date[], $5::integer[], $6::text[], $7::text[], $8::smallint[], $9::text[],"
+      " $10::text[], $11::timestamptz[], $12::text[])"
+      " WITH ORDINALITY AS u(id, r, h, d, y, hd, rd, se, p, v, t, types, n)),"
+      " b AS (INSERT INTO scheduling.bookings (id, resident_id, hospital_code, day,"
+      " programme_year, hospital_district_code, resident_district_code, session,"
+      " pregnancy_id, verification_code, create_time)"
+      " SELECT id, r, h, d, y, hd, rd, se, nullif(p, '')::bigint, v, t FROM v),"
+      " i AS (INSERT INTO scheduling.booking_items (booking_id, screening_type, slot_id,"
+      " resident_id, entitlement)"
+      " SELECT v.id, it.type, it.slot, v.r, it.e"
+      " FROM unnest($13::bigint[], $14::smallint[], $15::bigint[], $16::text[])"
+      " AS it(n, type, slot, e) JOIN v ON v.n = it.n",
+      strict ? "" : " ON CONFLICT DO NOTHING",
+      " RETURNING booking_id),"
+      " o AS (INSERT INTO scheduling.outbox (event_type, booking_id, resident_id,"
+      " hospital_code, day, programme_year, screening_types, resident_district_code,"
+      " hospital_district_code)"
+      " SELECT 'booking.created', id, r, h, d, y, types::smallint[], rd, hd FROM v),"
+      " a AS (",
+      AuditInsertSql(17), "), c AS (", claims, ")");
+}
+
+// What visits stored together write, as the arrays of VisitInsertCtes, and
+// the answer of each.
+struct VisitRows {
+  std::vector<std::string> ids, residents, hospitals, days, years, hospital_districts,
+      resident_districts, sessions, pregnancies, codes, times, types;
+  std::vector<std::string> item_visits, item_types, item_slots, item_entitlements;
+  std::vector<v1::Booking> bookings;
+  std::vector<AuditEntry> audit_rows;
+  std::vector<bool*> audited;  // of the calls whose rows are in audit_rows
+};
+
+// The rows of the visits at `indexes` of `batch`, the k-th with booking id
+// `booking_ids[k]` and ordinality k + 1.
+VisitRows RowsOfVisits(const std::vector<SchedulingStore::VisitToBook>& batch,
+                       const std::vector<size_t>& indexes, const std::vector<int64_t>& booking_ids,
+                       const std::string& create_time) {
+  VisitRows rows;
+  for (size_t k = 0; k < indexes.size(); ++k) {
+    const size_t i = indexes[k];
+    const NewVisit& v = *batch[i].visit;
+    const v1::Slot& first = (*batch[i].slots)[0];
+    const int64_t id = booking_ids[k];
+    v1::Booking b;
+    b.set_name(MakeName("bookings", id));
+    b.set_resident(MakeName("residents", v.resident_id));
+    b.set_hospital(first.hospital());
+    b.set_date(first.date());
+    b.set_programme_year(ParseDate(first.date())->year());
+    b.set_state(v1::BOOKING_STATE_ACTIVE);
+    b.set_hospital_district_code(first.district_code());
+    b.set_resident_district_code(v.resident_district_code);
+    b.set_create_time(create_time);
+    b.set_session(first.session());
+    if (v.pregnancy_id) b.set_pregnancy(MakeName("pregnancies", *v.pregnancy_id));
+    b.set_verification_code(v.verification_code);
+    std::vector<std::pair<int, int64_t>> items;
+    for (size_t t = 0; t < v.slot_ids.size(); ++t) {
+      items.emplace_back(static_cast<int>(v.types[t]), v.slot_ids[t]);
+      rows.item_visits.push_back(absl::StrCat(k + 1));  // ordinality, from 1
+      rows.item_types.push_back(absl::StrCat(static_cast<int>(v.types[t])));
+      rows.item_slots.push_back(absl::StrCat(v.slot_ids[t]));
+      rows.item_entitlements.push_back(v.entitlements[t]);
+    }
+    std::sort(items.begin(), items.end());
+    std::vector<int> types;
+    for (const auto& [type, slot] : items) {
+      auto* screening = b.add_screenings();
+      screening->set_screening_type(static_cast<v1::ScreeningType>(type));
+      screening->set_slot(MakeName("slots", slot));
+      types.push_back(type);
+    }
+    rows.ids.push_back(absl::StrCat(id));
+    rows.residents.push_back(absl::StrCat(v.resident_id));
+    rows.hospitals.push_back(*ParseStringName("hospitals", first.hospital()));
+    rows.days.push_back(first.date());
+    rows.years.push_back(absl::StrCat(b.programme_year()));
+    rows.hospital_districts.push_back(first.district_code());
+    rows.resident_districts.push_back(v.resident_district_code);
+    rows.sessions.push_back(absl::StrCat(static_cast<int>(first.session())));
+    rows.pregnancies.push_back(v.pregnancy_id ? absl::StrCat(*v.pregnancy_id) : "");
+    rows.codes.push_back(v.verification_code);
+    rows.times.push_back(create_time);
+    rows.types.push_back(absl::StrCat("{", absl::StrJoin(types, ","), "}"));
+    if (batch[i].audit != nullptr) {
+      rows.audit_rows.push_back(*batch[i].audit);
+      rows.audited.push_back(batch[i].audited);
+    }
+    rows.bookings.push_back(std::move(b));
+  }
+  return rows;
+}
+
+// The 29 arguments of VisitInsertCtes for `rows` (of the visits at `indexes`).
+std::vector<std::string> InsertArguments(const std::vector<SchedulingStore::VisitToBook>& batch,
+                                         const std::vector<size_t>& indexes, const VisitRows& rows,
+                                         const db::RequestLog& requests) {
+  using db::PgArray;
+  std::vector<db::RequestLog::Answered> answered;
+  for (size_t k = 0; k < indexes.size(); ++k) {
+    const SchedulingStore::VisitToBook& b = batch[indexes[k]];
+    answered.push_back({&b.request->request_id(), b.request, &rows.bookings[k]});
+  }
+  std::vector<std::string> arguments = {PgArray(rows.ids),
+                                        PgArray(rows.residents),
+                                        PgArray(rows.hospitals),
+                                        PgArray(rows.days),
+                                        PgArray(rows.years),
+                                        PgArray(rows.hospital_districts),
+                                        PgArray(rows.resident_districts),
+                                        PgArray(rows.sessions),
+                                        PgArray(rows.pregnancies),
+                                        PgArray(rows.codes),
+                                        PgArray(rows.times),
+                                        PgArray(rows.types),
+                                        PgArray(rows.item_visits),
+                                        PgArray(rows.item_types),
+                                        PgArray(rows.item_slots),
+                                        PgArray(rows.item_entitlements)};
+  for (std::string& a : AuditRowArrays(rows.audit_rows)) arguments.push_back(std::move(a));
+  for (std::string& c : requests.ClaimAnswersArguments("BookScreening", answered)) {
+    arguments.push_back(std::move(c));
+  }
+  return arguments;
+}
+
 }  // namespace
 
 SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
   pool_.AddPreparer(requests_.Statements());
-  pool_.AddPreparer([claims = requests_.ClaimAnswersSql(26)](pqxx::connection_base& c) {
+  pool_.AddPreparer([claims = requests_.ClaimAnswersSql(26),
+                     strict_claims =
+                         requests_.ClaimAnswersSql(26, /*strict=*/true)](pqxx::connection_base& c) {
     // Visits booked together (BookTogether): up to the places wanted of each
     // slot, in one statement. `l` locks the slots in id order (so batches
     // never deadlock) and, as a locking read, sees each slot's current
@@ -257,41 +396,26 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
               " FROM unnest($1::bigint[], $2::integer[]) AS d(id, k) JOIN l ON l.id = d.id)"
               " UPDATE scheduling.slots s SET booked = s.booked + w.take FROM w"
               " WHERE s.id = w.id AND w.take > 0 RETURNING s.id, w.take");
-    // The visits of a batch in one statement, with ids taken ahead: the
-    // bookings, their items (an entitlement held already skips its item),
-    // their outbox events, the calls' audit rows and their request_id claims
-    // with the answers. Returns, per visit (its ordinality), how many items
+    // The visits of a batch in one statement, with ids taken ahead (see
+    // VisitInsertCtes). Returns, per visit (its ordinality), how many items
     // went in and whether its request_id was claimed.
+    c.prepare("sched_insert_visits",
+              absl::StrCat("WITH ", VisitInsertCtes(claims, /*strict=*/false),
+                           " SELECT v.n, (SELECT count(*) FROM i WHERE i.booking_id = v.id),"
+                           " EXISTS (SELECT 1 FROM c WHERE c.request_id = ($26::text[])[v.n])"
+                           " FROM v"));
+    // Every visit of a batch with its places, or nothing: `l` locks the slots
+    // in id order, `t` takes the places wanted ($30 slots, $31 places), and
+    // a slot short of places breaks its CHECK (booked <= capacity); an
+    // entitlement held or a request_id used breaks a unique index.
     c.prepare(
-        "sched_insert_visits",
-        absl::StrCat(
-            "WITH v AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[],"
-            " $4::date[], $5::integer[], $6::text[], $7::text[], $8::smallint[], $9::text[],"
-            " $10::text[], $11::timestamptz[], $12::text[])"
-            " WITH ORDINALITY AS u(id, r, h, d, y, hd, rd, se, p, v, t, types, n)),"
-            " b AS (INSERT INTO scheduling.bookings (id, resident_id, hospital_code, day,"
-            " programme_year, hospital_district_code, resident_district_code, session,"
-            " pregnancy_id, verification_code, create_time)"
-            " SELECT id, r, h, d, y, hd, rd, se, nullif(p, '')::bigint, v, t FROM v),"
-            " i AS (INSERT INTO scheduling.booking_items (booking_id, screening_type, slot_id,"
-            " resident_id, entitlement)"
-            " SELECT v.id, it.type, it.slot, v.r, it.e"
-            " FROM unnest($13::bigint[], $14::smallint[], $15::bigint[], $16::text[])"
-            " AS it(n, type, slot, e) JOIN v ON v.n = it.n"
-            " ON CONFLICT DO NOTHING RETURNING booking_id),"
-            " o AS (INSERT INTO scheduling.outbox (event_type, booking_id, resident_id,"
-            " hospital_code, day, programme_year, screening_types, resident_district_code,"
-            " hospital_district_code)"
-            " SELECT 'booking.created', id, r, h, d, y, types::smallint[], rd, hd FROM v),"
-            // The calls' audit rows and their request_id claims with the answers.
-            " a AS (",
-            AuditInsertSql(17),
-            "),"
-            " c AS (",
-            claims,
-            ")"
-            " SELECT v.n, (SELECT count(*) FROM i WHERE i.booking_id = v.id),"
-            " EXISTS (SELECT 1 FROM c WHERE c.request_id = ($26::text[])[v.n]) FROM v"));
+        "sched_book_all_or_nothing",
+        absl::StrCat("WITH l AS MATERIALIZED (SELECT id FROM scheduling.slots"
+                     " WHERE id = ANY ($30::bigint[]) ORDER BY id FOR UPDATE),"
+                     " t AS (UPDATE scheduling.slots s SET booked = s.booked + d.k"
+                     " FROM unnest($30::bigint[], $31::integer[]) AS d(id, k)"
+                     " JOIN l ON l.id = d.id WHERE s.id = d.id RETURNING s.id), ",
+                     VisitInsertCtes(strict_claims, /*strict=*/true), " SELECT count(*) FROM t"));
     c.prepare("sched_take_booking_ids",
               "SELECT nextval('scheduling.bookings_id_seq') FROM generate_series(1, $1)");
     c.prepare("sched_upsert_hospital",
@@ -789,15 +913,41 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
   absl::StatusOr<std::vector<int64_t>> taken_ids = TakeBookingIds(batch.size());
   if (!taken_ids.ok()) return std::nullopt;
   const std::vector<int64_t>& booking_ids = *taken_ids;
+  std::vector<int64_t> slot_ids, counts;
+  for (const auto& [id, k] : wanted) {
+    slot_ids.push_back(id);
+    counts.push_back(k);
+  }
+  // First all at once, in one statement: every visit gets its places, or
+  // nothing is written. A slot short of places fails the statement (the
+  // slots' CHECK), as does an entitlement held or a request_id used (unique
+  // indexes); the transaction below then sorts out who gets what.
+  std::vector<size_t> everyone(batch.size());
+  std::iota(everyone.begin(), everyone.end(), 0);
+  VisitRows all = RowsOfVisits(batch, everyone, booking_ids, create_time);
+  std::vector<std::string> arguments = InsertArguments(batch, everyone, all, requests_);
+  arguments.push_back(db::PgArray(slot_ids));
+  arguments.push_back(db::PgArray(counts));
+  const absl::Status at_once =
+      db::AutoCommitStatus(pool_, [&](pqxx::nontransaction& tx) -> absl::Status {
+        try {
+          tx.exec_prepared("sched_book_all_or_nothing",
+                           pqxx::prepare::make_dynamic_params(arguments));
+        } catch (const pqxx::integrity_constraint_violation&) {
+          return absl::AbortedError("not every visit at once");
+        }
+        return absl::OkStatus();
+      });
+  if (at_once.ok()) {
+    for (bool* done : all.audited) *done = true;  // committed with the bookings
+    return std::vector<absl::StatusOr<v1::Booking>>(all.bookings.begin(), all.bookings.end());
+  }
+
   std::vector<absl::StatusOr<v1::Booking>> answers;
   std::vector<bool*> audited;  // of the calls whose audit rows go in with their bookings
   absl::Status status = db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
     answers.clear();
-    std::vector<int64_t> slot_ids, counts;
-    for (const auto& [id, k] : wanted) {
-      slot_ids.push_back(id);
-      counts.push_back(k);
-    }
+    audited.clear();
     std::map<int64_t, int> left;  // places taken for the batch, not yet given
     for (const auto& row :
          tx.exec_prepared("sched_lock_and_take", db::PgArray(slot_ids), db::PgArray(counts))) {
@@ -805,7 +955,7 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
     }
     // Places go to the visits in batch order; a visit of one slot finds it
     // full, or a visit of several finds one short: the rest must be undone.
-    std::vector<bool> gets(batch.size(), false);
+    std::vector<size_t> gets;
     bool short_multi = false;
     for (size_t i = 0; i < batch.size(); ++i) {
       const std::vector<int64_t>& ids = batch[i].visit->slot_ids;
@@ -813,7 +963,7 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
           std::all_of(ids.begin(), ids.end(), [&](int64_t id) { return left[id] > 0; });
       if (room) {
         for (int64_t id : ids) --left[id];
-        gets[i] = true;
+        gets.push_back(i);
       } else if (ids.size() > 1) {
         (*collided)[i] = true;
         short_multi = true;
@@ -822,88 +972,20 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
     if (short_multi) return absl::AbortedError("collided");
     // What each visit that got its places stores, with its answer, in one
     // statement.
-    std::vector<std::string> b_ids, residents, hospitals, days, years, hospital_districts,
-        resident_districts, sessions, pregnancies, codes, times, e_types;
-    std::vector<std::string> i_visits, i_types, i_slots, i_entitlements;
-    std::vector<size_t> stored_index;  // the batch index of each visit stored
-    std::vector<v1::Booking> stored;
-    std::vector<AuditEntry> audit_rows;
-    audited.clear();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (!gets[i]) {
+    VisitRows rows = RowsOfVisits(batch, gets, booking_ids, create_time);
+    for (size_t i = 0, k = 0; i < batch.size(); ++i) {
+      if (k < gets.size() && gets[k] == i) {
+        answers.emplace_back(rows.bookings[k++]);
+      } else {
         answers.emplace_back(SlotFull((*batch[i].slots)[0].name()));
-        continue;
       }
-      const NewVisit& v = *batch[i].visit;
-      const v1::Slot& first = (*batch[i].slots)[0];
-      const int64_t id = booking_ids[stored_index.size()];
-      stored_index.push_back(i);
-      v1::Booking b;
-      b.set_name(MakeName("bookings", id));
-      b.set_resident(MakeName("residents", v.resident_id));
-      b.set_hospital(first.hospital());
-      b.set_date(first.date());
-      b.set_programme_year(ParseDate(first.date())->year());
-      b.set_state(v1::BOOKING_STATE_ACTIVE);
-      b.set_hospital_district_code(first.district_code());
-      b.set_resident_district_code(v.resident_district_code);
-      b.set_create_time(create_time);
-      b.set_session(first.session());
-      if (v.pregnancy_id) b.set_pregnancy(MakeName("pregnancies", *v.pregnancy_id));
-      b.set_verification_code(v.verification_code);
-      std::vector<std::pair<int, int64_t>> items;
-      for (size_t k = 0; k < v.slot_ids.size(); ++k) {
-        items.emplace_back(static_cast<int>(v.types[k]), v.slot_ids[k]);
-        i_visits.push_back(absl::StrCat(stored_index.size()));  // ordinality, from 1
-        i_types.push_back(absl::StrCat(static_cast<int>(v.types[k])));
-        i_slots.push_back(absl::StrCat(v.slot_ids[k]));
-        i_entitlements.push_back(v.entitlements[k]);
-      }
-      std::sort(items.begin(), items.end());
-      std::vector<int> types;
-      for (const auto& [type, slot] : items) {
-        auto* screening = b.add_screenings();
-        screening->set_screening_type(static_cast<v1::ScreeningType>(type));
-        screening->set_slot(MakeName("slots", slot));
-        types.push_back(type);
-      }
-      b_ids.push_back(absl::StrCat(id));
-      residents.push_back(absl::StrCat(v.resident_id));
-      hospitals.push_back(*ParseStringName("hospitals", first.hospital()));
-      days.push_back(first.date());
-      years.push_back(absl::StrCat(b.programme_year()));
-      hospital_districts.push_back(first.district_code());
-      resident_districts.push_back(v.resident_district_code);
-      sessions.push_back(absl::StrCat(static_cast<int>(first.session())));
-      pregnancies.push_back(v.pregnancy_id ? absl::StrCat(*v.pregnancy_id) : "");
-      codes.push_back(v.verification_code);
-      times.push_back(create_time);
-      e_types.push_back(absl::StrCat("{", absl::StrJoin(types, ","), "}"));
-      if (batch[i].audit != nullptr) {
-        audit_rows.push_back(*batch[i].audit);
-        audited.push_back(batch[i].audited);
-      }
-      answers.emplace_back(b);
-      stored.push_back(std::move(b));
     }
-    if (stored.empty()) return absl::OkStatus();
-    std::vector<db::RequestLog::Answered> answered;
-    for (size_t k = 0; k < stored.size(); ++k) {
-      const VisitToBook& b = batch[stored_index[k]];
-      answered.push_back({&b.request->request_id(), b.request, &stored[k]});
-    }
-    const std::vector<std::string> a = AuditRowArrays(audit_rows);
-    const std::vector<std::string> c = requests_.ClaimAnswersArguments("BookScreening", answered);
-    using db::PgArray;
+    if (gets.empty()) return absl::OkStatus();
     bool collision = false;
     for (const auto& row : tx.exec_prepared(
-             "sched_insert_visits", PgArray(b_ids), PgArray(residents), PgArray(hospitals),
-             PgArray(days), PgArray(years), PgArray(hospital_districts),
-             PgArray(resident_districts), PgArray(sessions), PgArray(pregnancies), PgArray(codes),
-             PgArray(times), PgArray(e_types), PgArray(i_visits), PgArray(i_types),
-             PgArray(i_slots), PgArray(i_entitlements), a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-             a[7], a[8], c[0], c[1], c[2], c[3])) {
-      const size_t i = stored_index[row[0].as<size_t>() - 1];
+             "sched_insert_visits",
+             pqxx::prepare::make_dynamic_params(InsertArguments(batch, gets, rows, requests_)))) {
+      const size_t i = gets[row[0].as<size_t>() - 1];
       // The resident holds one of these entitlements already, or the
       // request_id was taken before (a retry: it gets the first answer).
       if (row[1].as<size_t>() != batch[i].visit->slot_ids.size() || !row[2].as<bool>()) {
@@ -912,6 +994,7 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
       }
     }
     if (collision) return absl::AbortedError("collided");
+    audited = rows.audited;
     return absl::OkStatus();
   });
   if (!status.ok()) return std::nullopt;
