@@ -265,6 +265,50 @@ TEST_F(PersonalData, ABookingAnswerIsWithheldWhenItsAuditRowCannotBeWritten) {
   EXPECT_EQ(AuditRows("SchedulingService/BookScreening"), rows_before + 2);
 }
 
+// Eligibility needs a birth date, a sex, a district and a history flag, none
+// of them sealed: checking it opens no name, phone or ID number. A resident
+// whose sealed fields cannot be opened is still checked.
+TEST_F(PersonalData, EligibilityOpensNoSealedField) {
+  v1::RegisterResidentRequest reg;
+  reg.mutable_resident()->set_id_number(
+      MakeIdNumber("230103", absl::CivilDay(1967, 7, 7), 44, true));
+  reg.mutable_resident()->set_full_name("资格");
+  reg.mutable_resident()->set_district_code("230103");
+  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+  v1::Resident resident;
+  ASSERT_TRUE(server_->registry().RegisterResident(As("clinic:230103").get(), reg, &resident).ok());
+  const std::string id = resident.name().substr(std::string("residents/").size());
+  db_->QueryInt(absl::StrCat("UPDATE registry.residents SET full_name_sealed = '\\x00',",
+                             " phone_sealed = '\\x00', id_number_sealed = '\\x00' WHERE id = ", id,
+                             "; SELECT 1"));
+  v1::GetResidentRequest get;
+  get.set_name(resident.name());
+  v1::Resident seen;
+  EXPECT_FALSE(server_->registry().GetResident(As("clinic:230103").get(), get, &seen).ok())
+      << "the sealed fields are broken now";
+
+  v1::CheckEligibilityRequest check;
+  check.set_resident(resident.name());
+  check.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+  check.set_date("2025-06-03");
+  v1::CheckEligibilityResponse answer;
+  ASSERT_TRUE(server_->registry().CheckEligibility(As("clinic:230103").get(), check, &answer).ok());
+  EXPECT_TRUE(answer.eligible());
+  EXPECT_EQ(answer.age_on_date(), 57);
+  EXPECT_EQ(answer.district_code(), "230103");
+  v1::BatchCheckEligibilityRequest batch;
+  *batch.add_requests() = check;
+  check.set_screening_type(v1::SCREENING_TYPE_COLORECTAL);
+  *batch.add_requests() = check;
+  v1::BatchCheckEligibilityResponse answers;
+  ASSERT_TRUE(server_->registry()
+                  .BatchCheckEligibility(As("service:scheduling").get(), batch, &answers)
+                  .ok());
+  ASSERT_EQ(answers.responses_size(), 2);
+  EXPECT_TRUE(answers.responses(0).eligible());
+  EXPECT_TRUE(answers.responses(1).eligible());
+}
+
 TEST_F(PersonalData, ServiceRolesHaveTheirOwnSchemaOnlyAndCannotRewriteTheAuditLog) {
   constexpr char kDenied[] = "42501";  // insufficient_privilege
   EXPECT_EQ(AsRole("screening_gate", "DELETE FROM audit.events"), kDenied);

@@ -607,18 +607,22 @@ absl::Status RegistryServiceImpl::AnswerEligibility(const v1::CheckEligibilityRe
 grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext* context,
                                                    const v1::CheckEligibilityRequest* request,
                                                    v1::CheckEligibilityResponse* response) {
-  return gate_.Serve(context, Method<v1::RegistryService>("CheckEligibility"),
-                     [&](CallGate::Call& call) -> absl::Status {
-                       FieldViolations bad;
-                       AddCheckEligibilityViolations(*request, "", bad);
-                       RETURN_IF_ERROR(bad.ToStatus());
-                       call.set_resource(request->resident());
-                       ASSIGN_OR_RETURN(
-                           v1::Resident resident,
-                           store_.Get(*ParseNumericName("residents", request->resident())));
-                       RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
-                       return AnswerEligibility(*request, resident, response);
-                     });
+  return gate_.Serve(
+      context, Method<v1::RegistryService>("CheckEligibility"),
+      [&](CallGate::Call& call) -> absl::Status {
+        FieldViolations bad;
+        AddCheckEligibilityViolations(*request, "", bad);
+        RETURN_IF_ERROR(bad.ToStatus());
+        call.set_resource(request->resident());
+        const int64_t id = *ParseNumericName("residents", request->resident());
+        ASSIGN_OR_RETURN(auto residents, store_.GetEligibilityFacts({id}));
+        if (residents.empty()) {
+          return absl::NotFoundError(absl::StrCat(request->resident(), " does not exist"));
+        }
+        const v1::Resident& resident = residents.begin()->second;
+        RETURN_IF_ERROR(RequireDistrict(call.caller(), resident.district_code()));
+        return AnswerEligibility(*request, resident, response);
+      });
 }
 
 grpc::Status RegistryServiceImpl::BatchCheckEligibility(
@@ -633,7 +637,7 @@ grpc::Status RegistryServiceImpl::BatchCheckEligibility(
         for (const auto& check : request->requests()) {
           ids.push_back(*ParseNumericName("residents", check.resident()));
         }
-        ASSIGN_OR_RETURN(auto residents, store_.GetMany(ids));
+        ASSIGN_OR_RETURN(auto residents, store_.GetEligibilityFacts(ids));
         for (const auto& check : request->requests()) {
           auto found = residents.find(*ParseNumericName("residents", check.resident()));
           if (found == residents.end()) {

@@ -131,9 +131,9 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
               "SELECT id_hash FROM registry.residents WHERE id_hash = ANY($1::bytea[])");
     c.prepare("registry_get_resident",
               absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id = $1"));
-    c.prepare("registry_get_residents",
-              absl::StrCat("SELECT ", kColumns,
-                           " FROM registry.residents WHERE id = ANY ($1::bigint[])"));
+    c.prepare("registry_eligibility_facts",
+              "SELECT id, district_code, birth_date::text, sex, residence_kind,"
+              " digestive_cancer_history FROM registry.residents WHERE id = ANY ($1::bigint[])");
   });
 }
 
@@ -206,15 +206,22 @@ absl::StatusOr<v1::Resident> RegistryStore::Get(int64_t id) {
       });
 }
 
-absl::StatusOr<std::map<int64_t, v1::Resident>> RegistryStore::GetMany(
+absl::StatusOr<std::map<int64_t, v1::Resident>> RegistryStore::GetEligibilityFacts(
     const std::vector<int64_t>& ids) {
   using Residents = std::map<int64_t, v1::Resident>;
   return db::AutoCommit<Residents>(
       pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Residents> {
         Residents found;
-        for (const auto& row : tx.exec_prepared("registry_get_residents", db::PgArray(ids))) {
-          ASSIGN_OR_RETURN(v1::Resident resident, FromRow(row));
-          found.emplace(*ParseNumericName("residents", resident.name()), std::move(resident));
+        for (const auto& row : tx.exec_prepared("registry_eligibility_facts", db::PgArray(ids))) {
+          v1::Resident r;
+          const int64_t id = row[0].as<int64_t>();
+          r.set_name(MakeName("residents", id));
+          r.set_district_code(row[1].as<std::string>());
+          r.set_birth_date(row[2].as<std::string>());
+          r.set_sex(static_cast<v1::Sex>(row[3].as<int>()));
+          r.set_residence_kind(static_cast<v1::ResidenceKind>(row[4].as<int>()));
+          r.set_digestive_cancer_history(row[5].as<bool>());
+          found.emplace(id, std::move(r));
         }
         return found;
       });

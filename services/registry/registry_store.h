@@ -51,9 +51,12 @@ class RegistryStore {
   absl::StatusOr<v1::Resident> Register(const v1::RegisterResidentRequest& request,
                                         const v1::Resident& resident);
 
+  // The residents of `ids` that exist, by id, in one read, with only what
+  // eligibility needs (name, district, birth date, sex, residence kind,
+  // history): no sealed field is read or opened.
+  absl::StatusOr<std::map<int64_t, v1::Resident>> GetEligibilityFacts(
+      const std::vector<int64_t>& ids);
   // NOT_FOUND when there is no such resident.
-  // The residents of `ids` that exist, by id, in one read.
-  absl::StatusOr<std::map<int64_t, v1::Resident>> GetMany(const std::vector<int64_t>& ids);
   absl::StatusOr<v1::Resident> Get(int64_t id);
 
   // Which fields UpdateContact changes.
