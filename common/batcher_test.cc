@@ -11,6 +11,14 @@
 namespace screening {
 namespace {
 
+// Raises `most` to `value` if it is lower (the largest value seen, across threads).
+template <typename T>
+void RaiseTo(std::atomic<T>& most, T value) {
+  T seen = most.load();
+  while (value > seen && !most.compare_exchange_weak(seen, value)) {
+  }
+}
+
 TEST(Batcher, LoneItemRunsAloneAndGetsItsOutcome) {
   std::vector<size_t> sizes;
   Batcher<int, int> batcher(
@@ -32,13 +40,8 @@ TEST(Batcher, ConcurrentItemsShareBatchesEachGetsItsOwnOutcome) {
   std::atomic<size_t> largest{0};
   Batcher<int, int> batcher(
       [&](std::vector<int>& items) {
-        const int now = ++running;
-        int seen = most_running.load();
-        while (now > seen && !most_running.compare_exchange_weak(seen, now)) {
-        }
-        size_t big = largest.load();
-        while (items.size() > big && !largest.compare_exchange_weak(big, items.size())) {
-        }
+        RaiseTo(most_running, ++running);
+        RaiseTo(largest, items.size());
         std::this_thread::sleep_for(std::chrono::microseconds(200));
         std::vector<int> out;
         for (int i : items) out.push_back(-i);
@@ -74,13 +77,8 @@ TEST(BatchWorkers, RunsEveryItemOnceInBatchesOfAtMostMaxBatch) {
   {
     BatchWorkers<int> workers(
         [&](std::vector<int>& items) {
-          const int now = ++running;
-          int most = most_running.load();
-          while (now > most && !most_running.compare_exchange_weak(most, now)) {
-          }
-          size_t big = largest.load();
-          while (items.size() > big && !largest.compare_exchange_weak(big, items.size())) {
-          }
+          RaiseTo(most_running, ++running);
+          RaiseTo(largest, items.size());
           std::this_thread::sleep_for(std::chrono::microseconds(200));
           {
             absl::MutexLock lock(&mu);

@@ -36,6 +36,37 @@ class PersonalData : public SecureTest {
         "SELECT count(*) FROM audit.events WHERE method = ", "'screening.v1.", method, "'"));
   }
 
+  // A four-highs slot of `capacity` places at a new hospital `code` in
+  // district 230103 on `date`.
+  v1::Slot FourHighsSlot(const std::string& code, const std::string& date, int capacity) {
+    v1::UpsertHospitalRequest h;
+    h.mutable_hospital()->set_code(code);
+    h.mutable_hospital()->set_display_name(absl::StrCat("审计医院 ", code));
+    h.mutable_hospital()->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
+    h.mutable_hospital()->set_district_code("230103");
+    v1::Hospital out;
+    EXPECT_TRUE(server_->scheduling().UpsertHospital(As("admin").get(), h, &out).ok());
+    v1::SetCapacityRequest capacity_request;
+    capacity_request.set_hospital(absl::StrCat("hospitals/", code));
+    capacity_request.set_date(date);
+    capacity_request.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+    capacity_request.set_capacity(capacity);
+    v1::Slot slot;
+    EXPECT_TRUE(server_->scheduling().SetCapacity(As("admin").get(), capacity_request, &slot).ok());
+    return slot;
+  }
+
+  // The request registering a woman of district 230103.
+  static v1::RegisterResidentRequest Registration(absl::CivilDay birth, int sequence,
+                                                  const std::string& name) {
+    v1::RegisterResidentRequest reg;
+    reg.mutable_resident()->set_id_number(MakeIdNumber("230103", birth, sequence, true));
+    reg.mutable_resident()->set_full_name(name);
+    reg.mutable_resident()->set_district_code("230103");
+    reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+    return reg;
+  }
+
   // "42501" if running `sql` as database role `role` is refused for want of
   // privilege, "" if it worked, the error otherwise.
   static std::string AsRole(const std::string& role, const std::string& sql) {
@@ -94,22 +125,8 @@ TEST_F(PersonalData, ADumpRevealsNoIdNumberNameOrPhoneAndLookupStillWorks) {
 }
 
 TEST_F(PersonalData, EveryPersonalDataCallLeavesExactlyOneAuditRow) {
-  {
-    v1::UpsertHospitalRequest h;
-    h.mutable_hospital()->set_code("PD-H1");
-    h.mutable_hospital()->set_display_name("审计医院");
-    h.mutable_hospital()->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
-    h.mutable_hospital()->set_district_code("230103");
-    v1::Hospital out;
-    ASSERT_TRUE(server_->scheduling().UpsertHospital(As("admin").get(), h, &out).ok());
-  }
-  v1::SetCapacityRequest capacity;
-  capacity.set_hospital("hospitals/PD-H1");
-  capacity.set_date("2025-03-12");
-  capacity.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
-  capacity.set_capacity(3);
-  v1::Slot slot;
-  ASSERT_TRUE(server_->scheduling().SetCapacity(As("admin").get(), capacity, &slot).ok());
+  const v1::Slot slot = FourHighsSlot("PD-H1", "2025-03-12", 3);
+  ASSERT_FALSE(slot.name().empty());
   EXPECT_EQ(AuditRows("SchedulingService/SetCapacity"), 0) << "no personal data, no audit row";
 
   // Each step: one call, one more row for its method, with the outcome.
@@ -119,12 +136,7 @@ TEST_F(PersonalData, EveryPersonalDataCallLeavesExactlyOneAuditRow) {
     EXPECT_EQ(AuditRows(method), before + 1) << method;
     return status;
   };
-  v1::RegisterResidentRequest reg;
-  reg.mutable_resident()->set_id_number(
-      MakeIdNumber("230103", absl::CivilDay(1969, 5, 5), 42, true));
-  reg.mutable_resident()->set_full_name("审计");
-  reg.mutable_resident()->set_district_code("230103");
-  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+  const v1::RegisterResidentRequest reg = Registration(absl::CivilDay(1969, 5, 5), 42, "审计");
   v1::Resident resident;
   ASSERT_TRUE(step("RegistryService/RegisterResident", [&] {
                 return server_->registry().RegisterResident(As("clinic:230103").get(), reg,
@@ -205,28 +217,9 @@ TEST_F(PersonalData, EveryPersonalDataCallLeavesExactlyOneAuditRow) {
 // answer still waits for its call's audit row, and is withheld (UNAVAILABLE)
 // when the row cannot be written; a retry then finds the booking made.
 TEST_F(PersonalData, ABookingAnswerIsWithheldWhenItsAuditRowCannotBeWritten) {
-  {
-    v1::UpsertHospitalRequest h;
-    h.mutable_hospital()->set_code("PD-H2");
-    h.mutable_hospital()->set_display_name("审计医院二");
-    h.mutable_hospital()->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
-    h.mutable_hospital()->set_district_code("230103");
-    v1::Hospital out;
-    ASSERT_TRUE(server_->scheduling().UpsertHospital(As("admin").get(), h, &out).ok());
-  }
-  v1::SetCapacityRequest capacity;
-  capacity.set_hospital("hospitals/PD-H2");
-  capacity.set_date("2025-03-13");
-  capacity.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
-  capacity.set_capacity(3);
-  v1::Slot slot;
-  ASSERT_TRUE(server_->scheduling().SetCapacity(As("admin").get(), capacity, &slot).ok());
-  v1::RegisterResidentRequest reg;
-  reg.mutable_resident()->set_id_number(
-      MakeIdNumber("230103", absl::CivilDay(1968, 6, 6), 43, true));
-  reg.mutable_resident()->set_full_name("审计二");
-  reg.mutable_resident()->set_district_code("230103");
-  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+  const v1::Slot slot = FourHighsSlot("PD-H2", "2025-03-13", 3);
+  ASSERT_FALSE(slot.name().empty());
+  const v1::RegisterResidentRequest reg = Registration(absl::CivilDay(1968, 6, 6), 43, "审计二");
   v1::Resident resident;
   ASSERT_TRUE(server_->registry().RegisterResident(As("clinic:230103").get(), reg, &resident).ok());
 
@@ -269,12 +262,7 @@ TEST_F(PersonalData, ABookingAnswerIsWithheldWhenItsAuditRowCannotBeWritten) {
 // of them sealed: checking it opens no name, phone or ID number. A resident
 // whose sealed fields cannot be opened is still checked.
 TEST_F(PersonalData, EligibilityOpensNoSealedField) {
-  v1::RegisterResidentRequest reg;
-  reg.mutable_resident()->set_id_number(
-      MakeIdNumber("230103", absl::CivilDay(1967, 7, 7), 44, true));
-  reg.mutable_resident()->set_full_name("资格");
-  reg.mutable_resident()->set_district_code("230103");
-  reg.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+  const v1::RegisterResidentRequest reg = Registration(absl::CivilDay(1967, 7, 7), 44, "资格");
   v1::Resident resident;
   ASSERT_TRUE(server_->registry().RegisterResident(As("clinic:230103").get(), reg, &resident).ok());
   const std::string id = resident.name().substr(std::string("residents/").size());
