@@ -1,5 +1,7 @@
 #include "common/request_log.h"
 
+#include <map>
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
@@ -34,6 +36,7 @@ std::string ClaimAnswersSqlFor(const std::string& schema, int first, bool strict
 RequestLog::RequestLog(std::string schema, const DataKeys* seal)
     : claim_(absl::StrCat(schema, "_request_claim")),
       find_(absl::StrCat(schema, "_request_find")),
+      find_all_(absl::StrCat(schema, "_request_find_all")),
       save_(absl::StrCat(schema, "_request_save")),
       claim_answer_(absl::StrCat(schema, "_request_claim_answer")),
       claim_answers_(absl::StrCat(schema, "_request_claim_answers")),
@@ -41,8 +44,9 @@ RequestLog::RequestLog(std::string schema, const DataKeys* seal)
       seal_(seal) {}
 
 Preparer RequestLog::Statements() const {
-  return [claim = claim_, find = find_, save = save_, claim_answer = claim_answer_,
-          claim_answers = claim_answers_, schema = schema_](pqxx::connection_base& c) {
+  return [claim = claim_, find = find_, find_all = find_all_, save = save_,
+          claim_answer = claim_answer_, claim_answers = claim_answers_,
+          schema = schema_](pqxx::connection_base& c) {
     c.prepare(claim_answers, ClaimAnswersSqlFor(schema, 1));
     c.prepare(
         claim_answer,
@@ -54,6 +58,8 @@ Preparer RequestLog::Statements() const {
                                   " ON CONFLICT (request_id) DO NOTHING RETURNING request_id"));
     c.prepare(find, absl::StrCat("SELECT method, fingerprint, response FROM ", schema,
                                  ".requests WHERE request_id = $1"));
+    c.prepare(find_all, absl::StrCat("SELECT method, fingerprint, response, request_id FROM ",
+                                     schema, ".requests WHERE request_id = ANY ($1::text[])"));
     c.prepare(save,
               absl::StrCat("UPDATE ", schema, ".requests SET response = $2 WHERE request_id = $1"));
   };
@@ -80,7 +86,31 @@ absl::StatusOr<std::optional<std::string>> RequestLog::Find(
     const google::protobuf::Message& request) const {
   pqxx::result found = tx.exec_prepared(find_, std::string(request_id));
   if (found.empty()) return std::nullopt;
-  const auto& row = found[0];
+  return AnswerFromRow(found[0], method, request);
+}
+
+std::vector<absl::StatusOr<std::optional<std::string>>> RequestLog::FindAll(
+    pqxx::transaction_base& tx, absl::string_view method, const std::vector<Asked>& asked) const {
+  std::vector<std::string> ids;
+  for (const Asked& a : asked) ids.push_back(*a.request_id);
+  std::map<std::string, pqxx::row> rows;
+  const pqxx::result found = tx.exec_prepared(find_all_, PgArray(ids));
+  for (const auto& row : found) rows.emplace(row[3].as<std::string>(), row);
+  std::vector<absl::StatusOr<std::optional<std::string>>> answers;
+  for (const Asked& a : asked) {
+    auto row = rows.find(*a.request_id);
+    if (row == rows.end()) {
+      answers.emplace_back(std::nullopt);
+    } else {
+      answers.push_back(AnswerFromRow(row->second, method, *a.request));
+    }
+  }
+  return answers;
+}
+
+absl::StatusOr<std::optional<std::string>> RequestLog::AnswerFromRow(
+    const pqxx::row& row, absl::string_view method,
+    const google::protobuf::Message& request) const {
   if (row[0].as<std::string>() != method ||
       row[1].as<std::string>() != RequestFingerprint(request)) {
     return InvalidField("request_id", "was already used for a different request");

@@ -61,6 +61,15 @@ class RequestLog {
                                                   absl::string_view method,
                                                   const google::protobuf::Message& request) const;
 
+  // Find for many requests of one method in one read: an outcome each, in
+  // order.
+  struct Asked {
+    const std::string* request_id;
+    const google::protobuf::Message* request;
+  };
+  std::vector<absl::StatusOr<std::optional<std::string>>> FindAll(
+      pqxx::transaction_base& tx, absl::string_view method, const std::vector<Asked>& asked) const;
+
   // Stores the response of a claimed request, in the same transaction.
   void Save(pqxx::work& tx, absl::string_view request_id,
             const google::protobuf::Message& response) const;
@@ -95,7 +104,13 @@ class RequestLog {
                                                  const std::vector<Answered>& answered) const;
 
  private:
-  std::string claim_, find_, save_, claim_answer_, claim_answers_;  // prepared statement names
+  // An earlier answer from the row of its request_id (see Find).
+  absl::StatusOr<std::optional<std::string>> AnswerFromRow(
+      const pqxx::row& row, absl::string_view method,
+      const google::protobuf::Message& request) const;
+
+  // prepared statement names
+  std::string claim_, find_, find_all_, save_, claim_answer_, claim_answers_;
   std::string schema_;
   const DataKeys* seal_;
 };

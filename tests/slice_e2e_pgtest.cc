@@ -201,6 +201,29 @@ TEST_F(SliceE2E, PastSlotsAndUnknownResidentsAreRefused) {
   EXPECT_THAT(status, GrpcIs(grpc::StatusCode::NOT_FOUND));
 }
 
+// A retry gets the first answer even when booking again would now fail: the
+// slot has filled up since, or (for another resident) the slot is full.
+TEST_F(SliceE2E, ARetryAfterTheSlotFilledGetsTheFirstBooking) {
+  Hospital("E2E-H6");
+  v1::Slot slot = Capacity("E2E-H6", "2025-03-14", v1::SCREENING_TYPE_FOUR_HIGHS, 1);
+  v1::Resident first = Register(absl::CivilDay(1971, 2, 2));
+  v1::Resident second = Register(absl::CivilDay(1972, 3, 3));
+  v1::Booking booking, other, retried;
+  ASSERT_TRUE(Book(first.name(), slot.name(), "e2e-fill-1", &booking).ok());
+  grpc::Status full = Book(second.name(), slot.name(), "e2e-fill-2", &other);
+  EXPECT_THAT(full, GrpcIs(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_EQ(ErrorReason(full), "SLOT_FULL");
+  ASSERT_TRUE(Book(first.name(), slot.name(), "e2e-fill-1", &retried).ok());
+  EXPECT_EQ(retried.name(), booking.name());
+  EXPECT_EQ(retried.verification_code(), booking.verification_code());
+  // The same request_id for the second resident's request is refused by name.
+  EXPECT_THAT(BadFields(Book(second.name(), slot.name(), "e2e-fill-1", &other)),
+              ::testing::ElementsAre("request_id"));
+  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT booked FROM scheduling.slots WHERE id = ",
+                                       slot.name().substr(std::string("slots/").size()))),
+            1);
+}
+
 TEST_F(SliceE2E, AHospitalCannotRecordAnotherHospitalsBooking) {
   Hospital("E2E-OWN");
   Hospital("E2E-OTHER");

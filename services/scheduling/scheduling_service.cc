@@ -686,14 +686,10 @@ void SchedulingServiceImpl::ServeBookings(std::vector<QueuedBooking>& queued) {
   }
   std::vector<absl::StatusOr<v1::Booking>> booked;
   if (!to_book.empty()) booked = BookBatch(to_book);
+  RetriesGetTheirEarlierAnswers(calls, queued, booking_of, booked);
   for (size_t k = 0; k < booking_of.size(); ++k) {
     const size_t i = booking_of[k];
-    if (booked[k].ok()) {
-      if (audited[i]) calls[i].MarkAudited();
-    } else {
-      booked[k] = EarlierOrFailure(calls[i].caller(), *queued[i].context, *queued[i].request,
-                                   booked[k].status());
-    }
+    if (booked[k].ok() && audited[i]) calls[i].MarkAudited();
     outcomes[i] = booked[k].status();
     if (booked[k].ok()) *queued[i].response = *std::move(booked[k]);
   }
@@ -701,21 +697,37 @@ void SchedulingServiceImpl::ServeBookings(std::vector<QueuedBooking>& queued) {
   for (size_t i = 0; i < n; ++i) queued[i].reactor->Finish(std::move(answers[i]));
 }
 
-absl::StatusOr<v1::Booking> SchedulingServiceImpl::EarlierOrFailure(
-    const Caller& caller, const grpc::CallbackServerContext& context,
-    const v1::BookScreeningRequest& request, absl::Status failure) {
-  if (failure.code() == absl::StatusCode::kInvalidArgument) return failure;
+void SchedulingServiceImpl::RetriesGetTheirEarlierAnswers(
+    const std::vector<CallGate::Call>& calls, const std::vector<QueuedBooking>& queued,
+    const std::vector<size_t>& booking_of, std::vector<absl::StatusOr<v1::Booking>>& booked) {
   // A retry of a booking that was made returns it, whatever changed since
-  // (an ineligible resident now, a slot in the past). On success the
-  // booking transaction itself finds the earlier answer.
-  ScopedCallDeadline deadline(absl::FromChrono(context.deadline()));
-  ASSIGN_OR_RETURN(std::optional<std::string> answer,
-                   store_.FindAnswer(request.request_id(), "BookScreening", request));
-  if (auto earlier = Earlier<v1::Booking>(answer)) {
-    RETURN_IF_ERROR(RequireDistrict(caller, earlier->resident_district_code()));
-    return *earlier;
+  // (an ineligible resident now, a slot in the past): the calls that failed
+  // look up earlier answers to their request_ids, in one read. On success
+  // the booking statement itself found the earlier answer.
+  std::vector<size_t> failed;  // indexes into booked
+  std::vector<db::RequestLog::Asked> asked;
+  for (size_t k = 0; k < booked.size(); ++k) {
+    if (booked[k].ok() || booked[k].status().code() == absl::StatusCode::kInvalidArgument) {
+      continue;
+    }
+    failed.push_back(k);
+    const v1::BookScreeningRequest* request = queued[booking_of[k]].request;
+    asked.push_back({&request->request_id(), request});
   }
-  return failure;
+  if (failed.empty()) return;
+  std::vector<absl::StatusOr<std::optional<std::string>>> answers =
+      store_.FindAnswers("BookScreening", asked);
+  for (size_t f = 0; f < failed.size(); ++f) {
+    absl::StatusOr<v1::Booking>& outcome = booked[failed[f]];
+    if (!answers[f].ok()) {
+      outcome = answers[f].status();
+    } else if (auto earlier = Earlier<v1::Booking>(*answers[f])) {
+      const Caller& caller = calls[booking_of[failed[f]]].caller();
+      absl::Status in_scope = RequireDistrict(caller, earlier->resident_district_code());
+      outcome = in_scope.ok() ? absl::StatusOr<v1::Booking>(*std::move(earlier))
+                              : absl::StatusOr<v1::Booking>(in_scope);
+    }
+  }
 }
 
 std::vector<absl::StatusOr<v1::Booking>> SchedulingServiceImpl::BookBatch(

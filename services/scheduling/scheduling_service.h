@@ -105,12 +105,12 @@ class SchedulingServiceImpl final : public v1::SchedulingService::WithCallbackMe
   // The gate, validation and BookBatch for the calls waiting together, then
   // each call's answer.
   void ServeBookings(std::vector<QueuedBooking>& queued);
-  // A call that failed to book: if its request_id was booked before, that
-  // earlier answer.
-  absl::StatusOr<v1::Booking> EarlierOrFailure(const Caller& caller,
-                                               const grpc::CallbackServerContext& context,
-                                               const v1::BookScreeningRequest& request,
-                                               absl::Status failure);
+  // Calls that failed to book (`booked`, of the calls `booking_of`) whose
+  // request_ids were booked before get those earlier answers instead.
+  void RetriesGetTheirEarlierAnswers(const std::vector<CallGate::Call>& calls,
+                                     const std::vector<QueuedBooking>& queued,
+                                     const std::vector<size_t>& booking_of,
+                                     std::vector<absl::StatusOr<v1::Booking>>& booked);
   // Validated BookScreening calls arriving together: their eligibility in one
   // registry call, then stored together (SchedulingStore::BookAll).
   struct BookingCall {

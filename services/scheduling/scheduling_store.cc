@@ -836,6 +836,17 @@ absl::StatusOr<std::optional<std::string>> SchedulingStore::FindAnswer(
   });
 }
 
+std::vector<absl::StatusOr<std::optional<std::string>>> SchedulingStore::FindAnswers(
+    absl::string_view method, const std::vector<db::RequestLog::Asked>& asked) {
+  using Answers = std::vector<absl::StatusOr<std::optional<std::string>>>;
+  absl::StatusOr<Answers> answers =
+      db::AutoCommit<Answers>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Answers> {
+        return requests_.FindAll(tx, method, asked);
+      });
+  if (!answers.ok()) return Answers(asked.size(), answers.status());
+  return *std::move(answers);
+}
+
 std::vector<absl::StatusOr<v1::Booking>> SchedulingStore::BookAll(
     const std::vector<VisitToBook>& visits) {
   if (visits.size() == 1) {

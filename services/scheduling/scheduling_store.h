@@ -132,6 +132,9 @@ class SchedulingStore {
   absl::StatusOr<std::optional<std::string>> FindAnswer(const std::string& request_id,
                                                         absl::string_view method,
                                                         const google::protobuf::Message& request);
+  // The same for many requests of one method, in one read: an outcome each.
+  std::vector<absl::StatusOr<std::optional<std::string>>> FindAnswers(
+      absl::string_view method, const std::vector<db::RequestLog::Asked>& asked);
 
   // Takes a place in every slot of the visit and records the booking, all or
   // nothing, in one transaction. FAILED_PRECONDITION (SLOT_FULL);
