@@ -37,8 +37,8 @@ done
 fail() { echo "FAIL: $*" >&2; tail -20 "$work/screeningd.log" >&2; exit 1; }
 
 "$loadgen" --address="127.0.0.1:$port" --scenario=book --concurrency=8 --duration=2s \
-  --slots=500 --places=2 --residents=400 --year="$year" --json="$work/book.json" >"$work/book.txt" \
-  || fail "book scenario exited $?"
+  --slots=500 --places=2 --residents=400 --year="$year" --salt=3 --json="$work/book.json" \
+  >"$work/book.txt" || fail "book scenario exited $?"
 cat "$work/book.txt"
 booked=$(sed -n 's/.*"bookings_per_second": \([0-9.]*\).*/\1/p' "$work/book.json")
 awk -v b="$booked" 'BEGIN { exit !(b > 0) }' || fail "no bookings per second in the JSON report"
@@ -48,6 +48,20 @@ grep -q '"BookScreening": {"count": ' "$work/book.json" || fail "no BookScreenin
 ok=$(sed -n 's/.*"by_code": {[^}]*"OK": \([0-9]*\).*/\1/p' "$work/book.json")
 places=$(psql -d "$db" -Atc "SELECT coalesce(sum(booked), 0) FROM scheduling.slots")
 [ "$ok" = "$places" ] || fail "$ok bookings answered OK, $places places booked in the database"
+
+# A second run on the same slots with another share of ID numbers books new
+# residents (the same share would find the first run's, all booked already).
+"$loadgen" --address="127.0.0.1:$port" --scenario=book --concurrency=8 --duration=1s \
+  --slots=500 --places=2 --residents=400 --year="$year" --salt=4 --json="$work/book2.json" \
+  >/dev/null || fail "second book run exited $?"
+ok2=$(sed -n 's/.*"by_code": {[^}]*"OK": \([0-9]*\).*/\1/p' "$work/book2.json")
+[ "${ok2:-0}" -gt 0 ] || fail "the second run booked nothing"
+# code_6: ALREADY_EXISTS, a resident booked already.
+! grep -q '"code_6"' "$work/book2.json" || fail "the second run met the first run's residents"
+set +e
+"$loadgen" --address="127.0.0.1:$port" --scenario=book --salt=39 >/dev/null 2>&1
+[ $? = 2 ] || fail "--salt=39 was not refused"
+set -e
 
 "$loadgen" --address="127.0.0.1:$port" --scenario=stampede --clients=60 --places=10 \
   --year="$year" --prefix=ST >"$work/stampede.txt" || fail "stampede: not exactly 10 booked"

@@ -85,6 +85,9 @@ ABSL_FLAG(bool, stream, false,
           "record: each client sends its results on one RecordResults stream (a laboratory's "
           "batch) instead of a RecordResult call each.");
 ABSL_FLAG(int, window, 32, "record --stream: results in flight on each stream at most.");
+ABSL_FLAG(int, salt, -1,
+          "book, stampede, record: the share of ID numbers (0 to 38) this run's residents take; "
+          "runs on one database must take different shares. Default: a random one.");
 ABSL_FLAG(std::string, json, "", "Also write the report as JSON to this file ('-' for stdout).");
 
 namespace screening {
@@ -207,11 +210,13 @@ std::vector<v1::Slot> SetUpSlots(Stub& scheduling, int wanted, int places, int y
   return slots;
 }
 
-// A run's share of the ID-number sequences (0 to 38): runs on one database
-// import different residents unless they draw the same share (1 in 39). It
-// was the time in seconds modulo 10, and runs 10 s apart collided: their
-// imports found the residents registered already and set up too few.
+// A run's share of the ID-number sequences (0 to 38), --salt or drawn at
+// random: runs on one database import different residents unless they draw
+// the same share (1 in 39). It was the time in seconds modulo 10, and runs
+// 10 s apart collided: their imports found the residents registered already
+// and set up too few.
 int RunSalt() {
+  if (absl::GetFlag(FLAGS_salt) >= 0) return absl::GetFlag(FLAGS_salt);
   std::random_device device;
   return std::uniform_int_distribution<int>(0, 38)(device);
 }
@@ -1019,6 +1024,10 @@ int main(int argc, char** argv) {
       "[--concurrency=32 --duration=20s ...]");
   absl::ParseCommandLine(argc, argv);
   const std::string scenario = absl::GetFlag(FLAGS_scenario);
+  if (absl::GetFlag(FLAGS_salt) < -1 || absl::GetFlag(FLAGS_salt) > 38) {
+    std::fprintf(stderr, "screening-loadgen: --salt must be 0 to 38\n");
+    return 2;
+  }
   if (absl::GetFlag(FLAGS_residents) < 1 || absl::GetFlag(FLAGS_residents) > 100000) {
     std::fprintf(stderr, "screening-loadgen: --residents must be 1 to 100000\n");
     return 2;
