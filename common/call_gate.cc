@@ -18,6 +18,9 @@ constexpr absl::string_view kBearerPrefix = "Bearer ";
 
 std::string CodeName(absl::StatusCode code) { return absl::StatusCodeToString(code); }
 
+// The caller of calls on the in-process server (no authenticator).
+Caller InProcessCaller() { return Caller{Role::kService, "in-process", "in-process"}; }
+
 grpc::Status AuditUnavailable() {
   return ToGrpcStatus(absl::UnavailableError("the audit log is unavailable; retry"));
 }
@@ -27,6 +30,13 @@ grpc::Status AuditUnavailable() {
 std::vector<absl::Status> AuditSink::AppendAll(const std::vector<AuditEntry>& entries) {
   std::vector<absl::Status> each;
   for (const AuditEntry& entry : entries) each.push_back(Append(entry));
+  return each;
+}
+
+std::vector<absl::StatusOr<Caller>> TokenVerifier::VerifyAll(
+    const std::vector<std::string>& tokens) {
+  std::vector<absl::StatusOr<Caller>> each;
+  for (const std::string& token : tokens) each.push_back(Verify(token));
   return each;
 }
 
@@ -51,17 +61,22 @@ bool RateLimiter::Allow(const std::string& key) {
 }
 
 absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase& context) const {
+  return AuthenticateAll({&context})[0];
+}
+
+Authenticator::Presented Authenticator::Present(const grpc::ServerContextBase& context) const {
   // A verified client certificate names the caller in its common name.
   if (auto auth = context.auth_context(); auth && auth->IsPeerAuthenticated()) {
     for (const auto& cn : auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME)) {
       auto caller = ParseCallerName(std::string(cn.data(), cn.size()));
       if (!caller.ok()) {
-        return absl::UnauthenticatedError(
-            absl::StrCat("the client certificate's common name does not name a caller: ",
-                         caller.status().message()));
+        return {absl::UnauthenticatedError(
+                    absl::StrCat("the client certificate's common name does not name a caller: ",
+                                 caller.status().message())),
+                std::nullopt};
       }
       caller->subject = absl::StrCat("cert:", std::string(cn.data(), cn.size()));
-      return caller;
+      return {*std::move(caller), std::nullopt};
     }
   }
   const auto& metadata = context.client_metadata();
@@ -69,16 +84,35 @@ absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase
   if (header != metadata.end()) {
     absl::string_view value(header->second.data(), header->second.size());
     if (!absl::ConsumePrefix(&value, kBearerPrefix) || tokens_ == nullptr) {
-      return absl::UnauthenticatedError("authorization must be 'Bearer <token>'");
+      return {absl::UnauthenticatedError("authorization must be 'Bearer <token>'"), std::nullopt};
     }
-    return tokens_->Verify(value);
+    return {absl::UnauthenticatedError("token not verified yet"), std::string(value)};
   }
-  if (insecure_) return Caller{Role::kDeveloper, "", "insecure-developer"};
-  return absl::UnauthenticatedError(
-      "no credentials: present a client certificate or an 'authorization: Bearer' token");
+  if (insecure_) return {Caller{Role::kDeveloper, "", "insecure-developer"}, std::nullopt};
+  return {absl::UnauthenticatedError(
+              "no credentials: present a client certificate or an 'authorization: Bearer' token"),
+          std::nullopt};
 }
 
-CallGate::Call CallGate::Begin(grpc::ServerContextBase* context, absl::string_view method) {
+std::vector<absl::StatusOr<Caller>> Authenticator::AuthenticateAll(
+    const std::vector<const grpc::ServerContextBase*>& contexts) const {
+  std::vector<absl::StatusOr<Caller>> callers;
+  std::vector<std::string> tokens;
+  std::vector<size_t> token_of;  // the call of each token
+  for (const grpc::ServerContextBase* context : contexts) {
+    Presented presented = Present(*context);
+    callers.push_back(std::move(presented.caller));
+    if (!presented.token) continue;
+    tokens.push_back(*std::move(presented.token));
+    token_of.push_back(callers.size() - 1);
+  }
+  if (tokens.empty()) return callers;
+  std::vector<absl::StatusOr<Caller>> verified = tokens_->VerifyAll(tokens);
+  for (size_t k = 0; k < tokens.size(); ++k) callers[token_of[k]] = std::move(verified[k]);
+  return callers;
+}
+
+CallGate::Call CallGate::Prepare(grpc::ServerContextBase* context, absl::string_view method) {
   Call call;
   call.gate_ = this;
   call.context_ = context;
@@ -90,25 +124,50 @@ CallGate::Call CallGate::Begin(grpc::ServerContextBase* context, absl::string_vi
   if (reason != context->client_metadata().end()) {
     call.reason_ = std::string(reason->second.data(), std::min<size_t>(reason->second.size(), 500));
   }
-  if (authenticator_ == nullptr) {
-    call.caller_ = Caller{Role::kService, "in-process", "in-process"};
-  } else {
-    absl::StatusOr<Caller> caller = authenticator_->Authenticate(*context);
-    if (!caller.ok()) {
-      call.caller_ = Caller{Role::kService, "", "unauthenticated"};
-      call.status_ = caller.status();
-      return call;
-    }
-    call.caller_ = *caller;
+  return call;
+}
+
+void CallGate::Call::Admit(absl::StatusOr<Caller> caller) {
+  if (!caller.ok()) {
+    caller_ = Caller{Role::kService, "", "unauthenticated"};
+    status_ = caller.status();
+    return;
   }
-  call.status_ = AuthorizeMethod(call.caller_, method);
-  if (call.status_.ok() && limiter_ != nullptr &&
-      !limiter_->Allow(absl::StrCat(call.caller_.Name(), "/", call.caller_.subject))) {
-    call.status_ = WithReason(
+  caller_ = *std::move(caller);
+  status_ = AuthorizeMethod(caller_, method_);
+  RateLimiter* limiter = gate_->limiter_;
+  if (status_.ok() && limiter != nullptr &&
+      !limiter->Allow(absl::StrCat(caller_.Name(), "/", caller_.subject))) {
+    status_ = WithReason(
         absl::ResourceExhaustedError("too many calls from this caller; slow down and retry"),
         "RATE_LIMITED");
   }
+}
+
+CallGate::Call CallGate::Begin(grpc::ServerContextBase* context, absl::string_view method) {
+  Call call = Prepare(context, method);
+  call.Admit(authenticator_ == nullptr ? InProcessCaller()
+                                       : authenticator_->Authenticate(*context));
   return call;
+}
+
+std::vector<CallGate::Call> CallGate::BeginAll(
+    const std::vector<grpc::ServerContextBase*>& contexts, absl::string_view method) {
+  std::vector<Call> calls;
+  calls.reserve(contexts.size());
+  for (grpc::ServerContextBase* context : contexts) {
+    calls.push_back(Prepare(context, method));
+    calls.back().deadline_.reset();  // restored at once: no call's deadline stays here
+  }
+  std::vector<absl::StatusOr<Caller>> callers;
+  if (authenticator_ == nullptr) {
+    callers.assign(contexts.size(), InProcessCaller());
+  } else {
+    callers = authenticator_->AuthenticateAll(
+        std::vector<const grpc::ServerContextBase*>(contexts.begin(), contexts.end()));
+  }
+  for (size_t i = 0; i < calls.size(); ++i) calls[i].Admit(std::move(callers[i]));
+  return calls;
 }
 
 std::optional<AuditEntry> CallGate::Call::AuditRow(const absl::Status& outcome) const {

@@ -62,6 +62,9 @@ class TokenVerifier {
  public:
   virtual ~TokenVerifier() = default;
   virtual absl::StatusOr<Caller> Verify(absl::string_view token) = 0;
+  // The tokens of calls served together, one verdict each; by default one
+  // Verify after another.
+  virtual std::vector<absl::StatusOr<Caller>> VerifyAll(const std::vector<std::string>& tokens);
 };
 
 // A token bucket per caller: `per_second` sustained, `burst` at once.
@@ -88,8 +91,19 @@ class Authenticator {
  public:
   Authenticator(TokenVerifier* tokens, bool insecure) : tokens_(tokens), insecure_(insecure) {}
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& context) const;
+  // The same for calls served together: their tokens in one VerifyAll.
+  std::vector<absl::StatusOr<Caller>> AuthenticateAll(
+      const std::vector<const grpc::ServerContextBase*>& contexts) const;
 
  private:
+  // What a call presents: the caller its certificate names (or why it names
+  // none), or a bearer token still to verify.
+  struct Presented {
+    absl::StatusOr<Caller> caller;
+    std::optional<std::string> token;
+  };
+  Presented Present(const grpc::ServerContextBase& context) const;
+
   TokenVerifier* tokens_;
   const bool insecure_;
 };
@@ -124,13 +138,10 @@ class CallGate {
     std::optional<AuditEntry> AuditRow(const absl::Status& outcome) const;
     void MarkAudited() { audited_ = true; }
 
-    // For a call served on a thread other than the one that began it (a
-    // callback handler's call, run by a batch): this thread no longer
-    // carries the call's deadline.
-    void LeaveThread() { deadline_.reset(); }
-
    private:
     friend class CallGate;
+    // The gate's verdict on the caller, once known.
+    void Admit(absl::StatusOr<Caller> caller);
     CallGate* gate_ = nullptr;
     grpc::ServerContextBase* context_ = nullptr;
     std::string method_, resource_, reason_;
@@ -143,6 +154,11 @@ class CallGate {
   };
 
   Call Begin(grpc::ServerContextBase* context, absl::string_view method);
+  // Begin for calls served together on one thread (a batch of a callback
+  // method): their tokens are verified together, and no call's deadline is
+  // left on this thread.
+  std::vector<Call> BeginAll(const std::vector<grpc::ServerContextBase*>& contexts,
+                             absl::string_view method);
 
   // Finish for calls of this gate that ended together: the audit rows still
   // to write go in one AppendAll, not one append each.
@@ -159,6 +175,9 @@ class CallGate {
   }
 
  private:
+  // A call with its metadata read and its deadline set, not yet admitted.
+  Call Prepare(grpc::ServerContextBase* context, absl::string_view method);
+
   const Authenticator* authenticator_;
   AuditSink* audit_;
   RateLimiter* limiter_;

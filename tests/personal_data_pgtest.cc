@@ -2,8 +2,10 @@
 // number, name or phone; the keyed-hash lookup still finds the resident;
 // every personal-data RPC leaves exactly one audit row; the services'
 // database roles cannot rewrite the audit log or reach other schemas.
+#include <atomic>
 #include <cstdio>
 #include <memory>
+#include <thread>
 
 #include <pqxx/pqxx>
 
@@ -256,6 +258,69 @@ TEST_F(PersonalData, ABookingAnswerIsWithheldWhenItsAuditRowCannotBeWritten) {
   EXPECT_THAT(server_->scheduling().BookScreening(As("clinic:230103").get(), bad, &booking),
               GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
   EXPECT_EQ(AuditRows("SchedulingService/BookScreening"), rows_before + 2);
+}
+
+// Booking calls are admitted together (their tokens verified in one read):
+// each still gets its own verdict and its own audit row.
+TEST_F(PersonalData, BookingsServedTogetherEachGetTheirOwnTokensVerdict) {
+  const v1::Slot slot = FourHighsSlot("PD-H3", "2025-03-17", 100);
+  ASSERT_FALSE(slot.name().empty());
+  auto revoked = tokens_->IssueToken(*ParseCallerName("clinic:230103"), absl::Hours(1), "revoked");
+  ASSERT_TRUE(revoked.ok());
+  ASSERT_TRUE(tokens_->RevokeToken(revoked->id).ok());
+  constexpr int kCalls = 48;
+  std::vector<v1::Resident> residents(kCalls);
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_TRUE(server_->registry()
+                    .RegisterResident(As("clinic:230103").get(),
+                                      Registration(absl::CivilDay(1966, 1, 1) + i, 50, "同批"),
+                                      &residents[i])
+                    .ok());
+  }
+  // Every fourth call each: a valid token, a revoked one, a forged one, and
+  // a valid token of a clinic of another district.
+  auto token_of = [&](int i) -> std::string {
+    switch (i % 4) {
+      case 0:
+        return Token("clinic:230103");
+      case 1:
+        return revoked->token;
+      case 2:
+        return "sct_0123456789abcdef_" + std::string(64, 'a');
+      default:
+        return Token("clinic:230104");
+    }
+  };
+  const grpc::StatusCode expected[] = {grpc::StatusCode::OK, grpc::StatusCode::UNAUTHENTICATED,
+                                       grpc::StatusCode::UNAUTHENTICATED,
+                                       grpc::StatusCode::PERMISSION_DENIED};
+  const int64_t rows_before = AuditRows("SchedulingService/BookScreening");
+  std::vector<grpc::Status> statuses(kCalls);
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCalls; ++i) {
+    threads.emplace_back([&, i] {
+      grpc::ClientContext context;
+      context.AddMetadata("authorization", "Bearer " + token_of(i));
+      v1::BookScreeningRequest book;
+      book.set_resident(residents[i].name());
+      book.add_slots(slot.name());
+      book.set_request_id(absl::StrCat("pd-together-", i));
+      v1::Booking booking;
+      while (!go.load()) std::this_thread::yield();
+      statuses[i] = server_->scheduling().BookScreening(&context, book, &booking);
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_EQ(statuses[i].error_code(), expected[i % 4])
+        << i << ": " << statuses[i].error_message();
+  }
+  EXPECT_EQ(db_->QueryInt(absl::StrCat("SELECT booked FROM scheduling.slots WHERE id = ",
+                                       slot.name().substr(std::string("slots/").size()))),
+            kCalls / 4);
+  EXPECT_EQ(AuditRows("SchedulingService/BookScreening"), rows_before + kCalls);
 }
 
 // Eligibility needs a birth date, a sex, a district and a history flag, none

@@ -32,9 +32,9 @@ AdminStore::AdminStore(db::Pool& pool, const Clock& clock)
       audit_batch_([this](std::vector<AuditEntry>& entries) { return AppendAll(entries); },
                    {.max_batch = 128, .max_running = 1}) {
   pool_.AddPreparer([](pqxx::connection_base& c) {
-    c.prepare("auth_find_token",
+    c.prepare("auth_find_tokens",
               "SELECT secret_hash, caller, extract(epoch FROM expire_time)::text,"
-              " revoke_time IS NOT NULL FROM auth.tokens WHERE id = $1");
+              " revoke_time IS NOT NULL, id FROM auth.tokens WHERE id = ANY ($1::text[])");
     c.prepare("auth_insert_token",
               "INSERT INTO auth.tokens (id, secret_hash, caller, description, expire_time)"
               " VALUES ($1, $2, $3, $4, to_timestamp($5::double precision))");
@@ -56,28 +56,70 @@ AdminStore::AdminStore(db::Pool& pool, const Clock& clock)
 }
 
 absl::StatusOr<Caller> AdminStore::Verify(absl::string_view token) {
-  if (!absl::ConsumePrefix(&token, kTokenPrefix)) {
-    return absl::UnauthenticatedError("not a screening token");
+  return VerifyAll({std::string(token)})[0];
+}
+
+std::vector<absl::StatusOr<Caller>> AdminStore::VerifyAll(const std::vector<std::string>& tokens) {
+  // "sct_<id>_<secret>": the id finds the row, the secret must hash to it.
+  struct Parsed {
+    std::string id, secret;
+  };
+  std::vector<absl::StatusOr<Parsed>> parsed;
+  std::vector<std::string> ids;
+  for (absl::string_view token : tokens) {
+    if (!absl::ConsumePrefix(&token, kTokenPrefix)) {
+      parsed.emplace_back(absl::UnauthenticatedError("not a screening token"));
+      continue;
+    }
+    std::vector<std::string> parts = absl::StrSplit(token, '_');
+    if (parts.size() != 2 || parts[0].size() != 16 || parts[1].size() != 64) {
+      parsed.emplace_back(absl::UnauthenticatedError("malformed token"));
+      continue;
+    }
+    auto secret = HexDecode(parts[1]);
+    if (!secret.ok()) {
+      parsed.emplace_back(absl::UnauthenticatedError("malformed token"));
+      continue;
+    }
+    ids.push_back(parts[0]);
+    parsed.emplace_back(Parsed{parts[0], *std::move(secret)});
   }
-  std::vector<std::string> parts = absl::StrSplit(token, '_');
-  if (parts.size() != 2 || parts[0].size() != 16 || parts[1].size() != 64) {
-    return absl::UnauthenticatedError("malformed token");
+  using Row = std::tuple<std::string, std::string, std::string, bool>;
+  using Rows = std::map<std::string, Row>;
+  // One read for all the calls' tokens: no transaction needed.
+  absl::StatusOr<Rows> found = Rows();
+  if (!ids.empty()) {
+    found = db::AutoCommit<Rows>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Rows> {
+      Rows rows;
+      for (const auto& row : tx.exec_prepared("auth_find_tokens", db::PgArray(ids))) {
+        rows.emplace(row[4].as<std::string>(),
+                     Row(pqxx::binarystring(row[0]).str(), row[1].as<std::string>(),
+                         row[2].as<std::string>(), row[3].as<bool>()));
+      }
+      return rows;
+    });
   }
-  auto secret = HexDecode(parts[1]);
-  if (!secret.ok()) return absl::UnauthenticatedError("malformed token");
-  const std::string& id = parts[0];
-  using Found = std::optional<std::tuple<std::string, std::string, std::string, bool>>;
-  // One read on every call with a token: no transaction needed.
-  auto found = db::AutoCommit<Found>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Found> {
-    pqxx::result rows = tx.exec_prepared("auth_find_token", id);
-    if (rows.empty()) return Found();
-    return Found(std::make_tuple(pqxx::binarystring(rows[0][0]).str(), rows[0][1].as<std::string>(),
-                                 rows[0][2].as<std::string>(), rows[0][3].as<bool>()));
-  });
-  if (!found.ok()) return found.status();
-  if (!found->has_value()) return absl::UnauthenticatedError("unknown token");
-  const auto& [hash, caller_name, expire, revoked] = **found;
-  if (!SecretEquals(hash, Sha256(*secret))) {
+  std::vector<absl::StatusOr<Caller>> callers;
+  for (const absl::StatusOr<Parsed>& token : parsed) {
+    if (!token.ok()) {
+      callers.emplace_back(token.status());
+    } else if (!found.ok()) {
+      callers.emplace_back(found.status());
+    } else {
+      callers.push_back(CallerOfToken(token->id, token->secret, *found));
+    }
+  }
+  return callers;
+}
+
+absl::StatusOr<Caller> AdminStore::CallerOfToken(
+    const std::string& id, const std::string& secret,
+    const std::map<std::string, std::tuple<std::string, std::string, std::string, bool>>& rows)
+    const {
+  auto row = rows.find(id);
+  if (row == rows.end()) return absl::UnauthenticatedError("unknown token");
+  const auto& [hash, caller_name, expire, revoked] = row->second;
+  if (!SecretEquals(hash, Sha256(secret))) {
     return absl::UnauthenticatedError("token does not match");
   }
   if (revoked) return absl::UnauthenticatedError("token revoked");

@@ -660,8 +660,12 @@ grpc::ServerUnaryReactor* SchedulingServiceImpl::BookScreening(
 
 void SchedulingServiceImpl::ServeBookings(std::vector<QueuedBooking>& queued) {
   const size_t n = queued.size();
-  std::vector<CallGate::Call> calls;
-  calls.reserve(n);  // BookingCall points at their callers
+  std::vector<grpc::ServerContextBase*> contexts;
+  for (const QueuedBooking& q : queued) contexts.push_back(q.context);
+  // The gate for all: their tokens are verified in one read. BookingCall
+  // points at the calls' callers, so `calls` does not change size after.
+  std::vector<CallGate::Call> calls =
+      gate_.BeginAll(contexts, Method<v1::SchedulingService>("BookScreening"));
   std::vector<absl::Status> outcomes(n);
   // Calls arriving together are checked with one call to the registry and
   // stored in one transaction, with the audit rows of those booked: one
@@ -671,9 +675,7 @@ void SchedulingServiceImpl::ServeBookings(std::vector<QueuedBooking>& queued) {
   std::vector<BookingCall> to_book;
   std::vector<size_t> booking_of;  // the call of each entry of to_book
   for (size_t i = 0; i < n; ++i) {
-    CallGate::Call& call = calls.emplace_back(
-        gate_.Begin(queued[i].context, Method<v1::SchedulingService>("BookScreening")));
-    call.LeaveThread();
+    CallGate::Call& call = calls[i];
     outcomes[i] = call.status();
     if (!outcomes[i].ok()) continue;
     call.set_resource(queued[i].request->resident());
