@@ -117,7 +117,6 @@ CallGate::Call CallGate::Prepare(grpc::ServerContextBase* context, absl::string_
   call.gate_ = this;
   call.context_ = context;
   call.method_ = std::string(method);
-  call.deadline_ = std::make_unique<ScopedCallDeadline>(absl::FromChrono(context->deadline()));
   const MethodPolicy* policy = FindMethodPolicy(method);
   call.personal_data_ = policy == nullptr || policy->personal_data;
   auto reason = context->client_metadata().find(kReasonMetadata);
@@ -146,6 +145,9 @@ void CallGate::Call::Admit(absl::StatusOr<Caller> caller) {
 
 CallGate::Call CallGate::Begin(grpc::ServerContextBase* context, absl::string_view method) {
   Call call = Prepare(context, method);
+  // The handler's database work, the token read included, stops at the
+  // call's deadline.
+  call.deadline_ = std::make_unique<ScopedCallDeadline>(absl::FromChrono(context->deadline()));
   call.Admit(authenticator_ == nullptr ? InProcessCaller()
                                        : authenticator_->Authenticate(*context));
   return call;
@@ -156,8 +158,7 @@ std::vector<CallGate::Call> CallGate::BeginAll(
   std::vector<Call> calls;
   calls.reserve(contexts.size());
   for (grpc::ServerContextBase* context : contexts) {
-    calls.push_back(Prepare(context, method));
-    calls.back().deadline_.reset();  // restored at once: no call's deadline stays here
+    calls.push_back(Prepare(context, method));  // no deadline: the thread serves them all
   }
   std::vector<absl::StatusOr<Caller>> callers;
   if (authenticator_ == nullptr) {
@@ -198,7 +199,7 @@ std::vector<grpc::Status> CallGate::FinishAll(std::vector<Call>& calls,
   std::vector<AuditEntry> rows;
   std::vector<size_t> row_of;  // the call of each row
   for (size_t i = 0; i < calls.size(); ++i) {
-    calls[i].deadline_.reset();
+    calls[i].deadline_.reset();  // the audit rows are written whatever the deadline
     if (calls[i].audited_) continue;
     if (std::optional<AuditEntry> row = calls[i].AuditRow(outcomes[i])) {
       rows.push_back(*std::move(row));

@@ -175,7 +175,7 @@ class CallGate {
   }
 
  private:
-  // A call with its metadata read and its deadline set, not yet admitted.
+  // A call with its metadata read, not yet admitted (and no deadline set).
   Call Prepare(grpc::ServerContextBase* context, absl::string_view method);
 
   const Authenticator* authenticator_;
