@@ -136,7 +136,7 @@ void CallGate::Call::Admit(absl::StatusOr<Caller> caller) {
   status_ = AuthorizeMethod(caller_, method_);
   RateLimiter* limiter = gate_->limiter_;
   if (status_.ok() && limiter != nullptr &&
-      !limiter->Allow(absl::StrCat(caller_.Name(), "/", caller_.subject))) {
+      !limiter->Allow(caller_.Name())) {  // per caller: its tokens and certificates share it
     status_ = WithReason(
         absl::ResourceExhaustedError("too many calls from this caller; slow down and retry"),
         "RATE_LIMITED");

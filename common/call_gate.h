@@ -26,6 +26,7 @@
 #include "common/call_deadline.h"
 #include "common/caller.h"
 #include "common/clock.h"
+#include "common/field_limits.h"
 
 namespace screening {
 
@@ -171,6 +172,17 @@ class CallGate {
   grpc::Status Serve(grpc::ServerContext* context, absl::string_view method, Body&& body) {
     Call call = Begin(context, method);
     if (!call.status().ok()) return call.Finish(call.status());
+    return call.Finish(body(call));
+  }
+  // The same for a call with a request: every string in it is checked
+  // against the API's limits (CheckFieldLimits) before `body` runs; a refusal
+  // is audited like any other outcome.
+  template <typename Body>
+  grpc::Status Serve(grpc::ServerContext* context, const google::protobuf::Message& request,
+                     absl::string_view method, Body&& body) {
+    Call call = Begin(context, method);
+    if (!call.status().ok()) return call.Finish(call.status());
+    if (absl::Status fits = CheckFieldLimits(request); !fits.ok()) return call.Finish(fits);
     return call.Finish(body(call));
   }
 

@@ -32,10 +32,23 @@ absl::Status WithPayload(absl::Status status, const Message& message) {
 
 }  // namespace
 
+// Cuts `text` to at most `max_bytes` on a UTF-8 character boundary, marking the cut.
+std::string Shortened(std::string text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes - 3;  // room for "…" (3 bytes)
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  text.resize(end);
+  return text + "…";
+}
+
 void FieldViolations::Add(std::string field, std::string description) {
+  if (request_.field_violations_size() >= kMaxListed) {
+    ++unlisted_;
+    return;
+  }
   auto* violation = request_.add_field_violations();
-  violation->set_field(std::move(field));
-  violation->set_description(std::move(description));
+  violation->set_field(Shortened(std::move(field), kMaxFieldBytes));
+  violation->set_description(Shortened(std::move(description), kMaxDescriptionBytes));
 }
 
 void FieldViolations::AddAll(const absl::Status& status) {
@@ -50,13 +63,31 @@ absl::Status FieldViolations::ToStatus() const {
   for (const auto& v : request_.field_violations()) {
     parts.push_back(absl::StrCat(v.field(), ": ", v.description()));
   }
-  return WithPayload(absl::InvalidArgumentError(absl::StrJoin(parts, "; ")), request_);
+  std::string message = absl::StrJoin(parts, "; ");
+  if (unlisted_ > 0) absl::StrAppend(&message, "; and ", unlisted_, " more not listed");
+  return WithPayload(absl::InvalidArgumentError(message), request_);
 }
 
 absl::Status InvalidField(std::string field, std::string description) {
   FieldViolations violations;
   violations.Add(std::move(field), std::move(description));
   return violations.ToStatus();
+}
+
+absl::Status CheckStreamEnd(absl::string_view field, std::optional<int64_t> declared,
+                            int64_t received, absl::string_view items) {
+  if (declared == received) return absl::OkStatus();
+  const std::string what =
+      declared ? absl::StrCat("the last message says ", *declared, " ", items, " but ", received,
+                              " arrived")
+               : absl::StrCat("the stream ended after ", received, " ", items,
+                              " without its last message (", field,
+                              "): a message that could not be parsed ends a stream early");
+  return WithReason(
+      InvalidField(std::string(field),
+                   absl::StrCat(what, "; each of the ", received,
+                                " that arrived was handled and answered, nothing after it")),
+      "STREAM_INCOMPLETE");
 }
 
 absl::Status WithReason(absl::Status status, absl::string_view reason,

@@ -27,9 +27,16 @@ namespace screening {
 inline constexpr absl::string_view kErrorDomain = "screening.v1";
 
 // Collects bad fields of one request and turns them into INVALID_ARGUMENT with
-// a google.rpc.BadRequest.
+// a google.rpc.BadRequest. The answer stays small enough to deliver (a
+// client's default limit on trailers is 8 KiB): the first kMaxListed
+// violations and a count of the rest, each field path and description cut
+// to a few dozen characters, so no long value a client sent comes back.
 class FieldViolations {
  public:
+  static constexpr int kMaxListed = 10;
+  static constexpr size_t kMaxFieldBytes = 64;
+  static constexpr size_t kMaxDescriptionBytes = 200;
+
   void Add(std::string field, std::string description);
   // Adds the field violations another validation returned (none if it was OK).
   void AddAll(const absl::Status& status);
@@ -39,10 +46,19 @@ class FieldViolations {
 
  private:
   google::rpc::BadRequest request_;
+  int64_t unlisted_ = 0;  // violations past kMaxListed
 };
 
 // Shorthand for one bad field.
 absl::Status InvalidField(std::string field, std::string description);
+
+// A client stream's end: its last message declares how many items it sent
+// (`field`). OK when the declared count arrived; otherwise INVALID_ARGUMENT
+// naming `field`, with reason STREAM_INCOMPLETE: a stream that ended without
+// its last message (gRPC ends a stream at a message it cannot parse) or
+// with another count did not arrive whole, and the client must be told.
+absl::Status CheckStreamEnd(absl::string_view field, std::optional<int64_t> declared,
+                            int64_t received, absl::string_view items);
 
 // Attaches a google.rpc.ErrorInfo with a stable reason (and metadata).
 absl::Status WithReason(absl::Status status, absl::string_view reason,

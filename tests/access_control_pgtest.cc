@@ -227,6 +227,34 @@ TEST_F(AccessControl, ExpiredRevokedTamperedAndForeignTokensAreRefused) {
               GrpcIs(grpc::StatusCode::UNAUTHENTICATED));
 }
 
+TEST_F(AccessControl, TheRateIsPerCallerNotPerToken) {
+  // A second server on the suite's database with a burst of 3 (the clock
+  // stands still: no refill): two tokens of one clinic share its rate.
+  AppConfig config;
+  config.tls_cert_pem = certs_->server().cert_pem;
+  config.tls_key_pem = certs_->server().key_pem;
+  config.tls_client_ca_pem = certs_->ca_pem();
+  config.rate_limit_per_second = 1;
+  config.rate_limit_burst = 3;
+  auto limited = TestServer::Start(db_->url(), clock_, config, certs_->Credentials());
+  ASSERT_TRUE(limited.ok()) << limited.status();
+  auto call = [&](const std::string& token) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    v1::SearchSlotsResponse response;
+    return (*limited)->scheduling().SearchSlots(&context, {}, &response);
+  };
+  auto clinic = *ParseCallerName("clinic:230129");
+  auto first = tokens_->IssueToken(clinic, absl::Hours(1), "first");
+  auto second = tokens_->IssueToken(clinic, absl::Hours(1), "second");
+  ASSERT_TRUE(first.ok() && second.ok());
+  int allowed = 0;
+  for (int i = 0; i < 6; ++i) allowed += call(i % 2 ? first->token : second->token).ok();
+  EXPECT_EQ(allowed, 3) << "one bucket for both tokens";
+  EXPECT_EQ(ErrorReason(call(second->token)), "RATE_LIMITED");
+  EXPECT_TRUE(call(Token("clinic:230128")).ok()) << "another caller has its own";
+}
+
 TEST_F(AccessControl, ScopesHoldAndRefusalsLeakNothing) {
   // Set-up as an admin and a Daoli clinic.
   {

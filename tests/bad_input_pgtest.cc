@@ -309,16 +309,16 @@ TEST_F(BadInput, ListHospitalsGenerateSlotsAndAllocateTargets) {
               GrpcIs(grpc::StatusCode::NOT_FOUND));
 
   v1::AllocateTargetsRequest allocate;
-  allocate.set_year(1999);
+  allocate.set_programme_year(1999);
   allocate.set_as_of_date("2025-02-30");
   allocate.set_target(static_cast<v1::AllocationTarget>(5));
   (*allocate.mutable_eligible_population())["230102"] = -1;
   v1::AllocationPlan plan;
   grpc::ClientContext c6;
   EXPECT_THAT(BadFields(server_->scheduling().AllocateTargets(&c6, allocate, &plan)),
-              ElementsAre("year", "as_of_date", "target", "eligible_population[230102]",
+              ElementsAre("programme_year", "as_of_date", "target", "eligible_population[230102]",
                           "eligible_population"));
-  allocate.set_year(2025);
+  allocate.set_programme_year(2025);
   allocate.set_as_of_date("2026-01-05");
   allocate.set_target(v1::ALLOCATION_TARGET_NIPT);
   (*allocate.mutable_eligible_population())["230102"] = 1000;

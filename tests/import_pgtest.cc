@@ -19,14 +19,23 @@ class Import : public SliceTest {
     grpc::Status status;
   };
 
-  static Outcome Run(const std::vector<v1::ImportRow>& rows, size_t per_message) {
+  // Sends `rows`, `per_message` a message; the last message declares the
+  // total (`declare_total`), as the protocol asks, unless told not to.
+  static Outcome Run(const std::vector<v1::ImportRow>& rows, size_t per_message,
+                     bool declare_total = true) {
     grpc::ClientContext context;
     auto stream = server_->registry().ImportResidents(&context);
     for (size_t i = 0; i < rows.size(); i += per_message) {
       v1::ImportResidentsRequest batch;
       for (size_t j = i; j < std::min(rows.size(), i + per_message); ++j)
         *batch.add_rows() = rows[j];
+      if (declare_total && i + per_message >= rows.size()) batch.set_total_rows(rows.size());
       EXPECT_TRUE(stream->Write(batch));
+    }
+    if (declare_total && rows.empty()) {
+      v1::ImportResidentsRequest last;
+      last.set_total_rows(0);
+      EXPECT_TRUE(stream->Write(last));
     }
     stream->WritesDone();
     Outcome outcome;
@@ -105,6 +114,41 @@ TEST_F(Import, GoodRowsStoredBadRowsReportedReimportStoresNothing) {
   EXPECT_EQ(second.messages.back().rows_stored(), 0);
   EXPECT_EQ(second.messages.back().rows_already_registered(), good);
   EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM registry.residents") - before, last.rows_stored());
+}
+
+TEST_F(Import, AListThatDidNotArriveWholeIsStoredAsFarAsItCameAndRefused) {
+  // Row 3's name is not UTF-8: the server cannot parse the second message,
+  // and gRPC ends the stream there as if the client had finished. The rows
+  // before it are stored and reported, and the import fails naming
+  // `total_rows`, so the clinic sends the list again (which stores only
+  // what is new).
+  std::vector<v1::ImportRow> rows;
+  for (int i = 1; i <= 4; ++i) {
+    rows.push_back(Row(i, MakeIdNumber("230125", absl::CivilDay(1962, 2, 2) + i, 7, true)));
+  }
+  std::vector<v1::ImportRow> broken = rows;
+  broken[2].mutable_resident()->set_full_name("\xe5\xb1\x85\xff");
+  const int64_t before = db_->QueryInt("SELECT count(*) FROM registry.residents");
+  Outcome cut = Run(broken, 2);
+  EXPECT_THAT(cut.status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(BadFields(cut.status), std::vector<std::string>{"total_rows"});
+  EXPECT_EQ(ErrorReason(cut.status), "STREAM_INCOMPLETE");
+  EXPECT_THAT(cut.status.error_message(), ::testing::HasSubstr("after 2 rows"));
+  ASSERT_FALSE(cut.messages.empty());
+  EXPECT_FALSE(cut.messages.back().done()) << "done only when the whole list arrived";
+  EXPECT_EQ(cut.messages.back().rows_received(), 2);
+  EXPECT_EQ(cut.messages.back().rows_stored(), 2);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM registry.residents") - before, 2);
+
+  Outcome unfinished = Run(rows, 4, /*declare_total=*/false);
+  EXPECT_EQ(ErrorReason(unfinished.status), "STREAM_INCOMPLETE");
+  EXPECT_EQ(unfinished.messages.back().rows_stored(), 2) << "rows 3 and 4 are stored";
+
+  Outcome whole = Run(rows, 3);
+  ASSERT_TRUE(whole.status.ok()) << whole.status.error_message();
+  EXPECT_TRUE(whole.messages.back().done());
+  EXPECT_EQ(whole.messages.back().rows_already_registered(), 4);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM registry.residents") - before, 4);
 }
 
 TEST_F(Import, OneIdNumberInAnyFormatIsOneResident) {

@@ -304,20 +304,20 @@ TEST_F(ProgressLive, DistrictProjectionsFollowTheAppliedAllocation) {
 
   {
     v1::GetAllocationPlanRequest get;
-    get.set_year(2025);
+    get.set_programme_year(2025);
     v1::AllocationPlan none;
     grpc::ClientContext c1;
     EXPECT_THAT(server_->scheduling().GetAllocationPlan(&c1, get, &none),
                 GrpcIs(grpc::StatusCode::NOT_FOUND));
-    get.set_year(1999);
+    get.set_programme_year(1999);
     get.set_kind(static_cast<v1::AllocationTarget>(9));
     grpc::ClientContext c2;
     grpc::Status bad = server_->scheduling().GetAllocationPlan(&c2, get, &none);
     EXPECT_THAT(bad, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
-    EXPECT_THAT(BadFields(bad), ElementsAre("year", "kind"));
+    EXPECT_THAT(BadFields(bad), ElementsAre("programme_year", "kind"));
   }
   v1::AllocateTargetsRequest allocate;
-  allocate.set_year(2025);
+  allocate.set_programme_year(2025);
   allocate.set_as_of_date("2025-03-03");
   allocate.set_apply(true);
   v1::AllocationPlan plan;
@@ -327,7 +327,7 @@ TEST_F(ProgressLive, DistrictProjectionsFollowTheAppliedAllocation) {
   }
   {
     v1::GetAllocationPlanRequest get;
-    get.set_year(2025);
+    get.set_programme_year(2025);
     v1::AllocationPlan stored;
     grpc::ClientContext context;
     ASSERT_TRUE(server_->scheduling().GetAllocationPlan(&context, get, &stored).ok());

@@ -4,7 +4,11 @@
 #include <grpcpp/impl/codegen/client_callback.h>
 #include <grpcpp/support/sync_stream.h>
 
+#include <functional>
+#include <map>
+
 #include <gmock/gmock.h>
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
 #include <gtest/gtest.h>
 
@@ -58,6 +62,71 @@ TEST(Reflection, ListsEveryServiceAndServesDescriptors) {
   google::protobuf::FileDescriptorProto descriptor;
   ASSERT_TRUE(descriptor.ParseFromString(file.file_descriptor_response().file_descriptor_proto(0)));
   EXPECT_EQ(descriptor.name(), "screening/v1/scheduling.proto");
+}
+
+TEST(Reflection, DescribesEveryServiceItLists) {
+  // As a generic client (buf curl --list-methods, grpcurl describe) does:
+  // each listed service's file, then the files it imports, by name, until
+  // every service resolves in a pool of what reflection answered. Listing
+  // grpc.health.v1.Health without its descriptor failed such clients.
+  auto db = TestDatabase::Create("reflection_walk");
+  ASSERT_TRUE(db.ok()) << db.status();
+  FakeClock clock(DefaultTestNow());
+  auto server = TestServer::Start((*db)->url(), &clock);
+  ASSERT_TRUE(server.ok()) << server.status();
+
+  Request list;
+  list.set_list_services("");
+  Response listed = Ask(**server, list);
+  ASSERT_GT(listed.list_services_response().service_size(), 0);
+  std::map<std::string, google::protobuf::FileDescriptorProto> files;
+  auto keep = [&](const Response& answer) {
+    for (const std::string& bytes : answer.file_descriptor_response().file_descriptor_proto()) {
+      google::protobuf::FileDescriptorProto proto;
+      ASSERT_TRUE(proto.ParseFromString(bytes));
+      files.emplace(proto.name(), proto);
+    }
+  };
+  for (const auto& service : listed.list_services_response().service()) {
+    Request ask;
+    ask.set_file_containing_symbol(service.name());
+    Response answer = Ask(**server, ask);
+    EXPECT_FALSE(answer.has_error_response())
+        << service.name() << ": " << answer.error_response().error_message();
+    keep(answer);
+  }
+  // Imports not sent along are fetched by name.
+  for (bool more = true; more;) {
+    more = false;
+    std::vector<std::string> missing;
+    for (const auto& [name, proto] : files) {
+      for (const std::string& dependency : proto.dependency()) {
+        if (!files.count(dependency)) missing.push_back(dependency);
+      }
+    }
+    for (const std::string& name : missing) {
+      Request ask;
+      ask.set_file_by_filename(name);
+      Response answer = Ask(**server, ask);
+      ASSERT_FALSE(answer.has_error_response()) << name;
+      keep(answer);
+      more = true;
+    }
+  }
+  google::protobuf::DescriptorPool pool;
+  // Build in dependency order: BuildFile needs a file's imports first.
+  std::function<void(const std::string&)> build = [&](const std::string& name) {
+    if (pool.FindFileByName(name) != nullptr) return;
+    for (const std::string& dependency : files.at(name).dependency()) build(dependency);
+    ASSERT_NE(pool.BuildFile(files.at(name)), nullptr) << name;
+  };
+  for (const auto& [name, proto] : files) build(name);
+  for (const auto& service : listed.list_services_response().service()) {
+    const google::protobuf::ServiceDescriptor* described = pool.FindServiceByName(service.name());
+    ASSERT_NE(described, nullptr) << service.name();
+    EXPECT_GT(described->method_count(), 0) << service.name();
+  }
+  EXPECT_NE(pool.FindServiceByName("grpc.health.v1.Health"), nullptr);
 }
 
 }  // namespace

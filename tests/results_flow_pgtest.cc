@@ -18,6 +18,18 @@ namespace {
 
 using ::testing::ElementsAre;
 
+// RecordResults messages: an item, and the client's last message.
+v1::RecordResultsRequest Item(const v1::RecordResultRequest& result) {
+  v1::RecordResultsRequest message;
+  *message.mutable_result() = result;
+  return message;
+}
+v1::RecordResultsRequest Total(int64_t results) {
+  v1::RecordResultsRequest message;
+  message.set_total_results(results);
+  return message;
+}
+
 class ResultsFlow : public SliceTest {
  protected:
   static grpc::Status Record(v1::RecordResultRequest request, v1::Result* out) {
@@ -244,7 +256,8 @@ TEST_F(ResultsFlow, AccessionNumbersBatchesAndMissingResults) {
   *c.mutable_four_highs() = NormalFourHighs();
   grpc::ClientContext context;
   auto stream = server_->results().RecordResults(&context);
-  for (const auto* item : {&a, &bad, &c}) ASSERT_TRUE(stream->Write(*item));
+  for (const auto* item : {&a, &bad, &c}) ASSERT_TRUE(stream->Write(Item(*item)));
+  ASSERT_TRUE(stream->Write(Total(3)));
   stream->WritesDone();
   std::vector<v1::RecordResultOutcome> outcomes;
   v1::RecordResultOutcome outcome;
@@ -638,7 +651,8 @@ TEST_F(ResultsFlow, ALaboratorysStreamIsStoredInChunksAndAnsweredInOrder) {
 
   grpc::ClientContext context;
   auto stream = server_->results().RecordResults(&context);
-  for (const auto& item : items) ASSERT_TRUE(stream->Write(item));
+  for (const auto& item : items) ASSERT_TRUE(stream->Write(Item(item)));
+  ASSERT_TRUE(stream->Write(Total(items.size())));
   stream->WritesDone();
   std::vector<v1::RecordResultOutcome> outcomes;
   v1::RecordResultOutcome outcome;
@@ -683,7 +697,7 @@ TEST_F(ResultsFlow, ALaboratoryThatHangsUpMidStreamLeavesTheServiceServing) {
     for (int i = 0; i < 5; ++i) {
       v1::RecordResultRequest item = For(visits[i], absl::StrCat("lab3-r", i));
       *item.mutable_four_highs() = NormalFourHighs();
-      ASSERT_TRUE(stream->Write(item));
+      ASSERT_TRUE(stream->Write(Item(item)));
     }
     context.TryCancel();
     EXPECT_THAT(stream->Finish(), GrpcIs(grpc::StatusCode::CANCELLED));
@@ -701,6 +715,76 @@ TEST_F(ResultsFlow, ALaboratoryThatHangsUpMidStreamLeavesTheServiceServing) {
   }
   EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM results.results WHERE hospital_code = 'LAB-H3'"),
             6);
+}
+
+TEST_F(ResultsFlow, AStreamThatDidNotArriveWholeEndsWithAnErrorAfterItsAnswers) {
+  // A message that cannot be parsed (invalid UTF-8 in a string field) ends
+  // the stream at it as if the client had finished: the items before it are
+  // answered, then the stream fails naming `total_results`, so the client
+  // knows the rest did not arrive. The same for a client that forgets the
+  // last message, declares another count, or sends something after it.
+  Hospital("LAB-H4");
+  std::vector<v1::RecordResultRequest> items;
+  for (int i = 0; i < 4; ++i) {
+    const v1::Booking visit =
+        CheckedInVisit("LAB-H4", "2025-03-22", {v1::SCREENING_TYPE_FOUR_HIGHS},
+                       absl::CivilDay(1969, 3, 1) + i, absl::StrCat("lab4-book-", i));
+    items.push_back(For(visit, absl::StrCat("lab4-r", i)));
+    *items.back().mutable_four_highs() = NormalFourHighs();
+  }
+  struct Run {
+    std::vector<v1::RecordResultOutcome> outcomes;
+    grpc::Status status;
+  };
+  auto run = [&](const std::vector<v1::RecordResultsRequest>& messages) {
+    grpc::ClientContext context;
+    auto stream = server_->results().RecordResults(&context);
+    for (const auto& m : messages) {
+      if (!stream->Write(m)) break;
+    }
+    stream->WritesDone();
+    Run r;
+    v1::RecordResultOutcome outcome;
+    while (stream->Read(&outcome)) r.outcomes.push_back(outcome);
+    r.status = stream->Finish();
+    return r;
+  };
+  v1::RecordResultRequest unparsable = items[1];
+  unparsable.set_hospital("hospitals/LAB-H4\xff\xfe");  // not UTF-8: the server cannot parse it
+  Run broken = run({Item(items[0]), Item(unparsable), Item(items[2]), Total(3)});
+  EXPECT_THAT(broken.status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(BadFields(broken.status), std::vector<std::string>{"total_results"});
+  EXPECT_EQ(ErrorReason(broken.status), "STREAM_INCOMPLETE");
+  EXPECT_THAT(broken.status.error_message(), ::testing::HasSubstr("after 1 results"));
+  ASSERT_EQ(broken.outcomes.size(), 1u) << "the item before the bad message is answered";
+  EXPECT_EQ(broken.outcomes[0].request_id(), "lab4-r0");
+  EXPECT_EQ(broken.outcomes[0].status().code(), 0);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM results.results WHERE hospital_code = 'LAB-H4'"),
+            1);
+
+  Run no_end = run({Item(items[1])});
+  EXPECT_EQ(ErrorReason(no_end.status), "STREAM_INCOMPLETE");
+  ASSERT_EQ(no_end.outcomes.size(), 1u);
+  EXPECT_EQ(no_end.outcomes[0].status().code(), 0);
+
+  Run miscounted = run({Item(items[2]), Total(2)});
+  EXPECT_EQ(ErrorReason(miscounted.status), "STREAM_INCOMPLETE");
+  EXPECT_THAT(miscounted.status.error_message(), ::testing::HasSubstr("says 2 results but 1"));
+  EXPECT_EQ(miscounted.outcomes.size(), 1u);
+
+  Run after_end = run({Total(0), Item(items[3])});
+  EXPECT_EQ(BadFields(after_end.status), std::vector<std::string>{"total_results"});
+  EXPECT_TRUE(after_end.outcomes.empty());
+  Run empty = run({v1::RecordResultsRequest()});
+  EXPECT_EQ(BadFields(empty.status), std::vector<std::string>{"result"});
+
+  // Whole: the last result, every earlier one answered as first stored.
+  Run whole = run({Item(items[0]), Item(items[3]), Total(2)});
+  EXPECT_TRUE(whole.status.ok()) << whole.status.error_message();
+  ASSERT_EQ(whole.outcomes.size(), 2u);
+  EXPECT_EQ(whole.outcomes[0].result().name(), broken.outcomes[0].result().name());
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM results.results WHERE hospital_code = 'LAB-H4'"),
+            4);
 }
 
 TEST_F(ResultsFlow, ZRecountAgreesWithTheCountersAndNamesAnyDifference) {

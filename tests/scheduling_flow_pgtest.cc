@@ -457,7 +457,7 @@ TEST_F(SchedulingFlow, AllocationSplitsTheTargetAndMovesQuotaFromHospitalsBehind
     ASSERT_TRUE(server_->scheduling().GenerateSlots(&c2, generate, &generated).ok());
   }
   v1::AllocateTargetsRequest request;
-  request.set_year(2025);
+  request.set_programme_year(2025);
   request.set_as_of_date("2025-03-03");
   v1::AllocationPlan plan;
   {

@@ -28,6 +28,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "common/help_flags.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -248,7 +249,7 @@ int Run(const std::vector<std::string>& args) {
   }
   if (command == "allocate" && n == 1) {
     v1::AllocateTargetsRequest request;
-    request.set_year(static_cast<int>(Number(args[1])));
+    request.set_programme_year(static_cast<int>(Number(args[1])));
     request.set_apply(absl::GetFlag(FLAGS_apply));
     v1::AllocationPlan response;
     return Print(
@@ -382,6 +383,7 @@ int Run(const std::vector<std::string>& args) {
 }  // namespace screening
 
 int main(int argc, char** argv) {
+  screening::ShowFlagsOfFileInHelp(__FILE__);
   absl::SetProgramUsageMessage(
       "a command-line client of the screening API.\n"
       "usage: screenctl [--address=host:port] [--token=T] [--ca=ca.pem [--cert=c.pem "

@@ -71,7 +71,7 @@ DistrictQuotas ProgressReader::FetchQuotas(int programme_year) {
   auto scheduling = peers_.Stub<v1::SchedulingService>("scheduling");
   if (!scheduling.ok()) return quotas;
   v1::GetAllocationPlanRequest request;
-  request.set_year(programme_year);
+  request.set_programme_year(programme_year);
   request.set_kind(v1::ALLOCATION_TARGET_PERSONS);
   v1::AllocationPlan plan;
   auto context = peers_.CallContext(nullptr, kPlanTimeout);

@@ -174,8 +174,7 @@ std::vector<v1::CounterDifference> CompareCounts(const Counts& counters,
 grpc::Status ProgressServiceImpl::Recount(grpc::ServerContext* context,
                                           const v1::RecountRequest* request,
                                           v1::RecountResponse* response) {
-  return gate_.Serve(
-      context, Method<v1::ProgressService>("Recount"), [&](CallGate::Call&) -> absl::Status {
+  return gate_.Serve(context, *request, Method<v1::ProgressService>("Recount"), [&](CallGate::Call&) -> absl::Status {
         const int year = request->programme_year() == 0 ? current_year_ : request->programme_year();
         if (year < 2024 || year > 2100) {
           return InvalidField("programme_year", "must be 2024 to 2100, or 0");
@@ -213,8 +212,7 @@ grpc::Status ProgressServiceImpl::Recount(grpc::ServerContext* context,
 grpc::Status ProgressServiceImpl::GetProgress(grpc::ServerContext* context,
                                               const v1::GetProgressRequest* request,
                                               v1::Progress* response) {
-  return gate_.Serve(
-      context, Method<v1::ProgressService>("GetProgress"), [&](CallGate::Call&) -> absl::Status {
+  return gate_.Serve(context, *request, Method<v1::ProgressService>("GetProgress"), [&](CallGate::Call&) -> absl::Status {
         const int year = request->programme_year() == 0 ? current_year_ : request->programme_year();
         FieldViolations bad;
         if (year < 2024 || year > 2100) bad.Add("programme_year", "must be 2024 to 2100, or 0");
@@ -350,6 +348,7 @@ grpc::ServerWriteReactor<v1::ProgressUpdate>* ProgressServiceImpl::WatchProgress
     CallGate::Call call = gate_.Begin(context, Method<v1::ProgressService>("WatchProgress"));
     refused = call.status();
   }
+  if (refused.ok()) refused = CheckFieldLimits(*request);
   if (refused.ok()) {
     FieldViolations bad;
     if (year < 2024 || year > 2100) bad.Add("programme_year", "must be 2024 to 2100, or 0");
@@ -403,7 +402,7 @@ void Render(v1::QuarterlyReport& report) {
 grpc::Status ProgressServiceImpl::GetQuarterlyReport(grpc::ServerContext* context,
                                                      const v1::GetQuarterlyReportRequest* request,
                                                      v1::QuarterlyReport* response) {
-  return gate_.Serve(context, Method<v1::ProgressService>("GetQuarterlyReport"),
+  return gate_.Serve(context, *request, Method<v1::ProgressService>("GetQuarterlyReport"),
                      [&](CallGate::Call&) -> absl::Status {
                        FieldViolations bad;
                        const int year = ReportYear(request->programme_year(), current_year_,
@@ -440,8 +439,7 @@ grpc::Status ProgressServiceImpl::GetQuarterlyReport(grpc::ServerContext* contex
 grpc::Status ProgressServiceImpl::SignOffQuarterlyReport(
     grpc::ServerContext* context, const v1::SignOffQuarterlyReportRequest* request,
     v1::QuarterlyReport* response) {
-  return gate_.Serve(
-      context, Method<v1::ProgressService>("SignOffQuarterlyReport"),
+  return gate_.Serve(context, *request, Method<v1::ProgressService>("SignOffQuarterlyReport"),
       [&](CallGate::Call& call) -> absl::Status {
         FieldViolations bad;
         const int year =
@@ -485,7 +483,7 @@ grpc::Status ProgressServiceImpl::SignOffQuarterlyReport(
         report.set_version(latest + 1);
         report.set_status(v1::REPORT_STATUS_SIGNED_OFF);
         report.set_signed_off_by(call.caller().Name());
-        report.set_signed_off_at(
+        report.set_sign_off_time(
             absl::FormatTime(absl::RFC3339_sec, reader_.clock().Now(), HarbinTimeZone()));
         Render(report);
         RETURN_IF_ERROR(reader_.store().SaveReport(report));

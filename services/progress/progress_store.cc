@@ -368,7 +368,7 @@ absl::Status ProgressStore::SaveReport(const v1::QuarterlyReport& report) {
             ? pqxx::result()
             : tx.exec_prepared("progress_save_report", report.programme_year(), report.quarter(),
                                report.version(), pqxx::binarystring(report.SerializeAsString()),
-                               report.signed_off_by(), report.signed_off_at());
+                               report.signed_off_by(), report.sign_off_time());
     if (saved.empty()) {
       return WithReason(absl::FailedPreconditionError(absl::StrCat(
                             "version ", report.version() - 1,

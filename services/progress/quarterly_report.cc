@@ -188,7 +188,7 @@ std::string RenderChineseDocument(const v1::QuarterlyReport& r) {
     absl::StrAppend(&md, "- 状态：草稿（未签发）\n");
   } else {
     absl::StrAppend(&md, "- 版本：第", r.version(), "版，签发人：", r.signed_off_by(),
-                    "，签发时间：", r.signed_off_at(), "\n");
+                    "，签发时间：", r.sign_off_time(), "\n");
     if (!r.correction_reason().empty()) {
       absl::StrAppend(&md, "- 更正原因：", r.correction_reason(), "\n");
     }

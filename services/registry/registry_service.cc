@@ -78,7 +78,7 @@ absl::StatusOr<v1::Resident> ValidateNewResident(const v1::RegisterResidentReque
 grpc::Status RegistryServiceImpl::RegisterResident(grpc::ServerContext* context,
                                                    const v1::RegisterResidentRequest* request,
                                                    v1::Resident* response) {
-  return gate_.Serve(context, Method<v1::RegistryService>("RegisterResident"),
+  return gate_.Serve(context, *request, Method<v1::RegistryService>("RegisterResident"),
                      [&](CallGate::Call& call) -> absl::Status {
                        ASSIGN_OR_RETURN(v1::Resident resident,
                                         ValidateNewResident(*request, Today(clock_)));
@@ -93,7 +93,7 @@ grpc::Status RegistryServiceImpl::RegisterResident(grpc::ServerContext* context,
 grpc::Status RegistryServiceImpl::GetResident(grpc::ServerContext* context,
                                               const v1::GetResidentRequest* request,
                                               v1::Resident* response) {
-  return gate_.Serve(context, Method<v1::RegistryService>("GetResident"),
+  return gate_.Serve(context, *request, Method<v1::RegistryService>("GetResident"),
                      [&](CallGate::Call& call) -> absl::Status {
                        auto id = ParseNumericName("residents", request->name());
                        if (!id) return InvalidField("name", "must be residents/{id}");
@@ -117,8 +117,7 @@ grpc::Status RegistryServiceImpl::GetResident(grpc::ServerContext* context,
 grpc::Status RegistryServiceImpl::LookupResident(grpc::ServerContext* context,
                                                  const v1::LookupResidentRequest* request,
                                                  v1::Resident* response) {
-  return gate_.Serve(
-      context, Method<v1::RegistryService>("LookupResident"),
+  return gate_.Serve(context, *request, Method<v1::RegistryService>("LookupResident"),
       [&](CallGate::Call& call) -> absl::Status {
         auto id = ParseIdNumber(request->id_number(), Today(clock_));
         if (!id.ok()) return InvalidField("id_number", std::string(id.status().message()));
@@ -172,8 +171,7 @@ absl::StatusOr<RegistryStore::Changes> ValidateResidentUpdate(
 grpc::Status RegistryServiceImpl::UpdateResident(grpc::ServerContext* context,
                                                  const v1::UpdateResidentRequest* request,
                                                  v1::Resident* response) {
-  return gate_.Serve(
-      context, Method<v1::RegistryService>("UpdateResident"),
+  return gate_.Serve(context, *request, Method<v1::RegistryService>("UpdateResident"),
       [&](CallGate::Call& call) -> absl::Status {
         ASSIGN_OR_RETURN(RegistryStore::Changes changes, ValidateResidentUpdate(*request));
         call.set_resource(request->resident().name());
@@ -191,8 +189,7 @@ grpc::Status RegistryServiceImpl::UpdateResident(grpc::ServerContext* context,
 grpc::Status RegistryServiceImpl::ListResidents(grpc::ServerContext* context,
                                                 const v1::ListResidentsRequest* request,
                                                 v1::ListResidentsResponse* response) {
-  return gate_.Serve(
-      context, Method<v1::RegistryService>("ListResidents"),
+  return gate_.Serve(context, *request, Method<v1::RegistryService>("ListResidents"),
       [&](CallGate::Call& call) -> absl::Status {
         FieldViolations bad;
         if (FindDistrict(request->district_code()) == nullptr) {
@@ -228,7 +225,7 @@ grpc::Status RegistryServiceImpl::ListResidents(grpc::ServerContext* context,
 grpc::Status RegistryServiceImpl::ListPossibleDuplicates(
     grpc::ServerContext* context, const v1::ListPossibleDuplicatesRequest* request,
     v1::ListPossibleDuplicatesResponse* response) {
-  return gate_.Serve(context, Method<v1::RegistryService>("ListPossibleDuplicates"),
+  return gate_.Serve(context, *request, Method<v1::RegistryService>("ListPossibleDuplicates"),
                      [&](CallGate::Call& call) -> absl::Status {
                        FieldViolations bad;
                        if (FindDistrict(request->district_code()) == nullptr) {
@@ -324,7 +321,13 @@ grpc::Status RegistryServiceImpl::ImportResidents(
           return absl::OkStatus();
         };
         v1::ImportResidentsRequest batch;
+        std::optional<int64_t> declared;  // the client's last message says how many rows
         while (stream->Read(&batch)) {
+          if (declared) {
+            RETURN_IF_ERROR(flush(/*done=*/false));  // what arrived is stored and reported
+            return InvalidField("total_rows", "nothing may follow the last message");
+          }
+          if (batch.has_total_rows()) declared = batch.total_rows();
           if (batch.rows_size() > kMaxImportBatchRows) {
             return InvalidField("rows",
                                 absl::StrCat("at most ", kMaxImportBatchRows, " rows per message"));
@@ -333,7 +336,9 @@ grpc::Status RegistryServiceImpl::ImportResidents(
             progress.set_rows_received(progress.rows_received() + 1);
             v1::RegisterResidentRequest one;
             *one.mutable_resident() = row.resident();
-            absl::StatusOr<v1::Resident> resident = ValidateNewResident(one, today);
+            const absl::Status fits = CheckFieldLimits(row.resident(), "resident");
+            absl::StatusOr<v1::Resident> resident =
+                fits.ok() ? ValidateNewResident(one, today) : absl::StatusOr<v1::Resident>(fits);
             if (resident.ok() && !RequireDistrict(call.caller(), resident->district_code()).ok()) {
               resident = InvalidField("resident.district_code", "is not this clinic's district");
             }
@@ -355,10 +360,15 @@ grpc::Status RegistryServiceImpl::ImportResidents(
             RETURN_IF_ERROR(flush(/*done=*/false));
           }
         }
-        absl::Status finished = flush(/*done=*/true);
+        const absl::Status whole =
+            CheckStreamEnd("total_rows", declared, progress.rows_received(), "rows");
+        // The rows that did arrive are stored and reported either way; `done`
+        // only when the whole list arrived.
+        absl::Status finished = flush(/*done=*/whole.ok());
         // Never leave a batch storing after the call ends.
         if (in_flight) in_flight->stored.wait();
-        return finished;
+        RETURN_IF_ERROR(finished);
+        return whole;
       });
 }
 
@@ -470,8 +480,7 @@ v1::Pregnancy PregnancyView(const PregnancyRecord& record, absl::CivilDay birth_
 grpc::Status RegistryServiceImpl::RegisterPregnancy(grpc::ServerContext* context,
                                                     const v1::RegisterPregnancyRequest* request,
                                                     v1::Pregnancy* response) {
-  return gate_.Serve(
-      context, Method<v1::RegistryService>("RegisterPregnancy"),
+  return gate_.Serve(context, *request, Method<v1::RegistryService>("RegisterPregnancy"),
       [&](CallGate::Call& call) -> absl::Status {
         ASSIGN_OR_RETURN(PregnancyRecord record, ValidateNewPregnancy(*request, Today(clock_)));
         call.set_resource(request->pregnancy().resident());
@@ -496,7 +505,7 @@ grpc::Status RegistryServiceImpl::RegisterPregnancy(grpc::ServerContext* context
 grpc::Status RegistryServiceImpl::GetPregnancy(grpc::ServerContext* context,
                                                const v1::GetPregnancyRequest* request,
                                                v1::Pregnancy* response) {
-  return gate_.Serve(context, Method<v1::RegistryService>("GetPregnancy"),
+  return gate_.Serve(context, *request, Method<v1::RegistryService>("GetPregnancy"),
                      [&](CallGate::Call& call) -> absl::Status {
                        auto id = ParseNumericName("pregnancies", request->name());
                        if (!id) return InvalidField("name", "must be pregnancies/{id}");
@@ -607,8 +616,7 @@ absl::Status RegistryServiceImpl::AnswerEligibility(const v1::CheckEligibilityRe
 grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext* context,
                                                    const v1::CheckEligibilityRequest* request,
                                                    v1::CheckEligibilityResponse* response) {
-  return gate_.Serve(
-      context, Method<v1::RegistryService>("CheckEligibility"),
+  return gate_.Serve(context, *request, Method<v1::RegistryService>("CheckEligibility"),
       [&](CallGate::Call& call) -> absl::Status {
         FieldViolations bad;
         AddCheckEligibilityViolations(*request, "", bad);
@@ -628,8 +636,7 @@ grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext* context,
 grpc::Status RegistryServiceImpl::BatchCheckEligibility(
     grpc::ServerContext* context, const v1::BatchCheckEligibilityRequest* request,
     v1::BatchCheckEligibilityResponse* response) {
-  return gate_.Serve(
-      context, Method<v1::RegistryService>("BatchCheckEligibility"),
+  return gate_.Serve(context, *request, Method<v1::RegistryService>("BatchCheckEligibility"),
       [&](CallGate::Call& call) -> absl::Status {
         RETURN_IF_ERROR(ValidateBatchCheckEligibility(*request));
         call.set_resource(absl::StrCat(request->requests_size(), " eligibility checks"));

@@ -70,7 +70,7 @@ absl::Status ValidateFourHighs(const v1::FourHighsMeasurement& m, absl::string_v
 }
 
 v1::FourHighsClassification ClassifyFourHighs(const FourHighsRules& rules,
-                                              const v1::FourHighsMeasurement& m) {
+                                              const v1::FourHighsMeasurement& m, v1::Sex sex) {
   v1::FourHighsClassification c;
   c.set_hypertension_grade(Grade(rules, m.systolic_mmhg(), m.diastolic_mmhg()));
   c.set_hypertension(c.hypertension_grade() != v1::HYPERTENSION_GRADE_NONE ||
@@ -86,7 +86,9 @@ v1::FourHighsClassification ClassifyFourHighs(const FourHighsRules& rules,
                     m.ldl_cholesterol_mmol_l() >= rules.high_ldl ||
                     m.triglycerides_mmol_l() >= rules.high_tg ||
                     m.hdl_cholesterol_mmol_l() < rules.low_hdl);
-  c.set_high_uric_acid(m.uric_acid_umol_l() > rules.high_uric_acid);
+  c.set_high_uric_acid(m.uric_acid_umol_l() > (sex == v1::SEX_FEMALE
+                                                    ? rules.high_uric_acid_female
+                                                    : rules.high_uric_acid_male));
 
   c.set_urgent(m.systolic_mmhg() >= rules.systolic_grade[2] ||
                m.diastolic_mmhg() >= rules.diastolic_grade[2] ||

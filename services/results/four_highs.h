@@ -4,7 +4,7 @@
 //
 //   v1::FourHighsMeasurement m = ...;
 //   RETURN_IF_ERROR(ValidateFourHighs(m, "four_highs"));
-//   v1::FourHighsClassification c = ClassifyFourHighs(FourHighsRules{}, m);
+//   v1::FourHighsClassification c = ClassifyFourHighs(FourHighsRules{}, m, v1::SEX_MALE);
 #pragma once
 
 #include "absl/status/status.h"
@@ -18,8 +18,9 @@ namespace screening::results {
 // each field prefixed with `prefix` (e.g. "four_highs.systolic_mmhg").
 absl::Status ValidateFourHighs(const v1::FourHighsMeasurement& m, absl::string_view prefix);
 
-// Classifies validated measurements.
+// Classifies validated measurements of a resident of `sex` (the uric acid
+// limit may depend on it: FourHighsRules::UricAcidBySex).
 v1::FourHighsClassification ClassifyFourHighs(const FourHighsRules& rules,
-                                              const v1::FourHighsMeasurement& m);
+                                              const v1::FourHighsMeasurement& m, v1::Sex sex);
 
 }  // namespace screening::results

@@ -22,9 +22,11 @@ v1::FourHighsMeasurement Normal() {
   return m;
 }
 
-v1::FourHighsClassification Classify(const v1::FourHighsMeasurement& m) {
+v1::FourHighsClassification Classify(const v1::FourHighsMeasurement& m,
+                                     v1::Sex sex = v1::SEX_MALE,
+                                     const FourHighsRules& rules = FourHighsRules{}) {
   EXPECT_TRUE(ValidateFourHighs(m, "four_highs").ok()) << ValidateFourHighs(m, "four_highs");
-  return ClassifyFourHighs(FourHighsRules{}, m);
+  return ClassifyFourHighs(rules, m, sex);
 }
 
 using ::screening::testing::BadFields;
@@ -115,9 +117,26 @@ TEST(ClassifyFourHighs, UricAcidThreshold) {
   auto m = Normal();
   m.set_uric_acid_umol_l(420);
   EXPECT_FALSE(Classify(m).high_uric_acid());
+  EXPECT_FALSE(Classify(m, v1::SEX_FEMALE).high_uric_acid()) << "420 for both sexes by default";
   m.set_uric_acid_umol_l(421);
   EXPECT_TRUE(Classify(m).high_uric_acid());
+  EXPECT_TRUE(Classify(m, v1::SEX_FEMALE).high_uric_acid());
   EXPECT_TRUE(Classify(m).any_positive());
+  EXPECT_FALSE(FourHighsRules{}.UricAcidBySex());
+}
+
+TEST(ClassifyFourHighs, UricAcidPerSexRule) {
+  FourHighsRules older;  // DOMAIN.md §6's older rule: 420 for men, 360 for women
+  older.high_uric_acid_female = 360;
+  EXPECT_TRUE(older.UricAcidBySex());
+  auto m = Normal();
+  for (auto [value, man, woman] : {std::tuple{360.0, false, false}, std::tuple{360.5, false, true},
+                                   std::tuple{361.0, false, true}, std::tuple{420.0, false, true},
+                                   std::tuple{420.5, true, true}}) {
+    m.set_uric_acid_umol_l(value);
+    EXPECT_EQ(Classify(m, v1::SEX_MALE, older).high_uric_acid(), man) << value;
+    EXPECT_EQ(Classify(m, v1::SEX_FEMALE, older).high_uric_acid(), woman) << value;
+  }
 }
 
 TEST(ValidateFourHighs, NamesEveryValueOutOfRange) {

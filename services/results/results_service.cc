@@ -70,7 +70,7 @@ v1::ScreeningType MeasuredScreening(const v1::RecordResultRequest& request) {
 grpc::Status ResultsServiceImpl::RecordResult(grpc::ServerContext* context,
                                               const v1::RecordResultRequest* request,
                                               v1::Result* response) {
-  return gate_.Serve(context, Method<v1::ResultsService>("RecordResult"),
+  return gate_.Serve(context, *request, Method<v1::ResultsService>("RecordResult"),
                      [&](CallGate::Call& call) -> absl::Status {
                        call.set_resource(request->booking());
                        ASSIGN_OR_RETURN(*response, Record(call.caller(), *request));
@@ -216,6 +216,20 @@ absl::StatusOr<ResultsServiceImpl::Checked> ResultsServiceImpl::Check(
 absl::Status ResultsServiceImpl::Classify(const grpc::ServerContext* parent, const Measurements& m,
                                           const std::string& visit_date, v1::Result* result) {
   result->set_counts_as_screened(true);
+  // The gastric score counts age on the visit day and sex, and the uric acid
+  // limit may depend on sex: the registry knows them.
+  const bool needs_resident =
+      result->screening_type() == v1::SCREENING_TYPE_GASTRIC ||
+      (result->screening_type() == v1::SCREENING_TYPE_FOUR_HIGHS && rules_.UricAcidBySex());
+  v1::Resident resident;
+  if (needs_resident) {
+    ASSIGN_OR_RETURN(auto registry, peers_.Stub<v1::RegistryService>("registry"));
+    v1::GetResidentRequest get_resident;
+    get_resident.set_name(result->resident());
+    auto ask = peers_.CallContext(parent, kSchedulingTimeout);
+    RETURN_IF_ERROR(
+        PeerOutcome(registry->GetResident(ask.get(), get_resident, &resident), "registry"));
+  }
   switch (result->screening_type()) {
     case v1::SCREENING_TYPE_COLORECTAL:
       *result->mutable_colorectal() = *m.colorectal;
@@ -224,14 +238,6 @@ absl::Status ResultsServiceImpl::Classify(const grpc::ServerContext* parent, con
       result->set_counts_as_screened(!result->colorectal_classification().sample_failed());
       break;
     case v1::SCREENING_TYPE_GASTRIC: {
-      // The score counts age on the visit day and sex: the registry knows them.
-      ASSIGN_OR_RETURN(auto registry, peers_.Stub<v1::RegistryService>("registry"));
-      v1::GetResidentRequest get_resident;
-      get_resident.set_name(result->resident());
-      v1::Resident resident;
-      auto ask = peers_.CallContext(parent, kSchedulingTimeout);
-      RETURN_IF_ERROR(
-          PeerOutcome(registry->GetResident(ask.get(), get_resident, &resident), "registry"));
       const int age = AgeOn(*ParseDate(resident.birth_date()), *ParseDate(visit_date));
       *result->mutable_gastric() = *m.gastric;
       *result->mutable_gastric_classification() =
@@ -247,7 +253,7 @@ absl::Status ResultsServiceImpl::Classify(const grpc::ServerContext* parent, con
       *result->mutable_four_highs() = FourHighsToSi(other_rules_.units, *m.four_highs);
       *result->mutable_four_highs_units_sent() = m.four_highs->units();
       *result->mutable_four_highs_classification() =
-          ClassifyFourHighs(rules_, result->four_highs());
+          ClassifyFourHighs(rules_, result->four_highs(), resident.sex());
       break;
   }
   return absl::OkStatus();
@@ -278,7 +284,7 @@ absl::StatusOr<std::optional<NewReferral>> ResultsServiceImpl::ReferralDecision(
 
 grpc::Status ResultsServiceImpl::RecordResults(
     grpc::ServerContext* context,
-    grpc::ServerReaderWriter<v1::RecordResultOutcome, v1::RecordResultRequest>* stream) {
+    grpc::ServerReaderWriter<v1::RecordResultOutcome, v1::RecordResultsRequest>* stream) {
   return gate_.Serve(context, Method<v1::ResultsService>("RecordResults"),
                      [&](CallGate::Call& call) -> absl::Status {
                        // Reads ahead on a second thread: the items that have arrived while
@@ -289,11 +295,29 @@ grpc::Status ResultsServiceImpl::RecordResults(
                        absl::Mutex mu;
                        std::deque<v1::RecordResultRequest> arrived;
                        bool reading = true;
+                       int64_t received = 0;
+                       std::optional<int64_t> declared;  // the client's last message
+                       absl::Status protocol;            // a message out of place
                        std::thread reader([&] {
-                         v1::RecordResultRequest request;
-                         while (stream->Read(&request)) {
+                         v1::RecordResultsRequest message;
+                         while (stream->Read(&message)) {
                            absl::MutexLock lock(&mu);
-                           arrived.push_back(std::move(request));
+                           if (declared) {
+                             protocol = InvalidField("total_results",
+                                                     "nothing may follow the last message");
+                             break;
+                           }
+                           if (message.has_total_results()) {
+                             declared = message.total_results();
+                           } else if (message.has_result()) {
+                             ++received;
+                             arrived.push_back(std::move(*message.mutable_result()));
+                           } else {
+                             protocol = InvalidField(
+                                 "result", absl::StrCat("message ", received + 1,
+                                                        " has neither result nor total_results"));
+                             break;
+                           }
                          }
                          absl::MutexLock lock(&mu);
                          reading = false;
@@ -324,7 +348,9 @@ grpc::Status ResultsServiceImpl::RecordResults(
                        }
                        if (!writing) context->TryCancel();  // the client is gone: end its reads too
                        reader.join();
-                       return absl::OkStatus();
+                       if (!writing) return absl::CancelledError("the client went away");
+                       RETURN_IF_ERROR(protocol);
+                       return CheckStreamEnd("total_results", declared, received, "results");
                      });
 }
 
@@ -334,7 +360,8 @@ std::vector<absl::StatusOr<v1::Result>> ResultsServiceImpl::RecordChunk(
   std::vector<const v1::RecordResultRequest*> valid;
   std::vector<size_t> valid_index;
   for (size_t i = 0; i < chunk.size(); ++i) {
-    absl::Status ok = ValidateRecordResult(chunk[i]);
+    absl::Status ok = CheckFieldLimits(chunk[i]);
+    if (ok.ok()) ok = ValidateRecordResult(chunk[i]);
     if (ok.ok()) ok = RequireHospital(caller, *ParseStringName("hospitals", chunk[i].hospital()));
     outcomes.emplace_back(ok.ok() ? absl::UnknownError("not recorded") : ok);  // replaced below
     if (ok.ok()) {
@@ -353,8 +380,7 @@ std::vector<absl::StatusOr<v1::Result>> ResultsServiceImpl::RecordChunk(
 grpc::Status ResultsServiceImpl::AmendResult(grpc::ServerContext* context,
                                              const v1::AmendResultRequest* request,
                                              v1::Result* response) {
-  return gate_.Serve(
-      context, Method<v1::ResultsService>("AmendResult"),
+  return gate_.Serve(context, *request, Method<v1::ResultsService>("AmendResult"),
       [&](CallGate::Call& call) -> absl::Status {
         FieldViolations bad;
         auto id = ParseNumericName("results", request->name());
@@ -427,8 +453,7 @@ grpc::Status ResultsServiceImpl::AmendResult(grpc::ServerContext* context,
 grpc::Status ResultsServiceImpl::ListReferrals(grpc::ServerContext* context,
                                                const v1::ListReferralsRequest* request,
                                                v1::ListReferralsResponse* response) {
-  return gate_.Serve(
-      context, Method<v1::ResultsService>("ListReferrals"),
+  return gate_.Serve(context, *request, Method<v1::ResultsService>("ListReferrals"),
       [&](CallGate::Call& call) -> absl::Status {
         FieldViolations bad;
         ReferralQuery query;
@@ -467,8 +492,7 @@ grpc::Status ResultsServiceImpl::ListReferrals(grpc::ServerContext* context,
 grpc::Status ResultsServiceImpl::RecordFollowUp(grpc::ServerContext* context,
                                                 const v1::RecordFollowUpRequest* request,
                                                 v1::Referral* response) {
-  return gate_.Serve(
-      context, Method<v1::ResultsService>("RecordFollowUp"),
+  return gate_.Serve(context, *request, Method<v1::ResultsService>("RecordFollowUp"),
       [&](CallGate::Call& call) -> absl::Status {
         FieldViolations bad;
         auto id = ParseNumericName("referrals", request->name());
@@ -503,8 +527,7 @@ grpc::Status ResultsServiceImpl::RecordFollowUp(grpc::ServerContext* context,
 grpc::Status ResultsServiceImpl::ListMissingResults(grpc::ServerContext* context,
                                                     const v1::ListMissingResultsRequest* request,
                                                     v1::ListMissingResultsResponse* response) {
-  return gate_.Serve(
-      context, Method<v1::ResultsService>("ListMissingResults"),
+  return gate_.Serve(context, *request, Method<v1::ResultsService>("ListMissingResults"),
       [&](CallGate::Call& call) -> absl::Status {
         FieldViolations bad;
         auto code = ParseStringName("hospitals", request->hospital());
@@ -563,7 +586,7 @@ grpc::Status ResultsServiceImpl::ListMissingResults(grpc::ServerContext* context
 grpc::Status ResultsServiceImpl::CountResults(grpc::ServerContext* context,
                                               const v1::CountResultsRequest* request,
                                               v1::ResultCounts* response) {
-  return gate_.Serve(context, Method<v1::ResultsService>("CountResults"),
+  return gate_.Serve(context, *request, Method<v1::ResultsService>("CountResults"),
                      [&](CallGate::Call&) -> absl::Status {
                        if (request->programme_year() < 2024 || request->programme_year() > 2100) {
                          return InvalidField("programme_year", "must be 2024 to 2100");
@@ -576,7 +599,7 @@ grpc::Status ResultsServiceImpl::CountResults(grpc::ServerContext* context,
 grpc::Status ResultsServiceImpl::ListOutboxEvents(grpc::ServerContext* context,
                                                   const v1::ListOutboxEventsRequest* request,
                                                   v1::ListOutboxEventsResponse* response) {
-  return gate_.Serve(context, Method<v1::ResultsService>("ListOutboxEvents"),
+  return gate_.Serve(context, *request, Method<v1::ResultsService>("ListOutboxEvents"),
                      [&](CallGate::Call&) -> absl::Status {
                        FieldViolations bad;
                        if (!request->after().empty() && !ParseOffset(request->after())) {

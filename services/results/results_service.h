@@ -34,7 +34,7 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
                             v1::Result* response) override;
   grpc::Status RecordResults(
       grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::RecordResultOutcome, v1::RecordResultRequest>* stream) override;
+      grpc::ServerReaderWriter<v1::RecordResultOutcome, v1::RecordResultsRequest>* stream) override;
   grpc::Status AmendResult(grpc::ServerContext* context, const v1::AmendResultRequest* request,
                            v1::Result* response) override;
   grpc::Status ListReferrals(grpc::ServerContext* context, const v1::ListReferralsRequest* request,

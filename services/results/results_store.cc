@@ -55,6 +55,17 @@ Message Parsed(const pqxx::field& field) {
   return m;
 }
 
+// A stored answer. Results classified before API 1.0 said "no grade" with
+// the zero value, which 1.0 names UNSPECIFIED; they read as NONE.
+v1::Result StoredResult(const pqxx::field& field) {
+  v1::Result r = Parsed<v1::Result>(field);
+  if (r.has_four_highs_classification() &&
+      r.four_highs_classification().hypertension_grade() == v1::HYPERTENSION_GRADE_UNSPECIFIED) {
+    r.mutable_four_highs_classification()->set_hypertension_grade(v1::HYPERTENSION_GRADE_NONE);
+  }
+  return r;
+}
+
 int64_t OpenReferral(pqxx::work& tx, int64_t result_id, int64_t resident_id,
                      const std::string& referring_hospital, const NewReferral& referral) {
   const int64_t id =
@@ -415,7 +426,7 @@ absl::StatusOr<v1::Result> ResultsStore::RecordOne(const ResultToStore& pending)
           if (!same.empty()) {
             if (same[0][0].as<int64_t>() == booking_id &&
                 same[0][1].as<int>() == static_cast<int>(result.screening_type())) {
-              return Parsed<v1::Result>(same[0][2]);  // the same sample again
+              return StoredResult(same[0][2]);  // the same sample again
             }
             return InvalidField("accession_number",
                                 "already names another result of this hospital");
@@ -463,7 +474,7 @@ absl::StatusOr<v1::Result> ResultsStore::GetResult(int64_t id) {
         if (rows.empty()) {
           return absl::NotFoundError(absl::StrCat(MakeName("results", id), " does not exist"));
         }
-        return Parsed<v1::Result>(rows[0][0]);
+        return StoredResult(rows[0][0]);
       });
 }
 
@@ -486,7 +497,7 @@ absl::StatusOr<v1::Result> ResultsStore::Amend(const v1::AmendResultRequest& req
                             "a failed sample is not amended: record the recollected sample"),
                         "NOT_AMENDABLE");
     }
-    const v1::Result old = Parsed<v1::Result>(rows[0][0]);
+    const v1::Result old = StoredResult(rows[0][0]);
     const int version = rows[0][2].as<int>();
     tx.exec_prepared("results_keep_version", result_id, version, pqxx::binarystring(rows[0][3]),
                      pqxx::binarystring(rows[0][4]), amended_by, request.reason());

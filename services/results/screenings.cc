@@ -1,8 +1,12 @@
 #include "services/results/screenings.h"
 
+#include <algorithm>
 #include <cmath>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/errors.h"
 
 namespace screening::results {
@@ -15,6 +19,28 @@ bool IsOutcome(v1::SampleOutcome o) {
 bool IsRisk(v1::NiptRisk r) { return r == v1::NIPT_RISK_LOW || r == v1::NIPT_RISK_HIGH; }
 
 }  // namespace
+
+absl::Status ParseFitKits(absl::string_view text, ColorectalRules* rules) {
+  std::map<std::string, double> kits;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    std::pair<absl::string_view, absl::string_view> kit = absl::StrSplit(item, ':');
+    const std::string name(absl::StripAsciiWhitespace(kit.first));
+    double cutoff = 0;
+    if (name.empty() || name.size() > 64 ||
+        !absl::SimpleAtod(absl::StripAsciiWhitespace(kit.second), &cutoff) || !(cutoff > 0) ||
+        cutoff > rules->fit_max_ng_ml) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", item, "': want NAME:CUTOFF, a name of 1 to 64 characters and a ",
+                       "cut-off above 0 and at most ", rules->fit_max_ng_ml, " ng Hb/mL"));
+    }
+    if (!kits.emplace(name, cutoff).second) {
+      return absl::InvalidArgumentError(absl::StrCat("kit '", name, "' is named twice"));
+    }
+  }
+  if (kits.empty()) return absl::InvalidArgumentError("name at least one kit");
+  rules->fit_kits = std::move(kits);
+  return absl::OkStatus();
+}
 
 absl::Status ValidateColorectal(const v1::ColorectalMeasurement& m, const ColorectalRules& rules,
                                 absl::string_view prefix) {
@@ -40,6 +66,17 @@ absl::Status ValidateColorectal(const v1::ColorectalMeasurement& m, const Colore
       bad.Add(field + ".ng_hb_per_ml", absl::StrCat("must be 0 to ", rules.fit_max_ng_ml));
     }
   }
+  const bool quantitative =
+      std::any_of(m.fit_samples().begin(), m.fit_samples().end(),
+                  [](const v1::FitSample& sample) { return sample.has_ng_hb_per_ml(); });
+  if (!m.fit_kit().empty() && !rules.fit_kits.contains(m.fit_kit())) {
+    bad.Add(absl::StrCat(prefix, ".fit_kit"), "is not a configured FIT kit");
+  } else if (m.fit_kit().empty() && quantitative) {
+    bad.Add(absl::StrCat(prefix, ".fit_kit"),
+            "is required with a quantitative reading: its cut-off depends on the kit");
+  } else if (!m.fit_kit().empty() && !fit) {
+    bad.Add(absl::StrCat(prefix, ".fit_kit"), "goes with FIT samples only");
+  }
   if (dna && !IsOutcome(m.stool_dna())) {
     bad.Add(absl::StrCat(prefix, ".stool_dna"), "must be NEGATIVE, POSITIVE or SAMPLE_FAILED");
   }
@@ -53,9 +90,10 @@ v1::ColorectalClassification ClassifyColorectal(const ColorectalRules& rules,
                                                 const v1::ColorectalMeasurement& m) {
   v1::ColorectalClassification c;
   bool failed = false;
+  const auto kit = rules.fit_kits.find(m.fit_kit());  // validated: there when a reading is
   for (const v1::FitSample& sample : m.fit_samples()) {
-    const bool over_cutoff =
-        sample.has_ng_hb_per_ml() && sample.ng_hb_per_ml() >= rules.fit_cutoff_ng_ml;
+    const bool over_cutoff = sample.has_ng_hb_per_ml() && kit != rules.fit_kits.end() &&
+                             sample.ng_hb_per_ml() >= kit->second;
     if (sample.outcome() == v1::SAMPLE_OUTCOME_POSITIVE || over_cutoff) {
       c.set_stool_test_positive(true);
     } else if (sample.outcome() == v1::SAMPLE_OUTCOME_SAMPLE_FAILED) {
@@ -97,7 +135,19 @@ absl::Status ValidateGastric(const v1::GastricMeasurement& m, const GastricRules
 }
 
 double PepsinogenRatio(const v1::GastricMeasurement& m) {
-  return std::round(m.pepsinogen_1_ug_l() / m.pepsinogen_2_ug_l() * 100.0) / 100.0;
+  return m.pepsinogen_1_ug_l() / m.pepsinogen_2_ug_l();
+}
+
+int64_t Millionths(double value) { return std::llround(value * 1e6); }
+
+bool PepsinogenRatioBelow(const v1::GastricMeasurement& m, double limit) {
+  // PG I / PG II < limit  <=>  PG I < limit * PG II, in exact integers of
+  // millionths (inputs have at most a few decimals), so 38.9 / 10 is exactly
+  // 3.89 and not below it, while 38.86 / 10 = 3.886 is.
+  const __int128 lhs = static_cast<__int128>(Millionths(m.pepsinogen_1_ug_l())) * 1000000;
+  const __int128 rhs =
+      static_cast<__int128>(Millionths(limit)) * Millionths(m.pepsinogen_2_ug_l());
+  return lhs < rhs;
 }
 
 v1::GastricClassification ClassifyGastric(const GastricRules& rules,
@@ -113,14 +163,12 @@ v1::GastricClassification ClassifyGastric(const GastricRules& rules,
   if (sex == v1::SEX_MALE) score += rules.male_points;
   if (m.h_pylori_igg_positive()) score += rules.h_pylori_points;
   c.set_pg_ratio(PepsinogenRatio(m));
-  // Compared in hundredths, as reported, so 3.89 is never 3.8899999.
-  if (std::llround(c.pg_ratio() * 100) < std::llround(rules.pgr_below * 100)) {
-    score += rules.pgr_points;
-  }
-  const int64_t g17 = std::llround(m.gastrin_17_pmol_l() * 100);
-  if (g17 > std::llround(rules.g17_high * 100)) {
+  if (PepsinogenRatioBelow(m, rules.pgr_below)) score += rules.pgr_points;
+  // Exact values, not rounded ones: 1.495 is below 1.50 and 5.704 above 5.70.
+  const int64_t g17 = Millionths(m.gastrin_17_pmol_l());
+  if (g17 > Millionths(rules.g17_high)) {
     score += rules.g17_high_points;
-  } else if (g17 >= std::llround(rules.g17_low * 100)) {
+  } else if (g17 >= Millionths(rules.g17_low)) {
     score += rules.g17_mid_points;
   }
   c.set_score(score);

@@ -13,6 +13,11 @@
 
 namespace screening::results {
 
+// Reads the FIT kits of `--fit_kits`: `NAME:CUTOFF[,NAME:CUTOFF...]`, e.g.
+// `FIT-100:100,OC-75:75` (cut-offs in ng Hb/mL, above 0). Replaces the kits
+// in `rules`; INVALID_ARGUMENT names what is wrong.
+absl::Status ParseFitKits(absl::string_view text, ColorectalRules* rules);
+
 absl::Status ValidateColorectal(const v1::ColorectalMeasurement& m, const ColorectalRules& rules,
                                 absl::string_view prefix);
 v1::ColorectalClassification ClassifyColorectal(const ColorectalRules& rules,
@@ -20,8 +25,10 @@ v1::ColorectalClassification ClassifyColorectal(const ColorectalRules& rules,
 
 absl::Status ValidateGastric(const v1::GastricMeasurement& m, const GastricRules& rules,
                              absl::string_view prefix);
-// PG I / PG II rounded to two decimals (PG II is validated above 0).
+// PG I / PG II, unrounded (PG II is validated above 0).
 double PepsinogenRatio(const v1::GastricMeasurement& m);
+// PG I / PG II is below `limit`, compared exactly (not as rounded doubles).
+bool PepsinogenRatioBelow(const v1::GastricMeasurement& m, double limit);
 // The 2017 score for a resident of `age` (completed years on the visit day)
 // and `sex`.
 v1::GastricClassification ClassifyGastric(const GastricRules& rules,

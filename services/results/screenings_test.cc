@@ -16,11 +16,12 @@ v1::FitSample Fit(v1::SampleOutcome outcome, std::optional<double> ng = std::nul
   return s;
 }
 
-v1::ColorectalMeasurement FitOf(v1::FitSample a, v1::FitSample b) {
+v1::ColorectalMeasurement FitOf(v1::FitSample a, v1::FitSample b, std::string kit = "FIT-100") {
   v1::ColorectalMeasurement m;
   *m.add_fit_samples() = a;
   *m.add_fit_samples() = b;
   m.mutable_questionnaire();
+  m.set_fit_kit(kit);
   return m;
 }
 
@@ -33,10 +34,17 @@ TEST(Colorectal, FitIsPositiveIfEitherSampleIsOrReachesTheCutoff) {
   // The kit's cut-off: 99.9 is below, 100 is at it.
   EXPECT_FALSE(ClassifyColorectal(rules, FitOf(Fit(kNeg, 99.9), Fit(kNeg))).stool_test_positive());
   EXPECT_TRUE(ClassifyColorectal(rules, FitOf(Fit(kNeg, 100), Fit(kNeg))).stool_test_positive());
-  ColorectalRules other_kit;
-  other_kit.fit_cutoff_ng_ml = 150;
+  // Each kit its own cut-off: the result names its kit.
+  ColorectalRules kits;
+  ASSERT_TRUE(ParseFitKits("FIT-100:100, OC-150:150", &kits).ok());
+  EXPECT_TRUE(
+      ClassifyColorectal(kits, FitOf(Fit(kNeg, 100), Fit(kNeg), "FIT-100")).stool_test_positive());
   EXPECT_FALSE(
-      ClassifyColorectal(other_kit, FitOf(Fit(kNeg, 100), Fit(kNeg))).stool_test_positive());
+      ClassifyColorectal(kits, FitOf(Fit(kNeg, 100), Fit(kNeg), "OC-150")).stool_test_positive());
+  EXPECT_FALSE(ClassifyColorectal(kits, FitOf(Fit(kNeg, 149.9), Fit(kNeg), "OC-150"))
+                   .stool_test_positive());
+  EXPECT_TRUE(
+      ClassifyColorectal(kits, FitOf(Fit(kNeg, 150), Fit(kNeg), "OC-150")).stool_test_positive());
   // A failed sample: collect again, unless the other is positive.
   auto failed = ClassifyColorectal(rules, FitOf(Fit(kFailed), Fit(kNeg)));
   EXPECT_TRUE(failed.sample_failed());
@@ -80,11 +88,39 @@ TEST(Colorectal, BadFieldsAreNamed) {
   EXPECT_EQ(BadFields(ValidateColorectal(m, rules, "colorectal")),
             (std::vector<std::string>{"colorectal.fit_samples", "colorectal.fit_samples",
                                       "colorectal.fit_samples[0].outcome",
-                                      "colorectal.fit_samples[0].ng_hb_per_ml"}));
+                                      "colorectal.fit_samples[0].ng_hb_per_ml",
+                                      "colorectal.fit_kit"}));
   EXPECT_TRUE(ValidateColorectal(
                   FitOf(Fit(v1::SAMPLE_OUTCOME_NEGATIVE, 10000), Fit(v1::SAMPLE_OUTCOME_NEGATIVE)),
                   rules, "colorectal")
                   .ok());
+}
+
+TEST(Colorectal, AQuantitativeReadingNamesAConfiguredKit) {
+  const ColorectalRules rules;  // FIT-100 only
+  constexpr auto kNeg = v1::SAMPLE_OUTCOME_NEGATIVE;
+  EXPECT_EQ(BadFields(ValidateColorectal(FitOf(Fit(kNeg, 50), Fit(kNeg), ""), rules, "c")),
+            std::vector<std::string>{"c.fit_kit"});
+  EXPECT_EQ(BadFields(ValidateColorectal(FitOf(Fit(kNeg, 50), Fit(kNeg), "OC-75"), rules, "c")),
+            std::vector<std::string>{"c.fit_kit"});
+  EXPECT_TRUE(ValidateColorectal(FitOf(Fit(kNeg), Fit(kNeg), ""), rules, "c").ok())
+      << "qualitative readings only: the kit may be left out";
+  v1::ColorectalMeasurement dna;
+  dna.set_stool_dna(kNeg);
+  dna.mutable_questionnaire();
+  dna.set_fit_kit("FIT-100");
+  EXPECT_EQ(BadFields(ValidateColorectal(dna, rules, "c")), std::vector<std::string>{"c.fit_kit"});
+}
+
+TEST(Colorectal, FitKitsFlag) {
+  ColorectalRules rules;
+  ASSERT_TRUE(ParseFitKits("A:100,B:75.5", &rules).ok());
+  EXPECT_EQ(rules.fit_kits, (std::map<std::string, double>{{"A", 100}, {"B", 75.5}}));
+  for (const char* bad : {"", "A", "A:0", "A:-1", ":100", "A:x", "A:100,A:90", "A:20000"}) {
+    ColorectalRules untouched;
+    EXPECT_EQ(ParseFitKits(bad, &untouched).code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(untouched.fit_kits, ColorectalRules{}.fit_kits) << bad;
+  }
 }
 
 v1::GastricMeasurement Serum(double pg1, double pg2, double g17, bool hp) {
@@ -99,11 +135,19 @@ v1::GastricMeasurement Serum(double pg1, double pg2, double g17, bool hp) {
 TEST(Gastric, PgrAtAndAroundItsThreshold) {
   const GastricRules rules;
   // A woman of 45, H. pylori negative, G-17 below 1.50: only the PGR scores.
+  auto score = [&](double pg1, double pg2) {
+    return ClassifyGastric(rules, Serum(pg1, pg2, 1.0, false), 45, v1::SEX_FEMALE).score();
+  };
   EXPECT_DOUBLE_EQ(PepsinogenRatio(Serum(38.8, 10, 1.0, false)), 3.88);
-  EXPECT_EQ(ClassifyGastric(rules, Serum(38.8, 10, 1.0, false), 45, v1::SEX_FEMALE).score(), 3);
-  EXPECT_EQ(ClassifyGastric(rules, Serum(38.9, 10, 1.0, false), 45, v1::SEX_FEMALE).score(), 0);
-  EXPECT_EQ(ClassifyGastric(rules, Serum(77.8, 20, 1.0, false), 45, v1::SEX_FEMALE).score(), 0)
-      << "3.89 exactly, however the division rounds";
+  EXPECT_EQ(score(38.8, 10), 3);
+  EXPECT_EQ(score(38.9, 10), 0) << "3.89 exactly is not below 3.89";
+  EXPECT_EQ(score(77.8, 20), 0) << "3.89 exactly, however the division rounds";
+  EXPECT_EQ(score(38.86, 10), 3) << "3.886 is below 3.89: compared unrounded";
+  EXPECT_DOUBLE_EQ(PepsinogenRatio(Serum(38.86, 10, 1.0, false)), 3.886);
+  EXPECT_EQ(score(38.899, 10), 3);
+  EXPECT_EQ(score(38.901, 10), 0);
+  EXPECT_EQ(score(3.89, 1), 0);
+  EXPECT_EQ(score(583.5, 150), 0) << "PG I at its bound of 500 and above: 3.89 exactly";
 }
 
 TEST(Gastric, Gastrin17AtAndAroundItsThresholds) {
@@ -112,9 +156,20 @@ TEST(Gastric, Gastrin17AtAndAroundItsThresholds) {
     return ClassifyGastric(rules, Serum(80, 10, g17, false), 45, v1::SEX_FEMALE).score();
   };
   EXPECT_EQ(score(1.49), 0);
+  EXPECT_EQ(score(1.495), 0) << "below 1.50, not rounded up to it";
   EXPECT_EQ(score(1.50), 3);
   EXPECT_EQ(score(5.70), 3);
+  EXPECT_EQ(score(5.704), 5) << "above 5.70, not rounded down to it";
   EXPECT_EQ(score(5.71), 5);
+}
+
+TEST(Gastric, TheIssuesManOfFiftyScoresMediumNotLow) {
+  // A man of 50 with H. pylori, PG I 38.86, PG II 10 and G-17 1.0:
+  // age 5 + male 4 + Hp 1 + PGR 3.886 < 3.89: 3 = 13, medium, gastroscopy.
+  const auto c = ClassifyGastric(GastricRules{}, Serum(38.86, 10, 1.0, true), 50, v1::SEX_MALE);
+  EXPECT_EQ(c.score(), 13);
+  EXPECT_EQ(c.band(), v1::GASTRIC_RISK_BAND_MEDIUM);
+  EXPECT_TRUE(c.refer_gastroscopy());
 }
 
 TEST(Gastric, ScoreBandsAt11_12_16_17) {

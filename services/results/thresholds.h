@@ -3,6 +3,9 @@
 // these structs; defaults are DOMAIN.md's.
 #pragma once
 
+#include <map>
+#include <string>
+
 namespace screening::results {
 
 struct FourHighsRules {
@@ -19,15 +22,19 @@ struct FourHighsRules {
   double high_ldl = 4.1;
   double high_tg = 2.3;
   double low_hdl = 1.0;
-  // Uric acid, µmol/L: positive when above (configurable per DOMAIN.md §6).
-  double high_uric_acid = 420;
+  // Uric acid, µmol/L: positive when above. DOMAIN.md §6: 420 for both
+  // sexes by default; the older rule is 420 for men and 360 for women.
+  double high_uric_acid_male = 420;
+  double high_uric_acid_female = 420;
+  // The limit depends on sex: classifying needs the resident's sex.
+  bool UricAcidBySex() const { return high_uric_acid_male != high_uric_acid_female; }
 };
 
 // Colorectal (DOMAIN.md §4).
 struct ColorectalRules {
-  // FIT quantitative cut-off, ng Hb/mL buffer: positive at or above. It
-  // depends on the kit; 100 is common.
-  double fit_cutoff_ng_ml = 100;
+  // FIT kits by name, each with its quantitative cut-off, ng Hb/mL buffer:
+  // positive at or above. The cut-off depends on the kit; 100 is common.
+  std::map<std::string, double> fit_kits = {{"FIT-100", 100}};
   // Questionnaire: high risk with any one major item, or this many minor ones.
   int minor_items_for_high_risk = 2;
   // Accepted FIT quantitative readings (an engineering bound).

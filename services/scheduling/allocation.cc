@@ -115,7 +115,7 @@ std::vector<double> ExactCappedShares(int64_t total, const std::vector<int64_t>&
 
 v1::AllocationPlan Allocate(const AllocationInput& in) {
   v1::AllocationPlan plan;
-  plan.set_year(in.year);
+  plan.set_programme_year(in.year);
   plan.set_kind(in.kind);
   plan.set_target(in.target);
   plan.set_as_of_date(FormatDate(in.as_of));

@@ -368,7 +368,7 @@ void HideVerificationCode(const Caller& caller, v1::Booking& booking) {
 grpc::Status SchedulingServiceImpl::UpsertHospital(grpc::ServerContext* context,
                                                    const v1::UpsertHospitalRequest* request,
                                                    v1::Hospital* response) {
-  return gate_.Serve(context, Method<v1::SchedulingService>("UpsertHospital"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("UpsertHospital"),
                      [&](CallGate::Call&) -> absl::Status {
                        RETURN_IF_ERROR(ValidateHospital(*request));
                        ASSIGN_OR_RETURN(*response, store_.UpsertHospital(request->hospital()));
@@ -379,8 +379,7 @@ grpc::Status SchedulingServiceImpl::UpsertHospital(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::ListHospitals(grpc::ServerContext* context,
                                                   const v1::ListHospitalsRequest* request,
                                                   v1::ListHospitalsResponse* response) {
-  return gate_.Serve(
-      context, Method<v1::SchedulingService>("ListHospitals"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("ListHospitals"),
       [&](CallGate::Call&) -> absl::Status {
         FieldViolations bad;
         if (!request->district_code().empty() &&
@@ -402,7 +401,7 @@ grpc::Status SchedulingServiceImpl::ListHospitals(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::GenerateSlots(grpc::ServerContext* context,
                                                   const v1::GenerateSlotsRequest* request,
                                                   v1::GenerateSlotsResponse* response) {
-  return gate_.Serve(context, Method<v1::SchedulingService>("GenerateSlots"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("GenerateSlots"),
                      [&](CallGate::Call&) -> absl::Status {
                        RETURN_IF_ERROR(ValidateGenerateSlots(*request));
                        const std::string code = *ParseStringName("hospitals", request->hospital());
@@ -426,8 +425,7 @@ grpc::Status SchedulingServiceImpl::GenerateSlots(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::SetCapacity(grpc::ServerContext* context,
                                                 const v1::SetCapacityRequest* request,
                                                 v1::Slot* response) {
-  return gate_.Serve(
-      context, Method<v1::SchedulingService>("SetCapacity"), [&](CallGate::Call&) -> absl::Status {
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("SetCapacity"), [&](CallGate::Call&) -> absl::Status {
         RETURN_IF_ERROR(ValidateSetCapacity(*request));
         ASSIGN_OR_RETURN(
             *response,
@@ -443,11 +441,11 @@ grpc::Status SchedulingServiceImpl::SetCapacity(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::GetAllocationPlan(grpc::ServerContext* context,
                                                       const v1::GetAllocationPlanRequest* request,
                                                       v1::AllocationPlan* response) {
-  return gate_.Serve(context, Method<v1::SchedulingService>("GetAllocationPlan"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("GetAllocationPlan"),
                      [&](CallGate::Call&) -> absl::Status {
                        FieldViolations bad;
-                       if (request->year() < 2024 || request->year() > 2100)
-                         bad.Add("year", "must be 2024 to 2100");
+                       if (request->programme_year() < 2024 || request->programme_year() > 2100)
+                         bad.Add("programme_year", "must be 2024 to 2100");
                        if (!v1::AllocationTarget_IsValid(request->kind())) {
                          bad.Add("kind", "must be an AllocationTarget value");
                        }
@@ -456,10 +454,10 @@ grpc::Status SchedulingServiceImpl::GetAllocationPlan(grpc::ServerContext* conte
                                              ? v1::ALLOCATION_TARGET_NIPT
                                              : v1::ALLOCATION_TARGET_PERSONS;
                        ASSIGN_OR_RETURN(std::optional<v1::AllocationPlan> plan,
-                                        store_.LatestPlan(request->year(), kind));
+                                        store_.LatestPlan(request->programme_year(), kind));
                        if (!plan) {
                          return absl::NotFoundError(absl::StrCat(
-                             "no allocation of ", request->year(), " has been applied"));
+                             "no allocation of ", request->programme_year(), " has been applied"));
                        }
                        *response = *std::move(plan);
                        return absl::OkStatus();
@@ -469,7 +467,7 @@ grpc::Status SchedulingServiceImpl::GetAllocationPlan(grpc::ServerContext* conte
 grpc::Status SchedulingServiceImpl::AllocateTargets(grpc::ServerContext* context,
                                                     const v1::AllocateTargetsRequest* request,
                                                     v1::AllocationPlan* response) {
-  return gate_.Serve(context, Method<v1::SchedulingService>("AllocateTargets"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("AllocateTargets"),
                      [&](CallGate::Call& call) -> absl::Status {
                        ASSIGN_OR_RETURN(*response, Allocate(call.caller(), *request));
                        return absl::OkStatus();
@@ -479,8 +477,8 @@ grpc::Status SchedulingServiceImpl::AllocateTargets(grpc::ServerContext* context
 absl::StatusOr<v1::AllocationPlan> SchedulingServiceImpl::Allocate(
     const Caller& caller, const v1::AllocateTargetsRequest& request) {
   FieldViolations bad;
-  const ProgrammeRules* rules = programmes_.Find(request.year());
-  if (rules == nullptr) bad.Add("year", "no programme is configured for that year");
+  const ProgrammeRules* rules = programmes_.Find(request.programme_year());
+  if (rules == nullptr) bad.Add("programme_year", "no programme is configured for that year");
   absl::CivilDay as_of = Today(clock_);
   if (!request.as_of_date().empty()) {
     auto day = ParseDate(request.as_of_date());
@@ -490,7 +488,7 @@ absl::StatusOr<v1::AllocationPlan> SchedulingServiceImpl::Allocate(
       as_of = *day;
     }
   }
-  if (rules != nullptr && as_of.year() != request.year()) {
+  if (rules != nullptr && as_of.year() != request.programme_year()) {
     bad.Add("as_of_date", "must be in the programme year");
   }
   if (!v1::AllocationTarget_IsValid(request.target())) {
@@ -516,7 +514,7 @@ absl::StatusOr<v1::AllocationPlan> SchedulingServiceImpl::Allocate(
   }
 
   AllocationInput input;
-  input.year = request.year();
+  input.year = request.programme_year();
   input.kind = nipt ? v1::ALLOCATION_TARGET_NIPT : v1::ALLOCATION_TARGET_PERSONS;
   input.target = nipt ? rules->nipt_target : rules->persons_target;
   input.as_of = as_of;
@@ -528,14 +526,14 @@ absl::StatusOr<v1::AllocationPlan> SchedulingServiceImpl::Allocate(
     }
   }
   ASSIGN_OR_RETURN(std::vector<HospitalLoad> loads,
-                   store_.HospitalLoads(request.year(), as_of, nipt));
+                   store_.HospitalLoads(request.programme_year(), as_of, nipt));
   for (const HospitalLoad& load : loads) {
     input.hospitals.push_back({.code = load.hospital.code(),
                                .district_code = load.hospital.district_code(),
                                .screened = load.screened,
                                .places_by_month = load.places_by_month});
   }
-  ASSIGN_OR_RETURN(input.previous, store_.LatestPlan(request.year(), input.kind));
+  ASSIGN_OR_RETURN(input.previous, store_.LatestPlan(request.programme_year(), input.kind));
   v1::AllocationPlan plan = scheduling::Allocate(input);
   if (request.apply()) {
     plan.set_applied(true);
@@ -547,7 +545,7 @@ absl::StatusOr<v1::AllocationPlan> SchedulingServiceImpl::Allocate(
 grpc::Status SchedulingServiceImpl::SearchSlots(grpc::ServerContext* context,
                                                 const v1::SearchSlotsRequest* request,
                                                 v1::SearchSlotsResponse* response) {
-  return gate_.Serve(context, Method<v1::SchedulingService>("SearchSlots"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("SearchSlots"),
                      [&](CallGate::Call&) -> absl::Status {
                        ASSIGN_OR_RETURN(SlotQuery query, ValidateSearchSlots(*request));
                        ASSIGN_OR_RETURN(SlotPage page, store_.SearchSlots(query));
@@ -677,6 +675,8 @@ void SchedulingServiceImpl::ServeBookings(std::vector<QueuedBooking>& queued) {
   for (size_t i = 0; i < n; ++i) {
     CallGate::Call& call = calls[i];
     outcomes[i] = call.status();
+    if (!outcomes[i].ok()) continue;
+    outcomes[i] = CheckFieldLimits(*queued[i].request);  // before the name goes in the audit row
     if (!outcomes[i].ok()) continue;
     call.set_resource(queued[i].request->resident());
     outcomes[i] = ValidateBookScreening(*queued[i].request);
@@ -859,7 +859,7 @@ absl::StatusOr<v1::Booking> SchedulingServiceImpl::BookingInScope(const Caller& 
 grpc::Status SchedulingServiceImpl::GetBooking(grpc::ServerContext* context,
                                                const v1::GetBookingRequest* request,
                                                v1::Booking* response) {
-  return gate_.Serve(context, Method<v1::SchedulingService>("GetBooking"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("GetBooking"),
                      [&](CallGate::Call& call) -> absl::Status {
                        ASSIGN_OR_RETURN(*response,
                                         BookingInScope(call.caller(), request->name(), call));
@@ -871,7 +871,7 @@ grpc::Status SchedulingServiceImpl::GetBooking(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::BatchGetBookings(grpc::ServerContext* context,
                                                      const v1::BatchGetBookingsRequest* request,
                                                      v1::BatchGetBookingsResponse* response) {
-  return gate_.Serve(context, Method<v1::SchedulingService>("BatchGetBookings"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("BatchGetBookings"),
                      [&](CallGate::Call& call) -> absl::Status {
                        ASSIGN_OR_RETURN(std::vector<int64_t> ids,
                                         ValidateBatchGetBookings(*request));
@@ -888,8 +888,7 @@ grpc::Status SchedulingServiceImpl::BatchGetBookings(grpc::ServerContext* contex
 grpc::Status SchedulingServiceImpl::CancelBooking(grpc::ServerContext* context,
                                                   const v1::CancelBookingRequest* request,
                                                   v1::Booking* response) {
-  return gate_.Serve(
-      context, Method<v1::SchedulingService>("CancelBooking"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("CancelBooking"),
       [&](CallGate::Call& call) -> absl::Status {
         RETURN_IF_ERROR(ValidateCancelBooking(*request));
         ASSIGN_OR_RETURN(v1::Booking booking, BookingInScope(call.caller(), request->name(), call));
@@ -902,7 +901,7 @@ grpc::Status SchedulingServiceImpl::CancelBooking(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::RescheduleBooking(grpc::ServerContext* context,
                                                       const v1::RescheduleBookingRequest* request,
                                                       v1::Booking* response) {
-  return gate_.Serve(context, Method<v1::SchedulingService>("RescheduleBooking"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("RescheduleBooking"),
                      [&](CallGate::Call& call) -> absl::Status {
                        ASSIGN_OR_RETURN(*response, Reschedule(*context, call.caller(), *request));
                        return absl::OkStatus();
@@ -947,7 +946,7 @@ absl::StatusOr<v1::Booking> SchedulingServiceImpl::Reschedule(
 grpc::Status SchedulingServiceImpl::JoinWaitlist(grpc::ServerContext* context,
                                                  const v1::JoinWaitlistRequest* request,
                                                  v1::WaitlistEntry* response) {
-  return gate_.Serve(context, Method<v1::SchedulingService>("JoinWaitlist"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("JoinWaitlist"),
                      [&](CallGate::Call& call) -> absl::Status {
                        call.set_resource(request->entry().resident());
                        ASSIGN_OR_RETURN(*response, Join(*context, call.caller(), *request));
@@ -997,8 +996,7 @@ absl::StatusOr<v1::WaitlistEntry> SchedulingServiceImpl::Join(
 grpc::Status SchedulingServiceImpl::LeaveWaitlist(grpc::ServerContext* context,
                                                   const v1::LeaveWaitlistRequest* request,
                                                   v1::WaitlistEntry* response) {
-  return gate_.Serve(
-      context, Method<v1::SchedulingService>("LeaveWaitlist"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("LeaveWaitlist"),
       [&](CallGate::Call& call) -> absl::Status {
         auto id = ParseNumericName("waitlist", request->name());
         if (!id) return InvalidField("name", "must be waitlist/{id}");
@@ -1013,8 +1011,7 @@ grpc::Status SchedulingServiceImpl::LeaveWaitlist(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::GetWaitlistEntry(grpc::ServerContext* context,
                                                      const v1::GetWaitlistEntryRequest* request,
                                                      v1::WaitlistEntry* response) {
-  return gate_.Serve(
-      context, Method<v1::SchedulingService>("GetWaitlistEntry"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("GetWaitlistEntry"),
       [&](CallGate::Call& call) -> absl::Status {
         auto id = ParseNumericName("waitlist", request->name());
         if (!id) return InvalidField("name", "must be waitlist/{id}");
@@ -1029,8 +1026,7 @@ grpc::Status SchedulingServiceImpl::GetWaitlistEntry(grpc::ServerContext* contex
 grpc::Status SchedulingServiceImpl::ListBookings(grpc::ServerContext* context,
                                                  const v1::ListBookingsRequest* request,
                                                  v1::ListBookingsResponse* response) {
-  return gate_.Serve(
-      context, Method<v1::SchedulingService>("ListBookings"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("ListBookings"),
       [&](CallGate::Call& call) -> absl::Status {
         ASSIGN_OR_RETURN(RosterQuery query, ValidateListBookings(*request));
         call.set_resource(request->hospital());
@@ -1050,8 +1046,7 @@ grpc::Status SchedulingServiceImpl::ListBookings(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::CheckIn(grpc::ServerContext* context,
                                             const v1::CheckInRequest* request,
                                             v1::Booking* response) {
-  return gate_.Serve(
-      context, Method<v1::SchedulingService>("CheckIn"), [&](CallGate::Call& call) -> absl::Status {
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("CheckIn"), [&](CallGate::Call& call) -> absl::Status {
         RETURN_IF_ERROR(ValidateCheckIn(*request));
         ASSIGN_OR_RETURN(v1::Booking booking, BookingInScope(call.caller(), request->name(), call));
         ASSIGN_OR_RETURN(CheckInOutcome outcome,
@@ -1072,8 +1067,7 @@ grpc::Status SchedulingServiceImpl::CheckIn(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::MarkNoShow(grpc::ServerContext* context,
                                                const v1::MarkNoShowRequest* request,
                                                v1::Booking* response) {
-  return gate_.Serve(
-      context, Method<v1::SchedulingService>("MarkNoShow"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("MarkNoShow"),
       [&](CallGate::Call& call) -> absl::Status {
         ASSIGN_OR_RETURN(v1::Booking booking, BookingInScope(call.caller(), request->name(), call));
         ASSIGN_OR_RETURN(
@@ -1087,7 +1081,7 @@ grpc::Status SchedulingServiceImpl::MarkNoShow(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::CountBookings(grpc::ServerContext* context,
                                                   const v1::CountBookingsRequest* request,
                                                   v1::BookingCounts* response) {
-  return gate_.Serve(context, Method<v1::SchedulingService>("CountBookings"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("CountBookings"),
                      [&](CallGate::Call&) -> absl::Status {
                        if (request->programme_year() < 2024 || request->programme_year() > 2100) {
                          return InvalidField("programme_year", "must be 2024 to 2100");
@@ -1100,8 +1094,7 @@ grpc::Status SchedulingServiceImpl::CountBookings(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::ListBookingEvents(grpc::ServerContext* context,
                                                       const v1::ListBookingEventsRequest* request,
                                                       v1::ListBookingEventsResponse* response) {
-  return gate_.Serve(
-      context, Method<v1::SchedulingService>("ListBookingEvents"),
+  return gate_.Serve(context, *request, Method<v1::SchedulingService>("ListBookingEvents"),
       [&](CallGate::Call&) -> absl::Status {
         FieldViolations bad;
         if (!request->after().empty() && !ParseOutboxOffset(request->after())) {

@@ -1387,7 +1387,7 @@ absl::StatusOr<std::optional<v1::AllocationPlan>> SchedulingStore::LatestPlan(
 
 absl::Status SchedulingStore::SavePlan(const v1::AllocationPlan& plan) {
   return db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
-    tx.exec_prepared("sched_save_plan", plan.year(), static_cast<int>(plan.kind()),
+    tx.exec_prepared("sched_save_plan", plan.programme_year(), static_cast<int>(plan.kind()),
                      pqxx::binarystring(plan.SerializeAsString()));
     return absl::OkStatus();
   });

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "common/crypto.h"
 #include "common/migrations.h"
+#include "grpc/health/v1/health.pb.h"
 #include "services/admin/admin_service.h"
 #include "services/admin/admin_store.h"
 #include "services/progress/outbox_consumer.h"
@@ -301,6 +302,10 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   }
 
   grpc::EnableDefaultHealthCheckService(true);
+  // gRPC's built-in health service carries no descriptor of its own;
+  // reflection lists it, so the generated one must be linked in for
+  // reflection to describe it (a client walking the schema asks for it).
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(c.listen, credentials, &app->port_);

@@ -13,10 +13,12 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "common/help_flags.h"
 #include "absl/synchronization/mutex.h"
 #include "common/dates.h"
 #include "services/admin/admin_store.h"
 #include "services/results/follow_up.h"
+#include "services/results/screenings.h"
 #include "services/screeningd/app.h"
 
 ABSL_FLAG(std::string, services, "all",
@@ -66,8 +68,12 @@ ABSL_FLAG(std::string, service_db_password, "",
           "SCREENING_SERVICE_DB_PASSWORD.");
 ABSL_FLAG(double, rate_limit_per_second, 200, "Calls per second per caller, sustained.");
 ABSL_FLAG(double, rate_limit_burst, 400, "Calls per caller at once.");
-ABSL_FLAG(double, fit_cutoff_ng_ml, 100, "FIT quantitative cut-off of the kit in use, ng Hb/mL.");
-ABSL_FLAG(double, uric_acid_threshold, 420, "Uric acid screen-positive above this, µmol/L.");
+ABSL_FLAG(std::string, fit_kits, "FIT-100:100",
+          "FIT kits and their quantitative cut-offs, ng Hb/mL: NAME:CUTOFF[,NAME:CUTOFF...]. "
+          "A result with a quantitative reading names its kit.");
+ABSL_FLAG(double, uric_acid_limit_male, 420, "Uric acid screen-positive above this for men, µmol/L.");
+ABSL_FLAG(double, uric_acid_limit_female, 420,
+          "Uric acid screen-positive above this for women, µmol/L (the older rule: 360).");
 ABSL_FLAG(std::string, referral_due_days, "",
           "Days to a referral's follow-up per kind, e.g. colonoscopy=365,gastroscopy=90,"
           "family_doctor=30,prenatal_diagnosis=14 (these are the defaults).");
@@ -171,6 +177,7 @@ int TokenCommand(const std::string& action, const std::string& database_url) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  screening::ShowFlagsOfFileInHelp(__FILE__);
   absl::SetProgramUsageMessage(
       "the Harbin free screening programme's gRPC services.\n"
       "  screeningd [flags]           serve\n"
@@ -241,8 +248,22 @@ int main(int argc, char** argv) {
       FlagOrEnv(absl::GetFlag(FLAGS_service_db_password), "SCREENING_SERVICE_DB_PASSWORD");
   config.rate_limit_per_second = absl::GetFlag(FLAGS_rate_limit_per_second);
   config.rate_limit_burst = absl::GetFlag(FLAGS_rate_limit_burst);
-  config.result_rules.colorectal.fit_cutoff_ng_ml = absl::GetFlag(FLAGS_fit_cutoff_ng_ml);
-  config.result_rules.four_highs.high_uric_acid = absl::GetFlag(FLAGS_uric_acid_threshold);
+  if (absl::Status parsed = screening::results::ParseFitKits(absl::GetFlag(FLAGS_fit_kits),
+                                                             &config.result_rules.colorectal);
+      !parsed.ok()) {
+    std::fprintf(stderr, "screeningd: --fit_kits: %s\n", std::string(parsed.message()).c_str());
+    return 2;
+  }
+  config.result_rules.four_highs.high_uric_acid_male = absl::GetFlag(FLAGS_uric_acid_limit_male);
+  config.result_rules.four_highs.high_uric_acid_female =
+      absl::GetFlag(FLAGS_uric_acid_limit_female);
+  for (double limit : {config.result_rules.four_highs.high_uric_acid_male,
+                       config.result_rules.four_highs.high_uric_acid_female}) {
+    if (!(limit >= 50 && limit <= 1200)) {
+      std::fprintf(stderr, "screeningd: --uric_acid_limit_*: must be 50 to 1200 µmol/L\n");
+      return 2;
+    }
+  }
   config.result_rules.follow_up.nipt_report_working_days =
       absl::GetFlag(FLAGS_nipt_report_working_days);
   config.result_rules.follow_up.missing_result_days = absl::GetFlag(FLAGS_missing_result_days);

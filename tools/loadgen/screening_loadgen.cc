@@ -48,6 +48,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "common/help_flags.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -242,6 +243,7 @@ std::vector<std::string> SetUpResidents(v1::RegistryService::Stub& registry, int
     r->set_district_code(district);
     r->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
     if (batch.rows_size() == 5000 || n + 1 == count) {
+      if (n + 1 == count) batch.set_total_rows(count);  // the last message
       stream->Write(batch);
       batch.Clear();
     }
@@ -707,6 +709,7 @@ void RecordOnStream(v1::ResultsService::Stub& results, const std::vector<v1::Boo
   const size_t window = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_window)));
   grpc::ClientContext context;
   auto stream = results.RecordResults(&context);
+  int64_t written = 0;
   absl::Mutex mu;
   std::deque<absl::Time> sent;  // write times of the items not yet answered
   std::thread reader([&] {
@@ -732,8 +735,14 @@ void RecordOnStream(v1::ResultsService::Stub& results, const std::vector<v1::Boo
       absl::MutexLock lock(&mu);
       sent.push_back(absl::Now());
     }
-    if (!stream->Write(rr)) break;
+    v1::RecordResultsRequest message;
+    *message.mutable_result() = rr;
+    if (!stream->Write(message)) break;
+    ++written;
   }
+  v1::RecordResultsRequest last;
+  last.set_total_results(written);
+  stream->Write(last);
   stream->WritesDone();
   reader.join();
   Check(stream->Finish(), "RecordResults");
@@ -1017,6 +1026,7 @@ int RunWatch() {
 }  // namespace screening
 
 int main(int argc, char** argv) {
+  screening::ShowFlagsOfFileInHelp(__FILE__);
   absl::SetProgramUsageMessage(
       "drives screeningd through its API and reports throughput and latency.\n"
       "usage: screening-loadgen --address=HOST:PORT "
