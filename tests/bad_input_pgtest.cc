@@ -219,8 +219,11 @@ TEST_F(BadInput, BookScreeningAndGetBooking) {
   v1::Booking booking;
   EXPECT_THAT(BadFields(Book("", "", "", &booking)),
               ElementsAre("resident", "slots[0]", "request_id"));
+  // A string past its limit is refused before anything else is looked at.
   EXPECT_THAT(BadFields(Book(resident_.name(), "slots/abc", std::string(65, 'x'), &booking)),
-              ElementsAre("slots[0]", "request_id"));
+              ElementsAre("request_id"));
+  EXPECT_THAT(BadFields(Book(resident_.name(), "slots/abc", "ok-id", &booking)),
+              ElementsAre("slots[0]"));
   EXPECT_THAT(BadFields(Book(resident_.name(), "slots/1,slots/1", "dup", &booking)),
               ElementsAre("slots[1]"));
   EXPECT_THAT(BadFields(Book(resident_.name(), "slots/1,slots/2,slots/3,slots/4,slots/5", "many",
@@ -439,6 +442,11 @@ TEST_F(BadInput, AmendReferralsFollowUpAndMissingResults) {
   amend.set_reason(std::string(501, 'x'));
   grpc::ClientContext c1;
   EXPECT_THAT(BadFields(server_->results().AmendResult(&c1, amend, &result)),
+              ElementsAre("reason"))
+      << "a string past its limit, first";
+  amend.set_reason("");
+  grpc::ClientContext c1b;
+  EXPECT_THAT(BadFields(server_->results().AmendResult(&c1b, amend, &result)),
               ElementsAre("name", "four_highs", "reason", "request_id"));
   amend.set_name("results/987654");
   *amend.mutable_four_highs() = NormalFourHighs();
@@ -472,7 +480,12 @@ TEST_F(BadInput, AmendReferralsFollowUpAndMissingResults) {
   v1::Referral referral;
   grpc::ClientContext c5;
   EXPECT_THAT(BadFields(server_->results().RecordFollowUp(&c5, follow_up, &referral)),
-              ElementsAre("name", "follow_up_date", "finding", "note"));
+              ElementsAre("note"))
+      << "a string past its limit, first";
+  follow_up.set_note("");
+  grpc::ClientContext c5b;
+  EXPECT_THAT(BadFields(server_->results().RecordFollowUp(&c5b, follow_up, &referral)),
+              ElementsAre("name", "follow_up_date", "finding"));
   follow_up.set_name("referrals/987654");
   follow_up.set_follow_up_date("2025-03-01");
   follow_up.set_finding(v1::FOLLOW_UP_FINDING_NORMAL);

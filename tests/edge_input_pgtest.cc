@@ -14,6 +14,7 @@
 #include <google/protobuf/dynamic_message.h>
 
 #include "common/caller.h"
+#include "common/field_limits.h"
 #include "tests/support/slice_fixture.h"
 
 namespace screening::testing {
@@ -141,8 +142,10 @@ TEST_F(EdgeInput, EveryStringOfEveryRpcHasALimitAndNoControlCharacters) {
       const int64_t audited_before = Audited(name);
       int refused = 0;
       for (const StringPath& at : strings) {
+        const bool multiline = LimitOfField(at.fields.back()->name()).multiline;
         for (const std::string& value : {huge, std::string("A\x1b[31mB"), std::string("A\r\nB"),
                                          std::string("A\0B", 3)}) {
+          if (multiline && value == "A\r\nB") continue;  // a note may hold line breaks
           std::unique_ptr<Message> request(factory.GetPrototype(method->input_type())->New());
           SetAt(request.get(), at, value);
           const grpc::Status status = Call(method, *request);

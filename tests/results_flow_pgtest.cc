@@ -325,6 +325,7 @@ TEST_F(ResultsFlow, AVisitsScreeningsAreRecordedOneByOne) {
   cr.set_request_id("res-cr-2");
   fit->mutable_fit_samples(0)->set_outcome(v1::SAMPLE_OUTCOME_NEGATIVE);
   fit->mutable_fit_samples(1)->set_ng_hb_per_ml(120);
+  fit->set_fit_kit("FIT-100");  // a quantitative reading names its kit (cut-off 100)
   v1::Result positive;
   ASSERT_TRUE(Record(cr, &positive).ok());
   EXPECT_TRUE(positive.counts_as_screened());
@@ -385,8 +386,9 @@ TEST_F(ResultsFlow, BadMeasurementsAreNamedAndNothingIsStored) {
   v1::Result out;
   v1::RecordResultRequest two = For(booking, "res-bad-1");
   *two.mutable_four_highs() = NormalFourHighs();
-  two.mutable_gastric()->set_pepsinogen_2_ug_l(0);  // PGR undefined
-  EXPECT_THAT(BadFields(Record(two, &out)), ElementsAre("four_highs", "gastric.pepsinogen_2_ug_l"));
+  two.mutable_gastric()->set_pepsinogen_2_ug_l(0);  // PGR undefined; replaces four_highs (oneof)
+  EXPECT_FALSE(two.has_four_highs());
+  EXPECT_THAT(BadFields(Record(two, &out)), ElementsAre("gastric.pepsinogen_2_ug_l"));
   v1::RecordResultRequest mgdl = For(booking, "res-bad-2");
   *mgdl.mutable_four_highs() = NormalFourHighs();
   mgdl.mutable_four_highs()->set_fasting_glucose_mmol_l(900);  // 50 mmol/L: out of range
@@ -800,7 +802,7 @@ TEST_F(ResultsFlow, ZRecountAgreesWithTheCountersAndNamesAnyDifference) {
     return response;
   };
   v1::RecountResponse first = recount();
-  EXPECT_TRUE(first.consistent());
+  EXPECT_TRUE(first.consistent()) << first.DebugString();
   EXPECT_EQ(first.differences_size(), 0);
   // Persons, four types, failed samples, positives, referrals opened,
   // completed, withdrawn and overdue, bookings, cancellations, no-shows.

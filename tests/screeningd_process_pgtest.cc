@@ -87,6 +87,26 @@ TEST(Screeningd, RefusesBadConfigurationAtStartup) {
   EXPECT_EQ(WaitExit(Spawn({"--insecure", "--server_threads=5000"}, "host=127.0.0.1")), 2);
 }
 
+TEST(Screeningd, HelpListsItsOwnFlags) {
+  // Abseil's default lists only flags of a file named after the program:
+  // `screeningd --help` said "No flags matched".
+  std::string out;
+  FILE* help = popen(SCREENINGD_PATH " --help 2>&1", "r");
+  ASSERT_NE(help, nullptr);
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, help)) > 0;) out.append(buffer, n);
+  pclose(help);
+  EXPECT_THAT(out, ::testing::HasSubstr("--listen"));
+  EXPECT_THAT(out, ::testing::HasSubstr("--fit_kits"));
+  EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("No flags matched")));
+}
+
+TEST(Screeningd, RefusesBadResultRules) {
+  EXPECT_EQ(WaitExit(Spawn({"--insecure", "--fit_kits=FIT-100"}, "host=127.0.0.1")), 2);
+  EXPECT_EQ(WaitExit(Spawn({"--insecure", "--fit_kits=A:100,A:75"}, "host=127.0.0.1")), 2);
+  EXPECT_EQ(WaitExit(Spawn({"--insecure", "--uric_acid_limit_female=10"}, "host=127.0.0.1")), 2);
+}
+
 TEST(Screeningd, SigtermLetsInFlightCallsFinish) {
   auto db = TestDatabase::Create("process_sigterm");
   ASSERT_TRUE(db.ok()) << db.status();

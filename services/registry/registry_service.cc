@@ -298,8 +298,9 @@ grpc::Status RegistryServiceImpl::ImportResidents(
           return absl::OkStatus();
         };
         // Hands what is pending to the database and tells the client how far
-        // the import is.
-        auto flush = [&](bool done) -> absl::Status {
+        // the import is; the last time (`last`), once all of it is stored,
+        // with `done` when the whole list arrived.
+        auto flush = [&](bool last, bool done) -> absl::Status {
           if (!pending.empty()) {
             auto next = std::make_unique<InFlight>();
             next->residents = std::move(pending);
@@ -314,7 +315,7 @@ grpc::Status RegistryServiceImpl::ImportResidents(
               return store_.StoreImportBatch(*batch);
             });
           }
-          if (done) RETURN_IF_ERROR(settle());
+          if (last) RETURN_IF_ERROR(settle());
           progress.set_done(done);
           if (!stream->Write(progress)) return absl::CancelledError("the client went away");
           progress.clear_errors();
@@ -324,7 +325,7 @@ grpc::Status RegistryServiceImpl::ImportResidents(
         std::optional<int64_t> declared;  // the client's last message says how many rows
         while (stream->Read(&batch)) {
           if (declared) {
-            RETURN_IF_ERROR(flush(/*done=*/false));  // what arrived is stored and reported
+            RETURN_IF_ERROR(flush(/*last=*/true, /*done=*/false));  // what arrived is stored
             return InvalidField("total_rows", "nothing may follow the last message");
           }
           if (batch.has_total_rows()) declared = batch.total_rows();
@@ -357,14 +358,14 @@ grpc::Status RegistryServiceImpl::ImportResidents(
             pending.push_back(*std::move(resident));
           }
           if (pending.size() >= kImportFlushRows || progress.errors_size() >= 1000) {
-            RETURN_IF_ERROR(flush(/*done=*/false));
+            RETURN_IF_ERROR(flush(/*last=*/false, /*done=*/false));
           }
         }
         const absl::Status whole =
             CheckStreamEnd("total_rows", declared, progress.rows_received(), "rows");
         // The rows that did arrive are stored and reported either way; `done`
         // only when the whole list arrived.
-        absl::Status finished = flush(/*done=*/whole.ok());
+        absl::Status finished = flush(/*last=*/true, /*done=*/whole.ok());
         // Never leave a batch storing after the call ends.
         if (in_flight) in_flight->stored.wait();
         RETURN_IF_ERROR(finished);
