@@ -45,9 +45,9 @@ void CheckValue(const FieldDescriptor* field, const Message& message, int index,
   if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
       field->type() != FieldDescriptor::TYPE_BYTES) {
     std::string scratch;
-    const std::string& text = index < 0 ? r->GetStringReference(message, field, &scratch)
-                                        : r->GetRepeatedStringReference(message, field, index,
-                                                                        &scratch);
+    const std::string& text = index < 0
+                                  ? r->GetStringReference(message, field, &scratch)
+                                  : r->GetRepeatedStringReference(message, field, index, &scratch);
     if (absl::Status ok = CheckString(text, LimitOfField(field->name())); !ok.ok()) {
       bad.Add(path, std::string(ok.message()));
     }
@@ -62,7 +62,8 @@ void Walk(const Message& message, const std::string& prefix, FieldViolations& ba
   std::vector<const FieldDescriptor*> fields;
   r->ListFields(message, &fields);  // only the fields that are set
   for (const FieldDescriptor* field : fields) {
-    const std::string path = prefix.empty() ? field->name() : absl::StrCat(prefix, ".", field->name());
+    const std::string path =
+        prefix.empty() ? field->name() : absl::StrCat(prefix, ".", field->name());
     if (field->is_map()) {
       // Entries are messages of (key, value): the key has its own limit, and
       // a bad one is never echoed in the path.

@@ -31,8 +31,7 @@ TEST(FieldLimits, ControlCharactersAreRefusedButLineBreaksInNotes) {
                                 std::string("张三\r\n"), std::string("张\xc2\x85三")}) {
     v1::RegisterResidentRequest request;
     request.mutable_resident()->set_full_name(bad);
-    EXPECT_EQ(BadFields(CheckFieldLimits(request)),
-              std::vector<std::string>{"resident.full_name"});
+    EXPECT_EQ(BadFields(CheckFieldLimits(request)), std::vector<std::string>{"resident.full_name"});
     const absl::Status status = CheckFieldLimits(request);
     EXPECT_EQ(status.message().find(bad), std::string::npos) << "the value is never echoed";
   }
@@ -54,7 +53,8 @@ TEST(FieldLimits, RepeatedFieldsAndMapKeysByPathWithoutTheValue) {
   v1::BatchGetBookingsRequest names;
   names.add_names("bookings/1");
   names.add_names(std::string(129, 'b'));
-  EXPECT_EQ(BadFields(CheckFieldLimits(names, "batch")), std::vector<std::string>{"batch.names[1]"});
+  EXPECT_EQ(BadFields(CheckFieldLimits(names, "batch")),
+            std::vector<std::string>{"batch.names[1]"});
 }
 
 TEST(FieldViolations, AnswersStaySmall) {

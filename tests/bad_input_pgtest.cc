@@ -441,8 +441,7 @@ TEST_F(BadInput, AmendReferralsFollowUpAndMissingResults) {
   amend.set_name("result/1");
   amend.set_reason(std::string(501, 'x'));
   grpc::ClientContext c1;
-  EXPECT_THAT(BadFields(server_->results().AmendResult(&c1, amend, &result)),
-              ElementsAre("reason"))
+  EXPECT_THAT(BadFields(server_->results().AmendResult(&c1, amend, &result)), ElementsAre("reason"))
       << "a string past its limit, first";
   amend.set_reason("");
   grpc::ClientContext c1b;

@@ -43,7 +43,8 @@ void StringFields(const Descriptor* type, std::vector<const FieldDescriptor*> pr
     const std::string here = (path.empty() ? "" : path + ".") + f->name() +
                              (f->is_repeated() && !f->is_map() ? "[0]" : "");
     if (f->is_map()) continue;  // map keys: the issue's own case below
-    if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING && f->type() != FieldDescriptor::TYPE_BYTES) {
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
+        f->type() != FieldDescriptor::TYPE_BYTES) {
       out.push_back({fields, here});
     } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
                std::find(seen.begin(), seen.end(), f->message_type()) == seen.end()) {
@@ -74,8 +75,10 @@ grpc::ByteBuffer Bytes(const Message& message) {
 class EdgeInput : public SliceTest {
  protected:
   static int64_t Audited(const std::string& method) {
-    return db_->QueryInt("SELECT count(*) FROM audit.events WHERE outcome = 'INVALID_ARGUMENT'"
-                         " AND method = '" + method + "'");
+    return db_->QueryInt(
+        "SELECT count(*) FROM audit.events WHERE outcome = 'INVALID_ARGUMENT'"
+        " AND method = '" +
+        method + "'");
   }
   static int64_t StoredRows() {
     return db_->QueryInt(
@@ -125,10 +128,9 @@ TEST_F(EdgeInput, EveryStringOfEveryRpcHasALimitAndNoControlCharacters) {
   google::protobuf::DynamicMessageFactory factory;
   const std::string huge(1 << 20, 'a');
   int calls = 0;
-  for (const char* service_name :
-       {"screening.v1.RegistryService", "screening.v1.SchedulingService",
-        "screening.v1.ResultsService", "screening.v1.ProgressService",
-        "screening.v1.AdminService"}) {
+  for (const char* service_name : {"screening.v1.RegistryService", "screening.v1.SchedulingService",
+                                   "screening.v1.ResultsService", "screening.v1.ProgressService",
+                                   "screening.v1.AdminService"}) {
     const auto* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
     ASSERT_NE(service, nullptr) << service_name;
@@ -143,8 +145,8 @@ TEST_F(EdgeInput, EveryStringOfEveryRpcHasALimitAndNoControlCharacters) {
       int refused = 0;
       for (const StringPath& at : strings) {
         const bool multiline = LimitOfField(at.fields.back()->name()).multiline;
-        for (const std::string& value : {huge, std::string("A\x1b[31mB"), std::string("A\r\nB"),
-                                         std::string("A\0B", 3)}) {
+        for (const std::string& value :
+             {huge, std::string("A\x1b[31mB"), std::string("A\r\nB"), std::string("A\0B", 3)}) {
           if (multiline && value == "A\r\nB") continue;  // a note may hold line breaks
           std::unique_ptr<Message> request(factory.GetPrototype(method->input_type())->New());
           SetAt(request.get(), at, value);
@@ -177,8 +179,7 @@ TEST_F(EdgeInput, EveryStringOfEveryRpcHasALimitAndNoControlCharacters) {
   grpc::ClientContext context;
   ASSERT_TRUE(server_->health().Check(&context, health, &serving).ok());
   EXPECT_EQ(serving.status(), grpc::health::v1::HealthCheckResponse::SERVING);
-  EXPECT_EQ(Register(absl::CivilDay(1971, 7, 7)).district_code(), "230102")
-      << "and still serves";
+  EXPECT_EQ(Register(absl::CivilDay(1971, 7, 7)).district_code(), "230102") << "and still serves";
 }
 
 TEST_F(EdgeInput, TheIssuesCases) {
@@ -240,8 +241,8 @@ TEST_F(EdgeInput, TheIssuesCases) {
     EXPECT_THAT(status.error_message(), ::testing::HasSubstr("more not listed"));
   }
   // Control characters where a person types: refused.
-  for (const std::string& name : {std::string("张\0三", 4), std::string("\x1b[31m张三"),
-                                  std::string("张三\r\n")}) {
+  for (const std::string& name :
+       {std::string("张\0三", 4), std::string("\x1b[31m张三"), std::string("张三\r\n")}) {
     v1::RegisterResidentRequest request;
     request.mutable_resident()->set_full_name(name);
     v1::Resident out;

@@ -16,7 +16,9 @@ constexpr int kMaxPageSize = 1000;
 grpc::Status AdminServiceImpl::ListAuditEvents(grpc::ServerContext* context,
                                                const v1::ListAuditEventsRequest* request,
                                                v1::ListAuditEventsResponse* response) {
-  return gate_.Serve(context, *request, Method<v1::AdminService>("ListAuditEvents"), [&](CallGate::Call&) -> absl::Status {
+  return gate_.Serve(
+      context, *request, Method<v1::AdminService>("ListAuditEvents"),
+      [&](CallGate::Call&) -> absl::Status {
         FieldViolations bad;
         AuditQuery query{.resource = request->resource(), .subject = request->subject()};
         if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {

@@ -174,7 +174,9 @@ std::vector<v1::CounterDifference> CompareCounts(const Counts& counters,
 grpc::Status ProgressServiceImpl::Recount(grpc::ServerContext* context,
                                           const v1::RecountRequest* request,
                                           v1::RecountResponse* response) {
-  return gate_.Serve(context, *request, Method<v1::ProgressService>("Recount"), [&](CallGate::Call&) -> absl::Status {
+  return gate_.Serve(
+      context, *request, Method<v1::ProgressService>("Recount"),
+      [&](CallGate::Call&) -> absl::Status {
         const int year = request->programme_year() == 0 ? current_year_ : request->programme_year();
         if (year < 2024 || year > 2100) {
           return InvalidField("programme_year", "must be 2024 to 2100, or 0");
@@ -212,7 +214,9 @@ grpc::Status ProgressServiceImpl::Recount(grpc::ServerContext* context,
 grpc::Status ProgressServiceImpl::GetProgress(grpc::ServerContext* context,
                                               const v1::GetProgressRequest* request,
                                               v1::Progress* response) {
-  return gate_.Serve(context, *request, Method<v1::ProgressService>("GetProgress"), [&](CallGate::Call&) -> absl::Status {
+  return gate_.Serve(
+      context, *request, Method<v1::ProgressService>("GetProgress"),
+      [&](CallGate::Call&) -> absl::Status {
         const int year = request->programme_year() == 0 ? current_year_ : request->programme_year();
         FieldViolations bad;
         if (year < 2024 || year > 2100) bad.Add("programme_year", "must be 2024 to 2100, or 0");
@@ -439,7 +443,8 @@ grpc::Status ProgressServiceImpl::GetQuarterlyReport(grpc::ServerContext* contex
 grpc::Status ProgressServiceImpl::SignOffQuarterlyReport(
     grpc::ServerContext* context, const v1::SignOffQuarterlyReportRequest* request,
     v1::QuarterlyReport* response) {
-  return gate_.Serve(context, *request, Method<v1::ProgressService>("SignOffQuarterlyReport"),
+  return gate_.Serve(
+      context, *request, Method<v1::ProgressService>("SignOffQuarterlyReport"),
       [&](CallGate::Call& call) -> absl::Status {
         FieldViolations bad;
         const int year =

@@ -117,7 +117,8 @@ grpc::Status RegistryServiceImpl::GetResident(grpc::ServerContext* context,
 grpc::Status RegistryServiceImpl::LookupResident(grpc::ServerContext* context,
                                                  const v1::LookupResidentRequest* request,
                                                  v1::Resident* response) {
-  return gate_.Serve(context, *request, Method<v1::RegistryService>("LookupResident"),
+  return gate_.Serve(
+      context, *request, Method<v1::RegistryService>("LookupResident"),
       [&](CallGate::Call& call) -> absl::Status {
         auto id = ParseIdNumber(request->id_number(), Today(clock_));
         if (!id.ok()) return InvalidField("id_number", std::string(id.status().message()));
@@ -171,7 +172,8 @@ absl::StatusOr<RegistryStore::Changes> ValidateResidentUpdate(
 grpc::Status RegistryServiceImpl::UpdateResident(grpc::ServerContext* context,
                                                  const v1::UpdateResidentRequest* request,
                                                  v1::Resident* response) {
-  return gate_.Serve(context, *request, Method<v1::RegistryService>("UpdateResident"),
+  return gate_.Serve(
+      context, *request, Method<v1::RegistryService>("UpdateResident"),
       [&](CallGate::Call& call) -> absl::Status {
         ASSIGN_OR_RETURN(RegistryStore::Changes changes, ValidateResidentUpdate(*request));
         call.set_resource(request->resident().name());
@@ -189,7 +191,8 @@ grpc::Status RegistryServiceImpl::UpdateResident(grpc::ServerContext* context,
 grpc::Status RegistryServiceImpl::ListResidents(grpc::ServerContext* context,
                                                 const v1::ListResidentsRequest* request,
                                                 v1::ListResidentsResponse* response) {
-  return gate_.Serve(context, *request, Method<v1::RegistryService>("ListResidents"),
+  return gate_.Serve(
+      context, *request, Method<v1::RegistryService>("ListResidents"),
       [&](CallGate::Call& call) -> absl::Status {
         FieldViolations bad;
         if (FindDistrict(request->district_code()) == nullptr) {
@@ -481,7 +484,8 @@ v1::Pregnancy PregnancyView(const PregnancyRecord& record, absl::CivilDay birth_
 grpc::Status RegistryServiceImpl::RegisterPregnancy(grpc::ServerContext* context,
                                                     const v1::RegisterPregnancyRequest* request,
                                                     v1::Pregnancy* response) {
-  return gate_.Serve(context, *request, Method<v1::RegistryService>("RegisterPregnancy"),
+  return gate_.Serve(
+      context, *request, Method<v1::RegistryService>("RegisterPregnancy"),
       [&](CallGate::Call& call) -> absl::Status {
         ASSIGN_OR_RETURN(PregnancyRecord record, ValidateNewPregnancy(*request, Today(clock_)));
         call.set_resource(request->pregnancy().resident());
@@ -617,7 +621,8 @@ absl::Status RegistryServiceImpl::AnswerEligibility(const v1::CheckEligibilityRe
 grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext* context,
                                                    const v1::CheckEligibilityRequest* request,
                                                    v1::CheckEligibilityResponse* response) {
-  return gate_.Serve(context, *request, Method<v1::RegistryService>("CheckEligibility"),
+  return gate_.Serve(
+      context, *request, Method<v1::RegistryService>("CheckEligibility"),
       [&](CallGate::Call& call) -> absl::Status {
         FieldViolations bad;
         AddCheckEligibilityViolations(*request, "", bad);
@@ -637,7 +642,8 @@ grpc::Status RegistryServiceImpl::CheckEligibility(grpc::ServerContext* context,
 grpc::Status RegistryServiceImpl::BatchCheckEligibility(
     grpc::ServerContext* context, const v1::BatchCheckEligibilityRequest* request,
     v1::BatchCheckEligibilityResponse* response) {
-  return gate_.Serve(context, *request, Method<v1::RegistryService>("BatchCheckEligibility"),
+  return gate_.Serve(
+      context, *request, Method<v1::RegistryService>("BatchCheckEligibility"),
       [&](CallGate::Call& call) -> absl::Status {
         RETURN_IF_ERROR(ValidateBatchCheckEligibility(*request));
         call.set_resource(absl::StrCat(request->requests_size(), " eligibility checks"));

@@ -86,9 +86,8 @@ v1::FourHighsClassification ClassifyFourHighs(const FourHighsRules& rules,
                     m.ldl_cholesterol_mmol_l() >= rules.high_ldl ||
                     m.triglycerides_mmol_l() >= rules.high_tg ||
                     m.hdl_cholesterol_mmol_l() < rules.low_hdl);
-  c.set_high_uric_acid(m.uric_acid_umol_l() > (sex == v1::SEX_FEMALE
-                                                    ? rules.high_uric_acid_female
-                                                    : rules.high_uric_acid_male));
+  c.set_high_uric_acid(m.uric_acid_umol_l() > (sex == v1::SEX_FEMALE ? rules.high_uric_acid_female
+                                                                     : rules.high_uric_acid_male));
 
   c.set_urgent(m.systolic_mmhg() >= rules.systolic_grade[2] ||
                m.diastolic_mmhg() >= rules.diastolic_grade[2] ||

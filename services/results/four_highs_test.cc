@@ -22,8 +22,7 @@ v1::FourHighsMeasurement Normal() {
   return m;
 }
 
-v1::FourHighsClassification Classify(const v1::FourHighsMeasurement& m,
-                                     v1::Sex sex = v1::SEX_MALE,
+v1::FourHighsClassification Classify(const v1::FourHighsMeasurement& m, v1::Sex sex = v1::SEX_MALE,
                                      const FourHighsRules& rules = FourHighsRules{}) {
   EXPECT_TRUE(ValidateFourHighs(m, "four_highs").ok()) << ValidateFourHighs(m, "four_highs");
   return ClassifyFourHighs(rules, m, sex);

@@ -285,73 +285,71 @@ absl::StatusOr<std::optional<NewReferral>> ResultsServiceImpl::ReferralDecision(
 grpc::Status ResultsServiceImpl::RecordResults(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::RecordResultOutcome, v1::RecordResultsRequest>* stream) {
-  return gate_.Serve(context, Method<v1::ResultsService>("RecordResults"),
-                     [&](CallGate::Call& call) -> absl::Status {
-                       // Reads ahead on a second thread: the items that have arrived while
-                       // the last ones were being stored are recorded together, so a
-                       // laboratory sending its batch at once pays one transaction per
-                       // chunk, and a trickle is answered item by item.
-                       constexpr size_t kMaxChunk = 100;
-                       absl::Mutex mu;
-                       std::deque<v1::RecordResultRequest> arrived;
-                       bool reading = true;
-                       int64_t received = 0;
-                       std::optional<int64_t> declared;  // the client's last message
-                       absl::Status protocol;            // a message out of place
-                       std::thread reader([&] {
-                         v1::RecordResultsRequest message;
-                         while (stream->Read(&message)) {
-                           absl::MutexLock lock(&mu);
-                           if (declared) {
-                             protocol = InvalidField("total_results",
-                                                     "nothing may follow the last message");
-                             break;
-                           }
-                           if (message.has_total_results()) {
-                             declared = message.total_results();
-                           } else if (message.has_result()) {
-                             ++received;
-                             arrived.push_back(std::move(*message.mutable_result()));
-                           } else {
-                             protocol = InvalidField(
-                                 "result", absl::StrCat("message ", received + 1,
-                                                        " has neither result nor total_results"));
-                             break;
-                           }
-                         }
-                         absl::MutexLock lock(&mu);
-                         reading = false;
-                       });
-                       bool writing = true;
-                       while (writing) {
-                         std::vector<v1::RecordResultRequest> chunk;
-                         {
-                           absl::MutexLock lock(&mu);
-                           auto ready = [&] { return !arrived.empty() || !reading; };
-                           mu.Await(absl::Condition(&ready));
-                           if (arrived.empty()) break;  // the client is done
-                           while (!arrived.empty() && chunk.size() < kMaxChunk) {
-                             chunk.push_back(std::move(arrived.front()));
-                             arrived.pop_front();
-                           }
-                         }
-                         std::vector<absl::StatusOr<v1::Result>> recorded =
-                             RecordChunk(call.caller(), chunk);
-                         for (size_t i = 0; i < chunk.size() && writing; ++i) {
-                           v1::RecordResultOutcome outcome;
-                           outcome.set_request_id(chunk[i].request_id());
-                           *outcome.mutable_status() = ToRpcStatus(recorded[i].status());
-                           if (recorded[i].ok())
-                             *outcome.mutable_result() = *std::move(recorded[i]);
-                           writing = stream->Write(outcome);
-                         }
-                       }
-                       if (!writing) context->TryCancel();  // the client is gone: end its reads too
-                       reader.join();
-                       if (!writing) return absl::CancelledError("the client went away");
-                       RETURN_IF_ERROR(protocol);
-                       return CheckStreamEnd("total_results", declared, received, "results");
-                     });
+  return gate_.Serve(
+      context, Method<v1::ResultsService>("RecordResults"),
+      [&](CallGate::Call& call) -> absl::Status {
+        // Reads ahead on a second thread: the items that have arrived while
+        // the last ones were being stored are recorded together, so a
+        // laboratory sending its batch at once pays one transaction per
+        // chunk, and a trickle is answered item by item.
+        constexpr size_t kMaxChunk = 100;
+        absl::Mutex mu;
+        std::deque<v1::RecordResultRequest> arrived;
+        bool reading = true;
+        int64_t received = 0;
+        std::optional<int64_t> declared;  // the client's last message
+        absl::Status protocol;            // a message out of place
+        std::thread reader([&] {
+          v1::RecordResultsRequest message;
+          while (stream->Read(&message)) {
+            absl::MutexLock lock(&mu);
+            if (declared) {
+              protocol = InvalidField("total_results", "nothing may follow the last message");
+              break;
+            }
+            if (message.has_total_results()) {
+              declared = message.total_results();
+            } else if (message.has_result()) {
+              ++received;
+              arrived.push_back(std::move(*message.mutable_result()));
+            } else {
+              protocol = InvalidField(
+                  "result",
+                  absl::StrCat("message ", received + 1, " has neither result nor total_results"));
+              break;
+            }
+          }
+          absl::MutexLock lock(&mu);
+          reading = false;
+        });
+        bool writing = true;
+        while (writing) {
+          std::vector<v1::RecordResultRequest> chunk;
+          {
+            absl::MutexLock lock(&mu);
+            auto ready = [&] { return !arrived.empty() || !reading; };
+            mu.Await(absl::Condition(&ready));
+            if (arrived.empty()) break;  // the client is done
+            while (!arrived.empty() && chunk.size() < kMaxChunk) {
+              chunk.push_back(std::move(arrived.front()));
+              arrived.pop_front();
+            }
+          }
+          std::vector<absl::StatusOr<v1::Result>> recorded = RecordChunk(call.caller(), chunk);
+          for (size_t i = 0; i < chunk.size() && writing; ++i) {
+            v1::RecordResultOutcome outcome;
+            outcome.set_request_id(chunk[i].request_id());
+            *outcome.mutable_status() = ToRpcStatus(recorded[i].status());
+            if (recorded[i].ok()) *outcome.mutable_result() = *std::move(recorded[i]);
+            writing = stream->Write(outcome);
+          }
+        }
+        if (!writing) context->TryCancel();  // the client is gone: end its reads too
+        reader.join();
+        if (!writing) return absl::CancelledError("the client went away");
+        RETURN_IF_ERROR(protocol);
+        return CheckStreamEnd("total_results", declared, received, "results");
+      });
 }
 
 std::vector<absl::StatusOr<v1::Result>> ResultsServiceImpl::RecordChunk(
@@ -380,7 +378,8 @@ std::vector<absl::StatusOr<v1::Result>> ResultsServiceImpl::RecordChunk(
 grpc::Status ResultsServiceImpl::AmendResult(grpc::ServerContext* context,
                                              const v1::AmendResultRequest* request,
                                              v1::Result* response) {
-  return gate_.Serve(context, *request, Method<v1::ResultsService>("AmendResult"),
+  return gate_.Serve(
+      context, *request, Method<v1::ResultsService>("AmendResult"),
       [&](CallGate::Call& call) -> absl::Status {
         FieldViolations bad;
         auto id = ParseNumericName("results", request->name());
@@ -453,7 +452,8 @@ grpc::Status ResultsServiceImpl::AmendResult(grpc::ServerContext* context,
 grpc::Status ResultsServiceImpl::ListReferrals(grpc::ServerContext* context,
                                                const v1::ListReferralsRequest* request,
                                                v1::ListReferralsResponse* response) {
-  return gate_.Serve(context, *request, Method<v1::ResultsService>("ListReferrals"),
+  return gate_.Serve(
+      context, *request, Method<v1::ResultsService>("ListReferrals"),
       [&](CallGate::Call& call) -> absl::Status {
         FieldViolations bad;
         ReferralQuery query;
@@ -492,7 +492,8 @@ grpc::Status ResultsServiceImpl::ListReferrals(grpc::ServerContext* context,
 grpc::Status ResultsServiceImpl::RecordFollowUp(grpc::ServerContext* context,
                                                 const v1::RecordFollowUpRequest* request,
                                                 v1::Referral* response) {
-  return gate_.Serve(context, *request, Method<v1::ResultsService>("RecordFollowUp"),
+  return gate_.Serve(
+      context, *request, Method<v1::ResultsService>("RecordFollowUp"),
       [&](CallGate::Call& call) -> absl::Status {
         FieldViolations bad;
         auto id = ParseNumericName("referrals", request->name());
@@ -527,7 +528,8 @@ grpc::Status ResultsServiceImpl::RecordFollowUp(grpc::ServerContext* context,
 grpc::Status ResultsServiceImpl::ListMissingResults(grpc::ServerContext* context,
                                                     const v1::ListMissingResultsRequest* request,
                                                     v1::ListMissingResultsResponse* response) {
-  return gate_.Serve(context, *request, Method<v1::ResultsService>("ListMissingResults"),
+  return gate_.Serve(
+      context, *request, Method<v1::ResultsService>("ListMissingResults"),
       [&](CallGate::Call& call) -> absl::Status {
         FieldViolations bad;
         auto code = ParseStringName("hospitals", request->hospital());

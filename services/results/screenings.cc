@@ -145,8 +145,7 @@ bool PepsinogenRatioBelow(const v1::GastricMeasurement& m, double limit) {
   // millionths (inputs have at most a few decimals), so 38.9 / 10 is exactly
   // 3.89 and not below it, while 38.86 / 10 = 3.886 is.
   const __int128 lhs = static_cast<__int128>(Millionths(m.pepsinogen_1_ug_l())) * 1000000;
-  const __int128 rhs =
-      static_cast<__int128>(Millionths(limit)) * Millionths(m.pepsinogen_2_ug_l());
+  const __int128 rhs = static_cast<__int128>(Millionths(limit)) * Millionths(m.pepsinogen_2_ug_l());
   return lhs < rhs;
 }
 

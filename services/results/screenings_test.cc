@@ -41,8 +41,8 @@ TEST(Colorectal, FitIsPositiveIfEitherSampleIsOrReachesTheCutoff) {
       ClassifyColorectal(kits, FitOf(Fit(kNeg, 100), Fit(kNeg), "FIT-100")).stool_test_positive());
   EXPECT_FALSE(
       ClassifyColorectal(kits, FitOf(Fit(kNeg, 100), Fit(kNeg), "OC-150")).stool_test_positive());
-  EXPECT_FALSE(ClassifyColorectal(kits, FitOf(Fit(kNeg, 149.9), Fit(kNeg), "OC-150"))
-                   .stool_test_positive());
+  EXPECT_FALSE(
+      ClassifyColorectal(kits, FitOf(Fit(kNeg, 149.9), Fit(kNeg), "OC-150")).stool_test_positive());
   EXPECT_TRUE(
       ClassifyColorectal(kits, FitOf(Fit(kNeg, 150), Fit(kNeg), "OC-150")).stool_test_positive());
   // A failed sample: collect again, unless the other is positive.
@@ -85,11 +85,11 @@ TEST(Colorectal, BadFieldsAreNamed) {
   *m.add_fit_samples() = Fit(v1::SAMPLE_OUTCOME_UNSPECIFIED, -1);
   m.set_stool_dna(v1::SAMPLE_OUTCOME_POSITIVE);
   m.mutable_questionnaire();
-  EXPECT_EQ(BadFields(ValidateColorectal(m, rules, "colorectal")),
-            (std::vector<std::string>{"colorectal.fit_samples", "colorectal.fit_samples",
-                                      "colorectal.fit_samples[0].outcome",
-                                      "colorectal.fit_samples[0].ng_hb_per_ml",
-                                      "colorectal.fit_kit"}));
+  EXPECT_EQ(
+      BadFields(ValidateColorectal(m, rules, "colorectal")),
+      (std::vector<std::string>{"colorectal.fit_samples", "colorectal.fit_samples",
+                                "colorectal.fit_samples[0].outcome",
+                                "colorectal.fit_samples[0].ng_hb_per_ml", "colorectal.fit_kit"}));
   EXPECT_TRUE(ValidateColorectal(
                   FitOf(Fit(v1::SAMPLE_OUTCOME_NEGATIVE, 10000), Fit(v1::SAMPLE_OUTCOME_NEGATIVE)),
                   rules, "colorectal")

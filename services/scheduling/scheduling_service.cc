@@ -379,7 +379,8 @@ grpc::Status SchedulingServiceImpl::UpsertHospital(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::ListHospitals(grpc::ServerContext* context,
                                                   const v1::ListHospitalsRequest* request,
                                                   v1::ListHospitalsResponse* response) {
-  return gate_.Serve(context, *request, Method<v1::SchedulingService>("ListHospitals"),
+  return gate_.Serve(
+      context, *request, Method<v1::SchedulingService>("ListHospitals"),
       [&](CallGate::Call&) -> absl::Status {
         FieldViolations bad;
         if (!request->district_code().empty() &&
@@ -425,7 +426,9 @@ grpc::Status SchedulingServiceImpl::GenerateSlots(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::SetCapacity(grpc::ServerContext* context,
                                                 const v1::SetCapacityRequest* request,
                                                 v1::Slot* response) {
-  return gate_.Serve(context, *request, Method<v1::SchedulingService>("SetCapacity"), [&](CallGate::Call&) -> absl::Status {
+  return gate_.Serve(
+      context, *request, Method<v1::SchedulingService>("SetCapacity"),
+      [&](CallGate::Call&) -> absl::Status {
         RETURN_IF_ERROR(ValidateSetCapacity(*request));
         ASSIGN_OR_RETURN(
             *response,
@@ -888,7 +891,8 @@ grpc::Status SchedulingServiceImpl::BatchGetBookings(grpc::ServerContext* contex
 grpc::Status SchedulingServiceImpl::CancelBooking(grpc::ServerContext* context,
                                                   const v1::CancelBookingRequest* request,
                                                   v1::Booking* response) {
-  return gate_.Serve(context, *request, Method<v1::SchedulingService>("CancelBooking"),
+  return gate_.Serve(
+      context, *request, Method<v1::SchedulingService>("CancelBooking"),
       [&](CallGate::Call& call) -> absl::Status {
         RETURN_IF_ERROR(ValidateCancelBooking(*request));
         ASSIGN_OR_RETURN(v1::Booking booking, BookingInScope(call.caller(), request->name(), call));
@@ -996,7 +1000,8 @@ absl::StatusOr<v1::WaitlistEntry> SchedulingServiceImpl::Join(
 grpc::Status SchedulingServiceImpl::LeaveWaitlist(grpc::ServerContext* context,
                                                   const v1::LeaveWaitlistRequest* request,
                                                   v1::WaitlistEntry* response) {
-  return gate_.Serve(context, *request, Method<v1::SchedulingService>("LeaveWaitlist"),
+  return gate_.Serve(
+      context, *request, Method<v1::SchedulingService>("LeaveWaitlist"),
       [&](CallGate::Call& call) -> absl::Status {
         auto id = ParseNumericName("waitlist", request->name());
         if (!id) return InvalidField("name", "must be waitlist/{id}");
@@ -1011,7 +1016,8 @@ grpc::Status SchedulingServiceImpl::LeaveWaitlist(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::GetWaitlistEntry(grpc::ServerContext* context,
                                                      const v1::GetWaitlistEntryRequest* request,
                                                      v1::WaitlistEntry* response) {
-  return gate_.Serve(context, *request, Method<v1::SchedulingService>("GetWaitlistEntry"),
+  return gate_.Serve(
+      context, *request, Method<v1::SchedulingService>("GetWaitlistEntry"),
       [&](CallGate::Call& call) -> absl::Status {
         auto id = ParseNumericName("waitlist", request->name());
         if (!id) return InvalidField("name", "must be waitlist/{id}");
@@ -1026,7 +1032,8 @@ grpc::Status SchedulingServiceImpl::GetWaitlistEntry(grpc::ServerContext* contex
 grpc::Status SchedulingServiceImpl::ListBookings(grpc::ServerContext* context,
                                                  const v1::ListBookingsRequest* request,
                                                  v1::ListBookingsResponse* response) {
-  return gate_.Serve(context, *request, Method<v1::SchedulingService>("ListBookings"),
+  return gate_.Serve(
+      context, *request, Method<v1::SchedulingService>("ListBookings"),
       [&](CallGate::Call& call) -> absl::Status {
         ASSIGN_OR_RETURN(RosterQuery query, ValidateListBookings(*request));
         call.set_resource(request->hospital());
@@ -1046,7 +1053,9 @@ grpc::Status SchedulingServiceImpl::ListBookings(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::CheckIn(grpc::ServerContext* context,
                                             const v1::CheckInRequest* request,
                                             v1::Booking* response) {
-  return gate_.Serve(context, *request, Method<v1::SchedulingService>("CheckIn"), [&](CallGate::Call& call) -> absl::Status {
+  return gate_.Serve(
+      context, *request, Method<v1::SchedulingService>("CheckIn"),
+      [&](CallGate::Call& call) -> absl::Status {
         RETURN_IF_ERROR(ValidateCheckIn(*request));
         ASSIGN_OR_RETURN(v1::Booking booking, BookingInScope(call.caller(), request->name(), call));
         ASSIGN_OR_RETURN(CheckInOutcome outcome,
@@ -1067,7 +1076,8 @@ grpc::Status SchedulingServiceImpl::CheckIn(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::MarkNoShow(grpc::ServerContext* context,
                                                const v1::MarkNoShowRequest* request,
                                                v1::Booking* response) {
-  return gate_.Serve(context, *request, Method<v1::SchedulingService>("MarkNoShow"),
+  return gate_.Serve(
+      context, *request, Method<v1::SchedulingService>("MarkNoShow"),
       [&](CallGate::Call& call) -> absl::Status {
         ASSIGN_OR_RETURN(v1::Booking booking, BookingInScope(call.caller(), request->name(), call));
         ASSIGN_OR_RETURN(
@@ -1094,7 +1104,8 @@ grpc::Status SchedulingServiceImpl::CountBookings(grpc::ServerContext* context,
 grpc::Status SchedulingServiceImpl::ListBookingEvents(grpc::ServerContext* context,
                                                       const v1::ListBookingEventsRequest* request,
                                                       v1::ListBookingEventsResponse* response) {
-  return gate_.Serve(context, *request, Method<v1::SchedulingService>("ListBookingEvents"),
+  return gate_.Serve(
+      context, *request, Method<v1::SchedulingService>("ListBookingEvents"),
       [&](CallGate::Call&) -> absl::Status {
         FieldViolations bad;
         if (!request->after().empty() && !ParseOutboxOffset(request->after())) {

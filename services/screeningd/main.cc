@@ -13,9 +13,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "common/help_flags.h"
 #include "absl/synchronization/mutex.h"
 #include "common/dates.h"
+#include "common/help_flags.h"
 #include "services/admin/admin_store.h"
 #include "services/results/follow_up.h"
 #include "services/results/screenings.h"
@@ -71,7 +71,8 @@ ABSL_FLAG(double, rate_limit_burst, 400, "Calls per caller at once.");
 ABSL_FLAG(std::string, fit_kits, "FIT-100:100",
           "FIT kits and their quantitative cut-offs, ng Hb/mL: NAME:CUTOFF[,NAME:CUTOFF...]. "
           "A result with a quantitative reading names its kit.");
-ABSL_FLAG(double, uric_acid_limit_male, 420, "Uric acid screen-positive above this for men, µmol/L.");
+ABSL_FLAG(double, uric_acid_limit_male, 420,
+          "Uric acid screen-positive above this for men, µmol/L.");
 ABSL_FLAG(double, uric_acid_limit_female, 420,
           "Uric acid screen-positive above this for women, µmol/L (the older rule: 360).");
 ABSL_FLAG(std::string, referral_due_days, "",
