@@ -30,8 +30,6 @@ absl::Status WithPayload(absl::Status status, const Message& message) {
   return status;
 }
 
-}  // namespace
-
 // Cuts `text` to at most `max_bytes` on a UTF-8 character boundary, marking the cut.
 std::string Shortened(std::string text, size_t max_bytes) {
   if (text.size() <= max_bytes) return text;
@@ -40,6 +38,8 @@ std::string Shortened(std::string text, size_t max_bytes) {
   text.resize(end);
   return text + "…";
 }
+
+}  // namespace
 
 void FieldViolations::Add(std::string field, std::string description) {
   if (request_.field_violations_size() >= kMaxListed) {

@@ -27,7 +27,7 @@ TEST(FieldLimits, LengthsInCharactersAtAndPastEachLimit) {
 }
 
 TEST(FieldLimits, ControlCharactersAreRefusedButLineBreaksInNotes) {
-  for (const std::string bad : {std::string("张\0三", 4), std::string("\x1b[31m张三"),
+  for (const std::string& bad : {std::string("张\0三", 4), std::string("\x1b[31m张三"),
                                 std::string("张三\r\n"), std::string("张\xc2\x85三")}) {
     v1::RegisterResidentRequest request;
     request.mutable_resident()->set_full_name(bad);
@@ -75,12 +75,10 @@ TEST(FieldViolations, AnswersStaySmall) {
   EXPECT_LE(details->field_violations(0).description().size(),
             FieldViolations::kMaxDescriptionBytes);
   // A cut never splits a character.
+  std::string hundred_characters;
+  for (int i = 0; i < 100; ++i) hundred_characters += "张";  // 300 bytes
   FieldViolations chinese;
-  chinese.Add("f", std::string(100 * 3, 'x').replace(0, 300, [] {
-    std::string s;
-    for (int i = 0; i < 100; ++i) s += "张";
-    return s;
-  }()));
+  chinese.Add("f", hundred_characters);
   const std::string cut = GetBadRequest(chinese.ToStatus())->field_violations(0).description();
   EXPECT_EQ(cut.substr(cut.size() - 3), "…");
   EXPECT_EQ((cut.size() - 3) % 3, 0u);

@@ -38,47 +38,62 @@ Response Ask(TestServer& server, const Request& request) {
   return response;
 }
 
-TEST(Reflection, ListsEveryServiceAndServesDescriptors) {
-  auto db = TestDatabase::Create("reflection");
-  ASSERT_TRUE(db.ok()) << db.status();
-  FakeClock clock(DefaultTestNow());
-  auto server = TestServer::Start((*db)->url(), &clock);
-  ASSERT_TRUE(server.ok()) << server.status();
+// One database and server for the suite.
+class Reflection : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto db = TestDatabase::Create("reflection");
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = db->release();
+    clock_ = new FakeClock(DefaultTestNow());
+    auto server = TestServer::Start(db_->url(), clock_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete clock_;
+    delete db_;
+  }
+  // The names of the services reflection lists.
+  static std::vector<std::string> ListedServices() {
+    Request list;
+    list.set_list_services("");
+    const Response listed = Ask(*server_, list);
+    std::vector<std::string> names;
+    for (const auto& s : listed.list_services_response().service()) names.push_back(s.name());
+    return names;
+  }
 
-  Request list;
-  list.set_list_services("");
-  Response listed = Ask(**server, list);
-  std::vector<std::string> names;
-  for (const auto& s : listed.list_services_response().service()) names.push_back(s.name());
-  EXPECT_THAT(names, ::testing::IsSupersetOf(
-                         {"screening.v1.RegistryService", "screening.v1.SchedulingService",
-                          "screening.v1.ResultsService", "screening.v1.ProgressService",
-                          "grpc.health.v1.Health"}));
+  static inline TestDatabase* db_ = nullptr;
+  static inline FakeClock* clock_ = nullptr;
+  static inline TestServer* server_ = nullptr;
+};
+
+TEST_F(Reflection, ListsEveryServiceAndServesDescriptors) {
+  EXPECT_THAT(
+      ListedServices(),
+      ::testing::IsSupersetOf({"screening.v1.RegistryService", "screening.v1.SchedulingService",
+                               "screening.v1.ResultsService", "screening.v1.ProgressService",
+                               "grpc.health.v1.Health"}));
 
   Request symbol;
   symbol.set_file_containing_symbol("screening.v1.SchedulingService");
-  Response file = Ask(**server, symbol);
+  Response file = Ask(*server_, symbol);
   ASSERT_GT(file.file_descriptor_response().file_descriptor_proto_size(), 0);
   google::protobuf::FileDescriptorProto descriptor;
   ASSERT_TRUE(descriptor.ParseFromString(file.file_descriptor_response().file_descriptor_proto(0)));
   EXPECT_EQ(descriptor.name(), "screening/v1/scheduling.proto");
 }
 
-TEST(Reflection, DescribesEveryServiceItLists) {
+TEST_F(Reflection, DescribesEveryServiceItLists) {
   // As a generic client (buf curl --list-methods, grpcurl describe) does:
   // each listed service's file, then the files it imports, by name, until
-  // every service resolves in a pool of what reflection answered. Listing
-  // grpc.health.v1.Health without its descriptor failed such clients.
-  auto db = TestDatabase::Create("reflection_walk");
-  ASSERT_TRUE(db.ok()) << db.status();
-  FakeClock clock(DefaultTestNow());
-  auto server = TestServer::Start((*db)->url(), &clock);
-  ASSERT_TRUE(server.ok()) << server.status();
-
-  Request list;
-  list.set_list_services("");
-  Response listed = Ask(**server, list);
-  ASSERT_GT(listed.list_services_response().service_size(), 0);
+  // every service resolves in a pool of what reflection answered. (This test
+  // binary links the health descriptor itself; the check that screeningd
+  // does too is reflection_buf_curl_pgtest, against the real binary.)
+  const std::vector<std::string> listed = ListedServices();
+  ASSERT_FALSE(listed.empty());
   std::map<std::string, google::protobuf::FileDescriptorProto> files;
   auto keep = [&](const Response& answer) {
     for (const std::string& bytes : answer.file_descriptor_response().file_descriptor_proto()) {
@@ -87,12 +102,12 @@ TEST(Reflection, DescribesEveryServiceItLists) {
       files.emplace(proto.name(), proto);
     }
   };
-  for (const auto& service : listed.list_services_response().service()) {
+  for (const std::string& service : listed) {
     Request ask;
-    ask.set_file_containing_symbol(service.name());
-    Response answer = Ask(**server, ask);
+    ask.set_file_containing_symbol(service);
+    Response answer = Ask(*server_, ask);
     EXPECT_FALSE(answer.has_error_response())
-        << service.name() << ": " << answer.error_response().error_message();
+        << service << ": " << answer.error_response().error_message();
     keep(answer);
   }
   // Imports not sent along are fetched by name.
@@ -107,7 +122,7 @@ TEST(Reflection, DescribesEveryServiceItLists) {
     for (const std::string& name : missing) {
       Request ask;
       ask.set_file_by_filename(name);
-      Response answer = Ask(**server, ask);
+      Response answer = Ask(*server_, ask);
       ASSERT_FALSE(answer.has_error_response()) << name;
       keep(answer);
       more = true;
@@ -121,10 +136,10 @@ TEST(Reflection, DescribesEveryServiceItLists) {
     ASSERT_NE(pool.BuildFile(files.at(name)), nullptr) << name;
   };
   for (const auto& [name, proto] : files) build(name);
-  for (const auto& service : listed.list_services_response().service()) {
-    const google::protobuf::ServiceDescriptor* described = pool.FindServiceByName(service.name());
-    ASSERT_NE(described, nullptr) << service.name();
-    EXPECT_GT(described->method_count(), 0) << service.name();
+  for (const std::string& service : listed) {
+    const google::protobuf::ServiceDescriptor* described = pool.FindServiceByName(service);
+    ASSERT_NE(described, nullptr) << service;
+    EXPECT_GT(described->method_count(), 0) << service;
   }
   EXPECT_NE(pool.FindServiceByName("grpc.health.v1.Health"), nullptr);
 }

@@ -16,6 +16,9 @@ bool IsOutcome(v1::SampleOutcome o) {
   return v1::SampleOutcome_IsValid(o) && o != v1::SAMPLE_OUTCOME_UNSPECIFIED;
 }
 
+// Exact to a millionth: lab values have a few decimals at most.
+int64_t Millionths(double value) { return std::llround(value * 1e6); }
+
 bool IsRisk(v1::NiptRisk r) { return r == v1::NIPT_RISK_LOW || r == v1::NIPT_RISK_HIGH; }
 
 }  // namespace
@@ -137,8 +140,6 @@ absl::Status ValidateGastric(const v1::GastricMeasurement& m, const GastricRules
 double PepsinogenRatio(const v1::GastricMeasurement& m) {
   return m.pepsinogen_1_ug_l() / m.pepsinogen_2_ug_l();
 }
-
-int64_t Millionths(double value) { return std::llround(value * 1e6); }
 
 bool PepsinogenRatioBelow(const v1::GastricMeasurement& m, double limit) {
   // PG I / PG II < limit  <=>  PG I < limit * PG II, in exact integers of
