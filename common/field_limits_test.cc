@@ -28,7 +28,7 @@ TEST(FieldLimits, LengthsInCharactersAtAndPastEachLimit) {
 
 TEST(FieldLimits, ControlCharactersAreRefusedButLineBreaksInNotes) {
   for (const std::string& bad : {std::string("张\0三", 4), std::string("\x1b[31m张三"),
-                                std::string("张三\r\n"), std::string("张\xc2\x85三")}) {
+                                 std::string("张三\r\n"), std::string("张\xc2\x85三")}) {
     v1::RegisterResidentRequest request;
     request.mutable_resident()->set_full_name(bad);
     EXPECT_EQ(BadFields(CheckFieldLimits(request)), std::vector<std::string>{"resident.full_name"});
