@@ -375,6 +375,43 @@ TEST_F(ResultsFlow, AVisitsScreeningsAreRecordedOneByOne) {
   EXPECT_EQ(ErrorReason(status), "SCREENING_NOT_BOOKED");
 }
 
+TEST_F(ResultsFlow, AFailedStoolSampleWithAHighRiskQuestionnaireRefersOnce) {
+  // DOMAIN.md §4: the questionnaire alone refers to colonoscopy. A failed
+  // FIT does not count as screened, yet the referral opens; the recollected
+  // sample on the same booking then does not open a second one.
+  Hospital("RES-H5");
+  v1::Slot colorectal = Capacity("RES-H5", "2025-03-12", v1::SCREENING_TYPE_COLORECTAL, 5);
+  v1::Booking booking;
+  ASSERT_TRUE(
+      Book(Register(absl::CivilDay(1968, 8, 8)).name(), colorectal.name(), "res5", &booking).ok());
+  CheckInOnTheDay(booking);
+  v1::RecordResultRequest cr = For(booking, "res5-cr-1");
+  auto* fit = cr.mutable_colorectal();
+  fit->add_fit_samples()->set_outcome(v1::SAMPLE_OUTCOME_SAMPLE_FAILED);
+  fit->add_fit_samples()->set_outcome(v1::SAMPLE_OUTCOME_NEGATIVE);
+  fit->mutable_questionnaire()->set_relative_with_colorectal_cancer(true);  // high risk
+  v1::Result failed;
+  ASSERT_TRUE(Record(cr, &failed).ok());
+  EXPECT_FALSE(failed.counts_as_screened());
+  EXPECT_TRUE(failed.colorectal_classification().sample_failed());
+  EXPECT_TRUE(failed.colorectal_classification().refer_colonoscopy());
+  EXPECT_FALSE(failed.referral().empty()) << "the questionnaire alone refers";
+  EXPECT_EQ(Events("referral.opened", booking), 1);
+
+  cr.set_request_id("res5-cr-2");
+  fit->mutable_fit_samples(0)->set_outcome(v1::SAMPLE_OUTCOME_NEGATIVE);
+  v1::Result recollected;
+  ASSERT_TRUE(Record(cr, &recollected).ok());
+  EXPECT_TRUE(recollected.counts_as_screened());
+  EXPECT_TRUE(recollected.colorectal_classification().refer_colonoscopy());
+  EXPECT_TRUE(recollected.referral().empty()) << "already referred";
+  EXPECT_EQ(Events("referral.opened", booking), 1);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM results.referrals f JOIN results.results r"
+                          " ON r.id = f.result_id WHERE r.booking_id = " +
+                          std::to_string(*ParseNumericName("bookings", booking.name()))),
+            1);
+}
+
 TEST_F(ResultsFlow, BadMeasurementsAreNamedAndNothingIsStored) {
   Hospital("RES-H2");
   v1::Slot gastric = Capacity("RES-H2", "2025-03-13", v1::SCREENING_TYPE_GASTRIC, 5);

@@ -263,7 +263,17 @@ absl::StatusOr<std::optional<NewReferral>> ResultsServiceImpl::ReferralDecision(
     const grpc::ServerContext* parent, const v1::Result& result,
     const std::string& resident_district) {
   std::optional<v1::ReferralKind> kind = ReferralFor(result);
-  if (!kind || !result.counts_as_screened()) return std::optional<NewReferral>();
+  if (!kind) return std::optional<NewReferral>();
+  if (*kind == v1::REFERRAL_KIND_COLONOSCOPY) {
+    // A failed stool sample with a high-risk questionnaire refers (the
+    // questionnaire alone does, DOMAIN.md §4) though it does not count; the
+    // recollection on the same booking then does not refer a second time.
+    ASSIGN_OR_RETURN(const bool referred,
+                     store_.BookingHasOpenReferral(
+                         ParseNumericName("bookings", result.booking()).value_or(0), *kind,
+                         ParseNumericName("results", result.name()).value_or(0)));
+    if (referred) return std::optional<NewReferral>();
+  }
   NewReferral referral{.kind = *kind, .open_date = Today(clock_)};
   referral.due_date = DueDate(follow_up_rules_, *kind, referral.open_date);
   const v1::FollowUpProcedure procedure = ProcedureFor(*kind);

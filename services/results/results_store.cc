@@ -187,6 +187,10 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
                            " AND ($2::smallint IS NULL OR status = $2)"
                            " AND (NOT $3::boolean OR (status = 1 AND due_date < $4::date))"
                            " AND id > $5 ORDER BY id LIMIT $6"));
+    c.prepare("results_booking_open_referral",
+              "SELECT EXISTS (SELECT 1 FROM results.referrals f JOIN results.results r"
+              " ON r.id = f.result_id WHERE r.booking_id = $1 AND f.kind = $2 AND f.status = 1"
+              " AND r.id <> $3)");
     c.prepare("results_get_referral",
               absl::StrCat("SELECT ", kReferralColumns, " FROM results.referrals WHERE id = $1"));
     c.prepare("results_follow_up",
@@ -273,7 +277,7 @@ std::optional<std::vector<v1::Result>> ResultsStore::RecordTogether(
   absl::Status status = db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
     std::vector<std::string> opens_referral;
     for (const ResultToStore& p : batch) {
-      opens_referral.push_back(*p.referral && p.result->counts_as_screened() ? "t" : "f");
+      opens_referral.push_back(*p.referral ? "t" : "f");  // the service decided
     }
     pqxx::result ids = tx.exec_prepared("results_new_ids", db::PgArray(opens_referral));
     std::vector<std::string> result_ids, bookings, residents, hospitals, types, years, measurements,
@@ -448,7 +452,7 @@ absl::StatusOr<v1::Result> ResultsStore::RecordOne(const ResultToStore& pending)
         stored.set_record_time(when);
         stored.set_version(1);
         stored.set_accession_number(request.accession_number());
-        if (referral && result.counts_as_screened()) {
+        if (referral) {  // the service decided (a failed sample may refer too)
           stored.set_referral(MakeName(
               "referrals", OpenReferral(tx, result_id, resident_id, hospital_code, *referral)));
         }
@@ -571,6 +575,16 @@ absl::StatusOr<v1::Referral> ResultsStore::GetReferral(int64_t id, absl::CivilDa
         }
         return ReferralFromRow(rows[0], today);
       });
+}
+
+absl::StatusOr<bool> ResultsStore::BookingHasOpenReferral(int64_t booking_id, v1::ReferralKind kind,
+                                                          int64_t except_result_id) {
+  return db::AutoCommit<bool>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<bool> {
+    return tx
+        .exec_prepared1("results_booking_open_referral", booking_id, static_cast<int>(kind),
+                        except_result_id)[0]
+        .as<bool>();
+  });
 }
 
 absl::StatusOr<v1::Referral> ResultsStore::RecordFollowUp(int64_t id, absl::CivilDay date,

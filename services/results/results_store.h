@@ -79,6 +79,12 @@ class ResultsStore {
   absl::StatusOr<std::pair<std::vector<v1::Referral>, bool>> ListReferrals(
       const ReferralQuery& query);  // (page, more follow)
   absl::StatusOr<v1::Referral> GetReferral(int64_t id, absl::CivilDay today);
+  // Whether another result of the booking (not `except_result_id`) has an
+  // open referral of `kind`: a failed stool sample with a high-risk
+  // questionnaire already referred the resident, and the recollection does
+  // not refer twice.
+  absl::StatusOr<bool> BookingHasOpenReferral(int64_t booking_id, v1::ReferralKind kind,
+                                              int64_t except_result_id);
   // FAILED_PRECONDITION (REFERRAL_CLOSED) unless open.
   absl::StatusOr<v1::Referral> RecordFollowUp(int64_t id, absl::CivilDay date,
                                               v1::FollowUpFinding finding, const std::string& note,
