@@ -34,6 +34,14 @@ inline absl::Status PeerOutcome(const grpc::Status& status, absl::string_view pe
     return absl::InternalError(
         absl::StrCat("the ", peer, " service refused this service's credentials"));
   }
+  // The peer did not answer within this service's cap on it (CallContext):
+  // an outage to retry, not the caller's deadline (had that passed, the
+  // caller's own gRPC would already have said DEADLINE_EXCEEDED).
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return WithReason(absl::UnavailableError(
+                          absl::StrCat("the ", peer, " service did not answer in time; retry")),
+                      "PEER_TIMEOUT");
+  }
   return FromGrpcStatus(status);
 }
 

@@ -1,8 +1,12 @@
 // Health follows the database: NOT_SERVING while it is unreachable, SERVING
 // again when it returns, with no restart; calls meanwhile fail UNAVAILABLE.
 #include <grpcpp/client_context.h>
+#include <grpcpp/server_builder.h>
 
 #include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include <pqxx/pqxx>
 #include "absl/strings/numbers.h"
@@ -134,6 +138,98 @@ TEST(Deadlines, DatabaseWorkStopsWhenTheCallerGivesUp) {
   lock.commit();
   absl::SleepFor(absl::Milliseconds(200));
   EXPECT_EQ((*db)->QueryInt("SELECT capacity FROM scheduling.slots"), 5);
+}
+
+}  // namespace
+}  // namespace screening::testing
+
+namespace screening::testing {
+namespace {
+
+// A registry that never answers: it holds each call until the caller gives up.
+class FrozenRegistry final : public v1::RegistryService::Service {
+  static grpc::Status Hold(grpc::ServerContext* context) {
+    while (!context->IsCancelled()) absl::SleepFor(absl::Milliseconds(20));
+    return grpc::Status::CANCELLED;
+  }
+  grpc::Status BatchCheckEligibility(grpc::ServerContext* context,
+                                     const v1::BatchCheckEligibilityRequest*,
+                                     v1::BatchCheckEligibilityResponse*) override {
+    return Hold(context);
+  }
+  grpc::Status CheckEligibility(grpc::ServerContext* context, const v1::CheckEligibilityRequest*,
+                                v1::CheckEligibilityResponse*) override {
+    return Hold(context);
+  }
+};
+
+TEST(Deadlines, AFrozenPeerIsAnOutageNotTheCallersDeadline) {
+  // Scheduling caps its wait on the registry at 5 s. A booking whose own
+  // deadline is 30 s used to get DEADLINE_EXCEEDED then, which a client
+  // reads as its own deadline and does not retry; it is UNAVAILABLE.
+  FrozenRegistry frozen;
+  int registry_port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &registry_port);
+  builder.RegisterService(&frozen);
+  std::unique_ptr<grpc::Server> registry = builder.BuildAndStart();
+  ASSERT_NE(registry, nullptr);
+
+  auto db = TestDatabase::Create("frozen_peer");
+  ASSERT_TRUE(db.ok()) << db.status();
+  FakeClock clock(DefaultTestNow());
+  AppConfig config;
+  config.services = {"admin", "scheduling"};
+  config.registry_address = absl::StrCat("127.0.0.1:", registry_port);
+  auto server = TestServer::Start((*db)->url(), &clock, config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  v1::UpsertHospitalRequest h;
+  h.mutable_hospital()->set_code("FROZEN-H1");
+  h.mutable_hospital()->set_display_name("冻结医院");
+  h.mutable_hospital()->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
+  h.mutable_hospital()->set_district_code("230102");
+  v1::Hospital hospital;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE((*server)->scheduling().UpsertHospital(&context, h, &hospital).ok());
+  }
+  v1::SetCapacityRequest capacity;
+  capacity.set_hospital("hospitals/FROZEN-H1");
+  capacity.set_date("2025-03-11");
+  capacity.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+  capacity.set_capacity(2);
+  v1::Slot slot;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE((*server)->scheduling().SetCapacity(&context, capacity, &slot).ok());
+  }
+  // A lone booking, and four at once (they ask the registry in one batch):
+  // each gets UNAVAILABLE after the 5 s cap, not after one more cap each.
+  auto book = [&](int n) {
+    v1::BookScreeningRequest request;
+    request.set_resident("residents/" + std::to_string(n));
+    request.add_slots(slot.name());
+    request.set_request_id("frozen-" + std::to_string(n));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    v1::Booking booking;
+    return (*server)->scheduling().BookScreening(&context, request, &booking);
+  };
+  const absl::Time start = absl::Now();
+  grpc::Status lone = book(1);
+  EXPECT_THAT(lone, GrpcIs(grpc::StatusCode::UNAVAILABLE)) << lone.error_message();
+  EXPECT_EQ(ErrorReason(lone), "PEER_TIMEOUT");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(12)) << "the service's cap, not the caller's";
+  std::vector<std::thread> clients;
+  std::vector<grpc::Status> together(4);
+  const absl::Time batch_start = absl::Now();
+  for (int i = 0; i < 4; ++i) clients.emplace_back([&, i] { together[i] = book(10 + i); });
+  for (auto& c : clients) c.join();
+  for (const grpc::Status& status : together) {
+    EXPECT_THAT(status, GrpcIs(grpc::StatusCode::UNAVAILABLE)) << status.error_message();
+  }
+  EXPECT_LT(absl::Now() - batch_start, absl::Seconds(12)) << "no second wait one by one";
+  registry->Shutdown(std::chrono::system_clock::now());
 }
 
 }  // namespace

@@ -825,8 +825,12 @@ void SchedulingServiceImpl::FetchEligibility(
     absl::StatusOr<std::unique_ptr<v1::RegistryService::Stub>> registry =
         peers_.Stub<v1::RegistryService>("registry");
     auto call = peers_.CallContext(nullptr, kRegistryTimeout);
-    if (registry.ok() && (*registry)->BatchCheckEligibility(call.get(), batch, &answers).ok() &&
-        answers.responses_size() == batch.requests_size()) {
+    const absl::Status asked =
+        !registry.ok()
+            ? registry.status()
+            : PeerOutcome((*registry)->BatchCheckEligibility(call.get(), batch, &answers),
+                          "registry");
+    if (asked.ok() && answers.responses_size() == batch.requests_size()) {
       int next = 0;
       for (size_t i = 0; i < n; ++i) {
         if (refused[i]) continue;
@@ -837,7 +841,18 @@ void SchedulingServiceImpl::FetchEligibility(
       return;
     }
     // A missing resident or a wrong pregnancy fails the whole call: each
-    // visit then asks on its own, for its own answer.
+    // visit then asks on its own, for its own answer. An outage (the registry
+    // down or not answering in time) is every visit's answer: asking again
+    // one by one would only make each caller wait longer for the same.
+    const absl::StatusCode code = asked.code();
+    if (!asked.ok() && code != absl::StatusCode::kNotFound &&
+        code != absl::StatusCode::kInvalidArgument &&
+        code != absl::StatusCode::kFailedPrecondition) {
+      for (size_t i = 0; i < n; ++i) {
+        if (!refused[i]) eligibility[i] = asked;
+      }
+      return;
+    }
   }
   for (size_t i = 0; i < n; ++i) {
     if (refused[i]) continue;
