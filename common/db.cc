@@ -1,5 +1,7 @@
 #include "common/db.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -38,6 +40,19 @@ void Pool::AddPreparer(Preparer preparer) {
   preparers_.push_back(std::move(preparer));
 }
 
+namespace {
+
+// An idle connection whose server hung up (a restart, a failover, a cut)
+// reads as end-of-file at once; a live idle one has nothing to read.
+bool ServerHungUp(const pqxx::connection& connection) {
+  const int fd = connection.sock();
+  if (fd < 0) return true;
+  pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
+  return poll(&p, 1, 0) != 0;
+}
+
+}  // namespace
+
 absl::StatusOr<Pool::Lease> Pool::Acquire() {
   std::unique_ptr<Lease::Slot> slot;
   std::vector<Preparer> preparers;
@@ -48,6 +63,12 @@ absl::StatusOr<Pool::Lease> Pool::Acquire() {
     };
     if (!mu_.AwaitWithTimeout(absl::Condition(&can_proceed), options_.acquire_timeout)) {
       return absl::UnavailableError("all database connections are busy; retry");
+    }
+    // Idle connections the server hung up on are dropped here, not found
+    // dead by a caller's statement.
+    while (!idle_.empty() && ServerHungUp(*idle_.back()->connection)) {
+      idle_.pop_back();
+      --open_;
     }
     if (!idle_.empty()) {
       slot = std::move(idle_.back());
@@ -62,8 +83,11 @@ absl::StatusOr<Pool::Lease> Pool::Acquire() {
     try {
       slot->connection = std::make_unique<pqxx::connection>(options_.url);
     } catch (const std::exception& e) {
-      absl::MutexLock lock(&mu_);
-      --open_;
+      {
+        absl::MutexLock lock(&mu_);
+        --open_;
+      }
+      SetReachable(false);
       return absl::UnavailableError("the database is unreachable; retry");
     }
   }
@@ -91,12 +115,32 @@ absl::StatusOr<Pool::Lease> Pool::Acquire() {
 void Pool::Release(std::unique_ptr<Lease::Slot> slot, bool broken) {
   if (broken || !slot->connection || !slot->connection->is_open()) {
     slot.reset();
-    absl::MutexLock lock(&mu_);
-    --open_;
+    {
+      // A lost connection means the others went too (a restart, a
+      // failover): the whole pool is replaced, not found dead call by call.
+      absl::MutexLock lock(&mu_);
+      open_ -= 1 + static_cast<int>(idle_.size());
+      idle_.clear();
+    }
+    SetReachable(false);
     return;
   }
-  absl::MutexLock lock(&mu_);
-  idle_.push_back(std::move(slot));
+  {
+    absl::MutexLock lock(&mu_);
+    idle_.push_back(std::move(slot));
+  }
+  SetReachable(true);  // the database answered on it
+}
+
+void Pool::OnReachabilityChange(std::function<void(bool)> listener) {
+  absl::MutexLock lock(&listener_mu_);
+  listener_ = std::move(listener);
+}
+
+void Pool::SetReachable(bool reachable) {
+  if (reachable_.exchange(reachable) == reachable) return;
+  absl::MutexLock lock(&listener_mu_);
+  if (listener_) listener_(reachable);
 }
 
 absl::Status Pool::Ping() {
@@ -144,6 +188,7 @@ absl::Status TransactStatus(Pool& pool, const std::function<absl::Status(pqxx::w
   // Work for a caller who has given up is wasted: stop at its deadline.
   const absl::Time deadline = CurrentCallDeadline();
   absl::Status last;
+  bool retried_lost = false;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     if (absl::Now() >= deadline) return absl::DeadlineExceededError("the call's deadline passed");
     auto lease = pool.Acquire();
@@ -164,7 +209,16 @@ absl::Status TransactStatus(Pool& pool, const std::function<absl::Status(pqxx::w
       return absl::OkStatus();
     } catch (const std::exception& e) {
       last = StatusFromException(e);
-      if (last.code() == absl::StatusCode::kUnavailable) lease->MarkBroken();
+      if (last.code() == absl::StatusCode::kUnavailable) {
+        lease->MarkBroken();
+        // A connection lost before COMMIT took nothing with it (the server
+        // rolls the transaction back): one more try, on a new connection.
+        // Not after an unknown COMMIT (in_doubt_error is not a broken_connection).
+        if (!retried_lost && dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
+          retried_lost = true;
+          continue;
+        }
+      }
       if (last.code() != absl::StatusCode::kAborted) return last;
     }
   }

@@ -8,6 +8,7 @@
 //       -> absl::StatusOr<int64_t> { return tx.exec_prepared1("get", 7)[0].as<int64_t>(); });
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -69,16 +70,27 @@ class Pool {
   // OK when a `SELECT 1` succeeds.
   absl::Status Ping();
 
+  // Whether the database answered the last time this pool spoke to it: false
+  // from a lost connection or a failed connect until a connection is used
+  // again. `listener` hears each change as it happens (health follows the
+  // first call that works, not the next ping).
+  bool reachable() const { return reachable_.load(); }
+  void OnReachabilityChange(std::function<void(bool)> listener);
+
   const std::string& url() const { return options_.url; }
 
  private:
   void Release(std::unique_ptr<Lease::Slot> slot, bool broken);
+  void SetReachable(bool reachable);
 
   const Options options_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<Lease::Slot>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<Preparer> preparers_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> reachable_{true};
+  absl::Mutex listener_mu_;
+  std::function<void(bool)> listener_ ABSL_GUARDED_BY(listener_mu_);
 };
 
 // Maps a libpqxx exception to a status: lost connection → UNAVAILABLE,

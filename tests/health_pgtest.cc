@@ -83,6 +83,40 @@ TEST(Health, FollowsTheDatabaseDownAndBackUp) {
   EXPECT_TRUE((*server)->progress().GetProgress(&context, request, &progress).ok());
 }
 
+TEST(Health, AfterTheDatabaseReturnsEveryCallWorksAndHealthFollowsTheFirst) {
+  // Pings are an hour apart here: health can only follow what calls find.
+  auto db = TestDatabase::Create("health_return");
+  ASSERT_TRUE(db.ok()) << db.status();
+  TcpProxy proxy("127.0.0.1", DatabasePort());
+  FakeClock clock(DefaultTestNow());
+  AppConfig config;
+  config.health_interval = absl::Hours(1);
+  auto server = TestServer::Start(absl::StrCat((*db)->url(), " host=127.0.0.1 port=", proxy.port()),
+                                  &clock, config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto progress = [&] {
+    grpc::ClientContext context;
+    v1::GetProgressRequest request;
+    v1::Progress out;
+    return (*server)->progress().GetProgress(&context, request, &out);
+  };
+  // Several connections in the pool, all idle.
+  std::vector<std::thread> warm;
+  for (int i = 0; i < 6; ++i) warm.emplace_back([&] { EXPECT_TRUE(progress().ok()); });
+  for (auto& t : warm) t.join();
+  ASSERT_EQ(Check(**server, ""), Health::SERVING);
+
+  proxy.Cut();  // every pooled connection is gone, as after a restart
+  EXPECT_THAT(progress(), GrpcIs(grpc::StatusCode::UNAVAILABLE));
+  EXPECT_EQ(Check(**server, ""), Health::NOT_SERVING) << "the failed call took health down";
+
+  proxy.Restore();
+  int failed = 0;
+  for (int i = 0; i < 20; ++i) failed += !progress().ok();
+  EXPECT_EQ(failed, 0) << "no call finds a dead pooled connection";
+  EXPECT_EQ(Check(**server, ""), Health::SERVING) << "health followed the first call that worked";
+}
+
 }  // namespace
 }  // namespace screening::testing
 

@@ -372,9 +372,17 @@ void App::WatchHealth() {
   for (const auto& [service, grpc_name] : GrpcServiceNames()) {
     if (config_.services.count(service)) health->SetServingStatus(grpc_name, true);
   }
+  // Between pings, health follows what calls find: the first call that
+  // works after an outage, or the first that loses its connection.
+  auto follow = [this, health](bool) {
+    bool serving = true;
+    for (const auto& pool : hosted_->pools) serving = serving && pool->reachable();
+    health->SetServingStatus(serving);
+  };
+  for (const auto& pool : hosted_->pools) pool->OnReachabilityChange(follow);
   auto check = [this, health] {
     bool serving = true;
-    for (const auto& pool : hosted_->pools) serving = serving && pool->Ping().ok();
+    for (const auto& pool : hosted_->pools) serving = pool->Ping().ok() && serving;
     health->SetServingStatus(serving);
     return serving;
   };
@@ -403,6 +411,9 @@ void App::Shutdown(absl::Duration grace) {
   if (hosted_ && hosted_->progress_feed) hosted_->progress_feed->CloseAll();
   if (server_) {
     if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+    if (hosted_) {
+      for (const auto& pool : hosted_->pools) pool->OnReachabilityChange(nullptr);
+    }
     // In-flight calls finish (until the deadline); new ones are refused.
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   }
