@@ -373,11 +373,17 @@ void App::WatchHealth() {
     if (config_.services.count(service)) health->SetServingStatus(grpc_name, true);
   }
   // Between pings, health follows what calls find: the first call that
-  // works after an outage, or the first that loses its connection.
-  auto follow = [this, health](bool) {
+  // works after an outage, or the first that loses its connection. When one
+  // pool is back and others are still marked down (nothing has used them
+  // since), the health thread pings them now rather than at its next round.
+  auto follow = [this, health](bool up) {
     bool serving = true;
     for (const auto& pool : hosted_->pools) serving = serving && pool->reachable();
     health->SetServingStatus(serving);
+    if (up && !serving) {
+      absl::MutexLock lock(&health_mu_);
+      health_wake_ = true;
+    }
   };
   for (const auto& pool : hosted_->pools) pool->OnReachabilityChange(follow);
   auto check = [this, health] {
@@ -389,7 +395,16 @@ void App::WatchHealth() {
   check();
   health_thread_ = std::thread([this, check] {
     bool was_serving = true;
-    while (!stopping_.WaitForNotificationWithTimeout(config_.health_interval)) {
+    for (;;) {
+      {
+        absl::MutexLock lock(&health_mu_);
+        auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu_) {
+          return health_wake_ || health_stop_;
+        };
+        health_mu_.AwaitWithTimeout(absl::Condition(&woken), config_.health_interval);
+        if (health_stop_) break;
+        health_wake_ = false;
+      }
       const bool serving = check();
       if (serving != was_serving) {
         std::fprintf(
@@ -405,6 +420,10 @@ void App::Shutdown(absl::Duration grace) {
   absl::MutexLock lock(&shutdown_mu_);
   if (stopped_.HasBeenNotified()) return;
   stopping_.Notify();
+  {
+    absl::MutexLock health_lock(&health_mu_);
+    health_stop_ = true;
+  }
   if (health_thread_.joinable()) health_thread_.join();
   if (overdue_thread_.joinable()) overdue_thread_.join();
   // Watches never end by themselves: end them now, not at the grace's end.

@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/call_gate.h"
@@ -133,6 +134,9 @@ class App {
   Peers peers_;
   int port_ = 0;
   std::thread health_thread_;
+  absl::Mutex health_mu_;
+  bool health_wake_ ABSL_GUARDED_BY(health_mu_) = false;  // ping now, not at the interval
+  bool health_stop_ ABSL_GUARDED_BY(health_mu_) = false;
   std::thread overdue_thread_;
   absl::Notification stopping_, stopped_;
   absl::Mutex shutdown_mu_;
