@@ -133,6 +133,11 @@ void CallGate::Call::Admit(absl::StatusOr<Caller> caller) {
     return;
   }
   caller_ = *std::move(caller);
+  if (gate_->closing_) {
+    status_ =
+        WithReason(absl::UnavailableError("this server is shutting down; retry"), "SHUTTING_DOWN");
+    return;
+  }
   status_ = AuthorizeMethod(caller_, method_);
   RateLimiter* limiter = gate_->limiter_;
   if (status_.ok() && limiter != nullptr &&

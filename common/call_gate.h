@@ -11,6 +11,7 @@
 //   }
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -155,6 +156,11 @@ class CallGate {
   };
 
   Call Begin(grpc::ServerContextBase* context, absl::string_view method);
+
+  // From now on every new call is refused UNAVAILABLE (reason SHUTTING_DOWN),
+  // so that a call arriving while the process stops is told to retry
+  // elsewhere rather than cut off; calls already admitted go on.
+  void Close() { closing_ = true; }
   // Begin for calls served together on one thread (a batch of a callback
   // method): their tokens are verified together, and no call's deadline is
   // left on this thread.
@@ -191,6 +197,7 @@ class CallGate {
   Call Prepare(grpc::ServerContextBase* context, absl::string_view method);
 
   const Authenticator* authenticator_;
+  std::atomic<bool> closing_{false};
   AuditSink* audit_;
   RateLimiter* limiter_;
   const Clock& clock_;

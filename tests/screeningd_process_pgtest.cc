@@ -5,8 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <map>
 #include <thread>
+#include <vector>
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
@@ -14,6 +17,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "screening/v1/scheduling.grpc.pb.h"
 #include "tests/support/grpc_matchers.h"
@@ -105,6 +109,79 @@ TEST(Screeningd, RefusesBadResultRules) {
   EXPECT_EQ(WaitExit(Spawn({"--insecure", "--fit_kits=FIT-100"}, "host=127.0.0.1")), 2);
   EXPECT_EQ(WaitExit(Spawn({"--insecure", "--fit_kits=A:100,A:75"}, "host=127.0.0.1")), 2);
   EXPECT_EQ(WaitExit(Spawn({"--insecure", "--uric_acid_limit_female=10"}, "host=127.0.0.1")), 2);
+}
+
+TEST(Screeningd, CallsAcrossASigtermAreServedAndLateOnesToldToRetry) {
+  // Clients keep calling across the SIGTERM: during the drain health says
+  // NOT_SERVING and every call is still served, none CANCELLED. After it, a
+  // new call is answered UNAVAILABLE (SHUTTING_DOWN: retry elsewhere), and
+  // once the process is gone, a call cannot connect: UNAVAILABLE too.
+  auto db = TestDatabase::Create("process_drain");
+  ASSERT_TRUE(db.ok()) << db.status();
+  Process p = Spawn({"--insecure", "--listen=127.0.0.1:0", "--shutdown_drain=1s",
+                     "--rate_limit_per_second=1000000", "--rate_limit_burst=1000000"},
+                    (*db)->url());
+  ASSERT_GT(p.pid, 0);
+  int port = 0;
+  ASSERT_EQ(fscanf(p.out, "listening on port %d", &port), 1);
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto scheduling = v1::SchedulingService::NewStub(channel);
+  auto search = [](v1::SchedulingService::Stub& stub) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    v1::SearchSlotsResponse response;
+    return stub.SearchSlots(&context, {}, &response);
+  };
+  std::atomic<bool> stop{false};
+  absl::Mutex mu;
+  std::map<grpc::StatusCode, int> codes;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&] {
+      // Half the clients share a channel, half have their own.
+      auto own = v1::SchedulingService::NewStub(
+          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+      while (!stop) {
+        for (auto* stub : {scheduling.get(), own.get()}) {
+          const grpc::Status status = search(*stub);
+          absl::MutexLock lock(&mu);
+          ++codes[status.error_code()];
+        }
+      }
+    });
+  }
+  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_EQ(kill(p.pid, SIGTERM), 0);
+  absl::SleepFor(absl::Milliseconds(400));  // inside the 1 s drain
+  {
+    auto health = grpc::health::v1::Health::NewStub(channel);
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckResponse response;
+    ASSERT_TRUE(health->Check(&context, {}, &response).ok());
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  }
+  absl::SleepFor(absl::Milliseconds(200));
+  stop = true;
+  for (auto& c : clients) c.join();
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_GT(codes[grpc::StatusCode::OK], 100);
+    for (const auto& [code, count] : codes) {
+      EXPECT_EQ(code, grpc::StatusCode::OK) << count << " calls across the SIGTERM got " << code;
+    }
+  }
+  // A late client: it calls until it is told to go, as a client that
+  // retries UNAVAILABLE elsewhere would.
+  grpc::Status late;
+  do {
+    late = search(*scheduling);
+    if (late.ok()) absl::SleepFor(absl::Milliseconds(20));
+  } while (late.ok());
+  EXPECT_THAT(late, GrpcIs(grpc::StatusCode::UNAVAILABLE));
+  EXPECT_EQ(ErrorReason(late), "SHUTTING_DOWN");
+  EXPECT_EQ(WaitExit(p), 0);
+  EXPECT_THAT(search(*scheduling), GrpcIs(grpc::StatusCode::UNAVAILABLE)) << "the process is gone";
 }
 
 TEST(Screeningd, SigtermLetsInFlightCallsFinish) {

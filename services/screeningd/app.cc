@@ -29,6 +29,11 @@
 #include "services/scheduling/scheduling_store.h"
 
 namespace screening {
+
+// After the drain, how long new calls are refused UNAVAILABLE before the
+// server stops.
+constexpr absl::Duration kRefusingBeforeStop = absl::Milliseconds(300);
+
 namespace registry {
 const std::vector<Migration>& Migrations();
 }
@@ -416,7 +421,7 @@ void App::WatchHealth() {
   });
 }
 
-void App::Shutdown(absl::Duration grace) {
+void App::Shutdown(absl::Duration grace, absl::Duration drain) {
   absl::MutexLock lock(&shutdown_mu_);
   if (stopped_.HasBeenNotified()) return;
   stopping_.Notify();
@@ -425,14 +430,26 @@ void App::Shutdown(absl::Duration grace) {
     health_stop_ = true;
   }
   if (health_thread_.joinable()) health_thread_.join();
+  if (hosted_) {
+    for (const auto& pool : hosted_->pools) pool->OnReachabilityChange(nullptr);
+  }
   if (overdue_thread_.joinable()) overdue_thread_.join();
+  if (server_ && drain > absl::ZeroDuration()) {
+    // Draining: health says NOT_SERVING, so balancers and clients move to
+    // other replicas, while this one still serves whatever comes.
+    if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
+    absl::SleepFor(drain);
+    // Then a new call is told UNAVAILABLE (SHUTTING_DOWN: retry elsewhere)
+    // for a moment before the server stops: gRPC cancels the calls that
+    // have arrived but not yet started when it stops, so a client that is
+    // still sending should hear "retry" first.
+    if (hosted_ && hosted_->public_gate) hosted_->public_gate->Close();
+    absl::SleepFor(kRefusingBeforeStop);
+  }
   // Watches never end by themselves: end them now, not at the grace's end.
   if (hosted_ && hosted_->progress_feed) hosted_->progress_feed->CloseAll();
   if (server_) {
     if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
-    if (hosted_) {
-      for (const auto& pool : hosted_->pools) pool->OnReachabilityChange(nullptr);
-    }
     // In-flight calls finish (until the deadline); new ones are refused.
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   }

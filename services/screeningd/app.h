@@ -112,9 +112,10 @@ class App {
 
   int port() const { return port_; }
 
-  // Stops taking calls, lets in-flight calls finish until `grace`, then
-  // stops the background threads. Safe to call more than once.
-  void Shutdown(absl::Duration grace);
+  // Turns health NOT_SERVING and keeps serving for `drain`; then refuses new
+  // calls UNAVAILABLE (SHUTTING_DOWN), lets in-flight calls finish until
+  // `grace`, and stops the background threads. Safe to call more than once.
+  void Shutdown(absl::Duration grace, absl::Duration drain = absl::ZeroDuration());
 
   // Blocks until Shutdown has finished.
   void Wait();

@@ -45,6 +45,9 @@ ABSL_FLAG(int, server_threads, 64,
           "Threads each gRPC server keeps waiting for calls between bursts (2 to 1000).");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "On SIGTERM or SIGINT, how long in-flight calls may take to finish.");
+ABSL_FLAG(absl::Duration, shutdown_drain, absl::Seconds(2),
+          "On SIGTERM or SIGINT, how long to go on serving with health NOT_SERVING (so that "
+          "balancers move away) before new calls are refused UNAVAILABLE.");
 ABSL_FLAG(bool, insecure, false,
           "Serve plain text; calls without credentials act as a developer with every right. "
           "Local development only.");
@@ -258,6 +261,11 @@ int main(int argc, char** argv) {
   config.result_rules.four_highs.high_uric_acid_male = absl::GetFlag(FLAGS_uric_acid_limit_male);
   config.result_rules.four_highs.high_uric_acid_female =
       absl::GetFlag(FLAGS_uric_acid_limit_female);
+  if (absl::GetFlag(FLAGS_shutdown_drain) < absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_shutdown_drain) > absl::Minutes(5)) {
+    std::fprintf(stderr, "screeningd: --shutdown_drain: must be 0s to 5m\n");
+    return 2;
+  }
   for (double limit : {config.result_rules.four_highs.high_uric_acid_male,
                        config.result_rules.four_highs.high_uric_acid_female}) {
     if (!(limit >= 50 && limit <= 1200)) {
@@ -310,12 +318,15 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   const absl::Duration grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds));
+  const absl::Duration drain = absl::GetFlag(FLAGS_shutdown_drain);
   std::thread signal_waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);
-    std::fprintf(stderr, "screeningd: signal %d: finishing in-flight calls, then exiting\n",
-                 signal);
-    (*app)->Shutdown(grace);
+    std::fprintf(stderr,
+                 "screeningd: signal %d: draining (NOT_SERVING) for %s, then finishing in-flight "
+                 "calls and exiting\n",
+                 signal, absl::FormatDuration(drain).c_str());
+    (*app)->Shutdown(grace, drain);
   });
   (*app)->Wait();
   signal_waiter.join();
