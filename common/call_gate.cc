@@ -43,9 +43,8 @@ std::vector<absl::StatusOr<Caller>> TokenVerifier::VerifyAll(
 RateLimiter::RateLimiter(const Clock& clock, double per_second, double burst)
     : clock_(clock), per_second_(per_second), burst_(burst) {}
 
-bool RateLimiter::Allow(const std::string& key) {
+RateLimiter::Bucket& RateLimiter::Refilled(const std::string& key) {
   const absl::Time now = clock_.Now();
-  absl::MutexLock lock(&mu_);
   if (buckets_.size() > kMaxBuckets) buckets_.clear();  // bounded memory; refills everyone
   auto [it, inserted] = buckets_.try_emplace(key, Bucket{burst_, now});
   Bucket& b = it->second;
@@ -55,9 +54,22 @@ bool RateLimiter::Allow(const std::string& key) {
     b.tokens = std::min(burst_, b.tokens + elapsed * per_second_);
     b.last = now;
   }
+  return b;
+}
+
+bool RateLimiter::Allow(const std::string& key) {
+  absl::MutexLock lock(&mu_);
+  Bucket& b = Refilled(key);
   if (b.tokens < 1.0) return false;
   b.tokens -= 1.0;
   return true;
+}
+
+absl::Duration RateLimiter::Reserve(const std::string& key) {
+  absl::MutexLock lock(&mu_);
+  Bucket& b = Refilled(key);
+  b.tokens -= 1.0;
+  return b.tokens >= 0 ? absl::ZeroDuration() : absl::Seconds(-b.tokens / per_second_);
 }
 
 absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase& context) const {
@@ -124,6 +136,18 @@ CallGate::Call CallGate::Prepare(grpc::ServerContextBase* context, absl::string_
     call.reason_ = std::string(reason->second.data(), std::min<size_t>(reason->second.size(), 500));
   }
   return call;
+}
+
+absl::Status CallGate::Call::PaceMessage() {
+  RateLimiter* limiter = gate_->limiter_;
+  if (limiter == nullptr) return absl::OkStatus();
+  const absl::Duration wait = limiter->Reserve(caller_.Name());
+  const absl::Time until = absl::Now() + wait;
+  while (absl::Now() < until) {
+    if (context_->IsCancelled()) return absl::CancelledError("the call ended while it waited");
+    absl::SleepFor(std::min(until - absl::Now(), absl::Milliseconds(50)));
+  }
+  return absl::OkStatus();
 }
 
 void CallGate::Call::Admit(absl::StatusOr<Caller> caller) {

@@ -74,12 +74,18 @@ class RateLimiter {
  public:
   RateLimiter(const Clock& clock, double per_second, double burst);
   bool Allow(const std::string& key);
+  // Takes one token whether or not one is there (a debt the caller's later
+  // calls pay back) and says how long to wait until it would have been:
+  // for the messages of a stream, which slow down rather than fail.
+  absl::Duration Reserve(const std::string& key);
 
  private:
   struct Bucket {
     double tokens;
     absl::Time last;
   };
+  // The caller's bucket, refilled up to now.
+  Bucket& Refilled(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   const Clock& clock_;
   const double per_second_, burst_;
   absl::Mutex mu_;
@@ -127,6 +133,11 @@ class CallGate {
     // The stated reason, from the x-screening-reason metadata ("" if none).
     const std::string& reason() const { return reason_; }
     void set_resource(std::string resource) { resource_ = std::move(resource); }
+
+    // Counts one more message of a stream against the caller's rate: when
+    // the rate is spent, waits for room (until the call ends) instead of
+    // refusing, so that a clinic's own import is slowed, never cut off.
+    absl::Status PaceMessage();
 
     // Writes the audit row (for personal-data RPCs) and turns the outcome
     // into the call's status. If the audit row cannot be written, the answer

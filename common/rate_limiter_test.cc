@@ -30,5 +30,18 @@ TEST(RateLimiter, AClockSteppedBackwardsTakesNothingAway) {
   EXPECT_TRUE(limiter.Allow("a")) << "refills from the new time on";
 }
 
+TEST(RateLimiter, AStreamsMessagesWaitTheirTurnAndLeaveADebt) {
+  FakeClock clock(absl::FromUnixSeconds(1000));
+  RateLimiter limiter(clock, /*per_second=*/10, /*burst=*/2);
+  EXPECT_EQ(limiter.Reserve("a"), absl::ZeroDuration());
+  EXPECT_EQ(limiter.Reserve("a"), absl::ZeroDuration());
+  EXPECT_EQ(limiter.Reserve("a"), absl::Milliseconds(100)) << "one token short at 10/s";
+  EXPECT_EQ(limiter.Reserve("a"), absl::Milliseconds(200));
+  EXPECT_FALSE(limiter.Allow("a")) << "the caller's calls pay the debt back";
+  clock.Set(absl::FromUnixSeconds(1000) + absl::Milliseconds(300));
+  EXPECT_TRUE(limiter.Allow("a"));
+  EXPECT_TRUE(limiter.Allow("b")) << "another caller's bucket is whole";
+}
+
 }  // namespace
 }  // namespace screening

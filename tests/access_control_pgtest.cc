@@ -451,6 +451,48 @@ TEST(AbuseLimits, RateLimitAndMessageSize) {
               GrpcIs(grpc::StatusCode::RESOURCE_EXHAUSTED));
 }
 
+TEST(AbuseLimits, AStreamIsSlowedByItsMessagesNeverRefused) {
+  // 20 calls a second, 2 at once: an import of 6 messages opens as one call,
+  // then each further message waits its turn; the import completes, and the
+  // caller's next call finds the rate spent.
+  auto db = TestDatabase::Create("abuse_stream");
+  ASSERT_TRUE(db.ok()) << db.status();
+  FakeClock clock(DefaultTestNow());
+  AppConfig config;
+  config.rate_limit_per_second = 20;
+  config.rate_limit_burst = 2;
+  auto server = TestServer::Start((*db)->url(), &clock, config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  grpc::ClientContext context;
+  auto stream = (*server)->registry().ImportResidents(&context);
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < 6; ++i) {
+    v1::ImportResidentsRequest message;
+    v1::ImportRow* row = message.add_rows();
+    row->set_row_number(i + 1);
+    row->mutable_resident()->set_id_number(
+        MakeIdNumber("230102", absl::CivilDay(1966, 1, 1) + i, 11, i % 2 == 0));
+    row->mutable_resident()->set_full_name("限速");
+    row->mutable_resident()->set_district_code("230102");
+    row->mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+    if (i == 5) message.set_total_rows(6);
+    ASSERT_TRUE(stream->Write(message));
+  }
+  stream->WritesDone();
+  v1::ImportResidentsResponse progress;
+  while (stream->Read(&progress)) {
+  }
+  const grpc::Status status = stream->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(progress.rows_stored(), 6);
+  EXPECT_TRUE(progress.done());
+  // Messages 2 to 6 against 1 token left: waits of 0, 50, 100, 150, 200 ms.
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(450));
+  grpc::ClientContext after;
+  v1::SearchSlotsResponse slots;
+  EXPECT_EQ(ErrorReason((*server)->scheduling().SearchSlots(&after, {}, &slots)), "RATE_LIMITED");
+}
+
 }  // namespace
 }  // namespace screening::testing
 

@@ -326,7 +326,9 @@ grpc::Status RegistryServiceImpl::ImportResidents(
         };
         v1::ImportResidentsRequest batch;
         std::optional<int64_t> declared;  // the client's last message says how many rows
-        while (stream->Read(&batch)) {
+        for (bool first = true; stream->Read(&batch); first = false) {
+          // Each message after the first counts against the caller's rate.
+          if (!first) RETURN_IF_ERROR(call.PaceMessage());
           if (declared) {
             RETURN_IF_ERROR(flush(/*last=*/true, /*done=*/false));  // what arrived is stored
             return InvalidField("total_rows", "nothing may follow the last message");

@@ -311,7 +311,9 @@ grpc::Status ResultsServiceImpl::RecordResults(
         absl::Status protocol;            // a message out of place
         std::thread reader([&] {
           v1::RecordResultsRequest message;
-          while (stream->Read(&message)) {
+          for (bool first = true; stream->Read(&message); first = false) {
+            // Each message after the first counts against the caller's rate.
+            if (!first && !call.PaceMessage().ok()) break;  // the call ended
             absl::MutexLock lock(&mu);
             if (declared) {
               protocol = InvalidField("total_results", "nothing may follow the last message");
