@@ -80,6 +80,9 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
                        return stream->Finish();
                      })),
       SCREENING_RPC(ResultsService, AmendResult, AmendResultRequest, Result),
+      SCREENING_RPC(ResultsService, GetResult, GetResultRequest, Result),
+      SCREENING_RPC(ResultsService, ListResults, ListResultsRequest, ListResultsResponse),
+      SCREENING_RPC(ResultsService, GetReferral, GetReferralRequest, Referral),
       SCREENING_RPC(ResultsService, ListReferrals, ListReferralsRequest, ListReferralsResponse),
       SCREENING_RPC(ResultsService, RecordFollowUp, RecordFollowUpRequest, Referral),
       SCREENING_RPC(ResultsService, ListMissingResults, ListMissingResultsRequest,
@@ -145,6 +148,9 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.ResultsService/RecordResult", {"hospital"}},
       {"screening.v1.ResultsService/RecordResults", {"hospital"}},
       {"screening.v1.ResultsService/AmendResult", {"hospital"}},
+      {"screening.v1.ResultsService/GetResult", {"clinic", "hospital"}},
+      {"screening.v1.ResultsService/ListResults", {"clinic", "hospital"}},
+      {"screening.v1.ResultsService/GetReferral", {"hospital"}},
       {"screening.v1.ResultsService/ListReferrals", {"hospital"}},
       {"screening.v1.ResultsService/RecordFollowUp", {"hospital"}},
       {"screening.v1.ResultsService/ListMissingResults", {"hospital"}},
@@ -373,6 +379,36 @@ TEST_F(AccessControl, ScopesHoldAndRefusalsLeakNothing) {
   EXPECT_THAT(server_->results().RecordResult(As("hospital:MX-H2").get(), record, &result),
               GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
   EXPECT_TRUE(server_->results().RecordResult(As("hospital:MX-H1").get(), record, &result).ok());
+
+  // Reading it back: the recording hospital and the resident's district's
+  // clinic may; another hospital, another clinic and the commission may not.
+  v1::GetResultRequest get_result;
+  get_result.set_name(result.name());
+  v1::Result read_back;
+  ASSERT_TRUE(
+      server_->results().GetResult(As("hospital:MX-H1").get(), get_result, &read_back).ok());
+  EXPECT_EQ(read_back.name(), result.name());
+  EXPECT_EQ(read_back.four_highs().systolic_mmhg(), result.four_highs().systolic_mmhg());
+  ASSERT_TRUE(server_->results().GetResult(As("clinic:230102").get(), get_result, &read_back).ok());
+  for (const char* stranger : {"hospital:MX-H2", "clinic:230103", "commission"}) {
+    grpc::Status refused = server_->results().GetResult(As(stranger).get(), get_result, &read_back);
+    EXPECT_THAT(refused, GrpcIs(grpc::StatusCode::PERMISSION_DENIED)) << stranger;
+    EXPECT_THAT(refused.error_message(), Not(HasSubstr("MX-H1"))) << stranger;
+  }
+  auto list_results = [&](const std::string& caller, const std::string& hospital) {
+    v1::ListResultsRequest request;
+    request.set_hospital(hospital);
+    request.set_resident(resident.name());
+    v1::ListResultsResponse response;
+    grpc::Status status = server_->results().ListResults(As(caller).get(), request, &response);
+    return std::make_pair(status, response.results_size());
+  };
+  EXPECT_EQ(list_results("hospital:MX-H1", "").second, 1);
+  EXPECT_EQ(list_results("clinic:230102", "").second, 1);
+  EXPECT_EQ(list_results("hospital:MX-H2", "").second, 0) << "its own results only";
+  EXPECT_EQ(list_results("clinic:230103", "").second, 0) << "its district's residents only";
+  EXPECT_THAT(list_results("hospital:MX-H2", "hospitals/MX-H1").first,
+              GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
 
   // The commission: one resident's record only with a stated reason, and
   // never an ID number, name or phone.

@@ -412,6 +412,120 @@ TEST_F(ResultsFlow, AFailedStoolSampleWithAHighRiskQuestionnaireRefersOnce) {
             1);
 }
 
+TEST_F(ResultsFlow, ResultsAndReferralsReadBack) {
+  // GetResult, ListResults by booking, screening and day with pages, and
+  // GetReferral: what was recorded comes back as stored.
+  Hospital("READ-H1");
+  const v1::Booking visit = CheckedInVisit(
+      "READ-H1", "2025-03-19", {v1::SCREENING_TYPE_COLORECTAL, v1::SCREENING_TYPE_FOUR_HIGHS},
+      absl::CivilDay(1967, 9, 9), "read-book");
+  v1::RecordResultRequest fh = For(visit, "read-fh");
+  *fh.mutable_four_highs() = NormalFourHighs();
+  fh.mutable_four_highs()->set_systolic_mmhg(165);  // grade 2: referred to the family doctor
+  v1::Result four_highs;
+  ASSERT_TRUE(Record(fh, &four_highs).ok());
+  v1::RecordResultRequest cr = For(visit, "read-cr");
+  cr.mutable_colorectal()->set_stool_dna(v1::SAMPLE_OUTCOME_NEGATIVE);
+  cr.mutable_colorectal()->mutable_questionnaire();
+  v1::Result colorectal;
+  ASSERT_TRUE(Record(cr, &colorectal).ok());
+
+  v1::GetResultRequest get;
+  get.set_name(four_highs.name());
+  v1::Result got;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->results().GetResult(&context, get, &got).ok());
+  }
+  EXPECT_EQ(got.SerializeAsString(), four_highs.SerializeAsString());
+  get.set_name("results/987654321");
+  {
+    grpc::ClientContext context;
+    EXPECT_THAT(server_->results().GetResult(&context, get, &got),
+                GrpcIs(grpc::StatusCode::NOT_FOUND));
+  }
+
+  auto list = [&](v1::ListResultsRequest request) {
+    grpc::ClientContext context;
+    v1::ListResultsResponse response;
+    grpc::Status status = server_->results().ListResults(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  };
+  v1::ListResultsRequest by_booking;
+  by_booking.set_booking(visit.name());
+  v1::ListResultsResponse both = list(by_booking);
+  ASSERT_EQ(both.results_size(), 2);
+  EXPECT_EQ(both.results(0).name(), four_highs.name()) << "oldest first";
+  by_booking.set_screening_type(v1::SCREENING_TYPE_COLORECTAL);
+  EXPECT_EQ(list(by_booking).results(0).name(), colorectal.name());
+  by_booking.clear_screening_type();
+  by_booking.set_page_size(1);
+  v1::ListResultsResponse first = list(by_booking);
+  ASSERT_EQ(first.results_size(), 1);
+  ASSERT_FALSE(first.next_page_token().empty());
+  by_booking.set_page_token(first.next_page_token());
+  v1::ListResultsResponse second = list(by_booking);
+  ASSERT_EQ(second.results_size(), 1);
+  EXPECT_EQ(second.results(0).name(), colorectal.name());
+  EXPECT_TRUE(second.next_page_token().empty());
+  const std::string today = FormatDate(Today(*clock_));
+  v1::ListResultsRequest by_day;
+  by_day.set_hospital("hospitals/READ-H1");
+  by_day.set_start_date(today);
+  by_day.set_end_date(today);
+  EXPECT_EQ(list(by_day).results_size(), 2);
+  by_day.set_start_date(FormatDate(Today(*clock_) + 1));
+  by_day.set_end_date(FormatDate(Today(*clock_) + 1));
+  EXPECT_EQ(list(by_day).results_size(), 0);
+  v1::ListResultsRequest by_resident;
+  by_resident.set_resident(four_highs.resident());
+  EXPECT_EQ(list(by_resident).results_size(), 2);
+
+  v1::ListResultsRequest bad;
+  bad.set_hospital("READ-H1");
+  bad.set_booking("booking/1");
+  bad.set_resident("residents/x");
+  bad.set_screening_type(static_cast<v1::ScreeningType>(9));
+  bad.set_start_date("2025-02-30");
+  bad.set_page_size(1001);
+  bad.set_page_token("abc");
+  {
+    grpc::ClientContext context;
+    v1::ListResultsResponse response;
+    EXPECT_THAT(BadFields(server_->results().ListResults(&context, bad, &response)),
+                ElementsAre("hospital", "booking", "resident", "screening_type", "start_date",
+                            "page_size", "page_token"));
+  }
+  v1::ListResultsRequest backwards;
+  backwards.set_start_date("2025-03-20");
+  backwards.set_end_date("2025-03-19");
+  {
+    grpc::ClientContext context;
+    v1::ListResultsResponse response;
+    EXPECT_THAT(BadFields(server_->results().ListResults(&context, backwards, &response)),
+                ElementsAre("end_date"));
+  }
+
+  ASSERT_FALSE(four_highs.referral().empty());
+  v1::GetReferralRequest get_referral;
+  get_referral.set_name(four_highs.referral());
+  v1::Referral referral;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->results().GetReferral(&context, get_referral, &referral).ok());
+  }
+  EXPECT_EQ(referral.result(), four_highs.name());
+  EXPECT_EQ(referral.kind(), v1::REFERRAL_KIND_FAMILY_DOCTOR);
+  EXPECT_EQ(referral.status(), v1::REFERRAL_STATUS_OPEN);
+  get_referral.set_name("referral/1");
+  {
+    grpc::ClientContext context;
+    EXPECT_THAT(BadFields(server_->results().GetReferral(&context, get_referral, &referral)),
+                ElementsAre("name"));
+  }
+}
+
 TEST_F(ResultsFlow, BadMeasurementsAreNamedAndNothingIsStored) {
   Hospital("RES-H2");
   v1::Slot gastric = Capacity("RES-H2", "2025-03-13", v1::SCREENING_TYPE_GASTRIC, 5);

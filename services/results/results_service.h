@@ -37,6 +37,13 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
       grpc::ServerReaderWriter<v1::RecordResultOutcome, v1::RecordResultsRequest>* stream) override;
   grpc::Status AmendResult(grpc::ServerContext* context, const v1::AmendResultRequest* request,
                            v1::Result* response) override;
+  // The reads (results_reads.cc).
+  grpc::Status GetResult(grpc::ServerContext* context, const v1::GetResultRequest* request,
+                         v1::Result* response) override;
+  grpc::Status ListResults(grpc::ServerContext* context, const v1::ListResultsRequest* request,
+                           v1::ListResultsResponse* response) override;
+  grpc::Status GetReferral(grpc::ServerContext* context, const v1::GetReferralRequest* request,
+                           v1::Referral* response) override;
   grpc::Status ListReferrals(grpc::ServerContext* context, const v1::ListReferralsRequest* request,
                              v1::ListReferralsResponse* response) override;
   grpc::Status RecordFollowUp(grpc::ServerContext* context,

@@ -145,6 +145,8 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
               "SELECT booking_id, screening_type, answer FROM results.results"
               " WHERE hospital_code = $1 AND accession_number = $2");
     c.prepare("results_get", "SELECT answer, counts, version FROM results.results WHERE id = $1");
+    c.prepare("results_read",
+              "SELECT answer, resident_district_code FROM results.results WHERE id = $1");
     c.prepare("results_lock",
               "SELECT answer, counts, version, measurement, classification"
               " FROM results.results WHERE id = $1 FOR UPDATE");
@@ -561,6 +563,61 @@ absl::StatusOr<std::pair<std::vector<v1::Referral>, bool>> ResultsStore::ListRef
         break;
       }
       page.first.push_back(ReferralFromRow(row, q.today));
+    }
+    return page;
+  });
+}
+
+absl::StatusOr<ResultRead> ResultsStore::ReadResult(int64_t id) {
+  return db::AutoCommit<ResultRead>(
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<ResultRead> {
+        pqxx::result rows = tx.exec_prepared("results_read", id);
+        if (rows.empty()) {
+          return absl::NotFoundError(absl::StrCat(MakeName("results", id), " does not exist"));
+        }
+        return ResultRead{StoredResult(rows[0][0]), rows[0][1].as<std::string>()};
+      });
+}
+
+// Not prepared: planned each time with its values, so the filters given
+// (a booking, a resident, a hospital) choose the index; a generic plan of
+// these optional filters would scan the table.
+constexpr char kListResultsSql[] =
+    "SELECT answer, resident_district_code FROM results.results"
+    " WHERE ($1::text IS NULL OR hospital_code = $1)"
+    " AND ($2::text IS NULL OR resident_district_code = $2)"
+    " AND ($3::bigint IS NULL OR booking_id = $3)"
+    " AND ($4::bigint IS NULL OR resident_id = $4)"
+    " AND ($5::smallint IS NULL OR screening_type = $5)"
+    " AND ($6::timestamptz IS NULL OR record_time >= $6)"
+    " AND ($7::timestamptz IS NULL OR record_time < $7)"
+    " AND id > $8 ORDER BY id LIMIT $9";
+
+absl::StatusOr<std::pair<std::vector<ResultRead>, bool>> ResultsStore::ListResults(
+    const ResultQuery& q) {
+  using Page = std::pair<std::vector<ResultRead>, bool>;
+  auto text = [](const std::string& value) { return value.empty() ? nullptr : value.c_str(); };
+  auto id = [](int64_t value) { return value == 0 ? std::optional<int64_t>() : value; };
+  auto time = [](const std::optional<absl::Time>& t) {
+    return t ? std::optional<std::string>(
+                   absl::FormatTime(absl::RFC3339_full, *t, absl::UTCTimeZone()))
+             : std::nullopt;
+  };
+  const std::optional<int> type = q.screening_type == v1::SCREENING_TYPE_UNSPECIFIED
+                                      ? std::nullopt
+                                      : std::optional<int>(static_cast<int>(q.screening_type));
+  return db::AutoCommit<Page>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Page> {
+    pqxx::result rows =
+        tx.exec_params(kListResultsSql, text(q.hospital_code), text(q.resident_district),
+                       id(q.booking_id), id(q.resident_id), type, time(q.recorded_from),
+                       time(q.recorded_before), q.after_id, q.page_size + 1);
+    Page page;
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.first.size()) == q.page_size) {
+        page.second = true;
+        break;
+      }
+      page.first.push_back({StoredResult(row[0]), row[1].as<std::string>()});
     }
     return page;
   });

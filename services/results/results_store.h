@@ -33,6 +33,24 @@ struct ReferralQuery {
   int64_t after_id = 0;
 };
 
+// What ListResults filters by; empty or zero means any.
+struct ResultQuery {
+  std::string hospital_code;
+  std::string resident_district;  // the resident's district when booked
+  int64_t booking_id = 0;
+  int64_t resident_id = 0;
+  v1::ScreeningType screening_type = v1::SCREENING_TYPE_UNSPECIFIED;
+  std::optional<absl::Time> recorded_from, recorded_before;
+  int page_size = 100;
+  int64_t after_id = 0;
+};
+
+// A result as read back, with the district it is scoped by.
+struct ResultRead {
+  v1::Result result;
+  std::string resident_district;
+};
+
 class ResultsStore {
  public:
   explicit ResultsStore(db::Pool& pool);
@@ -62,6 +80,10 @@ class ResultsStore {
 
   // NOT_FOUND when there is no such result.
   absl::StatusOr<v1::Result> GetResult(int64_t id);
+  // The same, with the resident's district (for a clinic's scope).
+  absl::StatusOr<ResultRead> ReadResult(int64_t id);
+  // A page of results (ordered by id), and whether more follow.
+  absl::StatusOr<std::pair<std::vector<ResultRead>, bool>> ListResults(const ResultQuery& query);
 
   // Replaces a counted result's measurement and classification, keeping the
   // old version with who and why; opens, withdraws or reopens its referral
