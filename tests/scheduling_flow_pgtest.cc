@@ -315,15 +315,21 @@ TEST_F(SchedulingFlow, ACancelledPlaceGoesToTheFirstWaitingResident) {
   EXPECT_EQ(Booked(slot), 1);
   EXPECT_EQ(Entry(second_entry.name()).state(), v1::WAITLIST_STATE_WAITING);
 
-  // The second leaves; leaving twice is refused.
+  // The second leaves; a retry answers the same (it carries no request_id);
+  // the first, booked from the list, can no longer leave it.
   v1::LeaveWaitlistRequest leave;
   leave.set_name(second_entry.name());
   v1::WaitlistEntry left;
   grpc::ClientContext c1;
   ASSERT_TRUE(server_->scheduling().LeaveWaitlist(&c1, leave, &left).ok());
   EXPECT_EQ(left.state(), v1::WAITLIST_STATE_LEFT);
+  v1::WaitlistEntry left_again;
   grpc::ClientContext c2;
-  status = server_->scheduling().LeaveWaitlist(&c2, leave, &left);
+  ASSERT_TRUE(server_->scheduling().LeaveWaitlist(&c2, leave, &left_again).ok());
+  EXPECT_EQ(left_again.SerializeAsString(), left.SerializeAsString());
+  leave.set_name(first_entry.name());
+  grpc::ClientContext c3;
+  status = server_->scheduling().LeaveWaitlist(&c3, leave, &left);
   EXPECT_EQ(ErrorReason(status), "ENTRY_NOT_WAITING");
 }
 
@@ -368,9 +374,14 @@ TEST_F(SchedulingFlow, CheckInNeedsTheCodeAndNoShowFreesTheEntitlement) {
   clock_->Set(absl::FromCivil(absl::CivilSecond(2025, 3, 27, 17, 0, 0), HarbinTimeZone()));
   grpc::ClientContext c2;
   status = server_->scheduling().MarkNoShow(&c2, no_show, &out);
-  clock_->Set(before);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(out.state(), v1::BOOKING_STATE_NO_SHOW);
+  // A retry (no request_id) answers the same and changes nothing.
+  v1::Booking again;
+  grpc::ClientContext retry;
+  ASSERT_TRUE(server_->scheduling().MarkNoShow(&retry, no_show, &again).ok());
+  EXPECT_EQ(again.state(), v1::BOOKING_STATE_NO_SHOW);
+  clock_->Set(before);
   EXPECT_EQ(Events("booking.no_show", absent), 1);
   EXPECT_EQ(Booked(slot), 2);
   v1::Slot later = Capacity("DESK-H1", "2025-04-03", v1::SCREENING_TYPE_FOUR_HIGHS, 3);

@@ -1208,6 +1208,8 @@ absl::StatusOr<v1::WaitlistEntry> SchedulingStore::LeaveWaitlist(int64_t id) {
           return absl::NotFoundError(absl::StrCat(MakeName("waitlist", id), " does not exist"));
         }
         const v1::WaitlistEntry entry = WaitlistFromRow(rows[0]);
+        // A retry finds the entry already left: the same answer, nothing more.
+        if (entry.state() == v1::WAITLIST_STATE_LEFT) return entry;
         return WithReason(absl::FailedPreconditionError(absl::StrCat(
                               entry.name(), " is ", v1::WaitlistState_Name(entry.state()))),
                           "ENTRY_NOT_WAITING", {{"entry", entry.name()}});
@@ -1291,6 +1293,8 @@ absl::StatusOr<v1::Booking> SchedulingStore::MarkNoShow(int64_t booking_id, absl
   return db::Transact<v1::Booking>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Booking> {
     absl::StatusOr<v1::Booking> booking = LockBooking(tx, booking_id);
     if (!booking.ok()) return booking.status();
+    // A retry finds the visit already marked: the same answer, nothing more.
+    if (booking->state() == v1::BOOKING_STATE_NO_SHOW) return *booking;
     if (booking->state() != v1::BOOKING_STATE_ACTIVE) return NotActive(*booking);
     if (*ParseDate(booking->date()) > today) {
       return WithReason(absl::FailedPreconditionError(absl::StrCat(
