@@ -283,9 +283,11 @@ TEST_F(BadInput, ListHospitalsGenerateSlotsAndAllocateTargets) {
   v1::ListHospitalsRequest list;
   list.set_district_code("999999");
   list.set_screening_type(static_cast<v1::ScreeningType>(7));
+  list.set_page_size(1001);
+  list.set_page_token("not a code");
   v1::ListHospitalsResponse hospitals;
   EXPECT_THAT(BadFields(server_->scheduling().ListHospitals(&c1, list, &hospitals)),
-              ElementsAre("district_code", "screening_type"));
+              ElementsAre("district_code", "screening_type", "page_size", "page_token"));
 
   v1::GenerateSlotsRequest generate;
   generate.set_hospital("BAD-H1");

@@ -243,6 +243,24 @@ TEST_F(ResultsFlow, AccessionNumbersBatchesAndMissingResults) {
     ASSERT_EQ(missing.missing_size(), 3);
     EXPECT_EQ(missing.missing(0).booking(), first.name());
     EXPECT_THAT(missing.missing(0).screenings(), ElementsAre(v1::SCREENING_TYPE_FOUR_HIGHS));
+    EXPECT_TRUE(missing.next_page_token().empty());
+    // Two at a time: the same three, in the same order, over two pages.
+    request.set_page_size(2);
+    std::vector<std::string> paged;
+    do {
+      v1::ListMissingResultsResponse page;
+      grpc::ClientContext c;
+      ASSERT_TRUE(server_->results().ListMissingResults(&c, request, &page).ok());
+      EXPECT_LE(page.missing_size(), 2);
+      for (const auto& m : page.missing()) paged.push_back(m.booking());
+      request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty());
+    EXPECT_THAT(paged, ElementsAre(missing.missing(0).booking(), missing.missing(1).booking(),
+                                   missing.missing(2).booking()));
+    request.set_page_token("2025-03-18/x");
+    grpc::ClientContext bad;
+    EXPECT_THAT(BadFields(server_->results().ListMissingResults(&bad, request, &missing)),
+                ElementsAre("page_token"));
   });
 
   // The laboratory's batch: a good item, a bad one, a good one.

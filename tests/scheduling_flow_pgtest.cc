@@ -170,6 +170,28 @@ TEST_F(SchedulingFlow, AHospitalsPlanMakesSlotsOnWorkingDaysOnly) {
   grpc::ClientContext c3;
   ASSERT_TRUE(server_->scheduling().ListHospitals(&c3, list, &listed).ok());
   EXPECT_EQ(listed.hospitals_size(), 0);
+
+  // Every hospital, one page of two at a time: each once, in code order.
+  Hospital("PAGE-H1");
+  Hospital("PAGE-H2");
+  v1::ListHospitalsRequest all;
+  v1::ListHospitalsResponse whole;
+  grpc::ClientContext c4;
+  ASSERT_TRUE(server_->scheduling().ListHospitals(&c4, all, &whole).ok());
+  ASSERT_GE(whole.hospitals_size(), 2);
+  all.set_page_size(2);
+  std::vector<std::string> paged;
+  do {
+    v1::ListHospitalsResponse page;
+    grpc::ClientContext c;
+    ASSERT_TRUE(server_->scheduling().ListHospitals(&c, all, &page).ok());
+    EXPECT_LE(page.hospitals_size(), 2);
+    for (const auto& h : page.hospitals()) paged.push_back(h.code());
+    all.set_page_token(page.next_page_token());
+  } while (!all.page_token().empty());
+  std::vector<std::string> expected;
+  for (const auto& h : whole.hospitals()) expected.push_back(h.code());
+  EXPECT_EQ(paged, expected);
 }
 
 TEST_F(SchedulingFlow, OneVisitBooksSeveralScreeningsAllOrNothing) {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/call_deadline.h"
 #include "common/clock.h"
 #include "common/dates.h"
@@ -280,14 +281,19 @@ absl::StatusOr<std::optional<NewReferral>> ResultsServiceImpl::ReferralDecision(
   if (procedure != v1::FOLLOW_UP_PROCEDURE_UNSPECIFIED) {
     // Where the procedure is offered: the scheduling service knows.
     ASSIGN_OR_RETURN(auto scheduling, peers_.Stub<v1::SchedulingService>("scheduling"));
-    v1::ListHospitalsResponse hospitals;
-    auto call = peers_.CallContext(parent, kSchedulingTimeout);
-    RETURN_IF_ERROR(
-        PeerOutcome(scheduling->ListHospitals(call.get(), v1::ListHospitalsRequest(), &hospitals),
-                    "scheduling"));
+    std::vector<v1::Hospital> hospitals;
+    v1::ListHospitalsRequest list;
+    list.set_page_size(1000);
+    do {
+      v1::ListHospitalsResponse page;
+      auto call = peers_.CallContext(parent, kSchedulingTimeout);
+      RETURN_IF_ERROR(
+          PeerOutcome(scheduling->ListHospitals(call.get(), list, &page), "scheduling"));
+      hospitals.insert(hospitals.end(), page.hospitals().begin(), page.hospitals().end());
+      list.set_page_token(page.next_page_token());
+    } while (!list.page_token().empty());
     referral.hospital_code = FollowUpHospital(
-        procedure, *ParseStringName("hospitals", result.hospital()), resident_district,
-        {hospitals.hospitals().begin(), hospitals.hospitals().end()});
+        procedure, *ParseStringName("hospitals", result.hospital()), resident_district, hospitals);
   }
   return std::optional<NewReferral>(referral);
 }
@@ -552,7 +558,31 @@ grpc::Status ResultsServiceImpl::ListMissingResults(grpc::ServerContext* context
         if (request->look_back_days() < 0 || request->look_back_days() > 92) {
           bad.Add("look_back_days", "must be 0 to 92 (0 means 31)");
         }
+        if (request->page_size() < 0 || request->page_size() > kMaxEventPage) {
+          bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxEventPage));
+        }
+        // The token is where the page before ended, in the roster's order:
+        // `{date}/{session}/{booking id}`.
+        struct Position {
+          absl::CivilDay day;
+          int session = 0;
+          int64_t id = 0;
+        };
+        std::optional<Position> after;
+        if (!request->page_token().empty()) {
+          std::vector<std::string> parts = absl::StrSplit(request->page_token(), '/');
+          Position p;
+          auto day = parts.size() == 3 ? ParseDate(parts[0]) : std::nullopt;
+          if (!day || !absl::SimpleAtoi(parts[1], &p.session) ||
+              !absl::SimpleAtoi(parts[2], &p.id) || p.id <= 0) {
+            bad.Add("page_token", "is not a token this service issued");
+          } else {
+            p.day = *day;
+            after = p;
+          }
+        }
         RETURN_IF_ERROR(bad.ToStatus());
+        const int page_size = request->page_size() == 0 ? 100 : request->page_size();
         call.set_resource(request->hospital());
         RETURN_IF_ERROR(RequireHospital(call.caller(), *code));
         const int older = request->older_than_days() == 0 ? follow_up_rules_.missing_result_days
@@ -561,7 +591,8 @@ grpc::Status ResultsServiceImpl::ListMissingResults(grpc::ServerContext* context
         const absl::CivilDay today = Today(clock_);
         ASSIGN_OR_RETURN(auto scheduling, peers_.Stub<v1::SchedulingService>("scheduling"));
         std::vector<v1::Booking> visits;
-        for (absl::CivilDay day = today - back; day <= today - older; ++day) {
+        const absl::CivilDay first_day = after ? std::max(after->day, today - back) : today - back;
+        for (absl::CivilDay day = first_day; day <= today - older; ++day) {
           v1::ListBookingsRequest roster;
           roster.set_hospital(request->hospital());
           roster.set_date(FormatDate(day));
@@ -580,6 +611,7 @@ grpc::Status ResultsServiceImpl::ListMissingResults(grpc::ServerContext* context
         std::vector<int64_t> ids;
         for (const auto& b : visits) ids.push_back(*ParseNumericName("bookings", b.name()));
         ASSIGN_OR_RETURN(auto counted, store_.CountedResults(ids));
+        std::string last_position;  // of the last visit on this page
         for (const auto& b : visits) {
           const int64_t booking_id = *ParseNumericName("bookings", b.name());
           v1::MissingResult missing;
@@ -589,6 +621,17 @@ grpc::Status ResultsServiceImpl::ListMissingResults(grpc::ServerContext* context
             }
           }
           if (missing.screenings_size() == 0) continue;
+          if (after && b.date() == FormatDate(after->day) &&
+              std::make_pair(static_cast<int>(b.session()), booking_id) <=
+                  std::make_pair(after->session, after->id)) {
+            continue;  // on the page before
+          }
+          if (response->missing_size() == page_size) {
+            response->set_next_page_token(last_position);
+            break;
+          }
+          last_position =
+              absl::StrCat(b.date(), "/", static_cast<int>(b.session()), "/", booking_id);
           missing.set_booking(b.name());
           missing.set_date(b.date());
           *response->add_missing() = std::move(missing);

@@ -25,6 +25,7 @@ constexpr int kMaxPageSize = 1000;
 constexpr int kMaxVisitSlots = 4;
 constexpr int kMaxGenerateDays = 366;
 constexpr int kMaxWaitDays = 92;
+constexpr int kMaxHospitalPage = 1000;
 constexpr absl::Duration kRegistryTimeout = absl::Seconds(5);
 
 bool IsSession(int session) {
@@ -391,10 +392,20 @@ grpc::Status SchedulingServiceImpl::ListHospitals(grpc::ServerContext* context,
             !IsScreeningType(request->screening_type())) {
           bad.Add("screening_type", "must be one of the programme's screenings");
         }
+        if (request->page_size() < 0 || request->page_size() > kMaxHospitalPage) {
+          bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxHospitalPage));
+        }
+        // The token is the last code of the page before.
+        if (!request->page_token().empty() && !IsHospitalCode(request->page_token())) {
+          bad.Add("page_token", "is not a token this service issued");
+        }
         RETURN_IF_ERROR(bad.ToStatus());
-        ASSIGN_OR_RETURN(std::vector<v1::Hospital> hospitals,
-                         store_.ListHospitals(request->district_code(), request->screening_type()));
-        for (auto& h : hospitals) *response->add_hospitals() = std::move(h);
+        ASSIGN_OR_RETURN(auto page, store_.ListHospitals(
+                                        request->district_code(), request->screening_type(),
+                                        request->page_token(),
+                                        request->page_size() == 0 ? 100 : request->page_size()));
+        for (auto& h : page.first) *response->add_hospitals() = std::move(h);
+        if (page.second) response->set_next_page_token(response->hospitals().rbegin()->code());
         return absl::OkStatus();
       });
 }

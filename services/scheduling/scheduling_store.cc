@@ -430,7 +430,8 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
     c.prepare("sched_list_hospitals",
               "SELECT code, display_name, district_code, details FROM scheduling.hospitals"
               " WHERE ($1::text IS NULL OR district_code = $1)"
-              " AND ($2::smallint IS NULL OR $2 = ANY (screenings)) ORDER BY code");
+              " AND ($2::smallint IS NULL OR $2 = ANY (screenings)) AND code > $3"
+              " ORDER BY code LIMIT $4");
     c.prepare("sched_generate_slots",
               "INSERT INTO scheduling.slots (hospital_code, day, session, screening_type, capacity)"
               " SELECT $1, unnest($2::date[]), unnest($3::smallint[]), unnest($4::smallint[]),"
@@ -642,16 +643,24 @@ absl::StatusOr<v1::Hospital> SchedulingStore::GetHospital(const std::string& cod
   });
 }
 
-absl::StatusOr<std::vector<v1::Hospital>> SchedulingStore::ListHospitals(
-    const std::string& district_code, v1::ScreeningType type) {
-  using Result = std::vector<v1::Hospital>;
+absl::StatusOr<std::pair<std::vector<v1::Hospital>, bool>> SchedulingStore::ListHospitals(
+    const std::string& district_code, v1::ScreeningType type, const std::string& after_code,
+    int page_size) {
+  using Result = std::pair<std::vector<v1::Hospital>, bool>;
   const std::string type_text = absl::StrCat(static_cast<int>(type));
   return db::Transact<Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Result> {
     pqxx::result rows = tx.exec_prepared(
         "sched_list_hospitals", district_code.empty() ? nullptr : district_code.c_str(),
-        type == v1::SCREENING_TYPE_UNSPECIFIED ? nullptr : type_text.c_str());
+        type == v1::SCREENING_TYPE_UNSPECIFIED ? nullptr : type_text.c_str(), after_code,
+        page_size + 1);
     Result out;
-    for (const auto& row : rows) out.push_back(HospitalFromRow(row));
+    for (const auto& row : rows) {
+      if (static_cast<int>(out.first.size()) == page_size) {
+        out.second = true;
+        break;
+      }
+      out.first.push_back(HospitalFromRow(row));
+    }
     return out;
   });
 }
@@ -1342,7 +1351,9 @@ absl::StatusOr<std::vector<HospitalLoad>> SchedulingStore::HospitalLoads(int yea
   const std::string types = nipt ? "{4}" : "{1,2,3}";
   return db::Transact<Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Result> {
     std::map<std::string, HospitalLoad> loads;
-    for (const auto& row : tx.exec_prepared("sched_list_hospitals", nullptr, nullptr)) {
+    // Every hospital: from the first code, no limit (LIMIT NULL).
+    for (const auto& row :
+         tx.exec_prepared("sched_list_hospitals", nullptr, nullptr, "", nullptr)) {
       v1::Hospital h = HospitalFromRow(row);
       const bool offers = nipt ? Offers(h, v1::SCREENING_TYPE_NIPT)
                                : Offers(h, v1::SCREENING_TYPE_COLORECTAL) ||

@@ -102,8 +102,11 @@ class SchedulingStore {
   absl::StatusOr<v1::Hospital> UpsertHospital(const v1::Hospital& hospital);
   // NOT_FOUND when there is no such hospital.
   absl::StatusOr<v1::Hospital> GetHospital(const std::string& code);
-  absl::StatusOr<std::vector<v1::Hospital>> ListHospitals(const std::string& district_code,
-                                                          v1::ScreeningType type);
+  // A page of hospitals ordered by code, after `after_code` (empty: from
+  // the first), and whether more follow.
+  absl::StatusOr<std::pair<std::vector<v1::Hospital>, bool>> ListHospitals(
+      const std::string& district_code, v1::ScreeningType type, const std::string& after_code,
+      int page_size);
 
   // Creates the planned slots that do not exist; NOT_FOUND (hospital).
   absl::StatusOr<GeneratedSlots> GenerateSlots(const std::string& hospital_code,
