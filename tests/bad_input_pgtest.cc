@@ -486,10 +486,11 @@ TEST_F(BadInput, AmendReferralsFollowUpAndMissingResults) {
   follow_up.set_note("");
   grpc::ClientContext c5b;
   EXPECT_THAT(BadFields(server_->results().RecordFollowUp(&c5b, follow_up, &referral)),
-              ElementsAre("name", "follow_up_date", "finding"));
+              ElementsAre("name", "follow_up_date", "finding", "request_id"));
   follow_up.set_name("referrals/987654");
   follow_up.set_follow_up_date("2025-03-01");
   follow_up.set_finding(v1::FOLLOW_UP_FINDING_NORMAL);
+  follow_up.set_request_id("bad-follow-up");
   follow_up.clear_note();
   grpc::ClientContext c6;
   EXPECT_THAT(server_->results().RecordFollowUp(&c6, follow_up, &referral),

@@ -320,6 +320,7 @@ TEST_F(ProgressLive, DistrictProjectionsFollowTheAppliedAllocation) {
   allocate.set_programme_year(2025);
   allocate.set_as_of_date("2025-03-03");
   allocate.set_apply(true);
+  allocate.set_request_id("live-allocate");
   v1::AllocationPlan plan;
   {
     grpc::ClientContext context;

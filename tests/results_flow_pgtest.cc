@@ -207,12 +207,19 @@ TEST_F(ResultsFlow, APositiveResultIsReferredAndFollowedToTheEnd) {
     follow_up.set_follow_up_date("2026-03-04");
     follow_up.set_finding(v1::FOLLOW_UP_FINDING_PRECANCEROUS_LESION);
     follow_up.set_note("tubular adenoma, 8 mm, removed");
+    follow_up.set_request_id("follow-1");
     v1::Referral done;
     grpc::ClientContext c1;
     ASSERT_TRUE(server_->results().RecordFollowUp(&c1, follow_up, &done).ok());
     EXPECT_EQ(done.status(), v1::REFERRAL_STATUS_COMPLETED);
     EXPECT_EQ(done.finding(), v1::FOLLOW_UP_FINDING_PRECANCEROUS_LESION);
     EXPECT_FALSE(done.overdue());
+    // A retry gets the first answer; another follow-up finds it closed.
+    v1::Referral retried;
+    grpc::ClientContext retry;
+    ASSERT_TRUE(server_->results().RecordFollowUp(&retry, follow_up, &retried).ok());
+    EXPECT_EQ(retried.SerializeAsString(), done.SerializeAsString());
+    follow_up.set_request_id("follow-2");
     grpc::ClientContext c2;
     EXPECT_EQ(ErrorReason(server_->results().RecordFollowUp(&c2, follow_up, &done)),
               "REFERRAL_CLOSED");

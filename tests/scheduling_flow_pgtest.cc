@@ -525,9 +525,29 @@ TEST_F(SchedulingFlow, AllocationSplitsTheTargetAndMovesQuotaFromHospitalsBehind
   request.set_apply(true);
   {
     grpc::ClientContext context;
+    EXPECT_EQ(BadFields(server_->scheduling().AllocateTargets(&context, request, &plan)),
+              std::vector<std::string>{"request_id"})
+        << "applying stores a version: it needs a request_id";
+  }
+  request.set_request_id("alloc-apply-1");
+  {
+    grpc::ClientContext context;
     ASSERT_TRUE(server_->scheduling().AllocateTargets(&context, request, &plan).ok());
   }
   EXPECT_TRUE(plan.applied());
+  const auto versions = [] {
+    return db_->QueryInt("SELECT count(*) FROM scheduling.allocation_plans");
+  };
+  const int64_t stored = versions();
+  {
+    // A retry: the first plan, no second version.
+    v1::AllocationPlan retried;
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->scheduling().AllocateTargets(&context, request, &retried).ok());
+    EXPECT_EQ(retried.SerializeAsString(), plan.SerializeAsString());
+    EXPECT_EQ(versions(), stored);
+  }
+  request.set_request_id("alloc-apply-2");
 
   // B screens 3 residents by mid-year, A none: A is behind, so re-run from
   // July the split of what is left follows the places left, and B gains.

@@ -251,6 +251,7 @@ int Run(const std::vector<std::string>& args) {
     v1::AllocateTargetsRequest request;
     request.set_programme_year(static_cast<int>(Number(args[1])));
     request.set_apply(absl::GetFlag(FLAGS_apply));
+    if (request.apply()) request.set_request_id(NewRequestId());
     v1::AllocationPlan response;
     return Print(
         v1::SchedulingService::NewStub(channel)->AllocateTargets(&context, request, &response),

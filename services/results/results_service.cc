@@ -526,6 +526,9 @@ grpc::Status ResultsServiceImpl::RecordFollowUp(grpc::ServerContext* context,
           bad.Add("finding", "is required: a FollowUpFinding value");
         }
         if (Utf8Length(request->note()) > 1000) bad.Add("note", "at most 1000 characters");
+        if (!IsValidRequestId(request->request_id())) {
+          bad.Add("request_id", "is required: 1 to 64 printable ASCII characters");
+        }
         RETURN_IF_ERROR(bad.ToStatus());
         call.set_resource(request->name());
         ASSIGN_OR_RETURN(v1::Referral referral, store_.GetReferral(*id, today));
@@ -537,8 +540,7 @@ grpc::Status ResultsServiceImpl::RecordFollowUp(grpc::ServerContext* context,
         if (*date < *ParseDate(referral.open_date())) {
           return InvalidField("follow_up_date", "must not be before the referral opened");
         }
-        ASSIGN_OR_RETURN(*response, store_.RecordFollowUp(*id, *date, request->finding(),
-                                                          request->note(), today));
+        ASSIGN_OR_RETURN(*response, store_.RecordFollowUp(*request, *id, *date, today));
         return absl::OkStatus();
       });
 }

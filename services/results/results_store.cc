@@ -644,13 +644,16 @@ absl::StatusOr<bool> ResultsStore::BookingHasOpenReferral(int64_t booking_id, v1
   });
 }
 
-absl::StatusOr<v1::Referral> ResultsStore::RecordFollowUp(int64_t id, absl::CivilDay date,
-                                                          v1::FollowUpFinding finding,
-                                                          const std::string& note,
+absl::StatusOr<v1::Referral> ResultsStore::RecordFollowUp(const v1::RecordFollowUpRequest& request,
+                                                          int64_t id, absl::CivilDay date,
                                                           absl::CivilDay today) {
   return db::Transact<v1::Referral>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Referral> {
+    ASSIGN_OR_RETURN(
+        std::optional<v1::Referral> first,
+        requests_.ClaimAs<v1::Referral>(tx, request.request_id(), "RecordFollowUp", request));
+    if (first) return *first;
     pqxx::result done = tx.exec_prepared("results_follow_up", id, FormatDate(date),
-                                         static_cast<int>(finding), note);
+                                         static_cast<int>(request.finding()), request.note());
     if (done.empty()) {
       pqxx::result rows = tx.exec_prepared("results_get_referral", id);
       if (rows.empty()) {
@@ -664,6 +667,7 @@ absl::StatusOr<v1::Referral> ResultsStore::RecordFollowUp(int64_t id, absl::Civi
     const v1::Referral r = ReferralFromRow(done[0], today);
     tx.exec_prepared("results_event", *ParseNumericName("results", r.result()),
                      "referral.completed", FormatDate(today));
+    requests_.Save(tx, request.request_id(), r);
     return r;
   });
 }

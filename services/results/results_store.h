@@ -107,10 +107,10 @@ class ResultsStore {
   // not refer twice.
   absl::StatusOr<bool> BookingHasOpenReferral(int64_t booking_id, v1::ReferralKind kind,
                                               int64_t except_result_id);
-  // FAILED_PRECONDITION (REFERRAL_CLOSED) unless open.
-  absl::StatusOr<v1::Referral> RecordFollowUp(int64_t id, absl::CivilDay date,
-                                              v1::FollowUpFinding finding, const std::string& note,
-                                              absl::CivilDay today);
+  // FAILED_PRECONDITION (REFERRAL_CLOSED) unless open; a retry of
+  // `request` (its request_id) gets the first answer.
+  absl::StatusOr<v1::Referral> RecordFollowUp(const v1::RecordFollowUpRequest& request, int64_t id,
+                                              absl::CivilDay date, absl::CivilDay today);
 
   // The year's totals from the results table itself.
   absl::StatusOr<v1::ResultCounts> CountResults(int programme_year);

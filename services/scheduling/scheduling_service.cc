@@ -521,6 +521,11 @@ absl::StatusOr<v1::AllocationPlan> SchedulingServiceImpl::Allocate(
       bad.Add("eligible_population", "must give all 18 districts, or none");
     }
   }
+  if (request.apply() && !IsValidRequestId(request.request_id())) {
+    bad.Add("request_id", "is required to apply: 1 to 64 printable ASCII characters");
+  } else if (!request.apply() && !request.request_id().empty()) {
+    bad.Add("request_id", "goes with apply only (a dry run changes nothing)");
+  }
   RETURN_IF_ERROR(bad.ToStatus());
   if (request.apply() && caller.role != Role::kAdmin && caller.role != Role::kDeveloper) {
     return WithReason(absl::PermissionDeniedError("only an admin may apply an allocation"),
@@ -551,7 +556,7 @@ absl::StatusOr<v1::AllocationPlan> SchedulingServiceImpl::Allocate(
   v1::AllocationPlan plan = scheduling::Allocate(input);
   if (request.apply()) {
     plan.set_applied(true);
-    RETURN_IF_ERROR(store_.SavePlan(plan));
+    return store_.SavePlan(plan, request);
   }
   return plan;
 }

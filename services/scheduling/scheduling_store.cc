@@ -1400,12 +1400,19 @@ absl::StatusOr<std::optional<v1::AllocationPlan>> SchedulingStore::LatestPlan(
   });
 }
 
-absl::Status SchedulingStore::SavePlan(const v1::AllocationPlan& plan) {
-  return db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
-    tx.exec_prepared("sched_save_plan", plan.programme_year(), static_cast<int>(plan.kind()),
-                     pqxx::binarystring(plan.SerializeAsString()));
-    return absl::OkStatus();
-  });
+absl::StatusOr<v1::AllocationPlan> SchedulingStore::SavePlan(
+    const v1::AllocationPlan& plan, const v1::AllocateTargetsRequest& request) {
+  return db::Transact<v1::AllocationPlan>(
+      pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::AllocationPlan> {
+        ASSIGN_OR_RETURN(std::optional<v1::AllocationPlan> first,
+                         requests_.ClaimAs<v1::AllocationPlan>(tx, request.request_id(),
+                                                               "AllocateTargets", request));
+        if (first) return *first;
+        tx.exec_prepared("sched_save_plan", plan.programme_year(), static_cast<int>(plan.kind()),
+                         pqxx::binarystring(plan.SerializeAsString()));
+        requests_.Save(tx, request.request_id(), plan);
+        return plan;
+      });
 }
 
 }  // namespace screening::scheduling

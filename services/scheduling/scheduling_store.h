@@ -203,7 +203,10 @@ class SchedulingStore {
   // The latest applied plan for the year and target, if any.
   absl::StatusOr<std::optional<v1::AllocationPlan>> LatestPlan(int year,
                                                                v1::AllocationTarget target);
-  absl::Status SavePlan(const v1::AllocationPlan& plan);
+  // Stores `plan` as the latest version, unless `request` (its request_id)
+  // was applied before: then the plan stored then, and nothing more.
+  absl::StatusOr<v1::AllocationPlan> SavePlan(const v1::AllocationPlan& plan,
+                                              const v1::AllocateTargetsRequest& request);
 
  private:
   absl::StatusOr<v1::Booking> BookOne(const v1::BookScreeningRequest& request,
