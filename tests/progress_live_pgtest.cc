@@ -463,12 +463,16 @@ class QuarterlyReport : public ProgressLive {
     r.set_draft(draft);
     return r;
   }
-  static grpc::Status SignOff(int expected, const std::string& reason, v1::QuarterlyReport* out) {
+  // A sign-off; without `request_id`, a new one each time.
+  static grpc::Status SignOff(int expected, const std::string& reason, v1::QuarterlyReport* out,
+                              std::string request_id = "") {
+    static int calls = 0;
     v1::SignOffQuarterlyReportRequest r;
     r.set_programme_year(2025);
     r.set_quarter(1);
     r.set_expected_version(expected);
     r.set_reason(reason);
+    r.set_request_id(request_id.empty() ? absl::StrCat("sign-", ++calls) : request_id);
     grpc::ClientContext context;
     return server_->progress().SignOffQuarterlyReport(&context, r, out);
   }
@@ -505,8 +509,13 @@ TEST_F(QuarterlyReport, CountsUpToTheCutOffAndIsFrozenOnceSignedOff) {
   EXPECT_EQ(ErrorReason(early), "CUTOFF_NOT_PASSED");
 
   At(absl::CivilDay(2025, 3, 27));
-  ASSERT_TRUE(SignOff(0, "", &signed_off).ok());
+  ASSERT_TRUE(SignOff(0, "", &signed_off, "sign-q1-first").ok());
   EXPECT_EQ(signed_off.version(), 1);
+  // A retry of that call gets version 1 again, though 0 is no longer the
+  // latest version, and stores nothing more.
+  v1::QuarterlyReport retried;
+  ASSERT_TRUE(SignOff(0, "", &retried, "sign-q1-first").ok());
+  EXPECT_EQ(retried.SerializeAsString(), signed_off.SerializeAsString());
   EXPECT_EQ(signed_off.status(), v1::REPORT_STATUS_SIGNED_OFF);
   EXPECT_FALSE(signed_off.signed_off_by().empty());
   EXPECT_EQ(signed_off.totals().persons_screened(), 2);

@@ -362,6 +362,7 @@ int Run(const std::vector<std::string>& args) {
     request.set_quarter(static_cast<int>(Number(args[2])));
     request.set_expected_version(static_cast<int>(Number(args[3])));
     if (n == 4) request.set_reason(args[4]);
+    request.set_request_id(NewRequestId());
     v1::QuarterlyReport response;
     grpc::Status status =
         v1::ProgressService::NewStub(channel)->SignOffQuarterlyReport(&context, request, &response);

@@ -455,7 +455,18 @@ grpc::Status ProgressServiceImpl::SignOffQuarterlyReport(
         if (request->expected_version() > 0 && request->reason().empty()) {
           bad.Add("reason", "is required to correct a signed-off report");
         }
+        if (!IsValidRequestId(request->request_id())) {
+          bad.Add("request_id", "is required: 1 to 64 printable ASCII characters");
+        }
         RETURN_IF_ERROR(bad.ToStatus());
+        // A retry gets the version its first call signed off, though that
+        // version is no longer the one it expected.
+        ASSIGN_OR_RETURN(std::optional<v1::QuarterlyReport> earlier,
+                         reader_.store().EarlierSignOff(*request));
+        if (earlier) {
+          *response = *std::move(earlier);
+          return absl::OkStatus();
+        }
         const absl::CivilDay cutoff = QuarterCutoff(year, request->quarter());
         if (Today(reader_.clock()) <= cutoff) {
           return WithReason(absl::FailedPreconditionError(
@@ -491,8 +502,7 @@ grpc::Status ProgressServiceImpl::SignOffQuarterlyReport(
         report.set_sign_off_time(
             absl::FormatTime(absl::RFC3339_sec, reader_.clock().Now(), HarbinTimeZone()));
         Render(report);
-        RETURN_IF_ERROR(reader_.store().SaveReport(report));
-        *response = std::move(report);
+        ASSIGN_OR_RETURN(*response, reader_.store().SaveReport(report, *request));
         return absl::OkStatus();
       });
 }

@@ -1,5 +1,7 @@
 #include "services/progress/progress_store.h"
 
+#include "common/status_macros.h"
+
 #include <set>
 #include <tuple>
 #include <type_traits>
@@ -83,6 +85,7 @@ std::string TypeMetric(v1::ScreeningType type) {
 }
 
 ProgressStore::ProgressStore(db::Pool& pool) : pool_(pool) {
+  pool_.AddPreparer(requests_.Statements());
   pool_.AddPreparer([](pqxx::connection_base& c) {
     c.prepare("progress_lock_offset",
               "SELECT event_offset FROM progress.consumer_offsets WHERE consumer = $1 FOR UPDATE");
@@ -358,26 +361,49 @@ absl::StatusOr<std::vector<v1::QuarterlyReport>> ProgressStore::Reports(int prog
   });
 }
 
-absl::Status ProgressStore::SaveReport(const v1::QuarterlyReport& report) {
-  return db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
-    const int latest = tx.exec_prepared("progress_latest_report_version", report.programme_year(),
-                                        report.quarter())[0][0]
-                           .as<int>();
-    pqxx::result saved =
-        latest + 1 != report.version()
-            ? pqxx::result()
-            : tx.exec_prepared("progress_save_report", report.programme_year(), report.quarter(),
-                               report.version(), pqxx::binarystring(report.SerializeAsString()),
-                               report.signed_off_by(), report.sign_off_time());
-    if (saved.empty()) {
-      return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                            "version ", report.version() - 1,
-                            " is no longer the latest: someone signed this report off meanwhile;"
-                            " read it again")),
-                        "REPORT_VERSION_CHANGED");
+absl::StatusOr<std::optional<v1::QuarterlyReport>> ProgressStore::EarlierSignOff(
+    const v1::SignOffQuarterlyReportRequest& request) {
+  using Earlier = std::optional<v1::QuarterlyReport>;
+  return db::Transact<Earlier>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Earlier> {
+    ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                     requests_.Find(tx, request.request_id(), "SignOffQuarterlyReport", request));
+    if (!bytes) return Earlier();
+    v1::QuarterlyReport report;
+    if (!report.ParseFromString(*bytes)) {
+      return absl::InternalError("a stored sign-off could not be read");
     }
-    return absl::OkStatus();
+    return Earlier(std::move(report));
   });
+}
+
+absl::StatusOr<v1::QuarterlyReport> ProgressStore::SaveReport(
+    const v1::QuarterlyReport& report, const v1::SignOffQuarterlyReportRequest& request) {
+  return db::Transact<v1::QuarterlyReport>(
+      pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::QuarterlyReport> {
+        ASSIGN_OR_RETURN(std::optional<v1::QuarterlyReport> first,
+                         requests_.ClaimAs<v1::QuarterlyReport>(tx, request.request_id(),
+                                                                "SignOffQuarterlyReport", request));
+        if (first) return *first;
+        const int latest = tx.exec_prepared("progress_latest_report_version",
+                                            report.programme_year(), report.quarter())[0][0]
+                               .as<int>();
+        pqxx::result saved = latest + 1 != report.version()
+                                 ? pqxx::result()
+                                 : tx.exec_prepared("progress_save_report", report.programme_year(),
+                                                    report.quarter(), report.version(),
+                                                    pqxx::binarystring(report.SerializeAsString()),
+                                                    report.signed_off_by(), report.sign_off_time());
+        if (saved.empty()) {
+          return WithReason(
+              absl::FailedPreconditionError(
+                  absl::StrCat("version ", report.version() - 1,
+                               " is no longer the latest: someone signed this report off meanwhile;"
+                               " read it again")),
+              "REPORT_VERSION_CHANGED");
+        }
+        requests_.Save(tx, request.request_id(), report);
+        return report;
+      });
 }
 
 }  // namespace screening::progress

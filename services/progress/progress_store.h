@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "common/db.h"
+#include "common/request_log.h"
 #include "screening/v1/progress.pb.h"
 #include "screening/v1/results.pb.h"
 
@@ -85,8 +86,15 @@ class ProgressStore {
   absl::StatusOr<std::vector<v1::QuarterlyReport>> Reports(int programme_year, int quarter);
 
   // Stores a signed-off report as its `version`, which must follow the latest
-  // stored one (else FAILED_PRECONDITION: someone signed off meanwhile).
-  absl::Status SaveReport(const v1::QuarterlyReport& report);
+  // stored one (else FAILED_PRECONDITION: someone signed off meanwhile),
+  // and claims `request`'s request_id with it: a racing retry gets the
+  // report stored first.
+  absl::StatusOr<v1::QuarterlyReport> SaveReport(const v1::QuarterlyReport& report,
+                                                 const v1::SignOffQuarterlyReportRequest& request);
+  // The report a sign-off with this request_id stored, if any
+  // (INVALID_ARGUMENT when the id was used for another request).
+  absl::StatusOr<std::optional<v1::QuarterlyReport>> EarlierSignOff(
+      const v1::SignOffQuarterlyReportRequest& request);
 
   // One metric of a breakdown: key → value.
   absl::StatusOr<std::map<std::string, int64_t>> GroupMetric(int programme_year,
@@ -105,6 +113,7 @@ class ProgressStore {
   static void ApplyIncrements(pqxx::work& tx, const Increments& increments);
 
   db::Pool& pool_;
+  db::RequestLog requests_{"progress"};
   std::function<void()> before_commit_;
 };
 
