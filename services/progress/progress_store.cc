@@ -1,7 +1,5 @@
 #include "services/progress/progress_store.h"
 
-#include "common/status_macros.h"
-
 #include <set>
 #include <tuple>
 #include <type_traits>
@@ -10,6 +8,7 @@
 #include "common/dates.h"
 #include "common/errors.h"
 #include "common/names.h"
+#include "common/status_macros.h"
 
 namespace screening::progress {
 namespace {
