@@ -49,7 +49,7 @@ class ProgressConsumer : public ::testing::Test {
   static v1::OutboxEvent Event(int offset, int resident, v1::ScreeningType type, int year = 2025) {
     v1::OutboxEvent e;
     e.set_offset(absl::StrCat(offset));
-    e.set_type("result.recorded");
+    e.set_type(v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED);
     e.set_resident(absl::StrCat("residents/", resident));
     e.set_screening_type(type);
     e.set_programme_year(year);
@@ -179,9 +179,9 @@ std::map<std::string, int64_t> Recount(const std::vector<v1::OutboxEvent>& event
   std::set<std::string> persons;
   std::set<std::pair<std::string, int>> person_types;
   for (const auto& e : events) {
-    if (e.type() == "booking.created") ++metrics["bookings"];
-    if (e.type() == "referral.opened") ++metrics["referrals_opened"];
-    if (e.type() != "result.recorded") continue;
+    if (e.type() == v1::OUTBOX_EVENT_TYPE_BOOKING_CREATED) ++metrics["bookings"];
+    if (e.type() == v1::OUTBOX_EVENT_TYPE_REFERRAL_OPENED) ++metrics["referrals_opened"];
+    if (e.type() != v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED) continue;
     if (e.positive()) ++metrics["positives"];
     if (e.screening_type() == v1::SCREENING_TYPE_NIPT) {
       ++metrics[progress::TypeMetric(e.screening_type())];
@@ -202,8 +202,10 @@ std::map<std::string, int64_t> Recount(const std::vector<v1::OutboxEvent>& event
 // recount of every event. Nothing half-applied, nothing counted twice.
 TEST_F(ProgressConsumer, AConsumerKilledBeforeItCommitsLosesAndDoublesNothing) {
   std::vector<v1::OutboxEvent> events;
-  const char* kTypes[] = {"result.recorded", "result.recorded", "result.recorded",
-                          "booking.created", "referral.opened"};
+  const v1::OutboxEventType kTypes[] = {
+      v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED, v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED,
+      v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED, v1::OUTBOX_EVENT_TYPE_BOOKING_CREATED,
+      v1::OUTBOX_EVENT_TYPE_REFERRAL_OPENED};
   for (int i = 1; i <= 8000; ++i) {
     v1::OutboxEvent e =
         Event(i, (i * 7919) % 2500, static_cast<v1::ScreeningType>(1 + (i * 31) % 4));

@@ -41,7 +41,7 @@ namespace {
 
 v1::OutboxEvent Recorded(int resident, v1::ScreeningType type, const std::string& district) {
   v1::OutboxEvent e;
-  e.set_type("result.recorded");
+  e.set_type(v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED);
   e.set_resident(absl::StrCat("residents/", resident));
   e.set_screening_type(type);
   e.set_programme_year(2025);

@@ -37,15 +37,36 @@ BatchCounts CountBatch(const std::vector<v1::OutboxEvent>& events) {
   BatchCounts counts;
   for (const v1::OutboxEvent& e : events) {
     auto count = [&](const std::string& metric) { counts.increments.Count(e, metric); };
-    if (e.type() == "booking.created" || e.type() == "booking.promoted") count("bookings");
-    if (e.type() == "booking.cancelled") count("cancellations");
-    if (e.type() == "booking.no_show") count("no_shows");
-    if (e.type() == "result.sample_failed") count("samples_failed");
-    if (e.type() == "referral.opened") count("referrals_opened");
-    if (e.type() == "referral.completed") count("referrals_completed");
-    if (e.type() == "referral.withdrawn") count("referrals_withdrawn");
-    if (e.type() == "referral.overdue") count("referrals_overdue");
-    if (e.type() != "result.recorded") continue;
+    switch (e.type()) {
+      case v1::OUTBOX_EVENT_TYPE_BOOKING_CREATED:
+      case v1::OUTBOX_EVENT_TYPE_BOOKING_PROMOTED:
+        count("bookings");
+        break;
+      case v1::OUTBOX_EVENT_TYPE_BOOKING_CANCELLED:
+        count("cancellations");
+        break;
+      case v1::OUTBOX_EVENT_TYPE_BOOKING_NO_SHOW:
+        count("no_shows");
+        break;
+      case v1::OUTBOX_EVENT_TYPE_RESULT_SAMPLE_FAILED:
+        count("samples_failed");
+        break;
+      case v1::OUTBOX_EVENT_TYPE_REFERRAL_OPENED:
+        count("referrals_opened");
+        break;
+      case v1::OUTBOX_EVENT_TYPE_REFERRAL_COMPLETED:
+        count("referrals_completed");
+        break;
+      case v1::OUTBOX_EVENT_TYPE_REFERRAL_WITHDRAWN:
+        count("referrals_withdrawn");
+        break;
+      case v1::OUTBOX_EVENT_TYPE_REFERRAL_OVERDUE:
+        count("referrals_overdue");
+        break;
+      default:
+        break;
+    }
+    if (e.type() != v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED) continue;
     if (e.positive()) count("positives");
     const int64_t resident = ParseNumericName("residents", e.resident()).value_or(0);
     if (e.screening_type() == v1::SCREENING_TYPE_NIPT) {

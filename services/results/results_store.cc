@@ -13,6 +13,7 @@
 #include "common/crypto.h"
 #include "common/dates.h"
 #include "common/errors.h"
+#include "common/event_types.h"
 #include "common/names.h"
 #include "common/status_macros.h"
 
@@ -722,7 +723,7 @@ absl::StatusOr<std::vector<v1::OutboxEvent>> ResultsStore::ListEvents(const std:
     for (const auto& row : rows) {
       v1::OutboxEvent& e = events.emplace_back();
       e.set_offset(absl::StrCat(row[0].as<std::string>(), ":", row[1].as<int64_t>()));
-      e.set_type(row[2].as<std::string>());
+      e.set_type(EventTypeFromName(row[2].as<std::string>()));
       e.set_resident(MakeName("residents", row[3].as<int64_t>()));
       e.set_screening_type(static_cast<v1::ScreeningType>(row[4].as<int>()));
       e.set_programme_year(row[5].as<int>());

@@ -13,6 +13,7 @@
 #include "common/crypto.h"
 #include "common/dates.h"
 #include "common/errors.h"
+#include "common/event_types.h"
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "services/scheduling/visit_rules.h"
@@ -1331,7 +1332,7 @@ absl::StatusOr<std::vector<v1::BookingEvent>> SchedulingStore::ListEvents(const 
     for (const auto& row : tx.exec_prepared("sched_list_events", xid, seq, limit)) {
       v1::BookingEvent& e = events.emplace_back();
       e.set_offset(absl::StrCat(row[0].as<std::string>(), ":", row[1].as<int64_t>()));
-      e.set_type(row[2].as<std::string>());
+      e.set_type(EventTypeFromName(row[2].as<std::string>()));
       e.set_booking(MakeName("bookings", row[3].as<int64_t>()));
       e.set_resident(MakeName("residents", row[4].as<int64_t>()));
       e.set_hospital(MakeName("hospitals", row[5].as<std::string>()));
