@@ -7,34 +7,12 @@
 #   loadgen_smoke_pgtest.sh SCREENINGD SCREENING_LOADGEN SCREENCTL
 set -euo pipefail
 screeningd=$1 loadgen=$2 screenctl=$3
-: "${SCREENING_TEST_DATABASE:?set SCREENING_TEST_DATABASE (tools/devdb conninfo)}"
-psql() { "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/psql" -v ON_ERROR_STOP=1 "$@"; }
-settings() { echo "$SCREENING_TEST_DATABASE" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-export PGHOST=$(settings host) PGPORT=$(settings port) PGUSER=$(settings user)
-db="t_loadgen_$$"
-work=$(mktemp -d)
-cleanup() {
-  [ -f "$work/pid" ] && kill "$(cat "$work/pid")" 2>/dev/null && sleep 1
-  psql -d postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-psql -d postgres -qc "CREATE DATABASE $db" >/dev/null
+test_name=loadgen
+. "$(dirname "$0")/support/screeningd_on_fresh_db.sh"
 year=$(( $(date -u +%Y) + 1 ))
 printf '{"programmes": [{"year": %d}, {"year": %d}]}\n' $((year - 1)) "$year" >"$work/programmes.json"
-export SCREENING_DATA_KEYS="test:$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
-export SCREENING_LOOKUP_KEY="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
-port=$(( 40000 + RANDOM % 20000 ))
-"$screeningd" --insecure --listen="127.0.0.1:$port" \
-  --database_url="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$db" \
-  --programme_rules="$work/programmes.json" --programme_year="$year" \
-  --rate_limit_per_second=1000000 --rate_limit_burst=1000000 >"$work/screeningd.log" 2>&1 &
-echo $! >"$work/pid"
-for _ in $(seq 100); do
-  "$screenctl" --address="127.0.0.1:$port" health >/dev/null 2>&1 && break
-  sleep 0.2
-done
-fail() { echo "FAIL: $*" >&2; tail -20 "$work/screeningd.log" >&2; exit 1; }
+start_screeningd --programme_rules="$work/programmes.json" --programme_year="$year" \
+  --rate_limit_per_second=1000000 --rate_limit_burst=1000000
 
 "$loadgen" --address="127.0.0.1:$port" --scenario=book --concurrency=8 --duration=2s \
   --slots=500 --places=2 --residents=400 --year="$year" --salt=3 --json="$work/book.json" \

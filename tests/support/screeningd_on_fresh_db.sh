@@ -1,0 +1,36 @@
+# Sourced by the shell tests: a fresh database on the test cluster
+# ($SCREENING_TEST_DATABASE) and a screeningd serving it on a random port,
+# both removed when the test exits.
+#
+#   . screeningd_on_fresh_db.sh   # needs $screeningd, $screenctl, $test_name
+#   start_screeningd [extra flags]  # sets $port; the log is $work/screeningd.log
+#   fail "message"                  # prints the log's tail and exits 1
+: "${SCREENING_TEST_DATABASE:?set SCREENING_TEST_DATABASE (tools/devdb conninfo)}"
+psql() { "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/psql" -v ON_ERROR_STOP=1 "$@"; }
+settings() { echo "$SCREENING_TEST_DATABASE" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+export PGHOST=$(settings host) PGPORT=$(settings port) PGUSER=$(settings user)
+db="t_${test_name}_$$"
+work=$(mktemp -d)
+cleanup() {
+  [ -f "$work/pid" ] && kill "$(cat "$work/pid")" 2>/dev/null && sleep 1
+  psql -d postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+psql -d postgres -qc "CREATE DATABASE $db" >/dev/null
+export SCREENING_DATA_KEYS="test:$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+export SCREENING_LOOKUP_KEY="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+
+start_screeningd() {
+  port=$((40000 + RANDOM % 20000))
+  "$screeningd" --insecure --listen="127.0.0.1:$port" \
+    --database_url="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$db" "$@" \
+    >"$work/screeningd.log" 2>&1 &
+  echo $! >"$work/pid"
+  for _ in $(seq 100); do
+    "$screenctl" --address="127.0.0.1:$port" health >/dev/null 2>&1 && return
+    sleep 0.2
+  done
+}
+
+fail() { echo "FAIL: $*" >&2; tail -20 "$work/screeningd.log" >&2; exit 1; }
