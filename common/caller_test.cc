@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <google/protobuf/descriptor.h>
+#include "screening/internal/v1/registry.pb.h"
+#include "screening/internal/v1/results.pb.h"
+#include "screening/internal/v1/scheduling.pb.h"
 #include "screening/v1/admin.pb.h"
 #include "screening/v1/progress.pb.h"
 #include "screening/v1/registry.pb.h"
@@ -38,7 +41,10 @@ TEST(MethodPolicies, CoverEveryRpc) {
   int rpcs = 0;
   for (const auto* file : {v1::Resident::descriptor()->file(), v1::Slot::descriptor()->file(),
                            v1::Result::descriptor()->file(), v1::Progress::descriptor()->file(),
-                           v1::AuditEvent::descriptor()->file()}) {
+                           v1::AuditEvent::descriptor()->file(),
+                           internal::v1::BatchCheckEligibilityRequest::descriptor()->file(),
+                           internal::v1::BookingCounts::descriptor()->file(),
+                           internal::v1::ResultCounts::descriptor()->file()}) {
     ASSERT_EQ(file->service_count(), 1) << file->name();
     const auto* service = file->service(0);
     for (int i = 0; i < service->method_count(); ++i) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
+#include "screening/internal/v1/scheduling.pb.h"
 #include "screening/v1/registry.pb.h"
 #include "screening/v1/scheduling.pb.h"
 #include "tests/support/grpc_matchers.h"
@@ -50,7 +51,7 @@ TEST(FieldLimits, RepeatedFieldsAndMapKeysByPathWithoutTheValue) {
   EXPECT_EQ(BadFields(status), std::vector<std::string>{"eligible_population"});
   EXPECT_LT(status.message().size(), 200u);
 
-  v1::BatchGetBookingsRequest names;
+  internal::v1::BatchGetBookingsRequest names;
   names.add_names("bookings/1");
   names.add_names(std::string(129, 'b'));
   EXPECT_EQ(BadFields(CheckFieldLimits(names, "batch")),

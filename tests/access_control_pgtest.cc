@@ -6,6 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/names.h"
+#include "screening/internal/v1/registry.grpc.pb.h"
+#include "screening/internal/v1/results.grpc.pb.h"
+#include "screening/internal/v1/scheduling.grpc.pb.h"
 #include "screening/v1/admin.grpc.pb.h"
 #include "tests/support/secure_fixture.h"
 #include "tests/support/slice_fixture.h"
@@ -23,6 +26,13 @@ using Call = std::function<grpc::Status(std::shared_ptr<grpc::Channel>, grpc::Cl
                  Call([](std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* c) {    \
                    v1::Response response;                                                     \
                    return v1::Service::NewStub(channel)->Method(c, v1::Request(), &response); \
+                 }))
+#define SCREENING_INTERNAL_RPC(Service, Method, Request, Response)                         \
+  std::make_pair(std::string("screening.internal.v1." #Service "/" #Method),               \
+                 Call([](std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* c) { \
+                   internal::v1::Response response;                                        \
+                   return internal::v1::Service::NewStub(channel)->Method(                 \
+                       c, internal::v1::Request(), &response);                             \
                  }))
 
 // Every RPC, called with an empty request: an allowed caller gets past the
@@ -66,9 +76,6 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
       SCREENING_RPC(SchedulingService, ListBookings, ListBookingsRequest, ListBookingsResponse),
       SCREENING_RPC(SchedulingService, CheckIn, CheckInRequest, Booking),
       SCREENING_RPC(SchedulingService, MarkNoShow, MarkNoShowRequest, Booking),
-      SCREENING_RPC(SchedulingService, ListBookingEvents, ListBookingEventsRequest,
-                    ListBookingEventsResponse),
-      SCREENING_RPC(SchedulingService, CountBookings, CountBookingsRequest, BookingCounts),
       SCREENING_RPC(ResultsService, RecordResult, RecordResultRequest, Result),
       std::make_pair(std::string("screening.v1.ResultsService/RecordResults"),
                      Call([](std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* c) {
@@ -87,8 +94,6 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
       SCREENING_RPC(ResultsService, RecordFollowUp, RecordFollowUpRequest, Referral),
       SCREENING_RPC(ResultsService, ListMissingResults, ListMissingResultsRequest,
                     ListMissingResultsResponse),
-      SCREENING_RPC(ResultsService, ListOutboxEvents, ListOutboxEventsRequest,
-                    ListOutboxEventsResponse),
       SCREENING_RPC(ProgressService, GetProgress, GetProgressRequest, Progress),
       SCREENING_RPC(ProgressService, Recount, RecountRequest, RecountResponse),
       std::make_pair(std::string("screening.v1.ProgressService/WatchProgress"),
@@ -105,8 +110,19 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
                     QuarterlyReport),
       SCREENING_RPC(ProgressService, SignOffQuarterlyReport, SignOffQuarterlyReportRequest,
                     QuarterlyReport),
-      SCREENING_RPC(ResultsService, CountResults, CountResultsRequest, ResultCounts),
       SCREENING_RPC(AdminService, ListAuditEvents, ListAuditEventsRequest, ListAuditEventsResponse),
+      SCREENING_INTERNAL_RPC(RegistryInternalService, BatchCheckEligibility,
+                             BatchCheckEligibilityRequest, BatchCheckEligibilityResponse),
+      SCREENING_INTERNAL_RPC(SchedulingInternalService, BatchGetBookings, BatchGetBookingsRequest,
+                             BatchGetBookingsResponse),
+      SCREENING_INTERNAL_RPC(SchedulingInternalService, ListBookingEvents, ListBookingEventsRequest,
+                             ListBookingEventsResponse),
+      SCREENING_INTERNAL_RPC(SchedulingInternalService, CountBookings, CountBookingsRequest,
+                             BookingCounts),
+      SCREENING_INTERNAL_RPC(ResultsInternalService, ListOutboxEvents, ListOutboxEventsRequest,
+                             ListOutboxEventsResponse),
+      SCREENING_INTERNAL_RPC(ResultsInternalService, CountResults, CountResultsRequest,
+                             ResultCounts),
   };
   return *kRpcs;
 }
@@ -143,8 +159,6 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.SchedulingService/ListBookings", {"hospital", "service"}},
       {"screening.v1.SchedulingService/CheckIn", {"hospital"}},
       {"screening.v1.SchedulingService/MarkNoShow", {"hospital"}},
-      {"screening.v1.SchedulingService/ListBookingEvents", {"service"}},
-      {"screening.v1.SchedulingService/CountBookings", {"service"}},
       {"screening.v1.ResultsService/RecordResult", {"hospital"}},
       {"screening.v1.ResultsService/RecordResults", {"hospital"}},
       {"screening.v1.ResultsService/AmendResult", {"hospital"}},
@@ -154,19 +168,48 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.ResultsService/ListReferrals", {"hospital"}},
       {"screening.v1.ResultsService/RecordFollowUp", {"hospital"}},
       {"screening.v1.ResultsService/ListMissingResults", {"hospital"}},
-      {"screening.v1.ResultsService/ListOutboxEvents", {"service"}},
-      {"screening.v1.ResultsService/CountResults", {"service"}},
       {"screening.v1.ProgressService/Recount", {"admin"}},
       {"screening.v1.ProgressService/GetProgress", {"commission", "admin"}},
       {"screening.v1.ProgressService/WatchProgress", {"commission", "admin"}},
       {"screening.v1.ProgressService/GetQuarterlyReport", {"commission", "admin"}},
       {"screening.v1.ProgressService/SignOffQuarterlyReport", {"commission"}},
       {"screening.v1.AdminService/ListAuditEvents", {"admin"}},
+      // For other services only (screening.internal.v1).
+      {"screening.internal.v1.RegistryInternalService/BatchCheckEligibility", {"service"}},
+      {"screening.internal.v1.SchedulingInternalService/BatchGetBookings", {"service"}},
+      {"screening.internal.v1.SchedulingInternalService/ListBookingEvents", {"service"}},
+      {"screening.internal.v1.SchedulingInternalService/CountBookings", {"service"}},
+      {"screening.internal.v1.ResultsInternalService/ListOutboxEvents", {"service"}},
+      {"screening.internal.v1.ResultsInternalService/CountResults", {"service"}},
   };
   return *kAllowed;
 }
 
 class AccessControl : public SecureTest {};
+
+// The lists above name every method of every service screeningd serves.
+TEST(AccessControlLists, NameEveryServedMethod) {
+  std::set<std::string> served;
+  for (const char* service :
+       {"screening.v1.RegistryService", "screening.v1.SchedulingService",
+        "screening.v1.ResultsService", "screening.v1.ProgressService", "screening.v1.AdminService",
+        "screening.internal.v1.RegistryInternalService",
+        "screening.internal.v1.SchedulingInternalService",
+        "screening.internal.v1.ResultsInternalService"}) {
+    const auto* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+    ASSERT_NE(descriptor, nullptr) << service;
+    for (int i = 0; i < descriptor->method_count(); ++i) {
+      served.insert(absl::StrCat(service, "/", descriptor->method(i)->name()));
+    }
+  }
+  std::set<std::string> listed;
+  for (const auto& [method, call] : EveryRpc()) listed.insert(method);
+  EXPECT_EQ(listed, served);
+  std::set<std::string> allowed;
+  for (const auto& [method, roles] : Allowed()) allowed.insert(method);
+  EXPECT_EQ(allowed, served);
+}
 
 TEST_F(AccessControl, EveryRpcTimesEveryRole) {
   const std::map<std::string, std::string> callers = {{"clinic", "clinic:230102"},

@@ -507,25 +507,26 @@ TEST_F(BadInput, AmendReferralsFollowUpAndMissingResults) {
 }
 
 TEST_F(BadInput, BookingEventsCountResultsAndRecount) {
-  v1::ListBookingEventsRequest events;
+  internal::v1::ListBookingEventsRequest events;
   events.set_after("12:x");
   events.set_page_size(1001);
-  v1::ListBookingEventsResponse listed;
+  internal::v1::ListBookingEventsResponse listed;
   grpc::ClientContext c1;
-  EXPECT_THAT(BadFields(server_->scheduling().ListBookingEvents(&c1, events, &listed)),
+  EXPECT_THAT(BadFields(server_->scheduling_internal().ListBookingEvents(&c1, events, &listed)),
               ElementsAre("after", "page_size"));
-  v1::CountResultsRequest count;
+  internal::v1::CountResultsRequest count;
   count.set_programme_year(1999);
-  v1::ResultCounts counts;
+  internal::v1::ResultCounts counts;
   grpc::ClientContext c2;
-  EXPECT_THAT(BadFields(server_->results().CountResults(&c2, count, &counts)),
+  EXPECT_THAT(BadFields(server_->results_internal().CountResults(&c2, count, &counts)),
               ElementsAre("programme_year"));
-  v1::CountBookingsRequest count_bookings;
+  internal::v1::CountBookingsRequest count_bookings;
   count_bookings.set_programme_year(0);
-  v1::BookingCounts booking_counts;
+  internal::v1::BookingCounts booking_counts;
   grpc::ClientContext c4;
-  EXPECT_THAT(BadFields(server_->scheduling().CountBookings(&c4, count_bookings, &booking_counts)),
-              ElementsAre("programme_year"));
+  EXPECT_THAT(
+      BadFields(server_->scheduling_internal().CountBookings(&c4, count_bookings, &booking_counts)),
+      ElementsAre("programme_year"));
   v1::RecountRequest recount;
   recount.set_programme_year(2101);
   v1::RecountResponse answer;
@@ -536,11 +537,11 @@ TEST_F(BadInput, BookingEventsCountResultsAndRecount) {
 
 TEST_F(BadInput, ListOutboxEventsAndGetProgress) {
   grpc::ClientContext c1;
-  v1::ListOutboxEventsRequest list;
+  internal::v1::ListOutboxEventsRequest list;
   list.set_after("not-an-offset");
   list.set_page_size(5000);
-  v1::ListOutboxEventsResponse events;
-  EXPECT_THAT(BadFields(server_->results().ListOutboxEvents(&c1, list, &events)),
+  internal::v1::ListOutboxEventsResponse events;
+  EXPECT_THAT(BadFields(server_->results_internal().ListOutboxEvents(&c1, list, &events)),
               ElementsAre("after", "page_size"));
   grpc::ClientContext c2;
   v1::GetProgressRequest progress;

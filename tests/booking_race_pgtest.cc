@@ -246,17 +246,17 @@ TEST_F(BookingRace, EligibilityOfBookingsTogetherIsEachResidentsOwn) {
 TEST_F(BookingRace, TheRegistryAnswersManyEligibilityChecksInOrder) {
   const std::string young = Register(absl::CivilDay(1990, 1, 1)).name();
   const std::string fit = Register(absl::CivilDay(1966, 3, 3)).name();
-  v1::BatchCheckEligibilityRequest batch;
+  internal::v1::BatchCheckEligibilityRequest batch;
   for (const std::string& resident : {fit, young, fit}) {
     auto* check = batch.add_requests();
     check->set_resident(resident);
     check->set_screening_type(v1::SCREENING_TYPE_GASTRIC);
     check->set_date("2025-06-03");
   }
-  v1::BatchCheckEligibilityResponse answers;
+  internal::v1::BatchCheckEligibilityResponse answers;
   {
     grpc::ClientContext context;
-    ASSERT_TRUE(server_->registry().BatchCheckEligibility(&context, batch, &answers).ok());
+    ASSERT_TRUE(server_->registry_internal().BatchCheckEligibility(&context, batch, &answers).ok());
   }
   ASSERT_EQ(answers.responses_size(), 3);
   EXPECT_TRUE(answers.responses(0).eligible());
@@ -267,13 +267,14 @@ TEST_F(BookingRace, TheRegistryAnswersManyEligibilityChecksInOrder) {
   batch.mutable_requests(1)->set_resident("residents/987654321");
   {
     grpc::ClientContext context;
-    EXPECT_THAT(server_->registry().BatchCheckEligibility(&context, batch, &answers),
+    EXPECT_THAT(server_->registry_internal().BatchCheckEligibility(&context, batch, &answers),
                 GrpcIs(grpc::StatusCode::NOT_FOUND));
   }
   batch.mutable_requests(2)->set_date("2025-13-01");
   grpc::ClientContext context;
-  EXPECT_THAT(BadFields(server_->registry().BatchCheckEligibility(&context, batch, &answers)),
-              ::testing::ElementsAre("requests[2].date"));
+  EXPECT_THAT(
+      BadFields(server_->registry_internal().BatchCheckEligibility(&context, batch, &answers)),
+      ::testing::ElementsAre("requests[2].date"));
 }
 
 }  // namespace

@@ -63,6 +63,7 @@ TEST(Health, FollowsTheDatabaseDownAndBackUp) {
 
   EXPECT_TRUE(WaitFor(**server, Health::SERVING));
   EXPECT_EQ(Check(**server, "screening.v1.SchedulingService"), Health::SERVING);
+  EXPECT_EQ(Check(**server, "screening.internal.v1.ResultsInternalService"), Health::SERVING);
 
   proxy.Cut();
   EXPECT_TRUE(WaitFor(**server, Health::NOT_SERVING));
@@ -183,16 +184,18 @@ namespace screening::testing {
 namespace {
 
 // A registry that never answers: it holds each call until the caller gives up.
-class FrozenRegistry final : public v1::RegistryService::Service {
-  static grpc::Status Hold(grpc::ServerContext* context) {
-    while (!context->IsCancelled()) absl::SleepFor(absl::Milliseconds(20));
-    return grpc::Status::CANCELLED;
-  }
+grpc::Status Hold(grpc::ServerContext* context) {
+  while (!context->IsCancelled()) absl::SleepFor(absl::Milliseconds(20));
+  return grpc::Status::CANCELLED;
+}
+class FrozenRegistryInternal final : public internal::v1::RegistryInternalService::Service {
   grpc::Status BatchCheckEligibility(grpc::ServerContext* context,
-                                     const v1::BatchCheckEligibilityRequest*,
-                                     v1::BatchCheckEligibilityResponse*) override {
+                                     const internal::v1::BatchCheckEligibilityRequest*,
+                                     internal::v1::BatchCheckEligibilityResponse*) override {
     return Hold(context);
   }
+};
+class FrozenRegistry final : public v1::RegistryService::Service {
   grpc::Status CheckEligibility(grpc::ServerContext* context, const v1::CheckEligibilityRequest*,
                                 v1::CheckEligibilityResponse*) override {
     return Hold(context);
@@ -204,10 +207,12 @@ TEST(Deadlines, AFrozenPeerIsAnOutageNotTheCallersDeadline) {
   // deadline is 30 s used to get DEADLINE_EXCEEDED then, which a client
   // reads as its own deadline and does not retry; it is UNAVAILABLE.
   FrozenRegistry frozen;
+  FrozenRegistryInternal frozen_internal;
   int registry_port = 0;
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &registry_port);
   builder.RegisterService(&frozen);
+  builder.RegisterService(&frozen_internal);
   std::unique_ptr<grpc::Server> registry = builder.BuildAndStart();
   ASSERT_NE(registry, nullptr);
 

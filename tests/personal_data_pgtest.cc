@@ -349,12 +349,12 @@ TEST_F(PersonalData, EligibilityOpensNoSealedField) {
   EXPECT_TRUE(answer.eligible());
   EXPECT_EQ(answer.age_on_date(), 57);
   EXPECT_EQ(answer.district_code(), "230103");
-  v1::BatchCheckEligibilityRequest batch;
+  internal::v1::BatchCheckEligibilityRequest batch;
   *batch.add_requests() = check;
   check.set_screening_type(v1::SCREENING_TYPE_COLORECTAL);
   *batch.add_requests() = check;
-  v1::BatchCheckEligibilityResponse answers;
-  ASSERT_TRUE(server_->registry()
+  internal::v1::BatchCheckEligibilityResponse answers;
+  ASSERT_TRUE(server_->registry_internal()
                   .BatchCheckEligibility(As("service:scheduling").get(), batch, &answers)
                   .ok());
   ASSERT_EQ(answers.responses_size(), 2);

@@ -32,24 +32,26 @@ class ProgressConsumer : public ::testing::Test {
   }
 
   // A source serving a fixed, ordered list of events by offset.
-  static progress::EventSource ListSource(const std::vector<v1::OutboxEvent>& events, int page) {
-    return
-        [&events, page](const std::string& after) -> absl::StatusOr<std::vector<v1::OutboxEvent>> {
-          std::vector<v1::OutboxEvent> out;
-          int64_t position = after.empty() ? -1 : std::stoll(after);
-          for (const auto& e : events) {
-            if (std::stoll(e.offset()) > position && static_cast<int>(out.size()) < page) {
-              out.push_back(e);
-            }
-          }
-          return out;
-        };
+  static progress::EventSource ListSource(const std::vector<internal::v1::OutboxEvent>& events,
+                                          int page) {
+    return [&events, page](
+               const std::string& after) -> absl::StatusOr<std::vector<internal::v1::OutboxEvent>> {
+      std::vector<internal::v1::OutboxEvent> out;
+      int64_t position = after.empty() ? -1 : std::stoll(after);
+      for (const auto& e : events) {
+        if (std::stoll(e.offset()) > position && static_cast<int>(out.size()) < page) {
+          out.push_back(e);
+        }
+      }
+      return out;
+    };
   }
 
-  static v1::OutboxEvent Event(int offset, int resident, v1::ScreeningType type, int year = 2025) {
-    v1::OutboxEvent e;
+  static internal::v1::OutboxEvent Event(int offset, int resident, v1::ScreeningType type,
+                                         int year = 2025) {
+    internal::v1::OutboxEvent e;
     e.set_offset(absl::StrCat(offset));
-    e.set_type(v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED);
+    e.set_type(internal::v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED);
     e.set_resident(absl::StrCat("residents/", resident));
     e.set_screening_type(type);
     e.set_programme_year(year);
@@ -69,13 +71,14 @@ class ProgressConsumer : public ::testing::Test {
 };
 
 TEST_F(ProgressConsumer, AResidentScreenedForThreeTypesCountsOnce) {
-  std::vector<v1::OutboxEvent> events = {Event(1, 7, v1::SCREENING_TYPE_FOUR_HIGHS),
-                                         Event(2, 7, v1::SCREENING_TYPE_GASTRIC),
-                                         Event(3, 7, v1::SCREENING_TYPE_COLORECTAL),
-                                         Event(4, 8, v1::SCREENING_TYPE_FOUR_HIGHS),
-                                         Event(5, 8, v1::SCREENING_TYPE_NIPT),
-                                         Event(6, 9, v1::SCREENING_TYPE_NIPT),
-                                         Event(7, 7, v1::SCREENING_TYPE_FOUR_HIGHS, 2026)};
+  std::vector<internal::v1::OutboxEvent> events = {
+      Event(1, 7, v1::SCREENING_TYPE_FOUR_HIGHS),
+      Event(2, 7, v1::SCREENING_TYPE_GASTRIC),
+      Event(3, 7, v1::SCREENING_TYPE_COLORECTAL),
+      Event(4, 8, v1::SCREENING_TYPE_FOUR_HIGHS),
+      Event(5, 8, v1::SCREENING_TYPE_NIPT),
+      Event(6, 9, v1::SCREENING_TYPE_NIPT),
+      Event(7, 7, v1::SCREENING_TYPE_FOUR_HIGHS, 2026)};
   auto applied = store_->ConsumeBatch("results", ListSource(events, 100));
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_EQ(*applied, 7);
@@ -93,10 +96,10 @@ TEST_F(ProgressConsumer, AResidentScreenedForThreeTypesCountsOnce) {
 }
 
 TEST_F(ProgressConsumer, AFailedFetchChangesNothing) {
-  std::vector<v1::OutboxEvent> events = {Event(1, 1, v1::SCREENING_TYPE_FOUR_HIGHS)};
+  std::vector<internal::v1::OutboxEvent> events = {Event(1, 1, v1::SCREENING_TYPE_FOUR_HIGHS)};
   ASSERT_TRUE(store_->ConsumeBatch("results", ListSource(events, 100)).ok());
   auto failed = store_->ConsumeBatch(
-      "results", [](const std::string&) -> absl::StatusOr<std::vector<v1::OutboxEvent>> {
+      "results", [](const std::string&) -> absl::StatusOr<std::vector<internal::v1::OutboxEvent>> {
         return absl::UnavailableError("results service down");
       });
   EXPECT_THAT(failed.status(), StatusIs(absl::StatusCode::kUnavailable));
@@ -109,7 +112,7 @@ TEST_F(ProgressConsumer, AFailedFetchChangesNothing) {
 // Four consumers racing over 2,000 events: the offset lock lets one batch
 // apply at a time, so the counters equal a recount of the events.
 TEST_F(ProgressConsumer, ConcurrentConsumersCountEachEventOnce) {
-  std::vector<v1::OutboxEvent> events;
+  std::vector<internal::v1::OutboxEvent> events;
   std::set<int> people;
   for (int i = 1; i <= 2000; ++i) {
     const int resident = (i * 7919) % 900;
@@ -174,14 +177,14 @@ TEST_F(ProgressConsumer, OutboxNeverSkipsALateCommit) {
 
 // The counters a list of events must produce, counted here from scratch:
 // the recount the crash test compares against.
-std::map<std::string, int64_t> Recount(const std::vector<v1::OutboxEvent>& events) {
+std::map<std::string, int64_t> Recount(const std::vector<internal::v1::OutboxEvent>& events) {
   std::map<std::string, int64_t> metrics;
   std::set<std::string> persons;
   std::set<std::pair<std::string, int>> person_types;
   for (const auto& e : events) {
-    if (e.type() == v1::OUTBOX_EVENT_TYPE_BOOKING_CREATED) ++metrics["bookings"];
-    if (e.type() == v1::OUTBOX_EVENT_TYPE_REFERRAL_OPENED) ++metrics["referrals_opened"];
-    if (e.type() != v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED) continue;
+    if (e.type() == internal::v1::OUTBOX_EVENT_TYPE_BOOKING_CREATED) ++metrics["bookings"];
+    if (e.type() == internal::v1::OUTBOX_EVENT_TYPE_REFERRAL_OPENED) ++metrics["referrals_opened"];
+    if (e.type() != internal::v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED) continue;
     if (e.positive()) ++metrics["positives"];
     if (e.screening_type() == v1::SCREENING_TYPE_NIPT) {
       ++metrics[progress::TypeMetric(e.screening_type())];
@@ -201,13 +204,14 @@ std::map<std::string, int64_t> Recount(const std::vector<v1::OutboxEvent>& event
 // stored offset; then a fresh consumer finishes and the counters equal the
 // recount of every event. Nothing half-applied, nothing counted twice.
 TEST_F(ProgressConsumer, AConsumerKilledBeforeItCommitsLosesAndDoublesNothing) {
-  std::vector<v1::OutboxEvent> events;
-  const v1::OutboxEventType kTypes[] = {
-      v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED, v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED,
-      v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED, v1::OUTBOX_EVENT_TYPE_BOOKING_CREATED,
-      v1::OUTBOX_EVENT_TYPE_REFERRAL_OPENED};
+  std::vector<internal::v1::OutboxEvent> events;
+  const internal::v1::OutboxEventType kTypes[] = {internal::v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED,
+                                                  internal::v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED,
+                                                  internal::v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED,
+                                                  internal::v1::OUTBOX_EVENT_TYPE_BOOKING_CREATED,
+                                                  internal::v1::OUTBOX_EVENT_TYPE_REFERRAL_OPENED};
   for (int i = 1; i <= 8000; ++i) {
-    v1::OutboxEvent e =
+    internal::v1::OutboxEvent e =
         Event(i, (i * 7919) % 2500, static_cast<v1::ScreeningType>(1 + (i * 31) % 4));
     e.set_type(kTypes[i % 5]);
     e.set_positive(i % 7 == 0);
@@ -228,7 +232,7 @@ TEST_F(ProgressConsumer, AConsumerKilledBeforeItCommitsLosesAndDoublesNothing) {
     auto counts = store_->GetCounts(2025);
     ASSERT_TRUE(counts.ok()) << counts.status();
     const int64_t applied = applied_events();
-    std::vector<v1::OutboxEvent> prefix(events.begin(), events.begin() + applied);
+    std::vector<internal::v1::OutboxEvent> prefix(events.begin(), events.begin() + applied);
     std::map<std::string, int64_t> nonzero;
     for (const auto& [metric, value] : counts->metrics) {
       if (value != 0) nonzero[metric] = value;

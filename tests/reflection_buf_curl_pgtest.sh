@@ -16,7 +16,8 @@ curl_grpc() { "$buf" curl --protocol grpc --http2-prior-knowledge "$@"; }
 curl_grpc --list-methods "http://127.0.0.1:$port" >"$work/methods" 2>&1 ||
   { cat "$work/methods" >&2; fail "buf curl --list-methods"; }
 for method in grpc.health.v1.Health/Check screening.v1.RegistryService/RegisterResident \
-  screening.v1.ResultsService/RecordResults screening.v1.ProgressService/WatchProgress; do
+  screening.v1.ResultsService/RecordResults screening.v1.ProgressService/WatchProgress \
+  screening.internal.v1.SchedulingInternalService/CountBookings; do
   grep -qx "$method" "$work/methods" || fail "$method is not listed"
 done
 echo "buf curl lists $(wc -l <"$work/methods") methods"

@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "common/errors.h"
-#include "screening/v1/results.grpc.pb.h"
-#include "screening/v1/scheduling.grpc.pb.h"
+#include "screening/internal/v1/results.grpc.pb.h"
+#include "screening/internal/v1/scheduling.grpc.pb.h"
 
 namespace screening::progress {
 namespace {
@@ -40,20 +40,20 @@ absl::StatusOr<int> OutboxConsumer::Drain() {
   for (;;) {
     auto applied = store_.ConsumeBatch(
         kSchedulingConsumer,
-        [this](const std::string& after) -> absl::StatusOr<std::vector<v1::OutboxEvent>> {
-          auto scheduling = peers_.Stub<v1::SchedulingService>("scheduling");
+        [this](const std::string& after) -> absl::StatusOr<std::vector<internal::v1::OutboxEvent>> {
+          auto scheduling = peers_.Stub<internal::v1::SchedulingInternalService>("scheduling");
           if (!scheduling.ok()) return scheduling.status();
-          v1::ListBookingEventsRequest request;
+          internal::v1::ListBookingEventsRequest request;
           request.set_after(after);
           request.set_page_size(kBatchSize);
-          v1::ListBookingEventsResponse response;
+          internal::v1::ListBookingEventsResponse response;
           auto context = peers_.CallContext(nullptr, kFetchTimeout);
           absl::Status status = PeerOutcome(
               (*scheduling)->ListBookingEvents(context.get(), request, &response), "scheduling");
           if (!status.ok()) return status;
-          std::vector<v1::OutboxEvent> events;
-          for (const v1::BookingEvent& b : response.events()) {
-            v1::OutboxEvent& e = events.emplace_back();
+          std::vector<internal::v1::OutboxEvent> events;
+          for (const internal::v1::BookingEvent& b : response.events()) {
+            internal::v1::OutboxEvent& e = events.emplace_back();
             e.set_offset(b.offset());
             e.set_type(b.type());
             e.set_resident(b.resident());
@@ -72,18 +72,19 @@ absl::StatusOr<int> OutboxConsumer::Drain() {
   for (;;) {
     auto applied = store_.ConsumeBatch(
         kConsumer,
-        [this](const std::string& after) -> absl::StatusOr<std::vector<v1::OutboxEvent>> {
-          auto results = peers_.Stub<v1::ResultsService>("results");
+        [this](const std::string& after) -> absl::StatusOr<std::vector<internal::v1::OutboxEvent>> {
+          auto results = peers_.Stub<internal::v1::ResultsInternalService>("results");
           if (!results.ok()) return results.status();
-          v1::ListOutboxEventsRequest request;
+          internal::v1::ListOutboxEventsRequest request;
           request.set_after(after);
           request.set_page_size(kBatchSize);
-          v1::ListOutboxEventsResponse response;
+          internal::v1::ListOutboxEventsResponse response;
           auto context = peers_.CallContext(nullptr, kFetchTimeout);
           absl::Status status = PeerOutcome(
               (*results)->ListOutboxEvents(context.get(), request, &response), "results");
           if (!status.ok()) return status;
-          return std::vector<v1::OutboxEvent>(response.events().begin(), response.events().end());
+          return std::vector<internal::v1::OutboxEvent>(response.events().begin(),
+                                                        response.events().end());
         });
     if (!applied.ok()) return applied.status();
     total += *applied;

@@ -7,8 +7,8 @@
 #include "common/errors.h"
 #include "common/names.h"
 #include "common/status_macros.h"
-#include "screening/v1/results.grpc.pb.h"
-#include "screening/v1/scheduling.grpc.pb.h"
+#include "screening/internal/v1/results.grpc.pb.h"
+#include "screening/internal/v1/scheduling.grpc.pb.h"
 #include "services/progress/quarterly_report.h"
 
 namespace screening::progress {
@@ -137,8 +137,9 @@ v1::Progress FilterProgress(const v1::Progress& all, v1::ProgressDimension dimen
 }
 
 std::vector<v1::CounterDifference> CompareCounts(const Counts& counters,
-                                                 const v1::ResultCounts& recount,
-                                                 const v1::BookingCounts& bookings, int* compared) {
+                                                 const internal::v1::ResultCounts& recount,
+                                                 const internal::v1::BookingCounts& bookings,
+                                                 int* compared) {
   std::vector<std::pair<std::string, int64_t>> expected = {
       {PersonsScreenedMetric(), recount.persons_screened()},
       {"samples_failed", recount.samples_failed()},
@@ -181,22 +182,24 @@ grpc::Status ProgressServiceImpl::Recount(grpc::ServerContext* context,
         if (year < 2024 || year > 2100) {
           return InvalidField("programme_year", "must be 2024 to 2100, or 0");
         }
-        ASSIGN_OR_RETURN(auto results, peers_.Stub<v1::ResultsService>("results"));
-        ASSIGN_OR_RETURN(auto scheduling, peers_.Stub<v1::SchedulingService>("scheduling"));
+        ASSIGN_OR_RETURN(auto results,
+                         peers_.Stub<internal::v1::ResultsInternalService>("results"));
+        ASSIGN_OR_RETURN(auto scheduling,
+                         peers_.Stub<internal::v1::SchedulingInternalService>("scheduling"));
         std::vector<v1::CounterDifference> differences;
         int compared = 0;
         // The consumer trails commits: a difference must persist to count.
         for (int attempt = 0; attempt < kRecountAttempts; ++attempt) {
           if (attempt > 0) absl::SleepFor(kRecountPause);
           ASSIGN_OR_RETURN(Counts counters, reader_.store().GetCounts(year));
-          v1::CountResultsRequest ask;
+          internal::v1::CountResultsRequest ask;
           ask.set_programme_year(year);
-          v1::ResultCounts recount;
+          internal::v1::ResultCounts recount;
           auto call = peers_.CallContext(context, absl::Seconds(10));
           RETURN_IF_ERROR(PeerOutcome(results->CountResults(call.get(), ask, &recount), "results"));
-          v1::CountBookingsRequest ask_bookings;
+          internal::v1::CountBookingsRequest ask_bookings;
           ask_bookings.set_programme_year(year);
-          v1::BookingCounts bookings;
+          internal::v1::BookingCounts bookings;
           auto booking_call = peers_.CallContext(context, absl::Seconds(10));
           RETURN_IF_ERROR(
               PeerOutcome(scheduling->CountBookings(booking_call.get(), ask_bookings, &bookings),

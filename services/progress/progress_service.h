@@ -4,6 +4,7 @@
 #include "common/call_gate.h"
 #include "common/peers.h"
 #include "common/programme.h"
+#include "screening/internal/v1/scheduling.pb.h"
 #include "screening/v1/progress.grpc.pb.h"
 #include "screening/v1/scheduling.pb.h"
 #include "services/progress/progress_feed.h"
@@ -47,8 +48,9 @@ class ProgressServiceImpl final
 // The counters that differ from the results' own counts.
 // `compared` is set to how many counters were compared.
 std::vector<v1::CounterDifference> CompareCounts(const Counts& counters,
-                                                 const v1::ResultCounts& recount,
-                                                 const v1::BookingCounts& bookings, int* compared);
+                                                 const internal::v1::ResultCounts& recount,
+                                                 const internal::v1::BookingCounts& bookings,
+                                                 int* compared);
 
 // Whether `key` names a group of `dimension` (a district code,
 // `hospitals/{code}`, `YYYY-MM-DD`).

@@ -39,9 +39,10 @@ TEST(MakeProgress, YearsWithoutAProgrammeHaveNoTarget) {
 namespace screening::progress {
 namespace {
 
-v1::OutboxEvent Recorded(int resident, v1::ScreeningType type, const std::string& district) {
-  v1::OutboxEvent e;
-  e.set_type(v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED);
+internal::v1::OutboxEvent Recorded(int resident, v1::ScreeningType type,
+                                   const std::string& district) {
+  internal::v1::OutboxEvent e;
+  e.set_type(internal::v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED);
   e.set_resident(absl::StrCat("residents/", resident));
   e.set_screening_type(type);
   e.set_programme_year(2025);
@@ -52,9 +53,10 @@ v1::OutboxEvent Recorded(int resident, v1::ScreeningType type, const std::string
 }
 
 TEST(CountBatch, SumsIncrementsAndKeepsEachPersonsFirstEvent) {
-  std::vector<v1::OutboxEvent> batch = {Recorded(7, v1::SCREENING_TYPE_FOUR_HIGHS, "230102"),
-                                        Recorded(7, v1::SCREENING_TYPE_GASTRIC, "230103"),
-                                        Recorded(8, v1::SCREENING_TYPE_NIPT, "230102")};
+  std::vector<internal::v1::OutboxEvent> batch = {
+      Recorded(7, v1::SCREENING_TYPE_FOUR_HIGHS, "230102"),
+      Recorded(7, v1::SCREENING_TYPE_GASTRIC, "230103"),
+      Recorded(8, v1::SCREENING_TYPE_NIPT, "230102")};
   batch[1].set_positive(true);
   BatchCounts counts = CountBatch(batch);
   ASSERT_EQ(counts.persons.size(), 1u) << "NIPT is not a person screened";

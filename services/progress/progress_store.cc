@@ -20,7 +20,7 @@ bool CountsAsPerson(v1::ScreeningType type) {
 
 }  // namespace
 
-void Increments::Count(const v1::OutboxEvent& e, const std::string& metric) {
+void Increments::Count(const internal::v1::OutboxEvent& e, const std::string& metric) {
   const int year = e.programme_year();
   ++totals[{year, metric}];
   for (const auto& [dimension, key] :
@@ -33,40 +33,40 @@ void Increments::Count(const v1::OutboxEvent& e, const std::string& metric) {
   }
 }
 
-BatchCounts CountBatch(const std::vector<v1::OutboxEvent>& events) {
+BatchCounts CountBatch(const std::vector<internal::v1::OutboxEvent>& events) {
   BatchCounts counts;
-  for (const v1::OutboxEvent& e : events) {
+  for (const internal::v1::OutboxEvent& e : events) {
     auto count = [&](const std::string& metric) { counts.increments.Count(e, metric); };
     switch (e.type()) {
-      case v1::OUTBOX_EVENT_TYPE_BOOKING_CREATED:
-      case v1::OUTBOX_EVENT_TYPE_BOOKING_PROMOTED:
+      case internal::v1::OUTBOX_EVENT_TYPE_BOOKING_CREATED:
+      case internal::v1::OUTBOX_EVENT_TYPE_BOOKING_PROMOTED:
         count("bookings");
         break;
-      case v1::OUTBOX_EVENT_TYPE_BOOKING_CANCELLED:
+      case internal::v1::OUTBOX_EVENT_TYPE_BOOKING_CANCELLED:
         count("cancellations");
         break;
-      case v1::OUTBOX_EVENT_TYPE_BOOKING_NO_SHOW:
+      case internal::v1::OUTBOX_EVENT_TYPE_BOOKING_NO_SHOW:
         count("no_shows");
         break;
-      case v1::OUTBOX_EVENT_TYPE_RESULT_SAMPLE_FAILED:
+      case internal::v1::OUTBOX_EVENT_TYPE_RESULT_SAMPLE_FAILED:
         count("samples_failed");
         break;
-      case v1::OUTBOX_EVENT_TYPE_REFERRAL_OPENED:
+      case internal::v1::OUTBOX_EVENT_TYPE_REFERRAL_OPENED:
         count("referrals_opened");
         break;
-      case v1::OUTBOX_EVENT_TYPE_REFERRAL_COMPLETED:
+      case internal::v1::OUTBOX_EVENT_TYPE_REFERRAL_COMPLETED:
         count("referrals_completed");
         break;
-      case v1::OUTBOX_EVENT_TYPE_REFERRAL_WITHDRAWN:
+      case internal::v1::OUTBOX_EVENT_TYPE_REFERRAL_WITHDRAWN:
         count("referrals_withdrawn");
         break;
-      case v1::OUTBOX_EVENT_TYPE_REFERRAL_OVERDUE:
+      case internal::v1::OUTBOX_EVENT_TYPE_REFERRAL_OVERDUE:
         count("referrals_overdue");
         break;
       default:
         break;
     }
-    if (e.type() != v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED) continue;
+    if (e.type() != internal::v1::OUTBOX_EVENT_TYPE_RESULT_RECORDED) continue;
     if (e.positive()) count("positives");
     const int64_t resident = ParseNumericName("residents", e.resident()).value_or(0);
     if (e.screening_type() == v1::SCREENING_TYPE_NIPT) {

@@ -13,6 +13,7 @@
 #include "absl/time/civil_time.h"
 #include "common/db.h"
 #include "common/request_log.h"
+#include "screening/internal/v1/results.pb.h"
 #include "screening/v1/progress.pb.h"
 #include "screening/v1/results.pb.h"
 
@@ -20,7 +21,7 @@ namespace screening::progress {
 
 // Fetches the events after an offset ("" for the start), in order.
 using EventSource =
-    std::function<absl::StatusOr<std::vector<v1::OutboxEvent>>(const std::string& after)>;
+    std::function<absl::StatusOr<std::vector<internal::v1::OutboxEvent>>(const std::string& after)>;
 
 struct Counts {
   std::map<std::string, int64_t> metrics;  // metric → value
@@ -37,7 +38,7 @@ struct Increments {
   std::map<std::pair<int, std::string>, int64_t> totals;
   std::map<std::tuple<int, std::string, std::string, std::string>, int64_t> groups;
   // One more of `metric`, in the total and in each breakdown of the event.
-  void Count(const v1::OutboxEvent& event, const std::string& metric);
+  void Count(const internal::v1::OutboxEvent& event, const std::string& metric);
 };
 
 // A batch's counts before the database says which persons are new: every
@@ -45,15 +46,15 @@ struct Increments {
 // person-type in the batch.
 struct BatchCounts {
   Increments increments;
-  std::map<std::pair<int, int64_t>, v1::OutboxEvent> persons;  // (year, resident)
-  std::map<std::tuple<int, int64_t, int>, v1::OutboxEvent> person_types;
+  std::map<std::pair<int, int64_t>, internal::v1::OutboxEvent> persons;  // (year, resident)
+  std::map<std::tuple<int, int64_t, int>, internal::v1::OutboxEvent> person_types;
   // Counts the persons and person-types the database found new.
   void CountNew(const std::set<std::pair<int, int64_t>>& new_persons,
                 const std::set<std::tuple<int, int64_t, int>>& new_person_types);
 };
 
 // Pure: what a batch of events adds, persons aside.
-BatchCounts CountBatch(const std::vector<v1::OutboxEvent>& events);
+BatchCounts CountBatch(const std::vector<internal::v1::OutboxEvent>& events);
 
 class ProgressStore {
  public:

@@ -42,18 +42,11 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
                                  v1::Pregnancy* response) override;
   grpc::Status GetPregnancy(grpc::ServerContext* context, const v1::GetPregnancyRequest* request,
                             v1::Pregnancy* response) override;
-  grpc::Status BatchCheckEligibility(grpc::ServerContext* context,
-                                     const v1::BatchCheckEligibilityRequest* request,
-                                     v1::BatchCheckEligibilityResponse* response) override;
   grpc::Status CheckEligibility(grpc::ServerContext* context,
                                 const v1::CheckEligibilityRequest* request,
                                 v1::CheckEligibilityResponse* response) override;
 
  private:
-  // The answer to one validated check about `resident`.
-  absl::Status AnswerEligibility(const v1::CheckEligibilityRequest& request,
-                                 const v1::Resident& resident,
-                                 v1::CheckEligibilityResponse* response);
   RegistryStore& store_;
   CallGate& gate_;
   const Clock& clock_;
@@ -81,8 +74,5 @@ v1::Pregnancy PregnancyView(const PregnancyRecord& record, absl::CivilDay birth_
 // every bad field otherwise. Pure, for unit tests.
 absl::StatusOr<v1::Resident> ValidateNewResident(const v1::RegisterResidentRequest& request,
                                                  absl::CivilDay today);
-
-// INVALID_ARGUMENT naming each bad field of each check, as `requests[i].field`.
-absl::Status ValidateBatchCheckEligibility(const v1::BatchCheckEligibilityRequest& request);
 
 }  // namespace screening::registry

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
+#include "services/registry/registry_internal_service.h"
 #include "services/registry/registry_service.h"
 #include "tests/support/grpc_matchers.h"
 
@@ -89,7 +90,7 @@ TEST(ValidateResidentUpdate, NamesBadFieldsAndPaths) {
 }
 
 TEST(ValidateBatchCheckEligibility, NamesEachChecksBadFields) {
-  v1::BatchCheckEligibilityRequest request;
+  internal::v1::BatchCheckEligibilityRequest request;
   EXPECT_EQ(BadFields(ValidateBatchCheckEligibility(request)),
             std::vector<std::string>{"requests"});
   auto* good = request.add_requests();

@@ -13,6 +13,7 @@
 #include "common/errors.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "screening/internal/v1/scheduling.grpc.pb.h"
 #include "screening/v1/registry.grpc.pb.h"
 #include "screening/v1/scheduling.grpc.pb.h"
 #include "services/results/follow_up.h"
@@ -21,7 +22,6 @@ namespace screening::results {
 namespace {
 
 constexpr absl::Duration kSchedulingTimeout = absl::Seconds(5);
-constexpr int kDefaultEventPage = 500;
 constexpr int kMaxEventPage = 1000;
 
 }  // namespace
@@ -112,11 +112,14 @@ std::vector<absl::StatusOr<v1::Booking>> ResultsServiceImpl::FetchBookings(
     return std::vector<absl::StatusOr<v1::Booking>>(requests.size(), scheduling.status());
   }
   if (requests.size() > 1) {
-    v1::BatchGetBookingsRequest get;
+    // Bound with the same channel as `scheduling`, so bound as well.
+    auto internal_scheduling =
+        peers_.Stub<internal::v1::SchedulingInternalService>("scheduling").value();
+    internal::v1::BatchGetBookingsRequest get;
     for (const auto* request : requests) get.add_names(request->booking());
-    v1::BatchGetBookingsResponse got;
+    internal::v1::BatchGetBookingsResponse got;
     auto call = peers_.CallContext(nullptr, kSchedulingTimeout);
-    if ((*scheduling)->BatchGetBookings(call.get(), get, &got).ok() &&
+    if (internal_scheduling->BatchGetBookings(call.get(), get, &got).ok() &&
         got.bookings_size() == get.names_size()) {
       for (v1::Booking& booking : *got.mutable_bookings())
         bookings.emplace_back(std::move(booking));
@@ -640,41 +643,6 @@ grpc::Status ResultsServiceImpl::ListMissingResults(grpc::ServerContext* context
         }
         return absl::OkStatus();
       });
-}
-
-grpc::Status ResultsServiceImpl::CountResults(grpc::ServerContext* context,
-                                              const v1::CountResultsRequest* request,
-                                              v1::ResultCounts* response) {
-  return gate_.Serve(context, *request, Method<v1::ResultsService>("CountResults"),
-                     [&](CallGate::Call&) -> absl::Status {
-                       if (request->programme_year() < 2024 || request->programme_year() > 2100) {
-                         return InvalidField("programme_year", "must be 2024 to 2100");
-                       }
-                       ASSIGN_OR_RETURN(*response, store_.CountResults(request->programme_year()));
-                       return absl::OkStatus();
-                     });
-}
-
-grpc::Status ResultsServiceImpl::ListOutboxEvents(grpc::ServerContext* context,
-                                                  const v1::ListOutboxEventsRequest* request,
-                                                  v1::ListOutboxEventsResponse* response) {
-  return gate_.Serve(context, *request, Method<v1::ResultsService>("ListOutboxEvents"),
-                     [&](CallGate::Call&) -> absl::Status {
-                       FieldViolations bad;
-                       if (!request->after().empty() && !ParseOffset(request->after())) {
-                         bad.Add("after", "must be an offset this service issued");
-                       }
-                       if (request->page_size() < 0 || request->page_size() > kMaxEventPage) {
-                         bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxEventPage));
-                       }
-                       RETURN_IF_ERROR(bad.ToStatus());
-                       ASSIGN_OR_RETURN(auto events, store_.ListEvents(request->after(),
-                                                                       request->page_size() == 0
-                                                                           ? kDefaultEventPage
-                                                                           : request->page_size()));
-                       for (auto& e : events) *response->add_events() = std::move(e);
-                       return absl::OkStatus();
-                     });
 }
 
 }  // namespace screening::results

@@ -52,11 +52,6 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
   grpc::Status ListMissingResults(grpc::ServerContext* context,
                                   const v1::ListMissingResultsRequest* request,
                                   v1::ListMissingResultsResponse* response) override;
-  grpc::Status CountResults(grpc::ServerContext* context, const v1::CountResultsRequest* request,
-                            v1::ResultCounts* response) override;
-  grpc::Status ListOutboxEvents(grpc::ServerContext* context,
-                                const v1::ListOutboxEventsRequest* request,
-                                v1::ListOutboxEventsResponse* response) override;
 
  private:
   absl::StatusOr<v1::Result> Record(const Caller& caller, const v1::RecordResultRequest& request);

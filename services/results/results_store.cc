@@ -673,13 +673,13 @@ absl::StatusOr<v1::Referral> ResultsStore::RecordFollowUp(const v1::RecordFollow
   });
 }
 
-absl::StatusOr<v1::ResultCounts> ResultsStore::CountResults(int programme_year) {
+absl::StatusOr<internal::v1::ResultCounts> ResultsStore::CountResults(int programme_year) {
   // One snapshot for every count (REPEATABLE READ is not needed: the
   // statements of a READ COMMITTED transaction may see later commits, and
   // the recount tolerates that by rechecking).
-  return db::Transact<v1::ResultCounts>(
-      pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::ResultCounts> {
-        v1::ResultCounts counts;
+  return db::Transact<internal::v1::ResultCounts>(
+      pool_, [&](pqxx::work& tx) -> absl::StatusOr<internal::v1::ResultCounts> {
+        internal::v1::ResultCounts counts;
         pqxx::row totals = tx.exec_prepared1("results_recount", programme_year);
         counts.set_persons_screened(totals[0].as<int64_t>());
         counts.set_samples_failed(totals[1].as<int64_t>());
@@ -710,9 +710,9 @@ absl::StatusOr<std::set<std::pair<int64_t, v1::ScreeningType>>> ResultsStore::Co
   });
 }
 
-absl::StatusOr<std::vector<v1::OutboxEvent>> ResultsStore::ListEvents(const std::string& after,
-                                                                      int limit) {
-  using Events = std::vector<v1::OutboxEvent>;
+absl::StatusOr<std::vector<internal::v1::OutboxEvent>> ResultsStore::ListEvents(
+    const std::string& after, int limit) {
+  using Events = std::vector<internal::v1::OutboxEvent>;
   std::optional<std::pair<std::string, int64_t>> position;
   if (!after.empty()) position = ParseOffset(after);
   const std::string xid = position ? position->first : "0";
@@ -721,7 +721,7 @@ absl::StatusOr<std::vector<v1::OutboxEvent>> ResultsStore::ListEvents(const std:
     pqxx::result rows = tx.exec_prepared("results_list_events", xid, seq, limit);
     Events events;
     for (const auto& row : rows) {
-      v1::OutboxEvent& e = events.emplace_back();
+      internal::v1::OutboxEvent& e = events.emplace_back();
       e.set_offset(absl::StrCat(row[0].as<std::string>(), ":", row[1].as<int64_t>()));
       e.set_type(EventTypeFromName(row[2].as<std::string>()));
       e.set_resident(MakeName("residents", row[3].as<int64_t>()));

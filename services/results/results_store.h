@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "common/db.h"
 #include "common/request_log.h"
+#include "screening/internal/v1/results.pb.h"
 #include "screening/v1/results.pb.h"
 #include "screening/v1/scheduling.pb.h"
 
@@ -113,14 +114,15 @@ class ResultsStore {
                                               absl::CivilDay date, absl::CivilDay today);
 
   // The year's totals from the results table itself.
-  absl::StatusOr<v1::ResultCounts> CountResults(int programme_year);
+  absl::StatusOr<internal::v1::ResultCounts> CountResults(int programme_year);
 
   // The screenings among `bookings` that have a counted result.
   absl::StatusOr<std::set<std::pair<int64_t, v1::ScreeningType>>> CountedResults(
       const std::vector<int64_t>& booking_ids);
 
   // Events committed after `after` ("" for the start), in commit order.
-  absl::StatusOr<std::vector<v1::OutboxEvent>> ListEvents(const std::string& after, int limit);
+  absl::StatusOr<std::vector<internal::v1::OutboxEvent>> ListEvents(const std::string& after,
+                                                                    int limit);
 
  private:
   absl::StatusOr<v1::Result> RecordOne(const ResultToStore& pending);

@@ -12,6 +12,7 @@
 #include "common/errors.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "screening/internal/v1/registry.grpc.pb.h"
 #include "screening/v1/registry.grpc.pb.h"
 #include "services/scheduling/allocation.h"
 #include "services/scheduling/visit_rules.h"
@@ -338,26 +339,6 @@ absl::Status ValidateCheckIn(const v1::CheckInRequest& request) {
     bad.Add("verification_code", "must be the six digits the resident was given");
   }
   return bad.ToStatus();
-}
-
-absl::StatusOr<std::vector<int64_t>> ValidateBatchGetBookings(
-    const v1::BatchGetBookingsRequest& request) {
-  constexpr int kMaxNames = 1000;
-  if (request.names_size() < 1 || request.names_size() > kMaxNames) {
-    return InvalidField("names", absl::StrCat("must list 1 to ", kMaxNames, " bookings"));
-  }
-  FieldViolations bad;
-  std::vector<int64_t> ids;
-  for (int i = 0; i < request.names_size(); ++i) {
-    std::optional<int64_t> id = ParseNumericName("bookings", request.names(i));
-    if (!id) {
-      bad.Add(absl::StrCat("names[", i, "]"), "must be bookings/{id}");
-    } else {
-      ids.push_back(*id);
-    }
-  }
-  RETURN_IF_ERROR(bad.ToStatus());
-  return ids;
 }
 
 void HideVerificationCode(const Caller& caller, v1::Booking& booking) {
@@ -829,7 +810,7 @@ void SchedulingServiceImpl::FetchEligibility(
   for (size_t i = 0; i < n; ++i) asking += !refused[i];
   if (asking > 1) {
     // One registry call for every screening of every visit.
-    v1::BatchCheckEligibilityRequest batch;
+    internal::v1::BatchCheckEligibilityRequest batch;
     for (size_t i = 0; i < n; ++i) {
       if (refused[i]) continue;
       for (v1::ScreeningType type : types[i]) {
@@ -837,9 +818,9 @@ void SchedulingServiceImpl::FetchEligibility(
                                                  slots[i][0].date(), calls[i].request->pregnancy());
       }
     }
-    v1::BatchCheckEligibilityResponse answers;
-    absl::StatusOr<std::unique_ptr<v1::RegistryService::Stub>> registry =
-        peers_.Stub<v1::RegistryService>("registry");
+    internal::v1::BatchCheckEligibilityResponse answers;
+    absl::StatusOr<std::unique_ptr<internal::v1::RegistryInternalService::Stub>> registry =
+        peers_.Stub<internal::v1::RegistryInternalService>("registry");
     auto call = peers_.CallContext(nullptr, kRegistryTimeout);
     const absl::Status asked =
         !registry.ok()
@@ -898,23 +879,6 @@ grpc::Status SchedulingServiceImpl::GetBooking(grpc::ServerContext* context,
                        ASSIGN_OR_RETURN(*response,
                                         BookingInScope(call.caller(), request->name(), call));
                        HideVerificationCode(call.caller(), *response);
-                       return absl::OkStatus();
-                     });
-}
-
-grpc::Status SchedulingServiceImpl::BatchGetBookings(grpc::ServerContext* context,
-                                                     const v1::BatchGetBookingsRequest* request,
-                                                     v1::BatchGetBookingsResponse* response) {
-  return gate_.Serve(context, *request, Method<v1::SchedulingService>("BatchGetBookings"),
-                     [&](CallGate::Call& call) -> absl::Status {
-                       ASSIGN_OR_RETURN(std::vector<int64_t> ids,
-                                        ValidateBatchGetBookings(*request));
-                       call.set_resource(absl::StrCat(request->names_size(), " bookings"));
-                       ASSIGN_OR_RETURN(std::vector<v1::Booking> bookings, store_.GetBookings(ids));
-                       for (v1::Booking& booking : bookings) {
-                         HideVerificationCode(call.caller(), booking);
-                         *response->add_bookings() = std::move(booking);
-                       }
                        return absl::OkStatus();
                      });
 }
@@ -1115,41 +1079,6 @@ grpc::Status SchedulingServiceImpl::MarkNoShow(grpc::ServerContext* context,
             *response,
             store_.MarkNoShow(*ParseNumericName("bookings", request->name()), Today(clock_)));
         response->clear_verification_code();
-        return absl::OkStatus();
-      });
-}
-
-grpc::Status SchedulingServiceImpl::CountBookings(grpc::ServerContext* context,
-                                                  const v1::CountBookingsRequest* request,
-                                                  v1::BookingCounts* response) {
-  return gate_.Serve(context, *request, Method<v1::SchedulingService>("CountBookings"),
-                     [&](CallGate::Call&) -> absl::Status {
-                       if (request->programme_year() < 2024 || request->programme_year() > 2100) {
-                         return InvalidField("programme_year", "must be 2024 to 2100");
-                       }
-                       ASSIGN_OR_RETURN(*response, store_.CountBookings(request->programme_year()));
-                       return absl::OkStatus();
-                     });
-}
-
-grpc::Status SchedulingServiceImpl::ListBookingEvents(grpc::ServerContext* context,
-                                                      const v1::ListBookingEventsRequest* request,
-                                                      v1::ListBookingEventsResponse* response) {
-  return gate_.Serve(
-      context, *request, Method<v1::SchedulingService>("ListBookingEvents"),
-      [&](CallGate::Call&) -> absl::Status {
-        FieldViolations bad;
-        if (!request->after().empty() && !ParseOutboxOffset(request->after())) {
-          bad.Add("after", "must be an offset this service issued");
-        }
-        if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
-          bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxPageSize));
-        }
-        RETURN_IF_ERROR(bad.ToStatus());
-        ASSIGN_OR_RETURN(std::vector<v1::BookingEvent> events,
-                         store_.ListEvents(request->after(),
-                                           request->page_size() == 0 ? 500 : request->page_size()));
-        for (auto& e : events) *response->add_events() = std::move(e);
         return absl::OkStatus();
       });
 }

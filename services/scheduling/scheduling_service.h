@@ -70,14 +70,6 @@ class SchedulingServiceImpl final : public v1::SchedulingService::WithCallbackMe
                        v1::Booking* response) override;
   grpc::Status MarkNoShow(grpc::ServerContext* context, const v1::MarkNoShowRequest* request,
                           v1::Booking* response) override;
-  grpc::Status BatchGetBookings(grpc::ServerContext* context,
-                                const v1::BatchGetBookingsRequest* request,
-                                v1::BatchGetBookingsResponse* response) override;
-  grpc::Status CountBookings(grpc::ServerContext* context, const v1::CountBookingsRequest* request,
-                             v1::BookingCounts* response) override;
-  grpc::Status ListBookingEvents(grpc::ServerContext* context,
-                                 const v1::ListBookingEventsRequest* request,
-                                 v1::ListBookingEventsResponse* response) override;
 
  private:
   // The registry's answer for each screening of a visit on `date`.
@@ -158,9 +150,6 @@ absl::Status ValidateRescheduleBooking(const v1::RescheduleBookingRequest& reque
 absl::Status ValidateJoinWaitlist(const v1::JoinWaitlistRequest& request, absl::CivilDay today);
 absl::StatusOr<RosterQuery> ValidateListBookings(const v1::ListBookingsRequest& request);
 absl::Status ValidateCheckIn(const v1::CheckInRequest& request);
-// The booking ids of the names, in order.
-absl::StatusOr<std::vector<int64_t>> ValidateBatchGetBookings(
-    const v1::BatchGetBookingsRequest& request);
 
 // Verification codes are for the resident and the clinic that booked; a
 // hospital must be shown one, never read it.

@@ -1319,9 +1319,9 @@ absl::StatusOr<v1::Booking> SchedulingStore::MarkNoShow(int64_t booking_id, absl
   });
 }
 
-absl::StatusOr<std::vector<v1::BookingEvent>> SchedulingStore::ListEvents(const std::string& after,
-                                                                          int limit) {
-  using Events = std::vector<v1::BookingEvent>;
+absl::StatusOr<std::vector<internal::v1::BookingEvent>> SchedulingStore::ListEvents(
+    const std::string& after, int limit) {
+  using Events = std::vector<internal::v1::BookingEvent>;
   // The service validated `after`.
   std::optional<std::pair<std::string, int64_t>> position;
   if (!after.empty()) position = ParseOutboxOffset(after);
@@ -1330,7 +1330,7 @@ absl::StatusOr<std::vector<v1::BookingEvent>> SchedulingStore::ListEvents(const 
   return db::AutoCommit<Events>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Events> {
     Events events;
     for (const auto& row : tx.exec_prepared("sched_list_events", xid, seq, limit)) {
-      v1::BookingEvent& e = events.emplace_back();
+      internal::v1::BookingEvent& e = events.emplace_back();
       e.set_offset(absl::StrCat(row[0].as<std::string>(), ":", row[1].as<int64_t>()));
       e.set_type(EventTypeFromName(row[2].as<std::string>()));
       e.set_booking(MakeName("bookings", row[3].as<int64_t>()));
@@ -1377,11 +1377,11 @@ absl::StatusOr<std::vector<HospitalLoad>> SchedulingStore::HospitalLoads(int yea
   });
 }
 
-absl::StatusOr<v1::BookingCounts> SchedulingStore::CountBookings(int programme_year) {
-  return db::AutoCommit<v1::BookingCounts>(
-      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<v1::BookingCounts> {
+absl::StatusOr<internal::v1::BookingCounts> SchedulingStore::CountBookings(int programme_year) {
+  return db::AutoCommit<internal::v1::BookingCounts>(
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<internal::v1::BookingCounts> {
         pqxx::row row = tx.exec_prepared1("sched_count_bookings", programme_year);
-        v1::BookingCounts counts;
+        internal::v1::BookingCounts counts;
         counts.set_bookings(row[0].as<int64_t>());
         counts.set_cancellations(row[1].as<int64_t>());
         counts.set_no_shows(row[2].as<int64_t>());

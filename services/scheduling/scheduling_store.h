@@ -17,6 +17,7 @@
 #include "common/call_gate.h"
 #include "common/db.h"
 #include "common/request_log.h"
+#include "screening/internal/v1/scheduling.pb.h"
 #include "screening/v1/scheduling.pb.h"
 
 namespace screening::scheduling {
@@ -190,10 +191,11 @@ class SchedulingStore {
 
   // Booking events committed after `after` ("" for the start), in commit
   // order (the same horizon rule as results.outbox).
-  absl::StatusOr<std::vector<v1::BookingEvent>> ListEvents(const std::string& after, int limit);
+  absl::StatusOr<std::vector<internal::v1::BookingEvent>> ListEvents(const std::string& after,
+                                                                     int limit);
 
   // A year's bookings, cancellations and no-shows, from the bookings table.
-  absl::StatusOr<v1::BookingCounts> CountBookings(int programme_year);
+  absl::StatusOr<internal::v1::BookingCounts> CountBookings(int programme_year);
 
   // Allocation's inputs: every hospital offering an adult screening (or NIPT
   // when `nipt`), its persons checked in this year and its places from

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
+#include "services/scheduling/scheduling_internal_service.h"
 #include "services/scheduling/scheduling_service.h"
 #include "tests/support/grpc_matchers.h"
 
@@ -67,7 +68,7 @@ TEST(ValidateBookScreening, RequiresNamesAndRequestId) {
 }
 
 TEST(ValidateBatchGetBookings, NamesEachBadName) {
-  v1::BatchGetBookingsRequest request;
+  internal::v1::BatchGetBookingsRequest request;
   EXPECT_EQ(BadFields(ValidateBatchGetBookings(request).status()),
             std::vector<std::string>{"names"});
   request.add_names("bookings/7");

@@ -21,10 +21,13 @@
 #include "services/progress/progress_feed.h"
 #include "services/progress/progress_reader.h"
 #include "services/progress/progress_store.h"
+#include "services/registry/registry_internal_service.h"
 #include "services/registry/registry_service.h"
 #include "services/registry/registry_store.h"
+#include "services/results/results_internal_service.h"
 #include "services/results/results_service.h"
 #include "services/results/results_store.h"
+#include "services/scheduling/scheduling_internal_service.h"
 #include "services/scheduling/scheduling_service.h"
 #include "services/scheduling/scheduling_store.h"
 
@@ -72,13 +75,17 @@ const std::map<std::string, std::vector<std::string>>& Dependencies() {
   return kDependencies;
 }
 
-const std::map<std::string, std::string>& GrpcServiceNames() {
-  static const std::map<std::string, std::string> kNames = {
-      {"registry", "screening.v1.RegistryService"},
-      {"scheduling", "screening.v1.SchedulingService"},
-      {"results", "screening.v1.ResultsService"},
-      {"progress", "screening.v1.ProgressService"},
-      {"admin", "screening.v1.AdminService"},
+// The gRPC services each hosted service serves: its public API, and what
+// only other services call (screening.internal.v1).
+const std::map<std::string, std::vector<std::string>>& GrpcServiceNames() {
+  static const std::map<std::string, std::vector<std::string>> kNames = {
+      {"registry",
+       {"screening.v1.RegistryService", "screening.internal.v1.RegistryInternalService"}},
+      {"scheduling",
+       {"screening.v1.SchedulingService", "screening.internal.v1.SchedulingInternalService"}},
+      {"results", {"screening.v1.ResultsService", "screening.internal.v1.ResultsInternalService"}},
+      {"progress", {"screening.v1.ProgressService"}},
+      {"admin", {"screening.v1.AdminService"}},
   };
   return kNames;
 }
@@ -215,14 +222,18 @@ void App::RegisterHandlers(grpc::ServerBuilder& builder, CallGate& gate, const C
   if (h.registry_store) {
     add(std::make_unique<registry::RegistryServiceImpl>(*h.registry_store, gate, clock,
                                                         c.programmes));
+    add(std::make_unique<registry::RegistryInternalServiceImpl>(*h.registry_store, gate,
+                                                                c.programmes));
   }
   if (h.scheduling_store) {
     add(std::make_unique<scheduling::SchedulingServiceImpl>(*h.scheduling_store, gate, peers_,
                                                             clock, c.programmes));
+    add(std::make_unique<scheduling::SchedulingInternalServiceImpl>(*h.scheduling_store, gate));
   }
   if (h.results_store) {
     add(std::make_unique<results::ResultsServiceImpl>(*h.results_store, gate, peers_, clock,
                                                       c.result_rules));
+    add(std::make_unique<results::ResultsInternalServiceImpl>(*h.results_store, gate));
   }
   if (h.progress_store) {
     add(std::make_unique<progress::ProgressServiceImpl>(*h.progress_reader, *h.progress_feed, gate,
@@ -332,7 +343,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   if (!app->internal_server_) return absl::InternalError("cannot start the in-process server");
 
   app->peers_.SetServiceToken(c.service_token);
-  for (const auto& [service, grpc_name] : GrpcServiceNames()) {
+  for (const auto& [service, grpc_names] : GrpcServiceNames()) {
     if (c.services.count(service)) {
       app->peers_.Bind(service, app->internal_server_->InProcessChannel(grpc::ChannelArguments()));
     } else if (!AddressOf(c, service).empty()) {
@@ -374,8 +385,9 @@ void App::WatchHealth() {
   auto* health = server_->GetHealthCheckService();
   // Name each hosted service, so that a per-service check answers too;
   // SetServingStatus(bool) below then moves them all together.
-  for (const auto& [service, grpc_name] : GrpcServiceNames()) {
-    if (config_.services.count(service)) health->SetServingStatus(grpc_name, true);
+  for (const auto& [service, grpc_names] : GrpcServiceNames()) {
+    if (!config_.services.count(service)) continue;
+    for (const std::string& grpc_name : grpc_names) health->SetServingStatus(grpc_name, true);
   }
   // Between pings, health follows what calls find: the first call that
   // works after an outage, or the first that loses its connection. When one

@@ -42,6 +42,9 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(
   server->progress_ = v1::ProgressService::NewStub(server->channel_);
   server->admin_ = v1::AdminService::NewStub(server->channel_);
   server->health_ = grpc::health::v1::Health::NewStub(server->channel_);
+  server->registry_internal_ = internal::v1::RegistryInternalService::NewStub(server->channel_);
+  server->scheduling_internal_ = internal::v1::SchedulingInternalService::NewStub(server->channel_);
+  server->results_internal_ = internal::v1::ResultsInternalService::NewStub(server->channel_);
   return server;
 }
 

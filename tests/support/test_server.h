@@ -11,6 +11,9 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "screening/internal/v1/registry.grpc.pb.h"
+#include "screening/internal/v1/results.grpc.pb.h"
+#include "screening/internal/v1/scheduling.grpc.pb.h"
 #include "screening/v1/admin.grpc.pb.h"
 #include "screening/v1/progress.grpc.pb.h"
 #include "screening/v1/registry.grpc.pb.h"
@@ -50,6 +53,12 @@ class TestServer {
   v1::ProgressService::Stub& progress() { return *progress_; }
   v1::AdminService::Stub& admin() { return *admin_; }
   grpc::health::v1::Health::Stub& health() { return *health_; }
+  // What only services call (screening.internal.v1).
+  internal::v1::RegistryInternalService::Stub& registry_internal() { return *registry_internal_; }
+  internal::v1::SchedulingInternalService::Stub& scheduling_internal() {
+    return *scheduling_internal_;
+  }
+  internal::v1::ResultsInternalService::Stub& results_internal() { return *results_internal_; }
 
  private:
   std::unique_ptr<App> app_;
@@ -61,6 +70,9 @@ class TestServer {
   std::unique_ptr<v1::ProgressService::Stub> progress_;
   std::unique_ptr<v1::AdminService::Stub> admin_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+  std::unique_ptr<internal::v1::RegistryInternalService::Stub> registry_internal_;
+  std::unique_ptr<internal::v1::SchedulingInternalService::Stub> scheduling_internal_;
+  std::unique_ptr<internal::v1::ResultsInternalService::Stub> results_internal_;
 };
 
 }  // namespace screening::testing
