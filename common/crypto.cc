@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -154,6 +155,24 @@ std::string DataKeys::Seal(absl::string_view plaintext) const {
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, tag.data()) == 1;
   if (!ok) throw std::runtime_error("AES-256-GCM encryption failed");
   return absl::StrCat(header, nonce, ciphertext, tag);
+}
+
+bool DataKeys::SealedUnderActiveKey(absl::string_view sealed) const {
+  return !sealed.empty() && static_cast<unsigned char>(sealed[0]) == active_.size() &&
+         sealed.substr(1, active_.size()) == active_;
+}
+
+absl::StatusOr<std::vector<std::string>> ParseLookupKeys(absl::string_view spec) {
+  std::vector<std::string> keys;
+  for (absl::string_view hex : absl::StrSplit(spec, ',', absl::SkipWhitespace())) {
+    auto key = HexDecode(absl::StripAsciiWhitespace(hex));
+    if (!key.ok() || key->size() < 32) {
+      return absl::InvalidArgumentError("lookup keys: each must be at least 32 bytes in hex");
+    }
+    keys.push_back(*std::move(key));
+  }
+  if (keys.empty()) return absl::InvalidArgumentError("lookup keys: none given");
+  return keys;
 }
 
 absl::StatusOr<std::string> DataKeys::Open(absl::string_view sealed) const {

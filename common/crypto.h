@@ -10,6 +10,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -31,11 +32,18 @@ class DataKeys {
   absl::StatusOr<std::string> Open(absl::string_view sealed) const;
 
   const std::string& active_key_id() const { return active_; }
+  // True when `sealed` names the active key (nothing to re-seal).
+  bool SealedUnderActiveKey(absl::string_view sealed) const;
 
  private:
   std::string active_;
   std::map<std::string, std::string> keys_;  // id → 32 raw bytes
 };
+
+// The HMAC keys of lookup hashes, "hex[,hex...]" (each 32+ bytes): the first
+// hashes what is stored, every one finds (rows hashed under an earlier key
+// until `screeningd reseal` re-hashes them). INVALID_ARGUMENT otherwise.
+absl::StatusOr<std::vector<std::string>> ParseLookupKeys(absl::string_view spec);
 
 // HMAC-SHA256 of `data` under `key` (raw bytes).
 std::string LookupHash(absl::string_view key, absl::string_view data);

@@ -25,6 +25,21 @@ bool IsMobileNumber(absl::string_view phone) {
   return true;
 }
 
+// A listed row into `residents`, as the caller may see it, or into
+// `unreadable` when its sealed fields cannot be opened.
+void AddListed(const Caller& caller, RegistryStore::Listed& row,
+               google::protobuf::RepeatedPtrField<v1::Resident>* residents,
+               google::protobuf::RepeatedPtrField<v1::UnreadableResident>* unreadable) {
+  if (!row.resident.ok()) {
+    v1::UnreadableResident* out = unreadable->Add();
+    out->set_name(MakeName("residents", row.id));
+    out->set_reason(std::string(row.resident.status().message()));
+    return;
+  }
+  RedactResident(caller, *row.resident);
+  *residents->Add() = *std::move(row.resident);
+}
+
 }  // namespace
 
 absl::StatusOr<v1::Resident> ValidateNewResident(const v1::RegisterResidentRequest& request,
@@ -192,38 +207,36 @@ grpc::Status RegistryServiceImpl::UpdateResident(grpc::ServerContext* context,
 grpc::Status RegistryServiceImpl::ListResidents(grpc::ServerContext* context,
                                                 const v1::ListResidentsRequest* request,
                                                 v1::ListResidentsResponse* response) {
-  return gate_.Serve(
-      context, *request, Method<v1::RegistryService>("ListResidents"),
-      [&](CallGate::Call& call) -> absl::Status {
-        FieldViolations bad;
-        if (FindDistrict(request->district_code()) == nullptr) {
-          bad.Add("district_code", "must be one of Harbin's 18 district codes");
-        }
-        if (request->page_size() < 0 || request->page_size() > 1000) {
-          bad.Add("page_size", "must be 0 to 1000");
-        }
-        int64_t after = 0;
-        if (!request->page_token().empty() &&
-            (!absl::SimpleAtoi(request->page_token(), &after) || after <= 0)) {
-          bad.Add("page_token", "is not a token this service issued");
-        }
-        RETURN_IF_ERROR(bad.ToStatus());
-        call.set_resource(absl::StrCat("districts/", request->district_code()));
-        RETURN_IF_ERROR(RequireDistrict(call.caller(), request->district_code()));
-        const int page_size = request->page_size() == 0 ? 100 : request->page_size();
-        ASSIGN_OR_RETURN(auto residents,
-                         store_.ListByDistrict(request->district_code(), after, page_size + 1));
-        for (auto& resident : residents) {
-          if (response->residents_size() == page_size) {
-            response->set_next_page_token(absl::StrCat(
-                *ParseNumericName("residents", response->residents(page_size - 1).name())));
-            break;
-          }
-          RedactResident(call.caller(), resident);
-          *response->add_residents() = std::move(resident);
-        }
-        return absl::OkStatus();
-      });
+  return gate_.Serve(context, *request, Method<v1::RegistryService>("ListResidents"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       FieldViolations bad;
+                       if (FindDistrict(request->district_code()) == nullptr) {
+                         bad.Add("district_code", "must be one of Harbin's 18 district codes");
+                       }
+                       if (request->page_size() < 0 || request->page_size() > 1000) {
+                         bad.Add("page_size", "must be 0 to 1000");
+                       }
+                       int64_t after = 0;
+                       if (!request->page_token().empty() &&
+                           (!absl::SimpleAtoi(request->page_token(), &after) || after <= 0)) {
+                         bad.Add("page_token", "is not a token this service issued");
+                       }
+                       RETURN_IF_ERROR(bad.ToStatus());
+                       call.set_resource(absl::StrCat("districts/", request->district_code()));
+                       RETURN_IF_ERROR(RequireDistrict(call.caller(), request->district_code()));
+                       const int page_size = request->page_size() == 0 ? 100 : request->page_size();
+                       ASSIGN_OR_RETURN(auto rows, store_.ListByDistrict(request->district_code(),
+                                                                         after, page_size + 1));
+                       for (int i = 0; i < static_cast<int>(rows.size()); ++i) {
+                         if (i == page_size) {
+                           response->set_next_page_token(absl::StrCat(rows[i - 1].id));
+                           break;
+                         }
+                         AddListed(call.caller(), rows[i], response->mutable_residents(),
+                                   response->mutable_unreadable_residents());
+                       }
+                       return absl::OkStatus();
+                     });
 }
 
 grpc::Status RegistryServiceImpl::ListPossibleDuplicates(
@@ -251,9 +264,9 @@ grpc::Status RegistryServiceImpl::ListPossibleDuplicates(
                                             request->page_size() == 0 ? 20 : request->page_size()));
                        for (auto& group : page.groups) {
                          auto* out = response->add_groups();
-                         for (auto& resident : group) {
-                           RedactResident(call.caller(), resident);
-                           *out->add_residents() = std::move(resident);
+                         for (auto& row : group) {
+                           AddListed(call.caller(), row, out->mutable_residents(),
+                                     out->mutable_unreadable_residents());
                          }
                        }
                        if (!page.last_hash.empty())

@@ -46,12 +46,6 @@ std::set<Enum> FromArray(std::string text) {
   return values;
 }
 
-// Same person? The keyed hash of what a duplicate registration would repeat.
-std::string PersonHash(const std::string& lookup_key, const v1::Resident& r) {
-  return LookupHash(lookup_key,
-                    absl::StrCat("person|", r.full_name(), "|", r.birth_date(), "|", r.phone()));
-}
-
 PregnancyRecord PregnancyFromRow(const pqxx::row& row) {
   PregnancyRecord p;
   p.id = row[0].as<int64_t>();
@@ -67,6 +61,15 @@ PregnancyRecord PregnancyFromRow(const pqxx::row& row) {
   return p;
 }
 
+// A bytea[] literal of raw byte strings.
+std::string ByteaArray(const std::vector<std::string>& values) {
+  std::string text = "{";
+  for (const std::string& value : values) {
+    absl::StrAppend(&text, text.size() > 1 ? "," : "", "\"\\\\x", HexEncode(value), "\"");
+  }
+  return text + "}";
+}
+
 }  // namespace
 
 RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
@@ -77,11 +80,16 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
               absl::StrCat("INSERT INTO registry.residents (id_hash, id_number_sealed,"
                            " full_name_sealed, phone_sealed, district_code, birth_date, sex,"
                            " residence_kind, digestive_cancer_history, person_hash)"
-                           " VALUES ($1, $2, $3, $4, $5, $6::date, $7, $8, $9, $10)"
+                           " SELECT $1::bytea, $2::bytea, $3::bytea, $4::bytea, $5::text,"
+                           " $6::date, $7::smallint, $8::smallint, $9::boolean, $10::bytea"
+                           // Registered under an earlier lookup key, not yet re-hashed.
+                           " WHERE NOT EXISTS (SELECT 1 FROM registry.residents"
+                           "  WHERE id_hash = ANY($11::bytea[]))"
                            " ON CONFLICT (id_hash) DO NOTHING RETURNING ",
                            kColumns));
     c.prepare("registry_find_by_hash",
-              absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id_hash = $1"));
+              absl::StrCat("SELECT ", kColumns,
+                           " FROM registry.residents WHERE id_hash = ANY($1::bytea[])"));
     c.prepare(
         "registry_lock_resident",
         absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id = $1 FOR UPDATE"));
@@ -161,7 +169,8 @@ absl::StatusOr<v1::Resident> RegistryStore::FromRow(const pqxx::row& row) const 
 
 absl::StatusOr<v1::Resident> RegistryStore::Register(const v1::RegisterResidentRequest& request,
                                                      const v1::Resident& resident) {
-  const std::string id_hash = LookupHash(keys_.lookup_key, resident.id_number());
+  const std::vector<std::string> id_hashes = keys_.IdHashes(resident.id_number());
+  const std::vector<std::string> previous(id_hashes.begin() + 1, id_hashes.end());
   return db::Transact<v1::Resident>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Resident> {
     const bool logged = !request.request_id().empty();
     if (logged) {
@@ -171,16 +180,15 @@ absl::StatusOr<v1::Resident> RegistryStore::Register(const v1::RegisterResidentR
       if (*prior) return **prior;
     }
     pqxx::result inserted = tx.exec_prepared(
-        "registry_insert_resident", pqxx::binarystring(id_hash),
+        "registry_insert_resident", pqxx::binarystring(id_hashes.front()),
         pqxx::binarystring(keys_.data.Seal(resident.id_number())),
         pqxx::binarystring(keys_.data.Seal(resident.full_name())),
         pqxx::binarystring(keys_.data.Seal(resident.phone())), resident.district_code(),
         resident.birth_date(), static_cast<int>(resident.sex()),
         static_cast<int>(resident.residence_kind()), resident.digestive_cancer_history(),
-        pqxx::binarystring(PersonHash(keys_.lookup_key, resident)));
+        pqxx::binarystring(keys_.PersonHash(resident)), ByteaArray(previous));
     if (inserted.empty()) {
-      pqxx::result existing =
-          tx.exec_prepared("registry_find_by_hash", pqxx::binarystring(id_hash));
+      pqxx::result existing = tx.exec_prepared("registry_find_by_hash", ByteaArray(id_hashes));
       const std::string name =
           existing.empty() ? "" : MakeName("residents", existing[0][0].as<int64_t>());
       return WithReason(
@@ -250,21 +258,19 @@ absl::StatusOr<v1::Resident> RegistryStore::Update(
         tx.exec_prepared("registry_update_resident", id, changes.phone ? phone.c_str() : nullptr,
                          changes.residence_kind ? kind.c_str() : nullptr,
                          changes.digestive_cancer_history ? history.c_str() : nullptr,
-                         HexEncode(PersonHash(keys_.lookup_key, changed)));
+                         HexEncode(keys_.PersonHash(changed)));
     return FromRow(updated[0]);
   });
 }
 
-absl::StatusOr<std::vector<v1::Resident>> RegistryStore::ListByDistrict(
+absl::StatusOr<std::vector<RegistryStore::Listed>> RegistryStore::ListByDistrict(
     const std::string& district_code, int64_t after_id, int limit) {
-  using Residents = std::vector<v1::Resident>;
+  using Residents = std::vector<Listed>;
   return db::Transact<Residents>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Residents> {
     Residents residents;
     for (const auto& row :
          tx.exec_prepared("registry_list_district", district_code, after_id, limit)) {
-      auto resident = FromRow(row);
-      if (!resident.ok()) return resident.status();
-      residents.push_back(*std::move(resident));
+      residents.push_back({row[0].as<int64_t>(), FromRow(row)});
     }
     return residents;
   });
@@ -276,11 +282,11 @@ RegistryStore::SealedBatch RegistryStore::SealImportBatch(
   batch.rows.reserve(residents.size());
   std::set<std::string> seen;  // one row per ID number within the batch
   for (const v1::Resident& r : residents) {
-    std::string id_hash = LookupHash(keys_.lookup_key, r.id_number());
-    if (!seen.insert(id_hash).second) continue;
-    batch.rows.push_back({std::move(id_hash), keys_.data.Seal(r.id_number()),
+    std::vector<std::string> id_hashes = keys_.IdHashes(r.id_number());
+    if (!seen.insert(id_hashes.front()).second) continue;
+    batch.rows.push_back({id_hashes.front(), keys_.data.Seal(r.id_number()),
                           keys_.data.Seal(r.full_name()), keys_.data.Seal(r.phone()),
-                          PersonHash(keys_.lookup_key, r), &r});
+                          keys_.PersonHash(r), &r, std::move(id_hashes)});
   }
   return batch;
 }
@@ -293,12 +299,20 @@ absl::StatusOr<int64_t> RegistryStore::StoreImportBatch(const SealedBatch& batch
       "phone_sealed", "district_code",    "birth_date",
       "sex",          "residence_kind",   "digestive_cancer_history",
       "person_hash"};
-  auto copy_rows = [&](pqxx::work& tx, const std::string& table,
-                       const std::set<std::string>& skip) {
+  // Residents are never deleted: an ID number found registered (under any
+  // lookup key) stays registered, in this transaction and the next.
+  std::set<std::string> registered;
+  auto is_registered = [&](const SealedBatch::Row& row) {
+    for (const std::string& hash : row.id_hashes) {
+      if (registered.count(hash)) return true;
+    }
+    return false;
+  };
+  auto copy_rows = [&](pqxx::work& tx, const std::string& table) {
     pqxx::stream_to copy(tx, table, columns);
     int64_t copied = 0;
     for (const auto& row : batch.rows) {
-      if (skip.count(row.id_hash)) continue;
+      if (is_registered(row)) continue;
       const v1::Resident& r = *row.resident;
       copy << std::make_tuple(bytea(row.id_hash), bytea(row.id_number), bytea(row.full_name),
                               bytea(row.phone), r.district_code(), r.birth_date(),
@@ -311,19 +325,18 @@ absl::StatusOr<int64_t> RegistryStore::StoreImportBatch(const SealedBatch& batch
   };
   // Fast path: leave out the ID numbers registered already and COPY the rest
   // straight into the table.
-  std::string hashes = "{";
+  std::vector<std::string> all_hashes;
   for (const auto& row : batch.rows) {
-    absl::StrAppend(&hashes, hashes.size() > 1 ? "," : "", "\"\\\\x", HexEncode(row.id_hash), "\"");
+    all_hashes.insert(all_hashes.end(), row.id_hashes.begin(), row.id_hashes.end());
   }
-  hashes += "}";
+  const std::string hashes = ByteaArray(all_hashes);
   bool raced = false;
   auto stored = db::Transact<int64_t>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
-    std::set<std::string> registered;
     for (const auto& row : tx.exec_prepared("registry_registered_hashes", hashes)) {
       registered.insert(pqxx::binarystring(row[0]).str());
     }
     try {
-      return copy_rows(tx, "registry.residents", registered);
+      return copy_rows(tx, "registry.residents");
     } catch (const pqxx::sql_error&) {
       // A registration of one of these people committed meanwhile.
       raced = true;
@@ -339,7 +352,7 @@ absl::StatusOr<int64_t> RegistryStore::StoreImportBatch(const SealedBatch& batch
         " full_name_sealed bytea, phone_sealed bytea, district_code text, birth_date date,"
         " sex smallint, residence_kind smallint, digestive_cancer_history boolean,"
         " person_hash bytea) ON COMMIT DELETE ROWS");
-    copy_rows(tx, "registry_import", {});
+    copy_rows(tx, "registry_import");
     pqxx::result inserted = tx.exec(
         "INSERT INTO registry.residents (id_hash, id_number_sealed, full_name_sealed,"
         " phone_sealed, district_code, birth_date, sex, residence_kind,"
@@ -368,9 +381,7 @@ absl::StatusOr<RegistryStore::DuplicatePage> RegistryStore::ListPossibleDuplicat
         page.groups.emplace_back();
         current = hash;
       }
-      auto resident = FromRow(row);
-      if (!resident.ok()) return resident.status();
-      page.groups.back().push_back(*std::move(resident));
+      page.groups.back().push_back({row[0].as<int64_t>(), FromRow(row)});
     }
     return page;
   });
@@ -436,9 +447,9 @@ absl::StatusOr<std::vector<PregnancyRecord>> RegistryStore::ListPregnancies(int6
 }
 
 absl::StatusOr<v1::Resident> RegistryStore::FindByIdNumber(const std::string& canonical_id_number) {
-  const std::string id_hash = LookupHash(keys_.lookup_key, canonical_id_number);
+  const std::string id_hashes = ByteaArray(keys_.IdHashes(canonical_id_number));
   return db::Transact<v1::Resident>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Resident> {
-    pqxx::result rows = tx.exec_prepared("registry_find_by_hash", pqxx::binarystring(id_hash));
+    pqxx::result rows = tx.exec_prepared("registry_find_by_hash", id_hashes);
     if (rows.empty()) return absl::NotFoundError("no resident has this ID number");
     return FromRow(rows[0]);
   });

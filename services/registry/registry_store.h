@@ -17,14 +17,9 @@
 #include "common/db.h"
 #include "common/request_log.h"
 #include "screening/v1/registry.pb.h"
+#include "services/registry/personal_data_keys.h"
 
 namespace screening::registry {
-
-// The secrets of personal data at rest.
-struct PersonalDataKeys {
-  DataKeys data;           // seals ID number, name and phone
-  std::string lookup_key;  // HMAC key of the ID-number hash (raw bytes)
-};
 
 // A pregnancy as stored: the facts; dates and cautions are derived (nipt.h).
 struct PregnancyRecord {
@@ -71,10 +66,16 @@ class RegistryStore {
       int64_t id, const Changes& changes,
       const std::function<absl::Status(const v1::Resident&)>& check);
 
+  // A listed row: the resident, or why its sealed fields cannot be opened
+  // (a list reports such a row rather than failing whole).
+  struct Listed {
+    int64_t id;
+    absl::StatusOr<v1::Resident> resident;
+  };
   // Residents of a district with ids above `after_id`, by id; one more than
   // `limit` tells the caller another page follows.
-  absl::StatusOr<std::vector<v1::Resident>> ListByDistrict(const std::string& district_code,
-                                                           int64_t after_id, int limit);
+  absl::StatusOr<std::vector<Listed>> ListByDistrict(const std::string& district_code,
+                                                     int64_t after_id, int limit);
 
   // Validated residents, sealed and hashed for the database (CPU only, no
   // connection held), ready for StoreImportBatch.
@@ -82,6 +83,7 @@ class RegistryStore {
     struct Row {
       std::string id_hash, id_number, full_name, phone, person_hash;  // raw bytes
       const v1::Resident* resident;
+      std::vector<std::string> id_hashes;  // under every lookup key, id_hash first
     };
     std::vector<Row> rows;
   };
@@ -97,7 +99,7 @@ class RegistryStore {
   // Groups of residents of `district_code` sharing a person hash, groups
   // ordered by hash, after `after_hash` (raw bytes, "" for the start).
   struct DuplicatePage {
-    std::vector<std::vector<v1::Resident>> groups;
+    std::vector<std::vector<Listed>> groups;
     std::string last_hash;  // set when more may follow
   };
   absl::StatusOr<DuplicatePage> ListPossibleDuplicates(const std::string& district_code,

@@ -164,9 +164,9 @@ absl::Status AppConfig::Validate() const {
       problems.push_back(
           absl::StrCat("--data_keys (or SCREENING_DATA_KEYS): ", keys.status().message()));
     }
-    auto lookup = HexDecode(lookup_key_hex);
-    if (!lookup.ok() || lookup->size() < 32) {
-      problems.push_back("--lookup_key (or SCREENING_LOOKUP_KEY) must be at least 32 bytes in hex");
+    if (auto lookup = ParseLookupKeys(lookup_key_hex); !lookup.ok()) {
+      problems.push_back(
+          absl::StrCat("--lookup_key (or SCREENING_LOOKUP_KEY): ", lookup.status().message()));
     }
   }
   if (rate_limit_per_second <= 0 || rate_limit_burst < 1) {
@@ -267,8 +267,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
     h.admin_store = std::make_unique<admin::AdminStore>(new_pool("screening_admin"), clock);
   }
   if (c.services.count("registry")) {
-    h.personal_data_keys = std::make_unique<registry::PersonalDataKeys>(registry::PersonalDataKeys{
-        .data = *DataKeys::Parse(c.data_keys), .lookup_key = *HexDecode(c.lookup_key_hex)});
+    h.personal_data_keys = std::make_unique<registry::PersonalDataKeys>(
+        *registry::PersonalDataKeys::Parse(c.data_keys, c.lookup_key_hex));
     h.registry_store = std::make_unique<registry::RegistryStore>(new_pool("screening_registry"),
                                                                  *h.personal_data_keys);
   }
