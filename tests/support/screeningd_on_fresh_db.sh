@@ -4,6 +4,7 @@
 #
 #   . screeningd_on_fresh_db.sh   # needs $screeningd, $screenctl, $test_name
 #   start_screeningd [extra flags]  # sets $port; the log is $work/screeningd.log
+#   stop_screeningd                 # SIGTERM, and wait for it
 #   fail "message"                  # prints the log's tail and exits 1
 : "${SCREENING_TEST_DATABASE:?set SCREENING_TEST_DATABASE (tools/devdb conninfo)}"
 psql() { "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/psql" -v ON_ERROR_STOP=1 "$@"; }
@@ -21,16 +22,27 @@ psql -d postgres -qc "CREATE DATABASE $db" >/dev/null
 export SCREENING_DATA_KEYS="test:$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 export SCREENING_LOOKUP_KEY="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 
+database_url="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$db"
+
+# A random port may be taken: a screeningd that exits at once tries another.
 start_screeningd() {
-  port=$((40000 + RANDOM % 20000))
-  "$screeningd" --insecure --listen="127.0.0.1:$port" \
-    --database_url="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$db" "$@" \
-    >"$work/screeningd.log" 2>&1 &
-  echo $! >"$work/pid"
-  for _ in $(seq 100); do
-    "$screenctl" --address="127.0.0.1:$port" health >/dev/null 2>&1 && return
-    sleep 0.2
+  for _ in 1 2 3 4 5; do
+    port=$((40000 + RANDOM % 20000))
+    "$screeningd" --insecure --listen="127.0.0.1:$port" --database_url="$database_url" "$@" \
+      >"$work/screeningd.log" 2>&1 &
+    echo $! >"$work/pid"
+    for _ in $(seq 100); do
+      "$screenctl" --address="127.0.0.1:$port" health >/dev/null 2>&1 && return
+      kill -0 "$(cat "$work/pid")" 2>/dev/null || break
+      sleep 0.2
+    done
   done
+}
+
+stop_screeningd() {
+  kill "$(cat "$work/pid")" 2>/dev/null || true
+  wait "$(cat "$work/pid")" 2>/dev/null || true
+  rm -f "$work/pid"
 }
 
 fail() { echo "FAIL: $*" >&2; tail -20 "$work/screeningd.log" >&2; exit 1; }
