@@ -1,4 +1,4 @@
-// Who is calling, and what each RPC allows (DESIGN.md "Callers and their
+// Who is calling, and what each RPC allows (docs/security.md "Callers and their
 // rights"). The authorization table in caller.cc is the one place an RPC's
 // roles are listed; an RPC without an entry is denied to everyone.
 //

@@ -1,5 +1,5 @@
 // Harbin's 18 districts, counties and county-level cities (GB/T 2260), with
-// their 2010 census population (DOMAIN.md §3).
+// their 2010 census population (docs/domain.md §3).
 #pragma once
 
 #include <cstdint>
@@ -18,7 +18,7 @@ struct District {
   int64_t population_2010;
 };
 
-// All 18, in the table order of DOMAIN.md.
+// All 18, in the table order of docs/domain.md §3.
 std::span<const District> HarbinDistricts();
 
 // The district with this code, or nullptr if it is not one of the 18.

@@ -1,4 +1,4 @@
-// The programme's rules per year (DOMAIN.md §1), as data: the age range and
+// The programme's rules per year (docs/domain.md §1), as data: the age range and
 // the date ages are counted on, and the targets. 2026's programme is a
 // configuration change, not a code change.
 //
@@ -39,13 +39,13 @@ struct ProgrammeRules {
 
 class Programmes {
  public:
-  // One programme: the defaults of DOMAIN.md with this year and targets.
+  // One programme: the defaults of docs/domain.md with this year and targets.
   static Programmes Single(ProgrammeRules rules);
 
   // {"programmes": [{"year": ..., "min_age": ..., "max_age": ...,
   //   "age_reference": "appointment_date"|"year_start"|"year_end",
   //   "persons_target": ..., "nipt_target": ...}, ...]}. Every key of a
-  // programme but "year" is optional (DOMAIN.md defaults); unknown keys,
+  // programme but "year" is optional (docs/domain.md defaults); unknown keys,
   // duplicate years and impossible values are INVALID_ARGUMENT.
   static absl::StatusOr<Programmes> FromJson(absl::string_view json);
 

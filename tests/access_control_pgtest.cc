@@ -127,7 +127,7 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
   return *kRpcs;
 }
 
-// The rights of DESIGN.md "Callers and their rights", written out again here
+// The rights of docs/security.md "Callers and their rights", written out again here
 // (not read from the table under test).
 const std::map<std::string, std::set<std::string>>& Allowed() {
   static const auto* kAllowed = new std::map<std::string, std::set<std::string>>{

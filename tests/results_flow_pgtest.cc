@@ -401,7 +401,7 @@ TEST_F(ResultsFlow, AVisitsScreeningsAreRecordedOneByOne) {
 }
 
 TEST_F(ResultsFlow, AFailedStoolSampleWithAHighRiskQuestionnaireRefersOnce) {
-  // DOMAIN.md §4: the questionnaire alone refers to colonoscopy. A failed
+  // docs/domain.md §4: the questionnaire alone refers to colonoscopy. A failed
   // FIT does not count as screened, yet the referral opens; the recollected
   // sample on the same booking then does not open a second one.
   Hospital("RES-H5");

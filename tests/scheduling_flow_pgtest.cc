@@ -503,7 +503,7 @@ TEST_F(SchedulingFlow, AllocationSplitsTheTargetAndMovesQuotaFromHospitalsBehind
   for (const auto& d : plan.districts()) district_sum += d.quota();
   EXPECT_EQ(district_sum, 800000);
   EXPECT_EQ(plan.districts(3).district_code(), "230108");
-  EXPECT_EQ(plan.districts(3).quota(), 14310);  // DOMAIN.md §3
+  EXPECT_EQ(plan.districts(3).quota(), 14310);  // docs/domain.md §3
   const v1::HospitalAllocation* a = nullptr;
   const v1::HospitalAllocation* b = nullptr;
   int64_t hospital_sum = 0;

@@ -1,4 +1,4 @@
-// Who may be screened (DOMAIN.md §1): a pure function of the programme's
+// Who may be screened (docs/domain.md §1): a pure function of the programme's
 // rules, the resident, the screening and the appointment date, answering with
 // every reason.
 //

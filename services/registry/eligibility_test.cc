@@ -5,7 +5,7 @@
 namespace screening::registry {
 namespace {
 
-// Two programmes: DOMAIN.md's 2025, and a 2026 with other ages counted on 31 December.
+// Two programmes: docs/domain.md's 2025, and a 2026 with other ages counted on 31 December.
 Programmes TestProgrammes() {
   Programmes programmes = Programmes::Single({});
   programmes.Put(

@@ -1,4 +1,4 @@
-// Resident ID numbers (居民身份证号码, GB 11643-1999), DOMAIN.md §2.
+// Resident ID numbers (居民身份证号码, GB 11643-1999), docs/domain.md §2.
 //
 //   auto id = ParseIdNumber("23010219700101001x", today);
 //   id->canonical   // "23010219700101001X"

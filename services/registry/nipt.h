@@ -1,4 +1,4 @@
-// NIPT for a pregnancy (DOMAIN.md §7): the window of gestational days 84 to
+// NIPT for a pregnancy (docs/domain.md §7): the window of gestational days 84 to
 // 160 as dates, the caution flags, and whether a draw on a given day is
 // allowed, with every reason. Pure functions.
 //

@@ -1,4 +1,4 @@
-// What of a resident each caller may see (DESIGN.md "Callers and their
+// What of a resident each caller may see (docs/security.md "Callers and their
 // rights"): clinics see their residents in full; hospitals and services see a
 // masked ID number; the commission never receives an ID number, name or phone.
 #pragma once

@@ -1,4 +1,4 @@
-// Referrals of positive and high-risk results to their follow-up (DOMAIN.md
+// Referrals of positive and high-risk results to their follow-up (docs/domain.md
 // §4-§7), and reporting deadlines, as pure functions. Days are in
 // FollowUpRules (thresholds.h).
 #pragma once

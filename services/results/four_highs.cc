@@ -6,7 +6,7 @@
 namespace screening::results {
 namespace {
 
-// Accepted input ranges (DOMAIN.md §8): outside them a value is a data-entry error.
+// Accepted input ranges (docs/domain.md §8): outside them a value is a data-entry error.
 struct Range {
   double min, max;
   bool Contains(double v) const { return v >= min && v <= max; }

@@ -1,4 +1,4 @@
-// The four highs (DOMAIN.md §6, bounds §8): validation of one visit's
+// The four highs (docs/domain.md §6, bounds §8): validation of one visit's
 // measurements and their screen-positive classification. Every threshold is
 // in FourHighsRules, named, so a policy change is one edit.
 //
@@ -14,7 +14,7 @@
 
 namespace screening::results {
 
-// INVALID_ARGUMENT naming each value outside DOMAIN.md §8's accepted range,
+// INVALID_ARGUMENT naming each value outside docs/domain.md §8's accepted range,
 // each field prefixed with `prefix` (e.g. "four_highs.systolic_mmhg").
 absl::Status ValidateFourHighs(const v1::FourHighsMeasurement& m, absl::string_view prefix);
 

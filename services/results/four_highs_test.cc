@@ -125,7 +125,7 @@ TEST(ClassifyFourHighs, UricAcidThreshold) {
 }
 
 TEST(ClassifyFourHighs, UricAcidPerSexRule) {
-  FourHighsRules older;  // DOMAIN.md §6's older rule: 420 for men, 360 for women
+  FourHighsRules older;  // docs/domain.md §6's older rule: 420 for men, 360 for women
   older.high_uric_acid_female = 360;
   EXPECT_TRUE(older.UricAcidBySex());
   auto m = Normal();

@@ -270,7 +270,7 @@ absl::StatusOr<std::optional<NewReferral>> ResultsServiceImpl::ReferralDecision(
   if (!kind) return std::optional<NewReferral>();
   if (*kind == v1::REFERRAL_KIND_COLONOSCOPY) {
     // A failed stool sample with a high-risk questionnaire refers (the
-    // questionnaire alone does, DOMAIN.md §4) though it does not count; the
+    // questionnaire alone does, docs/domain.md §4) though it does not count; the
     // recollection on the same booking then does not refer a second time.
     ASSIGN_OR_RETURN(const bool referred,
                      store_.BookingHasOpenReferral(

@@ -1,4 +1,4 @@
-// Colorectal, gastric and NIPT results (DOMAIN.md §4, §5, §7, bounds §8), and
+// Colorectal, gastric and NIPT results (docs/domain.md §4, §5, §7, bounds §8), and
 // the conversion of conventional four-highs units: validation and
 // classification, pure. Thresholds are in thresholds.h.
 //

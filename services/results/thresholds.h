@@ -1,6 +1,6 @@
-// Every threshold and bound of the result rules (DOMAIN.md §4-§8), in one
+// Every threshold and bound of the result rules (docs/domain.md §4-§8), in one
 // place, named, so that a policy change is one edit. The classifiers take
-// these structs; defaults are DOMAIN.md's.
+// these structs; defaults are docs/domain.md's.
 #pragma once
 
 #include <map>
@@ -22,7 +22,7 @@ struct FourHighsRules {
   double high_ldl = 4.1;
   double high_tg = 2.3;
   double low_hdl = 1.0;
-  // Uric acid, µmol/L: positive when above. DOMAIN.md §6: 420 for both
+  // Uric acid, µmol/L: positive when above. docs/domain.md §6: 420 for both
   // sexes by default; the older rule is 420 for men and 360 for women.
   double high_uric_acid_male = 420;
   double high_uric_acid_female = 420;
@@ -30,7 +30,7 @@ struct FourHighsRules {
   bool UricAcidBySex() const { return high_uric_acid_male != high_uric_acid_female; }
 };
 
-// Colorectal (DOMAIN.md §4).
+// Colorectal (docs/domain.md §4).
 struct ColorectalRules {
   // FIT kits by name, each with its quantitative cut-off, ng Hb/mL buffer:
   // positive at or above. The cut-off depends on the kit; 100 is common.
@@ -41,7 +41,7 @@ struct ColorectalRules {
   double fit_max_ng_ml = 10000;
 };
 
-// Gastric cancer: the 2017 Chinese consensus score (DOMAIN.md §5).
+// Gastric cancer: the 2017 Chinese consensus score (docs/domain.md §5).
 struct GastricRules {
   // Age points: from age_from[i], age_points[i] (below the first: 0).
   int age_from[4] = {40, 50, 60, 70};
@@ -60,13 +60,13 @@ struct GastricRules {
   // Bands: low up to low_max, medium up to medium_max, high above.
   int low_max = 11;
   int medium_max = 16;
-  // Accepted inputs (DOMAIN.md §8).
+  // Accepted inputs (docs/domain.md §8).
   double pg1_max = 500;
   double pg2_max = 150;  // and above 0
   double g17_max = 200;
 };
 
-// Conventional units to SI (DOMAIN.md §8).
+// Conventional units to SI (docs/domain.md §8).
 struct UnitFactors {
   double glucose_mg_dl_per_mmol_l = 18.0;
   double cholesterol_mg_dl_per_mmol_l = 38.67;

@@ -1,4 +1,4 @@
-// Allocation of a year's target (DESIGN.md "Allocation"), as pure functions:
+// Allocation of a year's target (docs/architecture.md "Allocation"), as pure functions:
 // over districts by eligible population, over each district's hospitals by
 // capacity capped by what their slots hold, over the months left; rounded by
 // largest remainder so that the parts add up exactly.

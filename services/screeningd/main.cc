@@ -36,7 +36,7 @@ ABSL_FLAG(int, programme_year, 2025,
           "The current programme year (progress reports it by default).");
 ABSL_FLAG(std::string, programme_rules, "",
           "JSON file of the programme's rules per year (ages, age reference day, targets); "
-          "without it, one programme: --programme_year with DOMAIN.md's rules and the targets "
+          "without it, one programme: --programme_year with docs/domain.md's rules and the targets "
           "below.");
 ABSL_FLAG(int64_t, target_persons, 800000,
           "Without --programme_rules: persons screened in the programme year.");
