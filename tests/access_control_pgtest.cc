@@ -190,12 +190,7 @@ class AccessControl : public SecureTest {};
 // The lists above name every method of every service screeningd serves.
 TEST(AccessControlLists, NameEveryServedMethod) {
   std::set<std::string> served;
-  for (const char* service :
-       {"screening.v1.RegistryService", "screening.v1.SchedulingService",
-        "screening.v1.ResultsService", "screening.v1.ProgressService", "screening.v1.AdminService",
-        "screening.internal.v1.RegistryInternalService",
-        "screening.internal.v1.SchedulingInternalService",
-        "screening.internal.v1.ResultsInternalService"}) {
+  for (const std::string& service : ScreeningServices()) {
     const auto* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
     ASSERT_NE(descriptor, nullptr) << service;

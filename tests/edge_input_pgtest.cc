@@ -128,12 +128,7 @@ TEST_F(EdgeInput, EveryStringOfEveryRpcHasALimitAndNoControlCharacters) {
   google::protobuf::DynamicMessageFactory factory;
   const std::string huge(1 << 20, 'a');
   int calls = 0;
-  for (const char* service_name :
-       {"screening.v1.RegistryService", "screening.v1.SchedulingService",
-        "screening.v1.ResultsService", "screening.v1.ProgressService", "screening.v1.AdminService",
-        "screening.internal.v1.RegistryInternalService",
-        "screening.internal.v1.SchedulingInternalService",
-        "screening.internal.v1.ResultsInternalService"}) {
+  for (const std::string& service_name : ScreeningServices()) {
     const auto* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
     ASSERT_NE(service, nullptr) << service_name;

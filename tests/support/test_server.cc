@@ -7,6 +7,19 @@
 
 namespace screening::testing {
 
+const std::vector<std::string>& ScreeningServices() {
+  static const auto* kServices =
+      new std::vector<std::string>{"screening.v1.RegistryService",
+                                   "screening.v1.SchedulingService",
+                                   "screening.v1.ResultsService",
+                                   "screening.v1.ProgressService",
+                                   "screening.v1.AdminService",
+                                   "screening.internal.v1.RegistryInternalService",
+                                   "screening.internal.v1.SchedulingInternalService",
+                                   "screening.internal.v1.ResultsInternalService"};
+  return *kServices;
+}
+
 absl::Time DefaultTestNow() {
   return absl::FromCivil(absl::CivilSecond(2025, 3, 3, 9, 0, 0), HarbinTimeZone());
 }

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <grpcpp/channel.h>
 #include <grpcpp/security/credentials.h>
@@ -25,6 +26,10 @@ namespace screening::testing {
 
 // 2025-03-03 09:00 in Harbin: a Monday in the 2025 programme.
 absl::Time DefaultTestNow();
+
+// Every gRPC service of ours that screeningd serves (health and reflection
+// aside), the public API and what only services call.
+const std::vector<std::string>& ScreeningServices();
 
 class TestServer {
  public:
