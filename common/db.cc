@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/call_deadline.h"
+#include "common/crypto.h"
 
 namespace screening::db {
 
@@ -312,6 +313,13 @@ std::string PgArray(const std::vector<T>& values) {
 template std::string PgArray(const std::vector<int64_t>&);
 template std::string PgArray(const std::vector<std::string>&);
 template std::string PgArray(const std::vector<int>&);
+
+std::string PgByteaArray(const std::vector<std::string>& values) {
+  std::vector<std::string> hex;
+  hex.reserve(values.size());
+  for (const std::string& value : values) hex.push_back(absl::StrCat("\\x", HexEncode(value)));
+  return PgArray(hex);
+}
 
 uint64_t Fingerprint(absl::string_view bytes) {
   uint64_t hash = 14695981039346656037ull;

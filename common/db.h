@@ -150,5 +150,7 @@ uint64_t Fingerprint(absl::string_view bytes);
 // statement over many rows: `INSERT ... SELECT * FROM unnest($1::bigint[], ...)`.
 template <typename T>
 std::string PgArray(const std::vector<T>& values);
+// The same for raw byte strings, as a bytea[] parameter (`$1::bytea[]`).
+std::string PgByteaArray(const std::vector<std::string>& values);
 
 }  // namespace screening::db

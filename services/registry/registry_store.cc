@@ -61,15 +61,6 @@ PregnancyRecord PregnancyFromRow(const pqxx::row& row) {
   return p;
 }
 
-// A bytea[] literal of raw byte strings.
-std::string ByteaArray(const std::vector<std::string>& values) {
-  std::string text = "{";
-  for (const std::string& value : values) {
-    absl::StrAppend(&text, text.size() > 1 ? "," : "", "\"\\\\x", HexEncode(value), "\"");
-  }
-  return text + "}";
-}
-
 }  // namespace
 
 RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
@@ -186,9 +177,10 @@ absl::StatusOr<v1::Resident> RegistryStore::Register(const v1::RegisterResidentR
         pqxx::binarystring(keys_.data.Seal(resident.phone())), resident.district_code(),
         resident.birth_date(), static_cast<int>(resident.sex()),
         static_cast<int>(resident.residence_kind()), resident.digestive_cancer_history(),
-        pqxx::binarystring(keys_.PersonHash(resident)), ByteaArray(previous));
+        pqxx::binarystring(keys_.PersonHash(resident)), db::PgByteaArray(previous));
     if (inserted.empty()) {
-      pqxx::result existing = tx.exec_prepared("registry_find_by_hash", ByteaArray(id_hashes));
+      pqxx::result existing =
+          tx.exec_prepared("registry_find_by_hash", db::PgByteaArray(id_hashes));
       const std::string name =
           existing.empty() ? "" : MakeName("residents", existing[0][0].as<int64_t>());
       return WithReason(
@@ -329,7 +321,7 @@ absl::StatusOr<int64_t> RegistryStore::StoreImportBatch(const SealedBatch& batch
   for (const auto& row : batch.rows) {
     all_hashes.insert(all_hashes.end(), row.id_hashes.begin(), row.id_hashes.end());
   }
-  const std::string hashes = ByteaArray(all_hashes);
+  const std::string hashes = db::PgByteaArray(all_hashes);
   bool raced = false;
   auto stored = db::Transact<int64_t>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
     for (const auto& row : tx.exec_prepared("registry_registered_hashes", hashes)) {
@@ -447,7 +439,7 @@ absl::StatusOr<std::vector<PregnancyRecord>> RegistryStore::ListPregnancies(int6
 }
 
 absl::StatusOr<v1::Resident> RegistryStore::FindByIdNumber(const std::string& canonical_id_number) {
-  const std::string id_hashes = ByteaArray(keys_.IdHashes(canonical_id_number));
+  const std::string id_hashes = db::PgByteaArray(keys_.IdHashes(canonical_id_number));
   return db::Transact<v1::Resident>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Resident> {
     pqxx::result rows = tx.exec_prepared("registry_find_by_hash", id_hashes);
     if (rows.empty()) return absl::NotFoundError("no resident has this ID number");

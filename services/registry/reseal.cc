@@ -26,9 +26,14 @@ Resealer::Resealer(db::Pool& pool, const PersonalDataKeys& keys) : pool_(pool), 
               "SELECT id, id_hash, id_number_sealed, full_name_sealed, phone_sealed,"
               " birth_date::text, person_hash FROM registry.residents"
               " WHERE id > $1 ORDER BY id LIMIT $2 FOR UPDATE");
-    c.prepare("reseal_resident",
-              "UPDATE registry.residents SET id_hash = $2, id_number_sealed = $3,"
-              " full_name_sealed = $4, phone_sealed = $5, person_hash = $6 WHERE id = $1");
+    // The batch's rewritten rows in one statement.
+    c.prepare("reseal_residents_update",
+              "UPDATE registry.residents r SET id_hash = u.id_hash,"
+              " id_number_sealed = u.id_number_sealed, full_name_sealed = u.full_name_sealed,"
+              " phone_sealed = u.phone_sealed, person_hash = u.person_hash"
+              " FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::bytea[], $5::bytea[],"
+              " $6::bytea[]) AS u(id, id_hash, id_number_sealed, full_name_sealed, phone_sealed,"
+              " person_hash) WHERE r.id = u.id");
     c.prepare("reseal_answers",
               "SELECT request_id, response FROM registry.requests"
               " WHERE request_id > $1 AND response IS NOT NULL"
@@ -37,57 +42,68 @@ Resealer::Resealer(db::Pool& pool, const PersonalDataKeys& keys) : pool_(pool), 
   });
 }
 
+// A batch's rewritten rows, as the arrays of one UPDATE ... FROM unnest(...).
+struct Resealer::Rewrites {
+  std::vector<int64_t> ids;
+  std::vector<std::string> id_hashes, id_numbers, full_names, phones, person_hashes;
+};
+
 absl::StatusOr<bool> Resealer::ResidentsBatch(int64_t after_id, int limit, Totals& all) {
   Totals totals;  // this batch's, added to `all` once committed
   absl::StatusOr<bool> more =
       db::Transact<bool>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
         totals = Totals{.last_resident_id = after_id};
+        Rewrites rewrites;
         pqxx::result rows = tx.exec_prepared("reseal_residents", after_id, limit);
         for (const auto& row : rows) {
-          const int64_t id = row[0].as<int64_t>();
-          totals.last_resident_id = id;
+          totals.last_resident_id = row[0].as<int64_t>();
           ++totals.residents_scanned;
-          const std::string sealed[3] = {pqxx::binarystring(row[2]).str(),
-                                         pqxx::binarystring(row[3]).str(),
-                                         pqxx::binarystring(row[4]).str()};
-          std::string opened[3];
-          absl::Status unreadable;
-          for (int i = 0; i < 3 && unreadable.ok(); ++i) {
-            absl::StatusOr<std::string> value = keys_.data.Open(sealed[i]);
-            if (value.ok()) {
-              opened[i] = *std::move(value);
-            } else {
-              unreadable = value.status();
-            }
-          }
-          if (!unreadable.ok()) {
+          if (absl::Status read = Rewrite(row, rewrites); !read.ok()) {
             totals.unreadable.push_back(
-                absl::StrCat(MakeName("residents", id), ": ", unreadable.message()));
-            continue;
+                absl::StrCat(MakeName("residents", totals.last_resident_id), ": ", read.message()));
           }
-          v1::Resident resident;
-          resident.set_full_name(opened[1]);
-          resident.set_phone(opened[2]);
-          resident.set_birth_date(row[5].as<std::string>());
-          const std::string id_hash = keys_.IdHash(opened[0]);
-          const std::string person_hash = keys_.PersonHash(resident);
-          const bool current = keys_.data.SealedUnderActiveKey(sealed[0]) &&
-                               keys_.data.SealedUnderActiveKey(sealed[1]) &&
-                               keys_.data.SealedUnderActiveKey(sealed[2]) &&
-                               pqxx::binarystring(row[1]).str() == id_hash && !row[6].is_null() &&
-                               pqxx::binarystring(row[6]).str() == person_hash;
-          if (current) continue;
-          tx.exec_prepared("reseal_resident", id, pqxx::binarystring(id_hash),
-                           pqxx::binarystring(keys_.data.Seal(opened[0])),
-                           pqxx::binarystring(keys_.data.Seal(opened[1])),
-                           pqxx::binarystring(keys_.data.Seal(opened[2])),
-                           pqxx::binarystring(person_hash));
-          ++totals.residents_rewritten;
         }
+        if (!rewrites.ids.empty()) {
+          tx.exec_prepared("reseal_residents_update", db::PgArray(rewrites.ids),
+                           db::PgByteaArray(rewrites.id_hashes),
+                           db::PgByteaArray(rewrites.id_numbers),
+                           db::PgByteaArray(rewrites.full_names), db::PgByteaArray(rewrites.phones),
+                           db::PgByteaArray(rewrites.person_hashes));
+        }
+        totals.residents_rewritten = static_cast<int64_t>(rewrites.ids.size());
         return !rows.empty();
       });
   if (more.ok()) Add(totals, all);
   return more;
+}
+
+absl::Status Resealer::Rewrite(const pqxx::row& row, Rewrites& rewrites) const {
+  const std::string sealed[3] = {pqxx::binarystring(row[2]).str(), pqxx::binarystring(row[3]).str(),
+                                 pqxx::binarystring(row[4]).str()};
+  std::string opened[3];
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<std::string> value = keys_.data.Open(sealed[i]);
+    if (!value.ok()) return value.status();
+    opened[i] = *std::move(value);
+  }
+  v1::Resident resident;
+  resident.set_full_name(opened[1]);
+  resident.set_phone(opened[2]);
+  resident.set_birth_date(row[5].as<std::string>());
+  std::string id_hash = keys_.IdHash(opened[0]);
+  std::string person_hash = keys_.PersonHash(resident);
+  const bool current =
+      keys_.data.SealedUnderActiveKey(sealed[0]) && keys_.data.SealedUnderActiveKey(sealed[1]) &&
+      keys_.data.SealedUnderActiveKey(sealed[2]) && pqxx::binarystring(row[1]).str() == id_hash &&
+      !row[6].is_null() && pqxx::binarystring(row[6]).str() == person_hash;
+  if (current) return absl::OkStatus();
+  rewrites.ids.push_back(row[0].as<int64_t>());
+  rewrites.id_hashes.push_back(std::move(id_hash));
+  rewrites.id_numbers.push_back(keys_.data.Seal(opened[0]));
+  rewrites.full_names.push_back(keys_.data.Seal(opened[1]));
+  rewrites.phones.push_back(keys_.data.Seal(opened[2]));
+  rewrites.person_hashes.push_back(std::move(person_hash));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<bool> Resealer::AnswersBatch(const std::string& after, int limit, std::string& last,

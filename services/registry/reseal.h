@@ -55,6 +55,11 @@ class Resealer {
                                     Totals& totals);
 
  private:
+  // Adds `row` (from the `reseal_residents` statement) to `rewrites` unless it
+  // is under the first keys already; the error when it cannot be opened.
+  struct Rewrites;
+  absl::Status Rewrite(const pqxx::row& row, Rewrites& rewrites) const;
+
   db::Pool& pool_;
   const PersonalDataKeys& keys_;
 };
