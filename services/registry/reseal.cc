@@ -38,7 +38,10 @@ Resealer::Resealer(db::Pool& pool, const PersonalDataKeys& keys) : pool_(pool), 
               "SELECT request_id, response FROM registry.requests"
               " WHERE request_id > $1 AND response IS NOT NULL"
               " ORDER BY request_id LIMIT $2 FOR UPDATE");
-    c.prepare("reseal_answer", "UPDATE registry.requests SET response = $2 WHERE request_id = $1");
+    c.prepare("reseal_answers_update",
+              "UPDATE registry.requests r SET response = u.response"
+              " FROM unnest($1::text[], $2::bytea[]) AS u(request_id, response)"
+              " WHERE r.request_id = u.request_id");
   });
 }
 
@@ -115,6 +118,7 @@ absl::StatusOr<bool> Resealer::AnswersBatch(const std::string& after, int limit,
       db::Transact<bool>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
         totals = Totals{.last_resident_id = all.last_resident_id};
         pqxx::result rows = tx.exec_prepared("reseal_answers", from, limit);
+        std::vector<std::string> request_ids, answers;
         for (const auto& row : rows) {
           batch_last = row[0].as<std::string>();
           ++totals.answers_scanned;
@@ -126,10 +130,14 @@ absl::StatusOr<bool> Resealer::AnswersBatch(const std::string& after, int limit,
                                                      answer.status().message()));
             continue;
           }
-          tx.exec_prepared("reseal_answer", batch_last,
-                           pqxx::binarystring(keys_.data.Seal(*answer)));
-          ++totals.answers_rewritten;
+          request_ids.push_back(batch_last);
+          answers.push_back(keys_.data.Seal(*answer));
         }
+        if (!request_ids.empty()) {
+          tx.exec_prepared("reseal_answers_update", db::PgArray(request_ids),
+                           db::PgByteaArray(answers));
+        }
+        totals.answers_rewritten = static_cast<int64_t>(request_ids.size());
         return !rows.empty();
       });
   if (more.ok()) {
