@@ -17,6 +17,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "services/admin/admin_service.h"
 #include "services/admin/admin_store.h"
+#include "services/console/http_face.h"
 #include "services/progress/outbox_consumer.h"
 #include "services/progress/progress_feed.h"
 #include "services/progress/progress_reader.h"
@@ -174,6 +175,8 @@ absl::Status AppConfig::Validate() const {
         "--rate_limit_per_second must be positive and --rate_limit_burst at least 1");
   }
   if (max_message_bytes < 1024) problems.push_back("--max_message_bytes must be at least 1024");
+  if (http_threads < 4 || http_threads > 20000)
+    problems.push_back("--http_threads must be 4 to 20000");
   if (problems.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
 }
@@ -333,6 +336,17 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   if (!app->server_ || app->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", c.listen));
   }
+  if (!c.http_listen.empty()) {
+    auto http =
+        console::HttpFace::Start({.listen = c.http_listen,
+                                  .tls_cert_pem = c.insecure ? "" : c.tls_cert_pem,
+                                  .tls_key_pem = c.insecure ? "" : c.tls_key_pem,
+                                  .max_message_bytes = static_cast<size_t>(c.max_message_bytes),
+                                  .threads = c.http_threads},
+                                 app->server_->InProcessChannel(grpc::ChannelArguments()));
+    if (!http.ok()) return http.status();
+    app->http_ = *std::move(http);
+  }
   // Calls between services hosted here ride an in-process channel of a
   // second, port-less server with its own handlers. It stops after the public
   // server, so calls still in flight at shutdown can reach their peers.
@@ -465,6 +479,8 @@ void App::Shutdown(absl::Duration grace, absl::Duration drain) {
     // In-flight calls finish (until the deadline); new ones are refused.
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   }
+  // Its streams ended with the server's; its unary calls finished or were refused.
+  if (http_) http_->Stop();
   if (hosted_ && hosted_->consumer) hosted_->consumer->Stop();
   if (hosted_ && hosted_->progress_feed) hosted_->progress_feed->Stop();
   if (internal_server_) internal_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
@@ -474,5 +490,7 @@ void App::Shutdown(absl::Duration grace, absl::Duration drain) {
 void App::Wait() { stopped_.WaitForNotification(); }
 
 App::~App() { Shutdown(absl::ZeroDuration()); }
+
+int App::http_port() const { return http_ ? http_->port() : 0; }
 
 }  // namespace screening

@@ -43,6 +43,10 @@ inline const std::vector<std::string>& AllServices() {
 
 struct AppConfig {
   std::string listen = "127.0.0.1:50051";
+  // The HTTP face (Connect protocol, for browsers): host:port, "" for none.
+  // HTTPS with the same certificate as gRPC unless --insecure.
+  std::string http_listen;
+  int http_threads = 256;  // HTTP connections served at once (a watch holds one)
   // The owner's connection: migrations. Services connect as their own roles
   // (screening_<service>) to the same database, with this password if set.
   std::string database_url;
@@ -105,12 +109,17 @@ absl::StatusOr<std::set<std::string>> ParseServices(absl::string_view text);
 absl::Status MigrateServices(const std::string& database_url,
                              const std::set<std::string>& services);
 
+namespace console {
+class HttpFace;
+}
+
 class App {
  public:
   static absl::StatusOr<std::unique_ptr<App>> Start(AppConfig config);
   ~App();
 
   int port() const { return port_; }
+  int http_port() const;  // 0 without an HTTP face
 
   // Turns health NOT_SERVING and keeps serving for `drain`; then refuses new
   // calls UNAVAILABLE (SHUTTING_DOWN), lets in-flight calls finish until
@@ -132,6 +141,7 @@ class App {
   std::unique_ptr<Hosted> hosted_;
   std::unique_ptr<grpc::Server> server_;           // the port clients call
   std::unique_ptr<grpc::Server> internal_server_;  // in-process calls between services
+  std::unique_ptr<console::HttpFace> http_;        // browsers, into server_
   Peers peers_;
   int port_ = 0;
   std::thread health_thread_;

@@ -27,6 +27,11 @@ ABSL_FLAG(std::string, services, "all",
           "Services to host: 'all' or a comma list of admin, registry, scheduling, results, "
           "progress.");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (port 0: any free).");
+ABSL_FLAG(std::string, http_listen, "",
+          "Also serve the API to browsers (Connect protocol: JSON over HTTP) on host:port; "
+          "HTTPS with --tls_cert/--tls_key unless --insecure. Off when empty.");
+ABSL_FLAG(int, http_threads, 256,
+          "HTTP connections served at once (each live dashboard holds one).");
 ABSL_FLAG(std::string, database_url, "",
           "PostgreSQL URL; defaults to the SCREENING_DATABASE_URL environment variable.");
 ABSL_FLAG(std::string, registry_address, "", "Where to reach the registry when not hosted here.");
@@ -271,6 +276,8 @@ int main(int argc, char** argv) {
 
   screening::AppConfig config;
   config.listen = absl::GetFlag(FLAGS_listen);
+  config.http_listen = absl::GetFlag(FLAGS_http_listen);
+  config.http_threads = absl::GetFlag(FLAGS_http_threads);
   config.database_url = absl::GetFlag(FLAGS_database_url);
   if (config.database_url.empty()) {
     if (const char* env = std::getenv("SCREENING_DATABASE_URL")) config.database_url = env;
