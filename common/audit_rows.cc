@@ -22,7 +22,7 @@ std::vector<std::string> AuditRowArrays(const std::vector<AuditEntry>& entries) 
       peers;
   for (const AuditEntry& e : entries) {
     // Seconds with microseconds, all digits (a plain StrCat of a double keeps six).
-    times.push_back(absl::StrFormat("%.6f", static_cast<double>(absl::ToUnixMicros(e.time)) / 1e6));
+    times.push_back(db::PgEpoch(e.time));
     subjects.push_back(e.subject);
     roles.push_back(e.role);
     scopes.push_back(e.scope);

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/call_deadline.h"
 #include "common/crypto.h"
 
@@ -313,6 +314,10 @@ std::string PgArray(const std::vector<T>& values) {
 template std::string PgArray(const std::vector<int64_t>&);
 template std::string PgArray(const std::vector<std::string>&);
 template std::string PgArray(const std::vector<int>&);
+
+std::string PgEpoch(absl::Time time) {
+  return absl::StrFormat("%.6f", static_cast<double>(absl::ToUnixMicros(time)) / 1e6);
+}
 
 std::string PgByteaArray(const std::vector<std::string>& values) {
   std::vector<std::string> hex;

@@ -150,6 +150,9 @@ uint64_t Fingerprint(absl::string_view bytes);
 // statement over many rows: `INSERT ... SELECT * FROM unnest($1::bigint[], ...)`.
 template <typename T>
 std::string PgArray(const std::vector<T>& values);
+// A time as seconds since 1970 to the microsecond, for `to_timestamp($1)`
+// (a plain StrCat of a double keeps only six significant digits).
+std::string PgEpoch(absl::Time time);
 // The same for raw byte strings, as a bytea[] parameter (`$1::bytea[]`).
 std::string PgByteaArray(const std::vector<std::string>& values);
 

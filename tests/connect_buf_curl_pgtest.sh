@@ -58,4 +58,24 @@ head -c 5000000 /dev/zero | tr '\0' ' ' >"$work/big"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
   --data-binary @"$work/big" "$url/screening.v1.ProgressService/GetProgress")
 [ "$code" = 413 ] || fail "a 5 MB body answered $code"
+# A staff account made with `screeningd account`, signed in as a browser does.
+echo "correct horse battery" | SCREENING_DATABASE_URL="$database_url" \
+  "$screeningd" account create --username=officer.li --caller=commission --display_name=李 \
+  --password_stdin >"$work/account" 2>&1 || { cat "$work/account" >&2; fail "account create"; }
+SCREENING_DATABASE_URL="$database_url" "$screeningd" account list | grep -q "^officer.li *commission" ||
+  fail "account list"
+code=$(curl -s -o "$work/body" -D "$work/headers" -w '%{http_code}' -H 'Content-Type: application/json' \
+  -d '{"username": "officer.li", "password": "correct horse battery"}' "$url/auth/sign-in")
+[ "$code" = 200 ] || fail "sign-in answered $code: $(cat "$work/body")"
+grep -qi '^set-cookie: screening_session=sct_.*HttpOnly; SameSite=Strict' "$work/headers" ||
+  fail "no HttpOnly SameSite=Strict session cookie"
+grep -qi "^content-security-policy: default-src 'self'" "$work/headers" || fail "no CSP"
+cookie=$(sed -n 's/^[Ss]et-[Cc]ookie: \(screening_session=[^;]*\);.*/\1/p' "$work/headers")
+out=$(connect -H "Cookie: $cookie" --data '{"programmeYear": 2025}' \
+  "$url/screening.v1.ProgressService/GetProgress")
+echo "$out" | grep -q personsTarget || { echo "$out" >&2; fail "a call with the session cookie"; }
+# A weak password is refused before anything is stored.
+echo "short" | SCREENING_DATABASE_URL="$database_url" "$screeningd" account create \
+  --username=weak.one --caller=admin --password_stdin 2>"$work/weak" && fail "a weak password was taken"
+grep -q "10 to 128" "$work/weak" || fail "the weak password's refusal does not say why"
 echo "ok"

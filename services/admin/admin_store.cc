@@ -18,12 +18,6 @@ absl::Time ParseTime(const std::string& epoch_seconds) {
   return absl::FromUnixMicros(static_cast<int64_t>(std::stod(epoch_seconds) * 1e6));
 }
 
-// Seconds since the epoch with microseconds, for to_timestamp(): all digits
-// (a plain StrCat of a double keeps only six significant ones).
-std::string EpochSeconds(absl::Time time) {
-  return absl::StrFormat("%.6f", static_cast<double>(absl::ToUnixMicros(time)) / 1e6);
-}
-
 }  // namespace
 
 AdminStore::AdminStore(db::Pool& pool, const Clock& clock)
@@ -159,7 +153,7 @@ absl::StatusOr<IssuedToken> AdminStore::IssueToken(const Caller& caller, absl::D
   const std::string secret = RandomBytes(32);
   issued.token = absl::StrCat(kTokenPrefix, issued.id, "_", HexEncode(secret));
   issued.expire_time = clock_.Now() + ttl;
-  const std::string expire = EpochSeconds(issued.expire_time);
+  const std::string expire = db::PgEpoch(issued.expire_time);
   absl::Status status = db::TransactStatus(pool_, [&](pqxx::work& tx) -> absl::Status {
     tx.exec_prepared("auth_insert_token", issued.id, pqxx::binarystring(Sha256(secret)),
                      caller.Name(), description, expire);

@@ -17,8 +17,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/dates.h"
 #include "common/errors.h"
+#include "nlohmann/json.hpp"
+#include "services/console/browser.h"
 #include "services/console/connect_protocol.h"
+#include "services/console/sign_in.h"
 
 namespace screening::console {
 namespace {
@@ -29,8 +33,34 @@ using google::protobuf::MethodDescriptor;
 // for services, over gRPC).
 constexpr absl::string_view kPublicPackage = "screening.v1.";
 
-// Request headers passed on to the gRPC call as metadata.
-constexpr const char* kForwardedHeaders[] = {"authorization", "x-screening-reason"};
+// Request headers passed on to the gRPC call as metadata (besides the
+// credentials, which may come from the session cookie).
+constexpr const char* kForwardedHeaders[] = {"x-screening-reason"};
+
+// The call's credentials: the Authorization header, else the session
+// cookie's token as a bearer token. `by_cookie` says which.
+std::string Authorization(const httplib::Request& request, bool* by_cookie) {
+  *by_cookie = false;
+  if (request.has_header("Authorization")) return request.get_header_value("Authorization");
+  std::optional<std::string> token =
+      CookieValue(request.get_header_value("Cookie"), kSessionCookie);
+  if (!token || token->empty()) return "";
+  *by_cookie = true;
+  return "Bearer " + *token;
+}
+
+bool FromAnotherSite(const httplib::Request& request) {
+  return CrossSite(request.get_header_value("Origin"), request.get_header_value("Host"),
+                   request.get_header_value("Sec-Fetch-Site"));
+}
+
+std::string Peer(const httplib::Request& request) {
+  return absl::StrCat("http:", request.remote_addr, ":", request.remote_port);
+}
+
+void ReplyJson(httplib::Response& response, const nlohmann::json& body) {
+  response.set_content(body.dump(), "application/json");
+}
 
 const MethodDescriptor* FindPublicMethod(absl::string_view path) {
   if (path.size() < 2 || path[0] != '/') return nullptr;
@@ -113,8 +143,10 @@ void ReplyError(httplib::Response& response, const grpc::Status& status) {
 // The call's context: the caller's credentials and reason passed on, and its
 // deadline (Connect-Timeout-Ms) capped at `max_deadline` when `cap` is set.
 std::unique_ptr<grpc::ClientContext> CallContext(const httplib::Request& request,
+                                                 const std::string& authorization,
                                                  absl::Duration max_deadline, bool cap) {
   auto context = std::make_unique<grpc::ClientContext>();
+  if (!authorization.empty()) context->AddMetadata("authorization", authorization);
   for (const char* header : kForwardedHeaders) {
     if (request.has_header(header)) context->AddMetadata(header, request.get_header_value(header));
   }
@@ -176,6 +208,21 @@ absl::StatusOr<std::unique_ptr<HttpFace>> HttpFace::Start(Options options,
   server.set_write_timeout(io);
   server.set_keep_alive_timeout(5);
   HttpFace* self = face.get();
+  server.set_post_routing_handler([](const httplib::Request&, httplib::Response& response) {
+    for (const auto& [name, value] : SecurityHeaders()) response.set_header(name, value);
+  });
+  // Before the RPC route, which would match these paths too.
+  server.Post("/auth/sign-in",
+              [self](const httplib::Request& request, httplib::Response& response) {
+                self->HandleSignIn(request, response);
+              });
+  server.Post("/auth/sign-out",
+              [self](const httplib::Request& request, httplib::Response& response) {
+                self->HandleSignOut(request, response);
+              });
+  server.Get("/auth/session", [self](const httplib::Request& request, httplib::Response& response) {
+    self->HandleSession(request, response);
+  });
   server.Post(R"(/[^/]+/[^/]+)",
               [self](const httplib::Request& request, httplib::Response& response) {
                 self->Handle(request, response);
@@ -205,6 +252,12 @@ void HttpFace::Handle(const httplib::Request& request, httplib::Response& respon
                             "client and bidirectional streams are served over gRPC only"));
     return;
   }
+  bool by_cookie = false;
+  const std::string authorization = Authorization(request, &by_cookie);
+  if (by_cookie && FromAnotherSite(request)) {
+    return ReplyError(response, grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                             "a request from another site is refused"));
+  }
   const std::string type = MediaType(request);
   const bool streaming = method->server_streaming();
   const std::string prefix = streaming ? "application/connect+" : "application/";
@@ -219,7 +272,7 @@ void HttpFace::Handle(const httplib::Request& request, httplib::Response& respon
   if (!streaming) {
     absl::StatusOr<std::string> bytes = RequestBytes(*method, request.body, json);
     if (!bytes.ok()) return ReplyError(response, ToGrpcStatus(bytes.status()));
-    auto context = CallContext(request, options_.max_deadline, /*cap=*/true);
+    auto context = CallContext(request, authorization, options_.max_deadline, /*cap=*/true);
     grpc::ByteBuffer answer;
     grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
         channel_.get(),
@@ -240,7 +293,7 @@ void HttpFace::Handle(const httplib::Request& request, httplib::Response& respon
                                                   "body", "compressed messages are not accepted"))
                                             : RequestBytes(*method, envelope->payload, json);
   auto context = std::shared_ptr<grpc::ClientContext>(
-      CallContext(request, options_.max_deadline, /*cap=*/false));
+      CallContext(request, authorization, options_.max_deadline, /*cap=*/false));
   response.set_chunked_content_provider(type, [this, method, path, json, bytes = std::move(bytes),
                                                context](size_t, httplib::DataSink& sink) {
     grpc::Status status;
@@ -268,6 +321,71 @@ void HttpFace::Handle(const httplib::Request& request, httplib::Response& respon
     sink.done();
     return true;
   });
+}
+
+void HttpFace::HandleSignIn(const httplib::Request& request, httplib::Response& response) {
+  if (options_.sign_in == nullptr) {
+    response.status = 404;
+    return;
+  }
+  if (FromAnotherSite(request)) {
+    return ReplyError(response, grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                             "a sign-in from another site is refused"));
+  }
+  if (MediaType(request) != "application/json") {
+    response.status = 415;
+    return;
+  }
+  const nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+  if (!body.is_object() || !body.value("username", nlohmann::json()).is_string() ||
+      !body.value("password", nlohmann::json()).is_string()) {
+    return ReplyError(response, ToGrpcStatus(InvalidField(
+                                    "body", R"(must be {"username": "...", "password": "..."})")));
+  }
+  absl::StatusOr<SignIn::Session> session =
+      options_.sign_in->WithPassword(absl::AsciiStrToLower(body["username"].get<std::string>()),
+                                     body["password"].get<std::string>(), Peer(request));
+  if (!session.ok()) return ReplyError(response, ToGrpcStatus(session.status()));
+  response.set_header("Set-Cookie", SessionCookie(session->token, options_.session_ttl, secure()));
+  ReplyJson(response, {{"username", session->account.username},
+                       {"displayName", session->account.display_name},
+                       {"caller", session->account.caller},
+                       {"expireTime", FormatTimestamp(session->expire_time)}});
+}
+
+void HttpFace::HandleSession(const httplib::Request& request, httplib::Response& response) {
+  if (options_.sign_in == nullptr) {
+    response.status = 404;
+    return;
+  }
+  std::optional<std::string> token =
+      CookieValue(request.get_header_value("Cookie"), kSessionCookie);
+  absl::StatusOr<Caller> caller =
+      token ? options_.sign_in->SessionCaller(*token) : absl::UnauthenticatedError("not signed in");
+  if (!caller.ok()) return ReplyError(response, ToGrpcStatus(caller.status()));
+  ReplyJson(response, {{"caller", caller->Name()},
+                       {"role", std::string(RoleName(caller->role))},
+                       {"scope", caller->scope}});
+}
+
+void HttpFace::HandleSignOut(const httplib::Request& request, httplib::Response& response) {
+  if (options_.sign_in == nullptr) {
+    response.status = 404;
+    return;
+  }
+  if (FromAnotherSite(request)) {
+    return ReplyError(response, grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                             "a sign-out from another site is refused"));
+  }
+  std::optional<std::string> token =
+      CookieValue(request.get_header_value("Cookie"), kSessionCookie);
+  response.set_header("Set-Cookie", ClearedSessionCookie(secure()));
+  if (token && !token->empty()) {
+    if (absl::Status out = options_.sign_in->SignOut(*token, Peer(request)); !out.ok()) {
+      return ReplyError(response, ToGrpcStatus(out));
+    }
+  }
+  ReplyJson(response, nlohmann::json::object());
 }
 
 void HttpFace::Stop() {

@@ -26,6 +26,8 @@ struct Response;
 
 namespace screening::console {
 
+class SignIn;
+
 class HttpFace {
  public:
   struct Options {
@@ -35,6 +37,8 @@ class HttpFace {
     int threads = 256;                                // connections served at once
     absl::Duration io_timeout = absl::Seconds(10);    // a client slower than this is dropped
     absl::Duration max_deadline = absl::Seconds(60);  // of a unary call
+    SignIn* sign_in = nullptr;                        // /auth/*; none without it
+    absl::Duration session_ttl = absl::Hours(8);
   };
 
   static absl::StatusOr<std::unique_ptr<HttpFace>> Start(Options options,
@@ -49,6 +53,10 @@ class HttpFace {
  private:
   HttpFace(Options options, std::shared_ptr<grpc::Channel> channel);
   void Handle(const httplib::Request& request, httplib::Response& response);
+  void HandleSignIn(const httplib::Request& request, httplib::Response& response);
+  void HandleSession(const httplib::Request& request, httplib::Response& response);
+  void HandleSignOut(const httplib::Request& request, httplib::Response& response);
+  bool secure() const { return !options_.tls_cert_pem.empty(); }
 
   const Options options_;
   const std::shared_ptr<grpc::Channel> channel_;

@@ -17,7 +17,9 @@
 #include "grpc/health/v1/health.pb.h"
 #include "services/admin/admin_service.h"
 #include "services/admin/admin_store.h"
+#include "services/console/account_store.h"
 #include "services/console/http_face.h"
+#include "services/console/sign_in.h"
 #include "services/progress/outbox_consumer.h"
 #include "services/progress/progress_feed.h"
 #include "services/progress/progress_reader.h"
@@ -175,6 +177,9 @@ absl::Status AppConfig::Validate() const {
         "--rate_limit_per_second must be positive and --rate_limit_burst at least 1");
   }
   if (max_message_bytes < 1024) problems.push_back("--max_message_bytes must be at least 1024");
+  if (session_ttl < absl::Minutes(5) || session_ttl > absl::Hours(24)) {
+    problems.push_back("--session_ttl must be 5m to 24h");
+  }
   if (http_threads < 4 || http_threads > 20000)
     problems.push_back("--http_threads must be 4 to 20000");
   if (problems.empty()) return absl::OkStatus();
@@ -199,6 +204,9 @@ struct App::Hosted {
   std::unique_ptr<registry::PersonalDataKeys> personal_data_keys;
   std::unique_ptr<admin::AdminStore> gate_store;   // tokens and audit rows, as screening_gate
   std::unique_ptr<admin::AdminStore> admin_store;  // the audit log for admins, as screening_admin
+  std::unique_ptr<admin::AdminStore> console_tokens;  // sign-ins' tokens and audit rows
+  std::unique_ptr<console::AccountStore> accounts;
+  std::unique_ptr<console::SignIn> sign_in;
   std::unique_ptr<registry::RegistryStore> registry_store;
   std::unique_ptr<scheduling::SchedulingStore> scheduling_store;
   std::unique_ptr<results::ResultsStore> results_store;
@@ -337,15 +345,24 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", c.listen));
   }
   if (!c.http_listen.empty()) {
-    auto http =
-        console::HttpFace::Start({.listen = c.http_listen,
-                                  .tls_cert_pem = c.insecure ? "" : c.tls_cert_pem,
-                                  .tls_key_pem = c.insecure ? "" : c.tls_key_pem,
-                                  .max_message_bytes = static_cast<size_t>(c.max_message_bytes),
-                                  .threads = c.http_threads},
-                                 app->server_->InProcessChannel(grpc::ChannelArguments()));
-    if (!http.ok()) return http.status();
-    app->http_ = *std::move(http);
+    // The console's sign-in, as screening_console: accounts, session tokens,
+    // and the audit rows of sign-ins.
+    db::Pool& pool = new_pool("screening_console");
+    h.console_tokens = std::make_unique<admin::AdminStore>(pool, clock);
+    h.accounts = std::make_unique<console::AccountStore>(pool, clock);
+    h.sign_in =
+        std::make_unique<console::SignIn>(*h.accounts, *h.console_tokens, clock, c.session_ttl);
+    console::HttpFace::Options http{.listen = c.http_listen,
+                                    .tls_cert_pem = c.insecure ? "" : c.tls_cert_pem,
+                                    .tls_key_pem = c.insecure ? "" : c.tls_key_pem,
+                                    .max_message_bytes = static_cast<size_t>(c.max_message_bytes),
+                                    .threads = c.http_threads,
+                                    .sign_in = h.sign_in.get(),
+                                    .session_ttl = c.session_ttl};
+    auto face = console::HttpFace::Start(std::move(http),
+                                         app->server_->InProcessChannel(grpc::ChannelArguments()));
+    if (!face.ok()) return face.status();
+    app->http_ = *std::move(face);
   }
   // Calls between services hosted here ride an in-process channel of a
   // second, port-less server with its own handlers. It stops after the public

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -15,9 +16,12 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/synchronization/mutex.h"
+#include "common/crypto.h"
 #include "common/dates.h"
 #include "common/help_flags.h"
 #include "services/admin/admin_store.h"
+#include "services/console/account_store.h"
+#include "services/console/accounts.h"
 #include "services/registry/reseal.h"
 #include "services/results/follow_up.h"
 #include "services/results/screenings.h"
@@ -30,6 +34,8 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (por
 ABSL_FLAG(std::string, http_listen, "",
           "Also serve the API to browsers (Connect protocol: JSON over HTTP) on host:port; "
           "HTTPS with --tls_cert/--tls_key unless --insecure. Off when empty.");
+ABSL_FLAG(absl::Duration, session_ttl, absl::Hours(8),
+          "How long a console sign-in lasts (its token's expiry), 5m to 24h.");
 ABSL_FLAG(int, http_threads, 256,
           "HTTP connections served at once (each live dashboard holds one).");
 ABSL_FLAG(std::string, database_url, "",
@@ -103,6 +109,11 @@ ABSL_FLAG(absl::Duration, watch_min_gap, absl::Milliseconds(25),
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "Largest request or response, in bytes.");
 ABSL_FLAG(std::string, caller, "", "token issue: whom the token names, e.g. hospital:HRB-DL-01.");
 ABSL_FLAG(int, ttl_hours, 24 * 30, "token issue: hours until the token expires.");
+ABSL_FLAG(std::string, username, "", "account: the account's username, e.g. zhang.wei.");
+ABSL_FLAG(std::string, display_name, "", "account create: the person's name, e.g. 张伟.");
+ABSL_FLAG(bool, password_stdin, false,
+          "account create|password: read the password from the first line of stdin "
+          "(otherwise a random one is made and printed once).");
 ABSL_FLAG(int, reseal_batch, 500, "reseal: rows per transaction (1 to 10000).");
 ABSL_FLAG(int64_t, reseal_after_id, 0,
           "reseal: start after this resident id (the last one a stopped run printed).");
@@ -189,6 +200,97 @@ int TokenCommand(const std::string& action, const std::string& database_url) {
   return 2;
 }
 
+// A new password: stdin's first line with --password_stdin, else a random one.
+std::string NewPassword(bool* generated) {
+  *generated = !absl::GetFlag(FLAGS_password_stdin);
+  if (*generated) return screening::HexEncode(screening::RandomBytes(9));
+  std::string line;
+  std::getline(std::cin, line);
+  return line;
+}
+
+void PrintAccount(const screening::console::Account& a) {
+  std::printf(
+      "%-24s %-22s %-12s%s%s\n", a.username.c_str(), a.caller.c_str(), a.display_name.c_str(),
+      a.disabled ? "  DISABLED" : "",
+      a.locked_until && *a.locked_until > absl::Now()
+          ? absl::StrCat("  LOCKED until ", screening::FormatTimestamp(*a.locked_until)).c_str()
+          : "");
+}
+
+// screeningd account create|list|password|disable|enable|unlock: the
+// console's staff accounts, straight in the database as its owner.
+int AccountCommand(const std::string& action, const std::string& database_url) {
+  namespace console = screening::console;
+  if (database_url.empty()) {
+    std::fprintf(stderr, "screeningd: --database_url (or SCREENING_DATABASE_URL) is required\n");
+    return 2;
+  }
+  if (absl::Status migrated = screening::MigrateServices(database_url, {"admin"}); !migrated.ok()) {
+    std::fprintf(stderr, "screeningd account: %s\n", migrated.ToString().c_str());
+    return 1;
+  }
+  screening::SystemClock clock;
+  screening::db::Pool pool({.url = database_url, .size = 1});
+  console::AccountStore accounts(pool, clock);
+  const std::string username = absl::GetFlag(FLAGS_username);
+  auto fail = [&](const absl::Status& status) {
+    std::fprintf(stderr, "screeningd account %s: %s\n", action.c_str(),
+                 std::string(status.message()).c_str());
+    return status.code() == absl::StatusCode::kInvalidArgument ||
+                   status.code() == absl::StatusCode::kNotFound ||
+                   status.code() == absl::StatusCode::kAlreadyExists
+               ? 2
+               : 1;
+  };
+  if (action == "list") {
+    auto all = accounts.List();
+    if (!all.ok()) return fail(all.status());
+    for (const auto& a : *all) PrintAccount(a);
+    return 0;
+  }
+  if (absl::Status valid = console::ValidateUsername(username, "--username"); !valid.ok()) {
+    return fail(valid);
+  }
+  std::string password;
+  bool generated = false;
+  if (action == "create" || action == "password") {
+    password = NewPassword(&generated);
+    if (absl::Status valid = console::ValidatePassword(password, username, "the password");
+        !valid.ok()) {
+      return fail(valid);
+    }
+  }
+  auto hash = [&]() { return console::HashPassword(password); };
+  absl::StatusOr<console::Account> done = absl::InvalidArgumentError(
+      "account create|list|password|disable|enable|unlock --username=NAME");
+  if (action == "create") {
+    auto caller = console::ParseAccountCaller(absl::GetFlag(FLAGS_caller), "--caller");
+    if (!caller.ok()) return fail(caller.status());
+    auto hashed = hash();
+    if (!hashed.ok()) return fail(hashed.status());
+    done = accounts.Create({.username = username,
+                            .caller = caller->Name(),
+                            .display_name = absl::GetFlag(FLAGS_display_name),
+                            .password_hash = *hashed});
+  } else if (action == "password") {
+    auto hashed = hash();
+    if (!hashed.ok()) return fail(hashed.status());
+    done = accounts.Update(username, {.password_hash = *hashed});
+  } else if (action == "disable" || action == "enable") {
+    done = accounts.Update(username, {.disabled = action == "disable"});
+  } else if (action == "unlock") {
+    done = accounts.Update(username, {.unlock = true});
+  }
+  if (!done.ok()) return fail(done.status());
+  PrintAccount(*done);
+  if (generated) {
+    std::fprintf(stderr, "the password of %s, shown only now:\n", username.c_str());
+    std::printf("%s\n", password.c_str());
+  }
+  return 0;
+}
+
 // screeningd reseal: every stored personal value under the first data key
 // and the first lookup key, online, a batch at a time, as the database owner.
 int ResealCommand(const std::string& database_url, const std::string& data_keys,
@@ -253,6 +355,9 @@ int main(int argc, char** argv) {
       "  screeningd token issue --caller=hospital:HRB-DL-01 [--ttl_hours=720] [--description=..]\n"
       "  screeningd token revoke --token_id=ID\n"
       "  screeningd token list\n"
+      "  screeningd account create --username=zhang.wei --caller=clinic:230102 "
+      "[--display_name=张伟] [--password_stdin]\n"
+      "  screeningd account list|password|disable|enable|unlock --username=NAME\n"
       "  screeningd reseal [--reseal_batch=500]   re-seal personal data under the first keys");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   // Debian's Abseil checks every mutex acquisition for lock-order cycles (a
@@ -263,6 +368,10 @@ int main(int argc, char** argv) {
   if (args.size() == 3 && std::string(args[1]) == "token") {
     return TokenCommand(args[2],
                         FlagOrEnv(absl::GetFlag(FLAGS_database_url), "SCREENING_DATABASE_URL"));
+  }
+  if (args.size() == 3 && std::string(args[1]) == "account") {
+    return AccountCommand(args[2],
+                          FlagOrEnv(absl::GetFlag(FLAGS_database_url), "SCREENING_DATABASE_URL"));
   }
   if (args.size() == 2 && std::string(args[1]) == "reseal") {
     return ResealCommand(FlagOrEnv(absl::GetFlag(FLAGS_database_url), "SCREENING_DATABASE_URL"),
@@ -278,6 +387,7 @@ int main(int argc, char** argv) {
   config.listen = absl::GetFlag(FLAGS_listen);
   config.http_listen = absl::GetFlag(FLAGS_http_listen);
   config.http_threads = absl::GetFlag(FLAGS_http_threads);
+  config.session_ttl = absl::GetFlag(FLAGS_session_ttl);
   config.database_url = absl::GetFlag(FLAGS_database_url);
   if (config.database_url.empty()) {
     if (const char* env = std::getenv("SCREENING_DATABASE_URL")) config.database_url = env;

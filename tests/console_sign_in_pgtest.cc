@@ -1,0 +1,192 @@
+// Signing in to the web console over the HTTP face, as a browser does: the
+// session cookie (HttpOnly, SameSite=Strict) calls the API with the
+// account's rights; wrong passwords lock the account and every attempt is
+// audited; another site's requests, a clinic on the commission's calls and a
+// signed-out session are refused; every answer carries the CSP.
+#include <httplib.h>
+
+#include "common/db.h"
+#include "nlohmann/json.hpp"
+#include "services/console/account_store.h"
+#include "services/console/accounts.h"
+#include "tests/support/slice_fixture.h"
+
+namespace screening::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ConsoleSignIn : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto db = TestDatabase::Create("console_sign_in");
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = db->release();
+    clock_ = new FakeClock(DefaultTestNow());
+    AppConfig config;
+    config.http_listen = "127.0.0.1:0";
+    auto server = TestServer::Start(db_->url(), clock_, config);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+    pool_ = new db::Pool({.url = db_->url(), .size = 1});
+    accounts_ = new console::AccountStore(*pool_, *clock_);
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete accounts_;
+    delete pool_;
+    delete clock_;
+    delete db_;
+  }
+
+  static void CreateAccount(const std::string& username, const std::string& caller) {
+    auto hash = console::HashPassword(kPassword);
+    ASSERT_TRUE(hash.ok());
+    ASSERT_TRUE(accounts_
+                    ->Create({.username = username,
+                              .caller = caller,
+                              .display_name = "测试",
+                              .password_hash = *hash})
+                    .ok());
+  }
+
+  static httplib::Client Client() {
+    httplib::Client client("127.0.0.1", server_->app().http_port());
+    client.set_read_timeout(10, 0);
+    return client;
+  }
+
+  static httplib::Result SignIn(const std::string& username, const std::string& password,
+                                const httplib::Headers& headers = {}) {
+    const std::string body = nlohmann::json{{"username", username}, {"password", password}}.dump();
+    return Client().Post("/auth/sign-in", headers, body, "application/json");
+  }
+
+  // "screening_session=<token>" from a sign-in's Set-Cookie.
+  static std::string SessionCookie(const httplib::Result& result) {
+    const std::string set = result->get_header_value("Set-Cookie");
+    return set.substr(0, set.find(';'));
+  }
+
+  static httplib::Result GetProgress(const httplib::Headers& headers) {
+    return Client().Post("/screening.v1.ProgressService/GetProgress", headers,
+                         R"({"programmeYear": 2025})", "application/json");
+  }
+
+  static int64_t Audited(const std::string& username, const std::string& outcome) {
+    return db_->QueryInt(
+        absl::StrCat("SELECT count(*) FROM audit.events WHERE method = "
+                     "'console/SignIn' AND resource = 'accounts/",
+                     username, "' AND outcome = '", outcome, "'"));
+  }
+
+  static constexpr char kPassword[] = "correct horse battery";
+  static inline TestDatabase* db_ = nullptr;
+  static inline FakeClock* clock_ = nullptr;
+  static inline TestServer* server_ = nullptr;
+  static inline db::Pool* pool_ = nullptr;
+  static inline console::AccountStore* accounts_ = nullptr;
+};
+
+TEST_F(ConsoleSignIn, TheSessionCookieCallsTheApiWithTheAccountsRights) {
+  CreateAccount("officer.li", "commission");
+  auto signed_in = SignIn("Officer.Li", kPassword);  // names are not case-sensitive
+  ASSERT_TRUE(signed_in);
+  ASSERT_EQ(signed_in->status, 200) << signed_in->body;
+  const std::string set_cookie = signed_in->get_header_value("Set-Cookie");
+  EXPECT_THAT(set_cookie, HasSubstr("HttpOnly"));
+  EXPECT_THAT(set_cookie, HasSubstr("SameSite=Strict"));
+  EXPECT_THAT(set_cookie, HasSubstr("Max-Age=28800"));
+  EXPECT_EQ(nlohmann::json::parse(signed_in->body)["caller"], "commission");
+  EXPECT_THAT(signed_in->get_header_value("Content-Security-Policy"),
+              HasSubstr("default-src 'self'"));
+
+  const httplib::Headers cookie = {{"Cookie", SessionCookie(signed_in)}};
+  auto progress = GetProgress(cookie);
+  ASSERT_TRUE(progress);
+  EXPECT_EQ(progress->status, 200) << progress->body;
+  EXPECT_THAT(progress->body, HasSubstr("\"personsTarget\":\"800000\""));
+  EXPECT_THAT(progress->get_header_value("Content-Security-Policy"), HasSubstr("frame-ancestors"));
+  auto session = Client().Get("/auth/session", cookie);
+  ASSERT_TRUE(session);
+  EXPECT_EQ(nlohmann::json::parse(session->body)["role"], "commission");
+  EXPECT_EQ(Audited("officer.li", "OK"), 1);
+
+  // Another site riding the cookie is refused, and so is its sign-in.
+  httplib::Headers cross = cookie;
+  cross.emplace("Origin", "https://evil.example");
+  auto forged = GetProgress(cross);
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+  auto forged_sign_in = SignIn("officer.li", kPassword, {{"Sec-Fetch-Site", "cross-site"}});
+  ASSERT_TRUE(forged_sign_in);
+  EXPECT_EQ(forged_sign_in->status, 403);
+
+  // Signing out revokes the token: the cookie no longer works.
+  auto out = Client().Post("/auth/sign-out", cookie, "", "application/json");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 200);
+  EXPECT_THAT(out->get_header_value("Set-Cookie"), HasSubstr("Max-Age=0"));
+  auto after = GetProgress(cookie);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401) << after->body;
+}
+
+TEST_F(ConsoleSignIn, AClinicSessionCannotCallTheCommissionsRpcs) {
+  CreateAccount("nurse.wang", "clinic:230102");
+  auto signed_in = SignIn("nurse.wang", kPassword);
+  ASSERT_TRUE(signed_in);
+  ASSERT_EQ(signed_in->status, 200);
+  auto progress = GetProgress({{"Cookie", SessionCookie(signed_in)}});
+  ASSERT_TRUE(progress);
+  EXPECT_EQ(progress->status, 403);
+  EXPECT_EQ(nlohmann::json::parse(progress->body)["code"], "permission_denied");
+}
+
+TEST_F(ConsoleSignIn, WrongPasswordsLockTheAccountAndEveryAttemptIsAudited) {
+  CreateAccount("doctor.zhao", "hospital:HRB-DL-01");
+  for (int attempt = 1; attempt < console::kFailuresBeforeLock; ++attempt) {
+    auto wrong = SignIn("doctor.zhao", "not the password");
+    ASSERT_TRUE(wrong);
+    EXPECT_EQ(wrong->status, 401);
+    EXPECT_THAT(wrong->body,
+                HasSubstr(absl::StrCat(console::kFailuresBeforeLock - attempt, " more")));
+  }
+  auto locking = SignIn("doctor.zhao", "not the password");
+  ASSERT_TRUE(locking);
+  EXPECT_EQ(locking->status, 429);
+  EXPECT_THAT(locking->body, HasSubstr("ACCOUNT_LOCKED"));
+  auto right_but_locked = SignIn("doctor.zhao", kPassword);
+  ASSERT_TRUE(right_but_locked);
+  EXPECT_EQ(right_but_locked->status, 429) << "locked even with the right password";
+
+  clock_->Set(DefaultTestNow() + console::kLockTime + absl::Minutes(1));
+  auto later = SignIn("doctor.zhao", kPassword);
+  clock_->Set(DefaultTestNow());
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->status, 200) << later->body;
+
+  EXPECT_EQ(Audited("doctor.zhao", "UNAUTHENTICATED"), console::kFailuresBeforeLock - 1);
+  EXPECT_EQ(Audited("doctor.zhao", "RESOURCE_EXHAUSTED"), 2);
+  EXPECT_EQ(Audited("doctor.zhao", "OK"), 1);
+}
+
+TEST_F(ConsoleSignIn, UnknownAndDisabledAccountsGetTheSameAnswer) {
+  CreateAccount("gone.user", "admin");
+  ASSERT_TRUE(accounts_->Update("gone.user", {.disabled = true}).ok());
+  auto disabled = SignIn("gone.user", kPassword);
+  auto unknown = SignIn("nobody.here", kPassword);
+  ASSERT_TRUE(disabled && unknown);
+  EXPECT_EQ(disabled->status, 401);
+  EXPECT_EQ(unknown->status, 401);
+  EXPECT_EQ(nlohmann::json::parse(disabled->body)["message"],
+            nlohmann::json::parse(unknown->body)["message"]);
+  EXPECT_EQ(Audited("nobody.here", "UNAUTHENTICATED"), 1);
+  auto malformed = Client().Post("/auth/sign-in", R"({"username": 7})", "application/json");
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->status, 400);
+  EXPECT_THAT(malformed->body, HasSubstr("invalid_argument"));
+}
+
+}  // namespace
+}  // namespace screening::testing
