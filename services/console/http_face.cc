@@ -20,6 +20,7 @@
 #include "common/dates.h"
 #include "common/errors.h"
 #include "nlohmann/json.hpp"
+#include "services/console/assets.h"
 #include "services/console/browser.h"
 #include "services/console/connect_protocol.h"
 #include "services/console/sign_in.h"
@@ -211,6 +212,14 @@ absl::StatusOr<std::unique_ptr<HttpFace>> HttpFace::Start(Options options,
   server.set_post_routing_handler([](const httplib::Request&, httplib::Response& response) {
     for (const auto& [name, value] : SecurityHeaders()) response.set_header(name, value);
   });
+  // The console's page, script and styles, embedded at build time.
+  for (const Asset& asset : ConsoleAssets()) {
+    auto serve = [asset](const httplib::Request&, httplib::Response& response) {
+      response.set_content(asset.bytes.data(), asset.bytes.size(), std::string(asset.content_type));
+    };
+    server.Get(std::string(asset.path), serve);
+    if (asset.path == "/index.html") server.Get("/", serve);
+  }
   // Before the RPC route, which would match these paths too.
   server.Post("/auth/sign-in",
               [self](const httplib::Request& request, httplib::Response& response) {

@@ -1,0 +1,54 @@
+// The console's entry: who is signed in decides the page.
+import { currentSession, Session, signOut } from "./api";
+import { showDashboard } from "./dashboard";
+import { escape } from "./format";
+import { showSignIn } from "./signin";
+
+const ROLES: Record<string, string> = {
+  commission: "市卫健委",
+  admin: "系统管理员",
+  clinic: "社区卫生服务机构",
+  hospital: "医院",
+};
+
+let stopPage: (() => void) | null = null;
+
+function frame(root: HTMLElement, session: Session): HTMLElement {
+  root.innerHTML = `
+    <header class="top">
+      <span class="brand">哈尔滨市免费筛查</span>
+      <span class="who">${escape(ROLES[session.role] ?? session.role)}${
+        session.scope ? ` · ${escape(session.scope)}` : ""}</span>
+      <button type="button" class="sign-out">退出登录</button>
+    </header>
+    <div class="page"></div>`;
+  root.querySelector(".sign-out")!.addEventListener("click", async () => {
+    stopPage?.();
+    await signOut();
+    start(root);
+  });
+  return root.querySelector<HTMLElement>(".page")!;
+}
+
+function open(root: HTMLElement, session: Session): void {
+  const page = frame(root, session);
+  if (session.role === "commission" || session.role === "admin") {
+    stopPage = showDashboard(page, session);
+  } else {
+    page.innerHTML = `<section class="notice"><h1>工作台建设中</h1>
+      <p>实时进展页面仅限市卫健委和系统管理员查看。社区和医院的工作台即将上线。</p></section>`;
+  }
+}
+
+async function start(root: HTMLElement): Promise<void> {
+  stopPage?.();
+  stopPage = null;
+  const session = await currentSession().catch(() => null);
+  if (session === null) {
+    showSignIn(root, (signedIn) => open(root, signedIn));
+  } else {
+    open(root, session);
+  }
+}
+
+start(document.getElementById("app")!);

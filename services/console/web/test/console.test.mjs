@@ -1,0 +1,109 @@
+// The console in a real browser: Debian's chromium, driven headless by
+// puppeteer-core (no browser is downloaded). Run by tests/console_browser_pgtest.sh,
+// which starts screeningd with data and accounts and tells this script:
+//   BASE      the console's address
+//   RECORD    a shell command that records one more result through gRPC
+//   SHOTS     where the screenshots go (artifacts, not committed)
+// Exits non-zero, saying what failed.
+import { execSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import puppeteer from "puppeteer-core";
+
+const { BASE, RECORD, SHOTS = "/tmp/console-shots" } = process.env;
+const PASSWORD = "correct horse battery";
+mkdirSync(SHOTS, { recursive: true });
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--lang=zh-CN"],
+});
+
+async function newPage(width = 1366, height = 768) {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  await page.setViewport({ width, height });
+  page.on("pageerror", (error) => console.error("page error:", error.message));
+  await page.goto(BASE, { waitUntil: "domcontentloaded" });
+  await page.waitForSelector("#username");
+  return page;
+}
+
+async function signIn(page, username, password) {
+  await page.focus("#username");
+  await page.keyboard.type(username);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(password);
+  await page.keyboard.press("Enter");  // the keyboard alone signs in
+}
+
+const text = (page, selector) => page.$eval(selector, (e) => e.textContent ?? "");
+
+try {
+  // Every control has a label; a wrong password says so.
+  const page = await newPage();
+  const unlabelled = await page.$$eval("input, button", (controls) =>
+    controls.filter((c) => (c.labels?.length ?? 0) === 0 && !(c.textContent ?? "").trim()).length);
+  check(unlabelled === 0, `${unlabelled} controls have no label`);
+  await page.screenshot({ path: `${SHOTS}/sign-in-1366x768.png` });
+  await signIn(page, "officer.li", "not the password");
+  await page.waitForFunction(() => document.querySelector("#sign-in-error")?.textContent !== "");
+  check((await text(page, "#sign-in-error")).includes("用户名或密码错误"), "no message for a wrong password");
+
+  // The commission signs in and sees the totals.
+  await page.$eval("#username", (e) => (e.value = ""));
+  await page.$eval("#password", (e) => (e.value = ""));
+  await signIn(page, "officer.li", PASSWORD);
+  await page.waitForFunction(() => document.querySelector("#totals .big strong")?.textContent === "1",
+                             { timeout: 10000 });
+  check((await text(page, "#totals")).includes("800,000"), "the target is not shown");
+  check((await text(page, "#live")).includes("实时"), "not live");
+  await new Promise((r) => setTimeout(r, 1200));  // the trend chart
+  await page.screenshot({ path: `${SHOTS}/dashboard-1366x768.png`, fullPage: true });
+
+  // A result recorded through gRPC shows within a second, without a reload.
+  execSync(RECORD, { stdio: "inherit" });
+  const recorded = Date.now();
+  await page.waitForFunction(() => document.querySelector("#totals .big strong")?.textContent === "2",
+                             { timeout: 1000, polling: 20 });
+  console.log(`dashboard updated ${Date.now() - recorded} ms after the result was recorded`);
+
+  await page.setViewport({ width: 768, height: 1024 });
+  await new Promise((r) => setTimeout(r, 500));
+  await page.screenshot({ path: `${SHOTS}/dashboard-768x1024.png`, fullPage: true });
+  await page.setViewport({ width: 390, height: 844 });
+  await new Promise((r) => setTimeout(r, 500));
+  await page.screenshot({ path: `${SHOTS}/dashboard-390x844.png`, fullPage: true });
+
+  // A clinic cannot open the commission's page, and its API calls are refused.
+  const clinic = await newPage();
+  await signIn(clinic, "nurse.wang", PASSWORD);
+  await clinic.waitForSelector(".notice");
+  check((await clinic.$("#totals")) === null, "a clinic sees the dashboard");
+  const status = await clinic.evaluate(async () => (await fetch("/screening.v1.ProgressService/GetProgress", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })).status);
+  check(status === 403, `a clinic's GetProgress answered ${status}`);
+  await clinic.screenshot({ path: `${SHOTS}/clinic-1366x768.png` });
+
+  // Five wrong passwords lock the account.
+  const guesser = await newPage();
+  for (let i = 0; i < 5; ++i) {
+    await guesser.$eval("#username", (e) => (e.value = ""));
+    await signIn(guesser, "doctor.zhao", `wrong password ${i}`);
+    await guesser.waitForFunction((n) => document.querySelector("#sign-in-error")?.textContent !== "" &&
+      document.querySelector("button[type=submit]")?.disabled === false, {}, i);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  check((await text(guesser, "#sign-in-error")).includes("锁定"), "no lockout message");
+  await guesser.screenshot({ path: `${SHOTS}/locked-1366x768.png` });
+  console.log("console: ok");
+} catch (error) {
+  console.error(`console: FAILED: ${error.message}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}

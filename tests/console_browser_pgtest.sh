@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The web console end to end in Debian's chromium (services/console/web/test):
+# screeningd with its HTTP face, a commission, a clinic and a hospital account,
+# and one result recorded; the browser script signs in, sees the totals, has
+# another result recorded through gRPC and sees the dashboard change within a
+# second, and checks a clinic's refusal and the lockout. Screenshots go to
+# build/console-screenshots (artifacts, not committed).
+#
+#   console_browser_pgtest.sh SCREENINGD SCREENCTL WEB_DIR SHOTS_DIR
+set -euo pipefail
+screeningd=$1 screenctl=$2 web=$3 shots=$4
+test_name=browser
+. "$(dirname "$0")/support/screeningd_on_fresh_db.sh"
+command -v chromium >/dev/null || fail "chromium is not installed (tools/bootstrap)"
+year=$(TZ=Asia/Shanghai date +%Y) today=$(TZ=Asia/Shanghai date +%F)
+http_port=$((20000 + RANDOM % 10000))
+start_screeningd --http_listen="127.0.0.1:$http_port" --programme_year="$year"
+ctl() { "$screenctl" --address="127.0.0.1:$port" "$@"; }
+name_of() { sed -n 's/^ *"name": "\([^"]*\)".*/\1/p' | head -1; }
+
+for account in officer.li:commission nurse.wang:clinic:230102 doctor.zhao:hospital:HRB-DL-01; do
+  echo "correct horse battery" | SCREENING_DATABASE_URL="$database_url" "$screeningd" account create \
+    --username="${account%%:*}" --caller="${account#*:}" --password_stdin >/dev/null 2>&1 ||
+    fail "account ${account%%:*}"
+done
+
+# Two residents booked and checked in today; the first one's result is recorded now.
+ctl hospital HRB-DL-01 "道里区人民医院" 230102 >/dev/null || fail "hospital"
+ctl capacity HRB-DL-01 "$today" four_highs 20 >/dev/null || fail "capacity"
+slot=$(ctl slots four_highs 230102 | name_of)
+bookings=()
+for id in 230102197001011231 230102197001011258; do
+  resident=$(ctl register "$id" "测试居民" 230102 13900000000 | name_of)
+  booked=$(ctl book "$resident" "$slot") || fail "book $resident"
+  booking=$(echo "$booked" | name_of)
+  code=$(echo "$booked" | sed -n 's/^ *"verification_code": "\([0-9]*\)".*/\1/p')
+  ctl check-in "$booking" "$code" >/dev/null || fail "check-in $booking"
+  bookings+=("$booking")
+done
+record() { ctl record-four-highs HRB-DL-01 "$1" 150 95 5.4 5.0 3.0 1.2 1.6 350 >/dev/null; }
+record "${bookings[0]}" || fail "the first result"
+
+rm -rf "$shots"
+BASE="http://127.0.0.1:$http_port/" SHOTS="$shots" \
+  RECORD="$screenctl --address=127.0.0.1:$port record-four-highs HRB-DL-01 ${bookings[1]} 150 95 5.4 5.0 3.0 1.2 1.6 350 >/dev/null" \
+  node "$web/test/console.test.mjs" || fail "the browser test"
+ls "$shots"/*.png >/dev/null || fail "no screenshots"
+echo "ok"
