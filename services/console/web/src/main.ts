@@ -1,6 +1,7 @@
 // The console's entry: who is signed in decides the page.
 import { currentSession, Session, signOut } from "./api";
 import { showDashboard } from "./dashboard";
+import { showReport } from "./report";
 import { escape } from "./format";
 import { showSignIn } from "./signin";
 
@@ -17,6 +18,8 @@ function frame(root: HTMLElement, session: Session): HTMLElement {
   root.innerHTML = `
     <header class="top">
       <span class="brand">哈尔滨市免费筛查</span>
+      ${session.role === "commission" || session.role === "admin" ? `<nav aria-label="页面">
+        <a href="#/dashboard">实时进展</a><a href="#/report">季度报告</a></nav>` : ""}
       <span class="who">${escape(ROLES[session.role] ?? session.role)}${
         session.scope ? ` · ${escape(session.scope)}` : ""}</span>
       <button type="button" class="sign-out">退出登录</button>
@@ -33,7 +36,15 @@ function frame(root: HTMLElement, session: Session): HTMLElement {
 function open(root: HTMLElement, session: Session): void {
   const page = frame(root, session);
   if (session.role === "commission" || session.role === "admin") {
-    stopPage = showDashboard(page, session);
+    const route = () => {
+      stopPage?.();
+      const report = location.hash === "#/report";
+      root.querySelectorAll("nav a").forEach((a) =>
+        a.toggleAttribute("aria-current", a.getAttribute("href") === (report ? "#/report" : "#/dashboard")));
+      stopPage = report ? showReport(page, session) : showDashboard(page, session);
+    };
+    window.onhashchange = route;
+    route();
   } else {
     page.innerHTML = `<section class="notice"><h1>工作台建设中</h1>
       <p>实时进展页面仅限市卫健委和系统管理员查看。社区和医院的工作台即将上线。</p></section>`;

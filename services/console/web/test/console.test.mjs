@@ -6,7 +6,7 @@
 //   SHOTS     where the screenshots go (artifacts, not committed)
 // Exits non-zero, saying what failed.
 import { execSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import puppeteer from "puppeteer-core";
 
 const { BASE, RECORD, SHOTS = "/tmp/console-shots" } = process.env;
@@ -71,6 +71,28 @@ try {
   await page.waitForFunction(() => document.querySelector("#totals .big strong")?.textContent === "2",
                              { timeout: 1000, polling: 20 });
   console.log(`dashboard updated ${Date.now() - recorded} ms after the result was recorded`);
+
+  // The quarterly report: the draft, and its CSV downloads.
+  const downloads = `${SHOTS}/downloads`;
+  mkdirSync(downloads, { recursive: true });
+  const cdp = await page.createCDPSession();
+  await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: downloads,
+                                                  browserContextId: page.browserContext().id });
+  await page.click('nav a[href="#/report"]');
+  await page.waitForSelector("#download-csv", { timeout: 10000 });
+  check((await text(page, "#report-body")).includes("草稿"), "the report is not a draft");
+  await page.screenshot({ path: `${SHOTS}/report-1366x768.png`, fullPage: true });
+  await page.click("#download-csv");
+  const started = Date.now();
+  let csv = [];
+  while (csv.length === 0 && Date.now() - started < 5000) {
+    await new Promise((r) => setTimeout(r, 100));
+    csv = readdirSync(downloads).filter((f) => f.endsWith(".csv"));
+  }
+  check(csv.length === 1, "the CSV did not download");
+  check(readFileSync(`${downloads}/${csv[0]}`, "utf8").length > 20, "the CSV is empty");
+  await page.click('nav a[href="#/dashboard"]');
+  await page.waitForSelector("#totals .big strong");
 
   await page.setViewport({ width: 768, height: 1024 });
   await new Promise((r) => setTimeout(r, 500));
