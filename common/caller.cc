@@ -115,6 +115,9 @@ const std::vector<MethodPolicy>& MethodPolicies() {
       {"screening.v1.ProgressService/GetQuarterlyReport", {kCommission, kAdmin}, false},
       {"screening.v1.ProgressService/SignOffQuarterlyReport", {kCommission}, false},
       {"screening.v1.AdminService/ListAuditEvents", {kAdmin}, false},
+      {"screening.v1.AccountService/CreateAccount", {kAdmin}, true},
+      {"screening.v1.AccountService/ListAccounts", {kAdmin}, true},
+      {"screening.v1.AccountService/UpdateAccount", {kAdmin}, true},
       // screening.internal.v1: for other services only.
       {"screening.internal.v1.RegistryInternalService/BatchCheckEligibility", {kService}, true},
       {"screening.internal.v1.SchedulingInternalService/BatchGetBookings", {kService}, true},

@@ -9,6 +9,7 @@
 #include "screening/internal/v1/registry.grpc.pb.h"
 #include "screening/internal/v1/results.grpc.pb.h"
 #include "screening/internal/v1/scheduling.grpc.pb.h"
+#include "screening/v1/accounts.grpc.pb.h"
 #include "screening/v1/admin.grpc.pb.h"
 #include "tests/support/secure_fixture.h"
 #include "tests/support/slice_fixture.h"
@@ -111,6 +112,9 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
       SCREENING_RPC(ProgressService, SignOffQuarterlyReport, SignOffQuarterlyReportRequest,
                     QuarterlyReport),
       SCREENING_RPC(AdminService, ListAuditEvents, ListAuditEventsRequest, ListAuditEventsResponse),
+      SCREENING_RPC(AccountService, CreateAccount, CreateAccountRequest, Account),
+      SCREENING_RPC(AccountService, ListAccounts, ListAccountsRequest, ListAccountsResponse),
+      SCREENING_RPC(AccountService, UpdateAccount, UpdateAccountRequest, Account),
       SCREENING_INTERNAL_RPC(RegistryInternalService, BatchCheckEligibility,
                              BatchCheckEligibilityRequest, BatchCheckEligibilityResponse),
       SCREENING_INTERNAL_RPC(SchedulingInternalService, BatchGetBookings, BatchGetBookingsRequest,
@@ -174,6 +178,9 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.ProgressService/GetQuarterlyReport", {"commission", "admin"}},
       {"screening.v1.ProgressService/SignOffQuarterlyReport", {"commission"}},
       {"screening.v1.AdminService/ListAuditEvents", {"admin"}},
+      {"screening.v1.AccountService/CreateAccount", {"admin"}},
+      {"screening.v1.AccountService/ListAccounts", {"admin"}},
+      {"screening.v1.AccountService/UpdateAccount", {"admin"}},
       // For other services only (screening.internal.v1).
       {"screening.internal.v1.RegistryInternalService/BatchCheckEligibility", {"service"}},
       {"screening.internal.v1.SchedulingInternalService/BatchGetBookings", {"service"}},

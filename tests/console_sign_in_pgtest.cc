@@ -7,6 +7,7 @@
 
 #include "common/db.h"
 #include "nlohmann/json.hpp"
+#include "screening/v1/accounts.grpc.pb.h"
 #include "services/console/account_store.h"
 #include "services/console/accounts.h"
 #include "tests/support/slice_fixture.h"
@@ -186,6 +187,80 @@ TEST_F(ConsoleSignIn, UnknownAndDisabledAccountsGetTheSameAnswer) {
   ASSERT_TRUE(malformed);
   EXPECT_EQ(malformed->status, 400);
   EXPECT_THAT(malformed->body, HasSubstr("invalid_argument"));
+}
+
+}  // namespace
+}  // namespace screening::testing
+
+namespace screening::testing {
+namespace {
+
+TEST_F(ConsoleSignIn, AnAdminManagesAccountsThroughTheApi) {
+  auto accounts = v1::AccountService::NewStub(server_->channel());
+  auto create = [&](const std::string& username, const std::string& caller,
+                    const std::string& password, v1::Account* created) {
+    v1::CreateAccountRequest request;
+    request.mutable_account()->set_username(username);
+    request.mutable_account()->set_caller(caller);
+    request.mutable_account()->set_display_name("王护士");
+    request.set_password(password);
+    grpc::ClientContext context;
+    return accounts->CreateAccount(&context, request, created);
+  };
+  v1::Account created;
+  EXPECT_THAT(BadFields(create("X", "service:registry", "short", &created)),
+              ::testing::ElementsAre("account.username", "account.caller", "password"));
+  ASSERT_TRUE(create("nurse.li", "clinic:230103", kPassword, &created).ok());
+  EXPECT_EQ(created.name(), "accounts/nurse.li");
+  EXPECT_EQ(created.caller(), "clinic:230103");
+  EXPECT_THAT(create("nurse.li", "clinic:230103", kPassword, &created),
+              GrpcIs(grpc::StatusCode::ALREADY_EXISTS));
+  auto signed_in = SignIn("nurse.li", kPassword);
+  ASSERT_TRUE(signed_in);
+  EXPECT_EQ(signed_in->status, 200);
+
+  auto update = [&](const std::function<void(v1::UpdateAccountRequest&)>& fill) {
+    v1::UpdateAccountRequest request;
+    request.mutable_account()->set_name("accounts/nurse.li");
+    fill(request);
+    v1::Account updated;
+    grpc::ClientContext context;
+    grpc::Status status = accounts->UpdateAccount(&context, request, &updated);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return updated;
+  };
+  EXPECT_TRUE(update([](auto& r) {
+                r.mutable_account()->set_disabled(true);
+                r.mutable_update_mask()->add_paths("disabled");
+              }).disabled());
+  EXPECT_EQ(SignIn("nurse.li", kPassword)->status, 401) << "a disabled account signed in";
+  update([](auto& r) {
+    r.mutable_account()->set_disabled(false);
+    r.mutable_update_mask()->add_paths("disabled");
+    r.set_new_password("another good password");
+  });
+  EXPECT_EQ(SignIn("nurse.li", kPassword)->status, 401) << "the old password still works";
+  for (int i = 0; i < console::kFailuresBeforeLock; ++i) SignIn("nurse.li", "wrong password");
+  v1::ListAccountsResponse listed;
+  grpc::ClientContext list_context;
+  ASSERT_TRUE(accounts->ListAccounts(&list_context, {}, &listed).ok());
+  bool locked = false;
+  for (const auto& a : listed.accounts()) {
+    if (a.username() == "nurse.li") locked = !a.locked_until_time().empty();
+  }
+  EXPECT_TRUE(locked);
+  EXPECT_EQ(SignIn("nurse.li", "another good password")->status, 429);
+  EXPECT_TRUE(update([](auto& r) { r.set_unlock(true); }).locked_until_time().empty());
+  EXPECT_EQ(SignIn("nurse.li", "another good password")->status, 200);
+
+  v1::UpdateAccountRequest bad;
+  bad.mutable_account()->set_name("users/nurse.li");
+  bad.mutable_update_mask()->add_paths("caller");
+  bad.set_new_password("short");
+  v1::Account ignored;
+  grpc::ClientContext bad_context;
+  EXPECT_THAT(BadFields(accounts->UpdateAccount(&bad_context, bad, &ignored)),
+              ::testing::ElementsAre("account.name", "update_mask", "new_password"));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #include "services/console/sign_in.h"
 
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/dates.h"
 #include "common/errors.h"
 #include "services/console/accounts.h"

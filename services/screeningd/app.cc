@@ -17,6 +17,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "services/admin/admin_service.h"
 #include "services/admin/admin_store.h"
+#include "services/console/account_service.h"
 #include "services/console/account_store.h"
 #include "services/console/http_face.h"
 #include "services/console/sign_in.h"
@@ -88,7 +89,7 @@ const std::map<std::string, std::vector<std::string>>& GrpcServiceNames() {
        {"screening.v1.SchedulingService", "screening.internal.v1.SchedulingInternalService"}},
       {"results", {"screening.v1.ResultsService", "screening.internal.v1.ResultsInternalService"}},
       {"progress", {"screening.v1.ProgressService"}},
-      {"admin", {"screening.v1.AdminService"}},
+      {"admin", {"screening.v1.AdminService", "screening.v1.AccountService"}},
   };
   return kNames;
 }
@@ -230,6 +231,7 @@ void App::RegisterHandlers(grpc::ServerBuilder& builder, CallGate& gate, const C
     h.handlers.push_back(std::move(handler));
   };
   if (h.admin_store) add(std::make_unique<admin::AdminServiceImpl>(*h.admin_store, gate));
+  if (h.accounts) add(std::make_unique<console::AccountServiceImpl>(*h.accounts, gate, clock));
   if (h.registry_store) {
     add(std::make_unique<registry::RegistryServiceImpl>(*h.registry_store, gate, clock,
                                                         c.programmes));
@@ -276,6 +278,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   h.gate_store = std::make_unique<admin::AdminStore>(new_pool("screening_gate"), clock);
   if (c.services.count("admin")) {
     h.admin_store = std::make_unique<admin::AdminStore>(new_pool("screening_admin"), clock);
+    // The console's accounts and sign-in, as screening_console: accounts,
+    // session tokens, and the audit rows of sign-ins.
+    db::Pool& console_pool = new_pool("screening_console");
+    h.console_tokens = std::make_unique<admin::AdminStore>(console_pool, clock);
+    h.accounts = std::make_unique<console::AccountStore>(console_pool, clock);
+    h.sign_in =
+        std::make_unique<console::SignIn>(*h.accounts, *h.console_tokens, clock, c.session_ttl);
   }
   if (c.services.count("registry")) {
     h.personal_data_keys = std::make_unique<registry::PersonalDataKeys>(
@@ -345,13 +354,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", c.listen));
   }
   if (!c.http_listen.empty()) {
-    // The console's sign-in, as screening_console: accounts, session tokens,
-    // and the audit rows of sign-ins.
-    db::Pool& pool = new_pool("screening_console");
-    h.console_tokens = std::make_unique<admin::AdminStore>(pool, clock);
-    h.accounts = std::make_unique<console::AccountStore>(pool, clock);
-    h.sign_in =
-        std::make_unique<console::SignIn>(*h.accounts, *h.console_tokens, clock, c.session_ttl);
+    if (!h.sign_in) {
+      return absl::InvalidArgumentError("--http_listen needs the admin service hosted here");
+    }
     console::HttpFace::Options http{.listen = c.http_listen,
                                     .tls_cert_pem = c.insecure ? "" : c.tls_cert_pem,
                                     .tls_key_pem = c.insecure ? "" : c.tls_key_pem,

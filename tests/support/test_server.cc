@@ -14,6 +14,7 @@ const std::vector<std::string>& ScreeningServices() {
                                    "screening.v1.ResultsService",
                                    "screening.v1.ProgressService",
                                    "screening.v1.AdminService",
+                                   "screening.v1.AccountService",
                                    "screening.internal.v1.RegistryInternalService",
                                    "screening.internal.v1.SchedulingInternalService",
                                    "screening.internal.v1.ResultsInternalService"};
