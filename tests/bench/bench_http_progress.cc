@@ -30,6 +30,8 @@ ABSL_FLAG(std::string, server, "",
 ABSL_FLAG(int, clients, 8, "Clients calling at once, each on its own connection.");
 ABSL_FLAG(double, seconds, 3, "Length of each turn.");
 ABSL_FLAG(int, rounds, 4, "Turns of each protocol, alternating gRPC and HTTP.");
+ABSL_FLAG(bool, http_proto, false,
+          "HTTP calls in binary protobuf (application/proto) instead of JSON.");
 
 namespace screening {
 namespace {
@@ -112,6 +114,7 @@ int Run() {
   auto http_client = [&] {
     auto client = std::make_shared<httplib::Client>("127.0.0.1", http_port);
     client->set_keep_alive(true);
+    client->set_tcp_nodelay(true);  // as browsers do
     return [client] {
       auto result =
           client->Post("/screening.v1.ProgressService/GetProgress", "{}", "application/json");
