@@ -18,7 +18,8 @@ start_screeningd --http_listen="127.0.0.1:$http_port" --programme_year="$year"
 ctl() { "$screenctl" --address="127.0.0.1:$port" "$@"; }
 name_of() { sed -n 's/^ *"name": "\([^"]*\)".*/\1/p' | head -1; }
 
-for account in officer.li:commission nurse.wang:clinic:230102 doctor.zhao:hospital:HRB-DL-01; do
+for account in officer.li:commission nurse.wang:clinic:230102 doctor.zhao:hospital:HRB-DL-01 \
+  admin.zhou:admin; do
   echo "correct horse battery" | SCREENING_DATABASE_URL="$database_url" "$screeningd" account create \
     --username="${account%%:*}" --caller="${account#*:}" --password_stdin >/dev/null 2>&1 ||
     fail "account ${account%%:*}"

@@ -1,5 +1,6 @@
 // The console's entry: who is signed in decides the page.
 import { currentSession, Session, signOut } from "./api";
+import { showAccounts } from "./accounts";
 import { showDashboard } from "./dashboard";
 import { showReport } from "./report";
 import { escape } from "./format";
@@ -19,7 +20,8 @@ function frame(root: HTMLElement, session: Session): HTMLElement {
     <header class="top">
       <span class="brand">哈尔滨市免费筛查</span>
       ${session.role === "commission" || session.role === "admin" ? `<nav aria-label="页面">
-        <a href="#/dashboard">实时进展</a><a href="#/report">季度报告</a></nav>` : ""}
+        <a href="#/dashboard">实时进展</a><a href="#/report">季度报告</a>${
+        session.role === "admin" ? `<a href="#/accounts">账号管理</a>` : ""}</nav>` : ""}
       <span class="who">${escape(ROLES[session.role] ?? session.role)}${
         session.scope ? ` · ${escape(session.scope)}` : ""}</span>
       <button type="button" class="sign-out">退出登录</button>
@@ -38,10 +40,14 @@ function open(root: HTMLElement, session: Session): void {
   if (session.role === "commission" || session.role === "admin") {
     const route = () => {
       stopPage?.();
-      const report = location.hash === "#/report";
+      const wanted = location.hash === "#/report" ? "#/report"
+                   : location.hash === "#/accounts" && session.role === "admin" ? "#/accounts"
+                   : "#/dashboard";
       root.querySelectorAll("nav a").forEach((a) =>
-        a.toggleAttribute("aria-current", a.getAttribute("href") === (report ? "#/report" : "#/dashboard")));
-      stopPage = report ? showReport(page, session) : showDashboard(page, session);
+        a.toggleAttribute("aria-current", a.getAttribute("href") === wanted));
+      stopPage = wanted === "#/report" ? showReport(page, session)
+               : wanted === "#/accounts" ? showAccounts(page)
+               : showDashboard(page, session);
     };
     window.onhashchange = route;
     route();

@@ -122,6 +122,27 @@ try {
   }
   check((await text(guesser, "#sign-in-error")).includes("锁定"), "no lockout message");
   await guesser.screenshot({ path: `${SHOTS}/locked-1366x768.png` });
+  // An admin creates an account in the console and disables it.
+  const admin = await newPage();
+  await signIn(admin, "admin.zhou", PASSWORD);
+  await admin.waitForSelector('nav a[href="#/accounts"]');
+  await admin.click('nav a[href="#/accounts"]');
+  await admin.waitForSelector("#create-account");
+  await admin.type("#new-username", "nurse.chen");
+  await admin.type("#new-display-name", "陈护士");
+  await admin.select("#new-district", "230103");
+  await admin.type("#new-password", PASSWORD);
+  await admin.click("#create-account button[type=submit]");
+  await admin.waitForFunction(() => document.querySelector("#account-list")?.textContent?.includes("nurse.chen"));
+  check((await text(admin, "#account-list")).includes("南岗区"), "the new account's district is not shown");
+  await admin.click('tr[data-name="accounts/nurse.chen"] button[data-action="disable"]');
+  await admin.waitForFunction(() =>
+    document.querySelector('tr[data-name="accounts/nurse.chen"]')?.textContent?.includes("已停用"));
+  await admin.screenshot({ path: `${SHOTS}/accounts-1366x768.png`, fullPage: true });
+  const disabled = await newPage();
+  await signIn(disabled, "nurse.chen", PASSWORD);
+  await disabled.waitForFunction(() => document.querySelector("#sign-in-error")?.textContent !== "");
+  check((await text(disabled, "#sign-in-error")).includes("用户名或密码错误"), "a disabled account signed in");
   console.log("console: ok");
 } catch (error) {
   console.error(`console: FAILED: ${error.message}`);
