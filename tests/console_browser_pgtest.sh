@@ -41,9 +41,29 @@ done
 record() { ctl record-four-highs HRB-DL-01 "$1" 150 95 5.4 5.0 3.0 1.2 1.6 350 >/dev/null; }
 record "${bookings[0]}" || fail "the first result"
 
+# A restart of screeningd on the same ports, for the browser to reconnect across.
+cat >"$work/restart.sh" <<RESTART
+#!/usr/bin/env bash
+kill -TERM \$(cat "$work/pid"); while kill -0 \$(cat "$work/pid") 2>/dev/null; do sleep 0.1; done
+"$screeningd" --insecure --listen=127.0.0.1:$port --http_listen=127.0.0.1:$http_port \\
+  --programme_year=$year --database_url="$database_url" >>"$work/screeningd.log" 2>&1 &
+echo \$! >"$work/pid"
+for _ in \$(seq 100); do "$screenctl" --address=127.0.0.1:$port health >/dev/null 2>&1 && exit 0; sleep 0.1; done
+exit 1
+RESTART
+chmod +x "$work/restart.sh"
+# A third resident, checked in, for the result recorded after the restart.
+resident=$(ctl register 23010219700101132X "测试居民" 230102 13900000000 | name_of)
+booked=$(ctl book "$resident" "$slot") || fail "book the third"
+third=$(echo "$booked" | name_of)
+ctl check-in "$third" "$(echo "$booked" | sed -n 's/^ *"verification_code": "\([0-9]*\)".*/\1/p')" \
+  >/dev/null || fail "check-in the third"
+
 rm -rf "$shots"
 BASE="http://127.0.0.1:$http_port/" SHOTS="$shots" \
   RECORD="$screenctl --address=127.0.0.1:$port record-four-highs HRB-DL-01 ${bookings[1]} 150 95 5.4 5.0 3.0 1.2 1.6 350 >/dev/null" \
+  RESTART="$work/restart.sh" \
+  RECORD_AFTER_RESTART="$screenctl --address=127.0.0.1:$port record-four-highs HRB-DL-01 $third 150 95 5.4 5.0 3.0 1.2 1.6 350 >/dev/null" \
   node "$web/test/console.test.mjs" || fail "the browser test"
 ls "$shots"/*.png >/dev/null || fail "no screenshots"
 echo "ok"

@@ -211,7 +211,7 @@ export function showDashboard(root: HTMLElement, _session: Session): () => void 
       live.textContent = "重新连接中…";
       live.className = "live off";
       await new Promise((resolve) => setTimeout(resolve, backoff));
-      backoff = Math.min(backoff * 2, 10000);
+      backoff = Math.min(backoff * 2, 3000);  // a restart takes seconds: come back soon after
     }
   })();
 

@@ -3,13 +3,15 @@
 // which starts screeningd with data and accounts and tells this script:
 //   BASE      the console's address
 //   RECORD    a shell command that records one more result through gRPC
+//   RESTART   one that restarts screeningd on the same ports
+//   RECORD_AFTER_RESTART  one that records a third result
 //   SHOTS     where the screenshots go (artifacts, not committed)
 // Exits non-zero, saying what failed.
 import { execSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import puppeteer from "puppeteer-core";
 
-const { BASE, RECORD, SHOTS = "/tmp/console-shots" } = process.env;
+const { BASE, RECORD, RESTART, RECORD_AFTER_RESTART, SHOTS = "/tmp/console-shots" } = process.env;
 const PASSWORD = "correct horse battery";
 mkdirSync(SHOTS, { recursive: true });
 
@@ -71,6 +73,19 @@ try {
   await page.waitForFunction(() => document.querySelector("#totals .big strong")?.textContent === "2",
                              { timeout: 1000, polling: 20 });
   console.log(`dashboard updated ${Date.now() - recorded} ms after the result was recorded`);
+
+  // screeningd restarts: the dashboard reconnects by itself, and the next
+  // result shows without a reload.
+  execSync(RESTART, { stdio: "inherit" });
+  execSync(RECORD_AFTER_RESTART, { stdio: "inherit" });
+  try {
+    await page.waitForFunction(() => document.querySelector("#totals .big strong")?.textContent === "3",
+                               { timeout: 15000 });
+  } catch {
+    throw new Error(`after the restart: "${await text(page, "#live")}", ${
+      await text(page, "#totals .big strong")} screened`);
+  }
+  console.log("dashboard reconnected after the restart and showed the next result");
 
   // The quarterly report: the draft, and its CSV downloads.
   const downloads = `${SHOTS}/downloads`;
