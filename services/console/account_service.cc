@@ -32,18 +32,10 @@ grpc::Status AccountServiceImpl::CreateAccount(grpc::ServerContext* context,
       [&](CallGate::Call& call) -> absl::Status {
         const v1::Account& in = request->account();
         FieldViolations bad;
-        if (absl::Status s = ValidateUsername(in.username(), "account.username"); !s.ok()) {
-          bad.Add("account.username",
-                  std::string(GetBadRequest(s)->field_violations(0).description()));
-        }
+        bad.AddAll(ValidateUsername(in.username(), "account.username"));
         absl::StatusOr<Caller> caller = ParseAccountCaller(in.caller(), "account.caller");
-        if (!caller.ok()) {
-          bad.Add("account.caller",
-                  std::string(GetBadRequest(caller.status())->field_violations(0).description()));
-        }
-        if (absl::Status s = ValidatePassword(request->password(), in.username()); !s.ok()) {
-          bad.Add("password", std::string(GetBadRequest(s)->field_violations(0).description()));
-        }
+        bad.AddAll(caller.status());
+        bad.AddAll(ValidatePassword(request->password(), in.username()));
         RETURN_IF_ERROR(bad.ToStatus());
         call.set_resource(absl::StrCat("accounts/", in.username()));
         ASSIGN_OR_RETURN(std::string hash, HashPassword(request->password()));
@@ -94,11 +86,7 @@ grpc::Status AccountServiceImpl::UpdateAccount(grpc::ServerContext* context,
           }
         }
         if (!request->new_password().empty()) {
-          if (absl::Status s = ValidatePassword(request->new_password(), username, "new_password");
-              !s.ok()) {
-            bad.Add("new_password",
-                    std::string(GetBadRequest(s)->field_violations(0).description()));
-          }
+          bad.AddAll(ValidatePassword(request->new_password(), username, "new_password"));
         }
         changes.unlock = request->unlock();
         RETURN_IF_ERROR(bad.ToStatus());
