@@ -24,11 +24,14 @@ std::string TokenId(absl::string_view token) {
 
 SignIn::SignIn(AccountStore& accounts, admin::AdminStore& tokens, const Clock& clock,
                absl::Duration session_ttl)
-    : accounts_(accounts),
-      tokens_(tokens),
-      clock_(clock),
-      session_ttl_(session_ttl),
-      decoy_hash_(HashPassword("no account has this password").value_or("")) {}
+    : accounts_(accounts), tokens_(tokens), clock_(clock), session_ttl_(session_ttl) {}
+
+const std::string& SignIn::DecoyHash() {
+  absl::call_once(decoy_once_, [this] {
+    decoy_hash_ = HashPassword("no account has this password").value_or("");
+  });
+  return decoy_hash_;
+}
 
 void SignIn::Audit(const std::string& username, const std::string& caller, const char* method,
                    const absl::Status& outcome, const std::string& peer) {
@@ -61,7 +64,7 @@ absl::StatusOr<SignIn::Session> SignIn::WithPassword(const std::string& username
     return account.status();
   }
   if (!account.ok() || account->disabled) {
-    PasswordMatches(decoy_hash_, password);
+    PasswordMatches(DecoyHash(), password);
     Audit(username, account.ok() ? account->caller : "", "console/SignIn", WrongCredentials(),
           peer);
     return WrongCredentials();

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "absl/base/call_once.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
@@ -43,7 +44,11 @@ class SignIn {
   admin::AdminStore& tokens_;
   const Clock& clock_;
   const absl::Duration session_ttl_;
-  const std::string decoy_hash_;  // verified for unknown names, so they take as long
+  // Verified for unknown names, so that they take as long; made on first
+  // use (an Argon2id hash costs 64 MiB and a tenth of a second).
+  const std::string& DecoyHash();
+  absl::once_flag decoy_once_;
+  std::string decoy_hash_;
 };
 
 }  // namespace screening::console
