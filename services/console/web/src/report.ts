@@ -2,7 +2,7 @@
 // downloads (CSV and the Chinese document), the sign-off (the commission's,
 // after the cut-off) and every signed version.
 import { ApiError, call, Session } from "./api";
-import { count, DISTRICTS, escape, share } from "./format";
+import { clock, count, DISTRICTS, escape, share } from "./format";
 
 interface Report {
   programmeYear: number;
@@ -102,7 +102,7 @@ export function showReport(root: HTMLElement, session: Session): () => void {
     body.innerHTML = `
       <h2>${report.programmeYear} 年第 ${report.quarter} 季度 · 截至 ${escape(report.cutoffDate)}</h2>
       <p>${signed ? `第 ${report.version} 版，${escape(report.signedOffBy ?? "")} 于 ${
-        escape(report.signOffTime ?? "")} 签发${report.correctionReason ? `（更正原因：${
+        report.signOffTime ? clock(new Date(report.signOffTime)) : ""} 签发${report.correctionReason ? `（更正原因：${
         escape(report.correctionReason)}）` : ""}` : "草稿（未签发）"}</p>
       <table><thead><tr><th scope="col">指标</th><th scope="col">已完成</th><th scope="col">年度目标</th>
         <th scope="col">完成率</th></tr></thead><tbody>

@@ -106,6 +106,21 @@ try {
   }
   check(csv.length === 1, "the CSV did not download");
   check(readFileSync(`${downloads}/${csv[0]}`, "utf8").length > 20, "the CSV is empty");
+  // The third quarter's cut-off is over: the commission signs it off, and
+  // the signed version is listed and shown.
+  await page.select("#report-quarter", "3");
+  await page.waitForFunction(() => document.querySelectorAll("#report-version option").length === 1);
+  await page.click(".report-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#report-body h2")?.textContent?.includes("第 3 季度"));
+  await page.click("#sign-off");
+  try {
+    await page.waitForFunction(() => document.querySelector("#report-body")?.textContent?.includes("签发") &&
+      document.querySelector("#report-version")?.value === "1", { timeout: 10000 });
+  } catch {
+    throw new Error(`sign-off: ${await text(page, "#report-error")}`);
+  }
+  check((await text(page, "#report-version")).includes("第 1 版"), "the signed version is not listed");
+  await page.screenshot({ path: `${SHOTS}/report-signed-1366x768.png`, fullPage: true });
   await page.click('nav a[href="#/dashboard"]');
   await page.waitForSelector("#totals .big strong");
 
