@@ -45,12 +45,18 @@ async function signIn(page, username, password) {
 
 const text = (page, selector) => page.$eval(selector, (e) => e.textContent ?? "");
 
+// Every input, select and button has a label or text: what a screen reader says.
+async function checkLabels(page, where) {
+  const unlabelled = await page.$$eval("input, select, button", (controls) =>
+    controls.filter((c) => (c.labels?.length ?? 0) === 0 && !c.getAttribute("aria-label") &&
+                           !(c.textContent ?? "").trim()).map((c) => c.id || c.outerHTML.slice(0, 60)));
+  check(unlabelled.length === 0, `${where}: controls without a label: ${unlabelled.join(", ")}`);
+}
+
 try {
   // Every control has a label; a wrong password says so.
   const page = await newPage();
-  const unlabelled = await page.$$eval("input, button", (controls) =>
-    controls.filter((c) => (c.labels?.length ?? 0) === 0 && !(c.textContent ?? "").trim()).length);
-  check(unlabelled === 0, `${unlabelled} controls have no label`);
+  await checkLabels(page, "sign-in");
   await page.screenshot({ path: `${SHOTS}/sign-in-1366x768.png` });
   await signIn(page, "officer.li", "not the password");
   await page.waitForFunction(() => document.querySelector("#sign-in-error")?.textContent !== "");
@@ -93,8 +99,17 @@ try {
   const cdp = await page.createCDPSession();
   await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: downloads,
                                                   browserContextId: page.browserContext().id });
-  await page.click('nav a[href="#/report"]');
+  await checkLabels(page, "dashboard");
+  // To the report from the keyboard: the page's links are reachable by Tab.
+  let onReportLink = false;
+  for (let i = 0; i < 10 && !onReportLink; ++i) {
+    await page.keyboard.press("Tab");
+    onReportLink = await page.evaluate(() => document.activeElement?.getAttribute("href") === "#/report");
+  }
+  check(onReportLink, "the report's link cannot be reached with Tab");
+  await page.keyboard.press("Enter");
   await page.waitForSelector("#download-csv", { timeout: 10000 });
+  await checkLabels(page, "report");
   check((await text(page, "#report-body")).includes("草稿"), "the report is not a draft");
   await page.screenshot({ path: `${SHOTS}/report-1366x768.png`, fullPage: true });
   await page.click("#download-csv");
@@ -158,6 +173,8 @@ try {
   await admin.waitForSelector('nav a[href="#/accounts"]');
   await admin.click('nav a[href="#/accounts"]');
   await admin.waitForSelector("#create-account");
+  await admin.waitForSelector("#account-list tbody tr");
+  await checkLabels(admin, "accounts");
   await admin.type("#new-username", "nurse.chen");
   await admin.type("#new-display-name", "陈护士");
   await admin.select("#new-district", "230103");
