@@ -223,18 +223,22 @@ absl::StatusOr<std::unique_ptr<HttpFace>> HttpFace::Start(Options options,
     server.Get(std::string(asset.path), serve);
     if (asset.path == "/index.html") server.Get("/", serve);
   }
-  // Before the RPC route, which would match these paths too.
-  server.Post("/auth/sign-in",
-              [self](const httplib::Request& request, httplib::Response& response) {
-                self->HandleSignIn(request, response);
-              });
-  server.Post("/auth/sign-out",
-              [self](const httplib::Request& request, httplib::Response& response) {
-                self->HandleSignOut(request, response);
-              });
-  server.Get("/auth/session", [self](const httplib::Request& request, httplib::Response& response) {
-    self->HandleSession(request, response);
-  });
+  // Sign-in, when the process has it; before the RPC route, which would
+  // match these paths too.
+  if (o.sign_in != nullptr) {
+    server.Post("/auth/sign-in",
+                [self](const httplib::Request& request, httplib::Response& response) {
+                  self->HandleSignIn(request, response);
+                });
+    server.Post("/auth/sign-out",
+                [self](const httplib::Request& request, httplib::Response& response) {
+                  self->HandleSignOut(request, response);
+                });
+    server.Get("/auth/session",
+               [self](const httplib::Request& request, httplib::Response& response) {
+                 self->HandleSession(request, response);
+               });
+  }
   server.Post(R"(/[^/]+/[^/]+)",
               [self](const httplib::Request& request, httplib::Response& response) {
                 self->Handle(request, response);
@@ -336,10 +340,6 @@ void HttpFace::Handle(const httplib::Request& request, httplib::Response& respon
 }
 
 void HttpFace::HandleSignIn(const httplib::Request& request, httplib::Response& response) {
-  if (options_.sign_in == nullptr) {
-    response.status = 404;
-    return;
-  }
   if (FromAnotherSite(request)) {
     return ReplyError(response, grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                                              "a sign-in from another site is refused"));
@@ -366,10 +366,6 @@ void HttpFace::HandleSignIn(const httplib::Request& request, httplib::Response& 
 }
 
 void HttpFace::HandleSession(const httplib::Request& request, httplib::Response& response) {
-  if (options_.sign_in == nullptr) {
-    response.status = 404;
-    return;
-  }
   std::optional<std::string> token =
       CookieValue(request.get_header_value("Cookie"), kSessionCookie);
   absl::StatusOr<Caller> caller =
@@ -381,10 +377,6 @@ void HttpFace::HandleSession(const httplib::Request& request, httplib::Response&
 }
 
 void HttpFace::HandleSignOut(const httplib::Request& request, httplib::Response& response) {
-  if (options_.sign_in == nullptr) {
-    response.status = 404;
-    return;
-  }
   if (FromAnotherSite(request)) {
     return ReplyError(response, grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                                              "a sign-out from another site is refused"));

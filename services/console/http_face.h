@@ -37,7 +37,7 @@ class HttpFace {
     int threads = 256;                                // connections served at once
     absl::Duration io_timeout = absl::Seconds(10);    // a client slower than this is dropped
     absl::Duration max_deadline = absl::Seconds(60);  // of a unary call
-    SignIn* sign_in = nullptr;                        // /auth/*; none without it
+    SignIn* sign_in = nullptr;                        // serves /auth/* when set
     absl::Duration session_ttl = absl::Hours(8);
   };
 
