@@ -115,9 +115,11 @@ int Run() {
     auto client = std::make_shared<httplib::Client>("127.0.0.1", http_port);
     client->set_keep_alive(true);
     client->set_tcp_nodelay(true);  // as browsers do
-    return [client] {
-      auto result =
-          client->Post("/screening.v1.ProgressService/GetProgress", "{}", "application/json");
+    const bool proto = absl::GetFlag(FLAGS_http_proto);
+    return [client, proto] {
+      // An empty GetProgressRequest: "{}" in JSON, no bytes in protobuf.
+      auto result = client->Post("/screening.v1.ProgressService/GetProgress", proto ? "" : "{}",
+                                 proto ? "application/proto" : "application/json");
       return result && result->status == 200;
     };
   };
