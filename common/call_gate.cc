@@ -72,13 +72,9 @@ absl::Duration RateLimiter::Reserve(const std::string& key) {
   return b.tokens >= 0 ? absl::ZeroDuration() : absl::Seconds(-b.tokens / per_second_);
 }
 
-absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase& context) const {
-  return AuthenticateAll({&context})[0];
-}
-
-Authenticator::Presented Authenticator::Present(const grpc::ServerContextBase& context) const {
+Authenticator::Presented Authenticator::Present(const Credentials& credentials) const {
   // A verified client certificate names the caller in its common name.
-  if (auto auth = context.auth_context(); auth && auth->IsPeerAuthenticated()) {
+  if (const auto& auth = credentials.tls; auth && auth->IsPeerAuthenticated()) {
     for (const auto& cn : auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME)) {
       auto caller = ParseCallerName(std::string(cn.data(), cn.size()));
       if (!caller.ok()) {
@@ -91,10 +87,8 @@ Authenticator::Presented Authenticator::Present(const grpc::ServerContextBase& c
       return {*std::move(caller), std::nullopt};
     }
   }
-  const auto& metadata = context.client_metadata();
-  auto header = metadata.find("authorization");
-  if (header != metadata.end()) {
-    absl::string_view value(header->second.data(), header->second.size());
+  if (credentials.authorization) {
+    absl::string_view value(*credentials.authorization);
     if (!absl::ConsumePrefix(&value, kBearerPrefix) || tokens_ == nullptr) {
       return {absl::UnauthenticatedError("authorization must be 'Bearer <token>'"), std::nullopt};
     }
@@ -107,12 +101,12 @@ Authenticator::Presented Authenticator::Present(const grpc::ServerContextBase& c
 }
 
 std::vector<absl::StatusOr<Caller>> Authenticator::AuthenticateAll(
-    const std::vector<const grpc::ServerContextBase*>& contexts) const {
+    const std::vector<Credentials>& credentials) const {
   std::vector<absl::StatusOr<Caller>> callers;
   std::vector<std::string> tokens;
   std::vector<size_t> token_of;  // the call of each token
-  for (const grpc::ServerContextBase* context : contexts) {
-    Presented presented = Present(*context);
+  for (const Credentials& presented_by : credentials) {
+    Presented presented = Present(presented_by);
     callers.push_back(std::move(presented.caller));
     if (!presented.token) continue;
     tokens.push_back(*std::move(presented.token));
@@ -124,6 +118,51 @@ std::vector<absl::StatusOr<Caller>> Authenticator::AuthenticateAll(
   return callers;
 }
 
+grpc::Status CallGate::ServeLocal(const LocalCall& local,
+                                  absl::FunctionRef<grpc::Status(grpc::ServerContext*)> handler) {
+  grpc::ServerContext context;
+  {
+    absl::MutexLock lock(&local_mu_);
+    local_[&context] = &local;
+    ++local_calls_;
+  }
+  const grpc::Status status = handler(&context);
+  absl::MutexLock lock(&local_mu_);
+  local_.erase(&context);
+  --local_calls_;
+  return status;
+}
+
+const LocalCall* CallGate::FindLocal(const grpc::ServerContextBase* context) const {
+  if (local_calls_.load() == 0) return nullptr;
+  absl::MutexLock lock(&local_mu_);
+  auto it = local_.find(context);
+  return it == local_.end() ? nullptr : it->second;
+}
+
+Credentials CallGate::CredentialsOf(const Call& call) {
+  if (call.local_ != nullptr) {
+    if (call.local_->authorization.empty()) return {};
+    return {nullptr, call.local_->authorization};
+  }
+  Credentials credentials{call.context_->auth_context(), std::nullopt};
+  const auto& metadata = call.context_->client_metadata();
+  if (auto header = metadata.find("authorization"); header != metadata.end()) {
+    credentials.authorization = std::string(header->second.data(), header->second.size());
+  }
+  return credentials;
+}
+
+std::vector<absl::StatusOr<Caller>> CallGate::Authenticate(const std::vector<Call>& calls) const {
+  if (authenticator_ == nullptr) {
+    return std::vector<absl::StatusOr<Caller>>(calls.size(), InProcessCaller());
+  }
+  std::vector<Credentials> credentials;
+  credentials.reserve(calls.size());
+  for (const Call& call : calls) credentials.push_back(CredentialsOf(call));
+  return authenticator_->AuthenticateAll(credentials);
+}
+
 CallGate::Call CallGate::Prepare(grpc::ServerContextBase* context, absl::string_view method) {
   Call call;
   call.gate_ = this;
@@ -131,6 +170,11 @@ CallGate::Call CallGate::Prepare(grpc::ServerContextBase* context, absl::string_
   call.method_ = std::string(method);
   const MethodPolicy* policy = FindMethodPolicy(method);
   call.personal_data_ = policy == nullptr || policy->personal_data;
+  call.local_ = FindLocal(context);
+  if (call.local_ != nullptr) {
+    call.reason_ = call.local_->reason.substr(0, 500);
+    return call;
+  }
   auto reason = context->client_metadata().find(kReasonMetadata);
   if (reason != context->client_metadata().end()) {
     call.reason_ = std::string(reason->second.data(), std::min<size_t>(reason->second.size(), 500));
@@ -173,13 +217,15 @@ void CallGate::Call::Admit(absl::StatusOr<Caller> caller) {
 }
 
 CallGate::Call CallGate::Begin(grpc::ServerContextBase* context, absl::string_view method) {
-  Call call = Prepare(context, method);
+  std::vector<Call> calls;
+  calls.push_back(Prepare(context, method));
+  Call& call = calls[0];
   // The handler's database work, the token read included, stops at the
   // call's deadline.
-  call.deadline_ = std::make_unique<ScopedCallDeadline>(absl::FromChrono(context->deadline()));
-  call.Admit(authenticator_ == nullptr ? InProcessCaller()
-                                       : authenticator_->Authenticate(*context));
-  return call;
+  call.deadline_ = std::make_unique<ScopedCallDeadline>(
+      call.local_ != nullptr ? call.local_->deadline : absl::FromChrono(context->deadline()));
+  call.Admit(std::move(Authenticate(calls)[0]));
+  return std::move(call);
 }
 
 std::vector<CallGate::Call> CallGate::BeginAll(
@@ -189,13 +235,7 @@ std::vector<CallGate::Call> CallGate::BeginAll(
   for (grpc::ServerContextBase* context : contexts) {
     calls.push_back(Prepare(context, method));  // no deadline: the thread serves them all
   }
-  std::vector<absl::StatusOr<Caller>> callers;
-  if (authenticator_ == nullptr) {
-    callers.assign(contexts.size(), InProcessCaller());
-  } else {
-    callers = authenticator_->AuthenticateAll(
-        std::vector<const grpc::ServerContextBase*>(contexts.begin(), contexts.end()));
-  }
+  std::vector<absl::StatusOr<Caller>> callers = Authenticate(calls);
   for (size_t i = 0; i < calls.size(); ++i) calls[i].Admit(std::move(callers[i]));
   return calls;
 }
@@ -210,7 +250,7 @@ std::optional<AuditEntry> CallGate::Call::AuditRow(const absl::Status& outcome) 
                     .resource = resource_,
                     .outcome = CodeName(outcome.code()),
                     .reason = reason_,
-                    .peer = context_->peer()};
+                    .peer = local_ != nullptr ? local_->peer : context_->peer()};
 }
 
 grpc::Status CallGate::Call::Finish(const absl::Status& outcome) {

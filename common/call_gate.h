@@ -18,8 +18,11 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/security/auth_context.h>
 #include <grpcpp/server_context.h>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -92,16 +95,32 @@ class RateLimiter {
   std::map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };
 
+// A call served on this process's own thread for a caller that came another
+// way than gRPC (the console's HTTP face): what the gate would otherwise read
+// off the gRPC call.
+struct LocalCall {
+  std::string authorization;  // "Bearer <token>", or empty
+  std::string reason;         // as the x-screening-reason metadata
+  std::string peer;           // for the audit row, e.g. "http:127.0.0.1:52310"
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
+// What a call presents to be known by: a TLS peer (whose certificate may
+// name the caller) and the authorization header, if any.
+struct Credentials {
+  std::shared_ptr<const grpc::AuthContext> tls;
+  std::optional<std::string> authorization;
+};
+
 // Finds the caller of a call on the public server: a verified client
 // certificate (its common name, e.g. "hospital:HRB-DL-01"), else a bearer
 // token, else (only with --insecure) a developer.
 class Authenticator {
  public:
   Authenticator(TokenVerifier* tokens, bool insecure) : tokens_(tokens), insecure_(insecure) {}
-  absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& context) const;
-  // The same for calls served together: their tokens in one VerifyAll.
+  // One caller per call: the bearer tokens are verified in one VerifyAll.
   std::vector<absl::StatusOr<Caller>> AuthenticateAll(
-      const std::vector<const grpc::ServerContextBase*>& contexts) const;
+      const std::vector<Credentials>& credentials) const;
 
  private:
   // What a call presents: the caller its certificate names (or why it names
@@ -110,7 +129,7 @@ class Authenticator {
     absl::StatusOr<Caller> caller;
     std::optional<std::string> token;
   };
-  Presented Present(const grpc::ServerContextBase& context) const;
+  Presented Present(const Credentials& credentials) const;
 
   TokenVerifier* tokens_;
   const bool insecure_;
@@ -157,6 +176,7 @@ class CallGate {
     void Admit(absl::StatusOr<Caller> caller);
     CallGate* gate_ = nullptr;
     grpc::ServerContextBase* context_ = nullptr;
+    const LocalCall* local_ = nullptr;  // set for a call served by ServeLocal
     std::string method_, resource_, reason_;
     bool personal_data_ = false;
     bool audited_ = false;
@@ -183,6 +203,14 @@ class CallGate {
   std::vector<grpc::Status> FinishAll(std::vector<Call>& calls,
                                       const std::vector<absl::Status>& outcomes);
 
+  // Runs `handler`, one of this gate's synchronous handlers, on this thread
+  // as a call from `local`: the handler gets a fresh ServerContext, and when
+  // the gate meets that context it reads the credentials, reason, peer and
+  // deadline from `local` instead of from gRPC. The HTTP face calls handlers
+  // this way, without a second trip through gRPC.
+  grpc::Status ServeLocal(const LocalCall& local,
+                          absl::FunctionRef<grpc::Status(grpc::ServerContext*)> handler);
+
   // Begin, then `body(call)` only if the call may proceed, then Finish: the
   // way every handler runs, so that none can forget the gate's verdict.
   template <typename Body>
@@ -206,12 +234,23 @@ class CallGate {
  private:
   // A call with its metadata read, not yet admitted (and no deadline set).
   Call Prepare(grpc::ServerContextBase* context, absl::string_view method);
+  // The LocalCall `context` was made for by ServeLocal, or null.
+  const LocalCall* FindLocal(const grpc::ServerContextBase* context) const;
+  // The call's credentials, from gRPC or from its LocalCall.
+  static Credentials CredentialsOf(const Call& call);
+  std::vector<absl::StatusOr<Caller>> Authenticate(const std::vector<Call>& calls) const;
 
   const Authenticator* authenticator_;
   std::atomic<bool> closing_{false};
   AuditSink* audit_;
   RateLimiter* limiter_;
   const Clock& clock_;
+  // The contexts of calls in ServeLocal; most calls are gRPC's, and find
+  // none without taking the lock.
+  std::atomic<int> local_calls_{0};
+  mutable absl::Mutex local_mu_;
+  absl::flat_hash_map<const grpc::ServerContextBase*, const LocalCall*> local_
+      ABSL_GUARDED_BY(local_mu_);
 };
 
 }  // namespace screening

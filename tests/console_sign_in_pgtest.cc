@@ -5,6 +5,10 @@
 // signed-out session are refused; every answer carries the CSP.
 #include <httplib.h>
 
+#include <google/protobuf/descriptor.h>
+
+#include <algorithm>
+
 #include "common/db.h"
 #include "nlohmann/json.hpp"
 #include "screening/v1/accounts.grpc.pb.h"
@@ -261,6 +265,72 @@ TEST_F(ConsoleSignIn, AnAdminManagesAccountsThroughTheApi) {
   grpc::ClientContext bad_context;
   EXPECT_THAT(BadFields(accounts->UpdateAccount(&bad_context, bad, &ignored)),
               ::testing::ElementsAre("account.name", "update_mask", "new_password"));
+}
+
+// The face runs unary handlers on its own thread through the gate; the
+// batching BookScreening and the streams ride the in-process channel.
+TEST_F(ConsoleSignIn, EveryUnaryMethodButTheBatchedOneRunsOnTheFacesThread) {
+  std::vector<std::string> unary;
+  for (const char* file : {"accounts", "admin", "progress", "registry", "results", "scheduling"}) {
+    const auto* descriptor = google::protobuf::DescriptorPool::generated_pool()->FindFileByName(
+        absl::StrCat("screening/v1/", file, ".proto"));
+    ASSERT_NE(descriptor, nullptr) << file;
+    for (int s = 0; s < descriptor->service_count(); ++s) {
+      const auto* service = descriptor->service(s);
+      for (int m = 0; m < service->method_count(); ++m) {
+        const auto* method = service->method(m);
+        const std::string path = absl::StrCat("/", service->full_name(), "/", method->name());
+        if (method->client_streaming() || method->server_streaming()) continue;
+        if (path == "/screening.v1.SchedulingService/BookScreening") continue;
+        unary.push_back(path);
+      }
+    }
+  }
+  std::sort(unary.begin(), unary.end());
+  EXPECT_GE(unary.size(), 40u);
+  EXPECT_EQ(server_->app().http_local_methods(), unary);
+}
+
+TEST_F(ConsoleSignIn, ACallOnTheFacesThreadIsAuditedWithItsHttpPeerAndReason) {
+  CreateAccount("nurse.sun", "clinic:230102");
+  auto signed_in = SignIn("nurse.sun", kPassword);
+  ASSERT_TRUE(signed_in);
+  ASSERT_EQ(signed_in->status, 200);
+  const httplib::Headers headers = {{"Cookie", SessionCookie(signed_in)},
+                                    {"x-screening-reason", "home-visit check"}};
+  auto listed = Client().Post("/screening.v1.RegistryService/ListResidents", headers,
+                              R"({"districtCode": "230102"})", "application/json");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->status, 200) << listed->body;
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit.events WHERE method = "
+                          "'screening.v1.RegistryService/ListResidents' AND scope = '230102' "
+                          "AND outcome = 'OK' AND reason = 'home-visit check' "
+                          "AND peer LIKE 'http:127.0.0.1:%'"),
+            1);
+  // Refused on the same thread: another district is not this clinic's.
+  auto other = Client().Post("/screening.v1.RegistryService/ListResidents", headers,
+                             R"({"districtCode": "230103"})", "application/json");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 403) << other->body;
+}
+
+TEST_F(ConsoleSignIn, BookScreeningRidesTheInProcessChannelThroughTheSameGate) {
+  CreateAccount("nurse.qian", "clinic:230102");
+  auto signed_in = SignIn("nurse.qian", kPassword);
+  ASSERT_TRUE(signed_in);
+  ASSERT_EQ(signed_in->status, 200);
+  auto empty = Client().Post("/screening.v1.SchedulingService/BookScreening",
+                             {{"Cookie", SessionCookie(signed_in)}}, "{}", "application/json");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 400) << empty->body;
+  const nlohmann::json error = nlohmann::json::parse(empty->body);
+  EXPECT_EQ(error["code"], "invalid_argument");
+  EXPECT_THAT(empty->body, HasSubstr("fieldViolations"));
+  auto forged =
+      Client().Post("/screening.v1.SchedulingService/BookScreening",
+                    {{"Authorization", "Bearer sct_not_a_token"}}, "{}", "application/json");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 401) << forged->body;
 }
 
 }  // namespace

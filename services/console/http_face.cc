@@ -19,10 +19,13 @@
 #include "absl/strings/str_cat.h"
 #include "common/dates.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "services/console/assets.h"
 #include "services/console/browser.h"
 #include "services/console/connect_protocol.h"
+#include "services/console/local_methods.h"
+#include "services/console/proto_json.h"
 #include "services/console/sign_in.h"
 
 namespace screening::console {
@@ -87,15 +90,15 @@ std::unique_ptr<google::protobuf::Message> NewMessage(const google::protobuf::De
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
 }
 
-// The request's protobuf bytes, from JSON or checked binary.
-absl::StatusOr<std::string> RequestBytes(const MethodDescriptor& method, const std::string& body,
-                                         bool json) {
+// The request, from JSON or binary protobuf.
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> RequestMessage(
+    const MethodDescriptor& method, const std::string& body, bool json) {
   std::unique_ptr<google::protobuf::Message> message = NewMessage(method.input_type());
   if (!json) {
     if (!message->ParseFromString(body)) {
       return InvalidField("body", absl::StrCat("is not a ", method.input_type()->full_name()));
     }
-    return body;
+    return message;
   }
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
@@ -107,18 +110,19 @@ absl::StatusOr<std::string> RequestBytes(const MethodDescriptor& method, const s
     return InvalidField(
         "body", absl::StrCat("is not a ", method.input_type()->full_name(), " in JSON: ", why));
   }
-  return message->SerializeAsString();
+  return message;
 }
 
+std::string ResponseBody(const google::protobuf::Message& message, bool json) {
+  return json ? ProtoToJson(message) : message.SerializeAsString();
+}
+
+// The answer's bytes from gRPC, as the body.
 std::string ResponseBody(const MethodDescriptor& method, const std::string& bytes, bool json) {
   if (!json) return bytes;
   std::unique_ptr<google::protobuf::Message> message = NewMessage(method.output_type());
   message->ParseFromString(bytes);
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;  // a browser sees 0 and false, not a gap
-  std::string json_text;
-  google::protobuf::util::MessageToJsonString(*message, &json_text, options);
-  return json_text;
+  return ProtoToJson(*message);
 }
 
 grpc::ByteBuffer ToBuffer(const std::string& bytes) {
@@ -141,24 +145,28 @@ void ReplyError(httplib::Response& response, const grpc::Status& status) {
   response.set_content(ConnectErrorJson(status), "application/json");
 }
 
-// The call's context: the caller's credentials and reason passed on, and its
-// deadline (Connect-Timeout-Ms) capped at `max_deadline` when `cap` is set.
-std::unique_ptr<grpc::ClientContext> CallContext(const httplib::Request& request,
-                                                 const std::string& authorization,
-                                                 absl::Duration max_deadline, bool cap) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  if (!authorization.empty()) context->AddMetadata("authorization", authorization);
-  for (const char* header : kForwardedHeaders) {
-    if (request.has_header(header)) context->AddMetadata(header, request.get_header_value(header));
-  }
+// The call's deadline: Connect-Timeout-Ms, capped at `max_deadline` when
+// `cap` is set.
+absl::Time CallDeadline(const httplib::Request& request, absl::Duration max_deadline, bool cap) {
   absl::Duration timeout = cap ? max_deadline : absl::InfiniteDuration();
   int64_t millis = 0;
   if (absl::SimpleAtoi(request.get_header_value("Connect-Timeout-Ms"), &millis) && millis > 0) {
     timeout = std::min(timeout, absl::Milliseconds(millis));
   }
-  if (timeout != absl::InfiniteDuration()) {
-    context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  return timeout == absl::InfiniteDuration() ? absl::InfiniteFuture() : absl::Now() + timeout;
+}
+
+// The in-process gRPC call's context: the caller's credentials and reason
+// passed on, and its deadline.
+std::unique_ptr<grpc::ClientContext> CallContext(const httplib::Request& request,
+                                                 const std::string& authorization,
+                                                 absl::Time deadline) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!authorization.empty()) context->AddMetadata("authorization", authorization);
+  for (const char* header : kForwardedHeaders) {
+    if (request.has_header(header)) context->AddMetadata(header, request.get_header_value(header));
   }
+  if (deadline != absl::InfiniteFuture()) context->set_deadline(absl::ToChronoTime(deadline));
   return context;
 }
 
@@ -286,14 +294,28 @@ void HttpFace::Handle(const httplib::Request& request, httplib::Response& respon
   const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
 
   if (!streaming) {
-    absl::StatusOr<std::string> bytes = RequestBytes(*method, request.body, json);
-    if (!bytes.ok()) return ReplyError(response, ToGrpcStatus(bytes.status()));
-    auto context = CallContext(request, authorization, options_.max_deadline, /*cap=*/true);
+    absl::StatusOr<std::unique_ptr<google::protobuf::Message>> call_request =
+        RequestMessage(*method, request.body, json);
+    if (!call_request.ok()) return ReplyError(response, ToGrpcStatus(call_request.status()));
+    const absl::Time deadline = CallDeadline(request, options_.max_deadline, /*cap=*/true);
+    if (options_.local != nullptr && options_.local->Has(path)) {
+      // On this thread, through the gate, without a second trip through gRPC.
+      const LocalCall local{.authorization = authorization,
+                            .reason = request.get_header_value(kReasonMetadata),
+                            .peer = Peer(request),
+                            .deadline = deadline};
+      std::unique_ptr<google::protobuf::Message> answer = NewMessage(method->output_type());
+      const grpc::Status status = options_.local->Call(path, local, **call_request, answer.get());
+      if (!status.ok()) return ReplyError(response, status);
+      response.set_content(ResponseBody(*answer, json), type);
+      return;
+    }
+    auto context = CallContext(request, authorization, deadline);
     grpc::ByteBuffer answer;
     grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
         channel_.get(),
         grpc::internal::RpcMethod(path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC),
-        context.get(), ToBuffer(*bytes), &answer);
+        context.get(), ToBuffer((*call_request)->SerializeAsString()), &answer);
     if (!status.ok()) return ReplyError(response, status);
     response.set_content(ResponseBody(*method, FromBuffer(answer), json), type);
     return;
@@ -302,14 +324,18 @@ void HttpFace::Handle(const httplib::Request& request, httplib::Response& respon
   // A server stream: the request is one envelope; the answer is one
   // envelope per message, then the end of the stream with its status.
   std::optional<ParsedEnvelope> envelope = ParseEnvelope(request.body, options_.max_message_bytes);
-  absl::StatusOr<std::string> bytes =
-      !envelope ? absl::StatusOr<std::string>(
-                      InvalidField("body", "must be one Connect envelope (flags, length, message)"))
-      : (envelope->flags & kCompressedFlag) ? absl::StatusOr<std::string>(InvalidField(
-                                                  "body", "compressed messages are not accepted"))
-                                            : RequestBytes(*method, envelope->payload, json);
-  auto context = std::shared_ptr<grpc::ClientContext>(
-      CallContext(request, authorization, options_.max_deadline, /*cap=*/false));
+  using Bytes = absl::StatusOr<std::string>;
+  Bytes bytes =
+      !envelope
+          ? Bytes(InvalidField("body", "must be one Connect envelope (flags, length, message)"))
+      : (envelope->flags & kCompressedFlag)
+          ? Bytes(InvalidField("body", "compressed messages are not accepted"))
+          : [&]() -> Bytes {
+    ASSIGN_OR_RETURN(auto message, RequestMessage(*method, envelope->payload, json));
+    return message->SerializeAsString();
+  }();
+  auto context = std::shared_ptr<grpc::ClientContext>(CallContext(
+      request, authorization, CallDeadline(request, options_.max_deadline, /*cap=*/false)));
   response.set_chunked_content_provider(type, [this, method, path, json, bytes = std::move(bytes),
                                                context](size_t, httplib::DataSink& sink) {
     grpc::Status status;

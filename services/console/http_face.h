@@ -1,7 +1,9 @@
 // The browser's way in: the Connect protocol (connectrpc.com) over HTTP/1.1,
-// served with cpp-httplib. Each call is handed, as it is, to this process's
-// public gRPC server through its in-process channel: the same services, the
-// same gate (authentication, authorization, audit, rate limits) and the same
+// served with cpp-httplib. A unary call runs its handler on the face's own
+// thread through the public gate (LocalMethods); a stream, and the one
+// batching handler (BookScreening), go to this process's public gRPC server
+// through its in-process channel. Either way: the same services, the same
+// gate (authentication, authorization, audit, rate limits) and the same
 // errors, in Connect's JSON form. Unary calls are JSON (or binary protobuf)
 // over POST; server streams (WatchProgress) use Connect's envelopes.
 //
@@ -26,6 +28,7 @@ struct Response;
 
 namespace screening::console {
 
+class LocalMethods;
 class SignIn;
 
 class HttpFace {
@@ -39,6 +42,9 @@ class HttpFace {
     absl::Duration max_deadline = absl::Seconds(60);  // of a unary call
     SignIn* sign_in = nullptr;                        // serves /auth/* when set
     absl::Duration session_ttl = absl::Hours(8);
+    // The unary methods called on the face's own thread rather than
+    // through `channel` (which carries the rest); none when null.
+    const LocalMethods* local = nullptr;
   };
 
   static absl::StatusOr<std::unique_ptr<HttpFace>> Start(Options options,

@@ -34,6 +34,7 @@
 #include "services/scheduling/scheduling_internal_service.h"
 #include "services/scheduling/scheduling_service.h"
 #include "services/scheduling/scheduling_store.h"
+#include "services/screeningd/public_local_methods.h"
 
 namespace screening {
 
@@ -218,6 +219,7 @@ struct App::Hosted {
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<CallGate> public_gate, internal_gate;
+  std::unique_ptr<console::LocalMethods> local_methods;  // the HTTP face's, over public_gate
   // One set of handlers per server: a service object serves one server only.
   std::vector<std::unique_ptr<grpc::Service>> handlers;
 };
@@ -349,6 +351,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   builder.SetMaxSendMessageSize(c.max_message_bytes);
   KeepServerThreads(builder, c.server_threads);
   app->RegisterHandlers(builder, *h.public_gate, clock);
+  std::vector<grpc::Service*> public_handlers;
+  for (const auto& handler : h.handlers) public_handlers.push_back(handler.get());
   app->server_ = builder.BuildAndStart();
   if (!app->server_ || app->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", c.listen));
@@ -364,6 +368,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
                                     .threads = c.http_threads,
                                     .sign_in = h.sign_in.get(),
                                     .session_ttl = c.session_ttl};
+    h.local_methods = PublicLocalMethods(*h.public_gate, public_handlers);
+    http.local = h.local_methods.get();
     auto face = console::HttpFace::Start(std::move(http),
                                          app->server_->InProcessChannel(grpc::ChannelArguments()));
     if (!face.ok()) return face.status();
@@ -514,5 +520,10 @@ void App::Wait() { stopped_.WaitForNotification(); }
 App::~App() { Shutdown(absl::ZeroDuration()); }
 
 int App::http_port() const { return http_ ? http_->port() : 0; }
+
+std::vector<std::string> App::http_local_methods() const {
+  if (!hosted_ || !hosted_->local_methods) return {};
+  return hosted_->local_methods->Paths();
+}
 
 }  // namespace screening

@@ -121,6 +121,9 @@ class App {
 
   int port() const { return port_; }
   int http_port() const;  // 0 without an HTTP face
+  // The paths of the methods the HTTP face calls on its own thread (the
+  // rest go through the in-process channel); none without an HTTP face.
+  std::vector<std::string> http_local_methods() const;
 
   // Turns health NOT_SERVING and keeps serving for `drain`; then refuses new
   // calls UNAVAILABLE (SHUTTING_DOWN), lets in-flight calls finish until

@@ -3,8 +3,8 @@
 // gRPC rate at 8 clients). screeningd runs in this process on a fresh
 // database; each client has its own connection and calls back to back.
 //
-//   bench_http_progress --server="host=127.0.0.1 port=54329 user=screening" \
-//     [--clients=8] [--seconds=3] [--rounds=4]
+//   bench_http_progress --server="host=127.0.0.1 port=54329 user=screening"
+//                       [--clients=8] [--seconds=3] [--rounds=4]
 #include <grpcpp/create_channel.h>
 #include <httplib.h>
 #include <unistd.h>
