@@ -4,8 +4,9 @@
 set(entries "")
 set(data "")
 set(index 0)
-foreach(name index.html app.js app.css)
-  set(path ${ASSET_DIR}/${name})
+# The bytes of `path` as a C++ array named `var`, appended to `data`; its
+# size in `size_var`.
+function(embed path var size_var)
   if(NOT EXISTS ${path})
     message(FATAL_ERROR "console asset ${path} is missing: build services/console/web")
   endif()
@@ -15,6 +16,13 @@ foreach(name index.html app.js app.css)
   # Adjacent literals of 2,000 bytes each, every byte escaped.
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" escaped "${hex}")
   string(REGEX REPLACE "((\\\\x[0-9a-f][0-9a-f]){2000})" "\\1\"\n    \"" escaped "${escaped}")
+  set(data "${data}constexpr char ${var}[] =\n    \"${escaped}\";\n" PARENT_SCOPE)
+  set(${size_var} ${size} PARENT_SCOPE)
+endfunction()
+foreach(name index.html app.js app.css)
+  embed(${ASSET_DIR}/${name} kAsset${index} size)
+  embed(${ASSET_DIR}/${name}.br kAsset${index}Br br_size)
+  embed(${ASSET_DIR}/${name}.gz kAsset${index}Gz gz_size)
   if(name MATCHES "\\.html$")
     set(type "text/html; charset=utf-8")
   elseif(name MATCHES "\\.js$")
@@ -22,8 +30,9 @@ foreach(name index.html app.js app.css)
   else()
     set(type "text/css; charset=utf-8")
   endif()
-  string(APPEND data "constexpr char kAsset${index}[] =\n    \"${escaped}\";\n")
-  string(APPEND entries "      {\"/${name}\", \"${type}\", std::string_view(kAsset${index}, ${size})},\n")
+  string(APPEND entries "      {\"/${name}\", \"${type}\", std::string_view(kAsset${index}, ${size}),\n"
+                        "       std::string_view(kAsset${index}Br, ${br_size}),\n"
+                        "       std::string_view(kAsset${index}Gz, ${gz_size})},\n")
   math(EXPR index "${index} + 1")
 endforeach()
 file(WRITE ${OUT}.tmp

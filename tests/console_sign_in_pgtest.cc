@@ -14,6 +14,7 @@
 #include "screening/v1/accounts.grpc.pb.h"
 #include "services/console/account_store.h"
 #include "services/console/accounts.h"
+#include "services/console/assets.h"
 #include "tests/support/slice_fixture.h"
 
 namespace screening::testing {
@@ -331,6 +332,38 @@ TEST_F(ConsoleSignIn, BookScreeningRidesTheInProcessChannelThroughTheSameGate) {
                     {{"Authorization", "Bearer sct_not_a_token"}}, "{}", "application/json");
   ASSERT_TRUE(forged);
   EXPECT_EQ(forged->status, 401) << forged->body;
+}
+
+// httplib would compress with brotli at its slowest (a second for the
+// script): the console's files come compressed at build time, and API
+// answers go uncompressed whatever the browser accepts.
+TEST_F(ConsoleSignIn, TheConsoleComesCompressedAtBuildTimeAndAnswersUncompressed) {
+  const console::Asset* script = nullptr;
+  for (const console::Asset& asset : console::ConsoleAssets()) {
+    if (asset.path == "/app.js") script = &asset;
+  }
+  ASSERT_NE(script, nullptr);
+  httplib::Client client = Client();
+  client.set_decompress(false);
+  const std::pair<const char*, const char*> kCases[] = {
+      {"gzip, deflate, br", "br"}, {"br;q=0, gzip", "gzip"}, {"identity", ""}};
+  for (const auto& [accepted, coding] : kCases) {
+    auto got = client.Get("/app.js", {{"Accept-Encoding", accepted}});
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->status, 200);
+    EXPECT_EQ(got->get_header_value("Content-Encoding"), coding) << accepted;
+    const std::string_view expected = std::string(coding) == "br"     ? script->brotli
+                                      : std::string(coding) == "gzip" ? script->gzip
+                                                                      : script->bytes;
+    EXPECT_EQ(got->body, expected) << accepted;
+    EXPECT_THAT(got->get_header_value("Content-Security-Policy"), HasSubstr("default-src"));
+  }
+  auto answer = client.Post("/screening.v1.ProgressService/GetProgress",
+                            {{"Accept-Encoding", "gzip, deflate, br"}}, "{}", "application/json");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200) << answer->body;
+  EXPECT_FALSE(answer->has_header("Content-Encoding"));
+  EXPECT_EQ(nlohmann::json::parse(answer->body)["personsTarget"], "800000");
 }
 
 }  // namespace

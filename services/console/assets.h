@@ -12,6 +12,8 @@ struct Asset {
   std::string_view path;          // "/app.js"
   std::string_view content_type;  // "text/javascript; charset=utf-8"
   std::string_view bytes;
+  // The same bytes compressed at build time (services/console/web/build.mjs).
+  std::string_view brotli, gzip;
 };
 
 const std::vector<Asset>& ConsoleAssets();

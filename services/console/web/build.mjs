@@ -2,8 +2,11 @@
 // into one script and copies the static files beside it:
 //   node build.mjs [--outdir=dist]
 // screeningd embeds the output (cmake/embed_console.cmake); no node or CDN at run time.
+// Each file is also written compressed, brotli (.br) and gzip (.gz), at their
+// strongest settings: done once here, so that screeningd never compresses.
 import * as esbuild from "esbuild";
-import { cpSync, mkdirSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const outdir = (process.argv.find((a) => a.startsWith("--outdir=")) ?? "--outdir=dist").slice(9);
 mkdirSync(outdir, { recursive: true });
@@ -18,3 +21,10 @@ await esbuild.build({
   logLevel: "warning",
 });
 cpSync("static", outdir, { recursive: true });
+for (const name of ["index.html", "app.js", "app.css"]) {
+  const bytes = readFileSync(`${outdir}/${name}`);
+  writeFileSync(`${outdir}/${name}.br`, brotliCompressSync(bytes, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY },
+  }));
+  writeFileSync(`${outdir}/${name}.gz`, gzipSync(bytes, { level: 9 }));
+}
