@@ -147,6 +147,17 @@ TEST_F(ConsoleSignIn, AClinicSessionCannotCallTheCommissionsRpcs) {
   ASSERT_TRUE(progress);
   EXPECT_EQ(progress->status, 403);
   EXPECT_EQ(nlohmann::json::parse(progress->body)["code"], "permission_denied");
+  // Nor watch it: the stream, served from the feed, ends at once with the
+  // gate's refusal (flags 2: the end of the stream).
+  const std::string watch = std::string("\0\0\0\0\x02{}", 7);
+  auto watched = Client().Post("/screening.v1.ProgressService/WatchProgress",
+                               {{"Cookie", SessionCookie(signed_in)}}, watch,
+                               "application/connect+json");
+  ASSERT_TRUE(watched);
+  EXPECT_EQ(watched->status, 200);
+  ASSERT_GT(watched->body.size(), 5u);
+  EXPECT_EQ(watched->body[0], '\x02');
+  EXPECT_EQ(nlohmann::json::parse(watched->body.substr(5))["error"]["code"], "permission_denied");
 }
 
 TEST_F(ConsoleSignIn, WrongPasswordsLockTheAccountAndEveryAttemptIsAudited) {

@@ -6,9 +6,9 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/impl/codegen/client_unary_call.h>
 #include <grpcpp/support/byte_buffer.h>
-#include <grpcpp/support/sync_stream.h>
 #include <httplib.h>
 #include <openssl/pem.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <vector>
@@ -27,6 +27,7 @@
 #include "services/console/browser.h"
 #include "services/console/connect_protocol.h"
 #include "services/console/local_methods.h"
+#include "services/console/progress_stream.h"
 #include "services/console/proto_json.h"
 #include "services/console/sign_in.h"
 
@@ -42,6 +43,9 @@ constexpr absl::string_view kPublicPackage = "screening.v1.";
 // Request headers passed on to the gRPC call as metadata (besides the
 // credentials, which may come from the session cookie).
 constexpr const char* kForwardedHeaders[] = {"x-screening-reason"};
+
+// Connections waiting to be accepted (the kernel caps it at somaxconn).
+constexpr int kListenBacklog = 1024;
 
 // The call's credentials: the Authorization header, else the session
 // cookie's token as a bearer token. `by_cookie` says which.
@@ -256,6 +260,18 @@ absl::StatusOr<std::unique_ptr<HttpFace>> HttpFace::Start(Options options,
   server.set_read_timeout(io);
   server.set_write_timeout(io);
   server.set_keep_alive_timeout(5);
+  // httplib closes a kept-alive connection after 5 requests by default; a
+  // console makes many more.
+  server.set_keep_alive_max_count(10000);
+  // httplib listens with a backlog of 5: a thousand dashboards reconnecting
+  // after a restart would see their connections dropped. The socket is
+  // noted here, before bind, and listened on again with room after it.
+  int listening_socket = -1;
+  server.set_socket_options([&listening_socket](int socket) {
+    int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listening_socket = socket;
+  });
   // Headers and body go in separate writes: without this, Nagle and delayed
   // ACKs hold each answer ~40 ms.
   server.set_tcp_nodelay(true);
@@ -306,6 +322,7 @@ absl::StatusOr<std::unique_ptr<HttpFace>> HttpFace::Start(Options options,
   face->port_ =
       port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (face->port_ <= 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", o.listen));
+  if (listening_socket >= 0) ::listen(listening_socket, kListenBacklog);
   face->listener_ = std::thread([self] { self->server_->listen_after_bind(); });
   return face;
 }
@@ -369,48 +386,74 @@ void HttpFace::Handle(const httplib::Request& request, httplib::Response& respon
     return;
   }
 
-  // A server stream: the request is one envelope; the answer is one
-  // envelope per message, then the end of the stream with its status.
+  // A server stream (WatchProgress, the API's one): the request is one
+  // envelope; the answer is one envelope per update, then the end of the
+  // stream with its status. Served from the feed when progress is hosted
+  // here; a process without it serves no stream.
   std::optional<ParsedEnvelope> envelope = ParseEnvelope(request.body, options_.max_message_bytes);
-  using Bytes = absl::StatusOr<std::string>;
-  Bytes bytes =
-      !envelope
-          ? Bytes(InvalidField("body", "must be one Connect envelope (flags, length, message)"))
-      : (envelope->flags & kCompressedFlag)
-          ? Bytes(InvalidField("body", "compressed messages are not accepted"))
-          : [&]() -> Bytes {
-    ASSIGN_OR_RETURN(auto message, RequestMessage(*method, envelope->payload, json));
-    return message->SerializeAsString();
-  }();
-  auto context = std::shared_ptr<grpc::ClientContext>(CallContext(
-      request, authorization, CallDeadline(request, options_.max_deadline, /*cap=*/false)));
-  response.set_chunked_content_provider(type, [this, method, path, json, bytes = std::move(bytes),
-                                               context](size_t, httplib::DataSink& sink) {
-    grpc::Status status;
-    if (!bytes.ok()) {
-      status = ToGrpcStatus(bytes.status());
-    } else {
-      std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader(
-          grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
-              channel_.get(),
-              grpc::internal::RpcMethod(path.c_str(), grpc::internal::RpcMethod::SERVER_STREAMING),
-              context.get(), ToBuffer(*bytes)));
-      grpc::ByteBuffer message;
-      while (reader->Read(&message)) {
-        const std::string out = Envelope(0, ResponseBody(*method, FromBuffer(message), json));
-        if (!sink.write(out.data(), out.size())) {
-          context->TryCancel();  // the browser went away
-          reader->Finish();
-          return false;
-        }
-      }
-      status = reader->Finish();
+  absl::Status refused;
+  if (!envelope) {
+    refused = InvalidField("body", "must be one Connect envelope (flags, length, message)");
+  } else if (envelope->flags & kCompressedFlag) {
+    refused = InvalidField("body", "compressed messages are not accepted");
+  } else if (options_.local == nullptr || !options_.local->CanWatchProgress() ||
+             path != "/screening.v1.ProgressService/WatchProgress") {
+    refused = absl::UnimplementedError(absl::StrCat(path, " is not served by this process"));
+  } else {
+    return WatchProgressHere(request, response, authorization, *method, envelope->payload, json,
+                             type);
+  }
+  response.set_content(Envelope(kEndStreamFlag, EndStreamJson(ToGrpcStatus(refused))), type);
+}
+
+void HttpFace::WatchProgressHere(const httplib::Request& request, httplib::Response& response,
+                                 const std::string& authorization, const MethodDescriptor& method,
+                                 const std::string& payload, bool json, const std::string& type) {
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> parsed =
+      RequestMessage(method, payload, json);
+  auto watch_request = std::make_shared<v1::WatchProgressRequest>();
+  absl::Status watching = parsed.status();
+  if (watching.ok()) {
+    watch_request->CopyFrom(**parsed);
+    const LocalCall local{.authorization = authorization,
+                          .reason = request.get_header_value(kReasonMetadata),
+                          .peer = Peer(request)};
+    auto watch = std::make_shared<HttpProgressWatch>();
+    watching = options_.local->WatchProgress(local, *watch_request, watch.get());
+    if (watching.ok()) {
+      const LocalMethods* methods = options_.local;
+      response.set_chunked_content_provider(
+          type,
+          [this, watch, json](size_t, httplib::DataSink& sink) {
+            for (;;) {
+              bool closed = false;
+              HttpProgressWatch::Update update = watch->Next(absl::Seconds(1), &closed);
+              if (closed) {
+                const std::string end = Envelope(
+                    kEndStreamFlag,
+                    EndStreamJson(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                               "the server is shutting down; watch again with the "
+                                               "last offset received")));
+                sink.write(end.data(), end.size());
+                sink.done();
+                return true;
+              }
+              if (update == nullptr) {
+                if (!sink.is_writable()) return false;
+                continue;
+              }
+              std::shared_ptr<const std::string> body = envelopes_.Of(update, json);
+              if (!sink.write(body->data(), body->size())) return false;  // the browser left
+            }
+          },
+          [methods, watch_request, watch](bool) {
+            methods->UnwatchProgress(*watch_request, watch.get());
+          });
+      return;
     }
-    const std::string end = Envelope(kEndStreamFlag, EndStreamJson(status));
-    sink.write(end.data(), end.size());
-    sink.done();
-    return true;
-  });
+  }
+  // Refused: the end of the stream, with the reason, and nothing before it.
+  response.set_content(Envelope(kEndStreamFlag, EndStreamJson(ToGrpcStatus(watching))), type);
 }
 
 void HttpFace::HandleSignIn(const httplib::Request& request, httplib::Response& response) {

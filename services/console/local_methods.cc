@@ -19,4 +19,20 @@ grpc::Status LocalMethods::Call(const std::string& path, const LocalCall& local,
       local, [&](grpc::ServerContext* context) { return handler(context, request, response); });
 }
 
+absl::Status LocalMethods::WatchProgress(const LocalCall& local,
+                                         const v1::WatchProgressRequest& request,
+                                         progress::ProgressFeed::Watcher* watcher) const {
+  absl::Status watching;
+  gate_.ServeLocal(local, [&](grpc::ServerContext* context) {
+    watching = progress_->Watch(context, request, watcher);
+    return grpc::Status::OK;
+  });
+  return watching;
+}
+
+void LocalMethods::UnwatchProgress(const v1::WatchProgressRequest& request,
+                                   progress::ProgressFeed::Watcher* watcher) const {
+  progress_->Unwatch(request, watcher);
+}
+
 }  // namespace screening::console

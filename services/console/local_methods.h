@@ -1,8 +1,9 @@
 // The public API's synchronous unary handlers by method path, for the HTTP
 // face to call on its own thread through the gate (CallGate::ServeLocal)
-// rather than through a second, in-process gRPC call. Methods not here
-// (server streams, and BookScreening, whose callback handler batches calls
-// across threads) ride the in-process channel instead.
+// rather than through a second, in-process gRPC call; and WatchProgress, the
+// API's one server stream, from the progress feed. BookScreening, whose
+// callback handler batches calls across threads, is not here: it rides the
+// in-process channel.
 //
 //   LocalMethods methods(gate);
 //   methods.Add<v1::ProgressService>(impl, &v1::ProgressService::Service::GetProgress,
@@ -20,6 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/call_gate.h"
+#include "services/progress/progress_service.h"
 
 namespace screening::console {
 
@@ -41,6 +43,18 @@ class LocalMethods {
         };
   }
 
+  // WatchProgress, the public API's one server stream, when the progress
+  // service is hosted here: the face subscribes to the feed itself, so that
+  // a thousand dashboards share each update's JSON.
+  void SetProgressWatch(progress::ProgressServiceImpl* progress) { progress_ = progress; }
+  bool CanWatchProgress() const { return progress_ != nullptr; }
+  // Admits the watch through the gate, as for `local`, and subscribes
+  // `watcher`; it stays subscribed until UnwatchProgress.
+  absl::Status WatchProgress(const LocalCall& local, const v1::WatchProgressRequest& request,
+                             progress::ProgressFeed::Watcher* watcher) const;
+  void UnwatchProgress(const v1::WatchProgressRequest& request,
+                       progress::ProgressFeed::Watcher* watcher) const;
+
   bool Has(const std::string& path) const { return handlers_.contains(path); }
   std::vector<std::string> Paths() const;
 
@@ -55,6 +69,7 @@ class LocalMethods {
                                              google::protobuf::Message*)>;
 
   CallGate& gate_;
+  progress::ProgressServiceImpl* progress_ = nullptr;
   absl::flat_hash_map<std::string, Handler> handlers_;
 };
 

@@ -345,34 +345,52 @@ bool IsProgressOffset(const std::string& offset) {
 
 }  // namespace
 
-grpc::ServerWriteReactor<v1::ProgressUpdate>* ProgressServiceImpl::WatchProgress(
-    grpc::CallbackServerContext* context, const v1::WatchProgressRequest* request) {
-  const int year = request->programme_year() == 0 ? current_year_ : request->programme_year();
-  auto* watch = new ProgressWatch(feed_, {year, request->group_by()});
-  absl::Status refused;
+ProgressFeed::Key ProgressServiceImpl::WatchKey(const v1::WatchProgressRequest& request) const {
+  return {request.programme_year() == 0 ? current_year_ : request.programme_year(),
+          request.group_by()};
+}
+
+absl::Status ProgressServiceImpl::AdmitWatch(grpc::ServerContextBase* context,
+                                             const v1::WatchProgressRequest& request) {
   {
     // The gate's verdict (no audit: progress holds no personal data).
     CallGate::Call call = gate_.Begin(context, Method<v1::ProgressService>("WatchProgress"));
-    refused = call.status();
+    RETURN_IF_ERROR(call.status());
   }
-  if (refused.ok()) refused = CheckFieldLimits(*request);
-  if (refused.ok()) {
-    FieldViolations bad;
-    if (year < 2024 || year > 2100) bad.Add("programme_year", "must be 2024 to 2100, or 0");
-    if (!v1::ProgressDimension_IsValid(request->group_by())) {
-      bad.Add("group_by", "must be a ProgressDimension value");
-    }
-    if (request->after().size() > 100 || !IsProgressOffset(request->after())) {
-      bad.Add("after", "must be an offset from an earlier update, or empty");
-    }
-    refused = bad.ToStatus();
+  RETURN_IF_ERROR(CheckFieldLimits(request));
+  const int year = WatchKey(request).first;
+  FieldViolations bad;
+  if (year < 2024 || year > 2100) bad.Add("programme_year", "must be 2024 to 2100, or 0");
+  if (!v1::ProgressDimension_IsValid(request.group_by())) {
+    bad.Add("group_by", "must be a ProgressDimension value");
   }
-  if (!refused.ok()) {
-    watch->End(ToGrpcStatus(refused));
+  if (request.after().size() > 100 || !IsProgressOffset(request.after())) {
+    bad.Add("after", "must be an offset from an earlier update, or empty");
+  }
+  return bad.ToStatus();
+}
+
+grpc::ServerWriteReactor<v1::ProgressUpdate>* ProgressServiceImpl::WatchProgress(
+    grpc::CallbackServerContext* context, const v1::WatchProgressRequest* request) {
+  auto* watch = new ProgressWatch(feed_, WatchKey(*request));
+  if (absl::Status admitted = AdmitWatch(context, *request); !admitted.ok()) {
+    watch->End(ToGrpcStatus(admitted));
   } else {
     watch->Start(request->after());
   }
   return watch;
+}
+
+absl::Status ProgressServiceImpl::Watch(grpc::ServerContext* context,
+                                        const v1::WatchProgressRequest& request,
+                                        ProgressFeed::Watcher* watcher) {
+  RETURN_IF_ERROR(AdmitWatch(context, request));
+  return feed_.Subscribe(WatchKey(request), request.after(), watcher);
+}
+
+void ProgressServiceImpl::Unwatch(const v1::WatchProgressRequest& request,
+                                  ProgressFeed::Watcher* watcher) {
+  feed_.Unsubscribe(WatchKey(request), watcher);
 }
 
 absl::StatusOr<v1::QuarterlyReport> ProgressServiceImpl::Draft(int programme_year, int quarter) {

@@ -34,7 +34,19 @@ class ProgressServiceImpl final
                                       const v1::SignOffQuarterlyReportRequest* request,
                                       v1::QuarterlyReport* response) override;
 
+  // WatchProgress for a caller on this thread rather than over gRPC (the
+  // HTTP face, inside CallGate::ServeLocal): the same gate and checks as a
+  // gRPC watch, then `watcher` is offered each state until Unwatch.
+  absl::Status Watch(grpc::ServerContext* context, const v1::WatchProgressRequest& request,
+                     ProgressFeed::Watcher* watcher);
+  void Unwatch(const v1::WatchProgressRequest& request, ProgressFeed::Watcher* watcher);
+
  private:
+  // The gate's verdict on a watch and the request's checks.
+  absl::Status AdmitWatch(grpc::ServerContextBase* context,
+                          const v1::WatchProgressRequest& request);
+  ProgressFeed::Key WatchKey(const v1::WatchProgressRequest& request) const;
+
   // The draft of a quarter's report, computed from the counters now.
   absl::StatusOr<v1::QuarterlyReport> Draft(int programme_year, int quarter);
 

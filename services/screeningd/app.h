@@ -46,7 +46,7 @@ struct AppConfig {
   // The HTTP face (Connect protocol, for browsers): host:port, "" for none.
   // HTTPS with the same certificate as gRPC unless --insecure.
   std::string http_listen;
-  int http_threads = 256;  // HTTP connections served at once (a watch holds one)
+  int http_threads = 1024;  // HTTP connections served at once (a watch holds one)
   absl::Duration session_ttl = absl::Hours(8);  // a console sign-in's token
   // The owner's connection: migrations. Services connect as their own roles
   // (screening_<service>) to the same database, with this password if set.

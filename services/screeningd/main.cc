@@ -36,7 +36,7 @@ ABSL_FLAG(std::string, http_listen, "",
           "HTTPS with --tls_cert/--tls_key unless --insecure. Off when empty.");
 ABSL_FLAG(absl::Duration, session_ttl, absl::Hours(8),
           "How long a console sign-in lasts (its token's expiry), 5m to 24h.");
-ABSL_FLAG(int, http_threads, 256,
+ABSL_FLAG(int, http_threads, 1024,
           "HTTP connections served at once (each live dashboard holds one).");
 ABSL_FLAG(std::string, database_url, "",
           "PostgreSQL URL; defaults to the SCREENING_DATABASE_URL environment variable.");

@@ -6,6 +6,7 @@
 #include "screening/v1/registry.grpc.pb.h"
 #include "screening/v1/results.grpc.pb.h"
 #include "screening/v1/scheduling.grpc.pb.h"
+#include "services/progress/progress_service.h"
 
 namespace screening {
 
@@ -23,6 +24,9 @@ std::unique_ptr<console::LocalMethods> PublicLocalMethods(
     }
     if (auto* impl = dynamic_cast<v1::AdminService::Service*>(handler)) {
       SCREENING_LOCAL(v1::AdminService, ListAuditEvents);
+    }
+    if (auto* progress = dynamic_cast<progress::ProgressServiceImpl*>(handler)) {
+      methods->SetProgressWatch(progress);
     }
     if (auto* impl = dynamic_cast<v1::ProgressService::Service*>(handler)) {
       SCREENING_LOCAL(v1::ProgressService, GetProgress);

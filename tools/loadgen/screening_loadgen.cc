@@ -62,6 +62,7 @@
 #include "screening/v1/results.grpc.pb.h"
 #include "screening/v1/scheduling.grpc.pb.h"
 #include "services/registry/id_number.h"
+#include "tools/loadgen/http_watcher.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:50051", "The screeningd to drive.");
 ABSL_FLAG(std::string, scenario, "book", "book, stampede, mixed, record, progress, watch or ping.");
@@ -77,6 +78,9 @@ ABSL_FLAG(int, channels, 8, "gRPC channels (TCP connections) shared by the clien
 ABSL_FLAG(int, client_threads, 2, "book: threads the clients share (like pgbench -j).");
 ABSL_FLAG(int, group_by, 0, "progress: the ProgressDimension number to break down by.");
 ABSL_FLAG(int, watchers, 1000, "watch: WatchProgress streams open at once.");
+ABSL_FLAG(std::string, http_address, "",
+          "watch: host:port of screeningd's HTTP face: the watchers hold Connect streams there, "
+          "one connection each as browsers do, instead of gRPC streams.");
 ABSL_FLAG(double, rate, 2000, "watch: results recorded per second in all (0: flat out).");
 ABSL_FLAG(std::string, commit_log, "",
           "watch: record nothing; after --duration (and 5 s more), read the commit times of "
@@ -924,7 +928,27 @@ int RunWatch() {
   for (auto& c : contexts) c = std::make_unique<grpc::ClientContext>();
   std::atomic<int> connected{0};
   std::vector<std::thread> watching;
+  const std::string http_address = absl::GetFlag(FLAGS_http_address);
+  std::atomic<bool> stop_watching{false};
+  std::vector<std::unique_ptr<loadgen::HttpWatcher>> http_watchers;
+  for (int w = 0; w < watchers && !http_address.empty(); ++w) {
+    http_watchers.push_back(
+        std::make_unique<loadgen::HttpWatcher>(http_address, static_cast<int>(today.year())));
+  }
   for (int w = 0; w < watchers; ++w) {
+    if (!http_address.empty()) {
+      watching.emplace_back([&, w] {
+        // As the console does: a stream that ends or fails is opened again.
+        while (!stop_watching) {
+          http_watchers[w]->Run([&](int64_t count) {
+            seen[w].emplace_back(count, absl::Now());
+            if (seen[w].size() == 1) ++connected;
+          });
+          if (!stop_watching) absl::SleepFor(absl::Milliseconds(100));
+        }
+      });
+      continue;
+    }
     watching.emplace_back([&, w] {
       auto stub = v1::ProgressService::NewStub(channels[w % channels.size()]);
       v1::WatchProgressRequest request;
@@ -987,6 +1011,8 @@ int RunWatch() {
                                             : absl::ToDoubleSeconds(absl::GetFlag(FLAGS_duration));
   absl::SleepFor(absl::Seconds(2));  // the last updates arrive
   for (auto& c : contexts) c->TryCancel();
+  stop_watching = true;
+  for (auto& h : http_watchers) h->Stop();
   for (auto& t : watching) t.join();
 
   // The k-th result counted committed no later than the k-th response
