@@ -5,6 +5,7 @@
 //   EXPECT    the persons-screened total as the page shows it ("800,000")
 //   LOADS     how many cold loads to time (default 5)
 //   TIMELINE  when set, each load's resource timings are printed too
+//   SHOT      when set, a PNG of the last load is saved there (to look at)
 // Signs in once as the commission, then loads the console in a fresh tab
 // LOADS times and prints, from navigation start, when the totals showed
 // EXPECT and when the year's trend chart was drawn. Exits non-zero if a
@@ -56,6 +57,9 @@ try {
         ...performance.getEntriesByType("resource").map((e) => [e.name.replace(/^.*\//, ""), Math.round(e.startTime), Math.round(e.responseStart), Math.round(e.responseEnd)]),
         ...performance.getEntriesByType("paint").map((e) => [e.name, Math.round(e.startTime)]),
       ])));
+    }
+    if (process.env.SHOT && load === Number(LOADS) - 1) {
+      await page.screenshot({ path: process.env.SHOT, fullPage: true });
     }
     await page.close();
   }
