@@ -68,6 +68,15 @@ class ConsoleSignIn : public ::testing::Test {
     return Client().Post("/auth/sign-in", headers, body, "application/json");
   }
 
+  // A new account for `caller`, signed in: its session cookie ("" and a
+  // failure if the sign-in fails).
+  static std::string SignedInAs(const std::string& username, const std::string& caller) {
+    CreateAccount(username, caller);
+    auto signed_in = SignIn(username, kPassword);
+    EXPECT_TRUE(signed_in && signed_in->status == 200) << username;
+    return signed_in && signed_in->status == 200 ? SessionCookie(signed_in) : "";
+  }
+
   // "screening_session=<token>" from a sign-in's Set-Cookie.
   static std::string SessionCookie(const httplib::Result& result) {
     const std::string set = result->get_header_value("Set-Cookie");
@@ -139,20 +148,17 @@ TEST_F(ConsoleSignIn, TheSessionCookieCallsTheApiWithTheAccountsRights) {
 }
 
 TEST_F(ConsoleSignIn, AClinicSessionCannotCallTheCommissionsRpcs) {
-  CreateAccount("nurse.wang", "clinic:230102");
-  auto signed_in = SignIn("nurse.wang", kPassword);
-  ASSERT_TRUE(signed_in);
-  ASSERT_EQ(signed_in->status, 200);
-  auto progress = GetProgress({{"Cookie", SessionCookie(signed_in)}});
+  const std::string cookie = SignedInAs("nurse.wang", "clinic:230102");
+  ASSERT_FALSE(cookie.empty());
+  auto progress = GetProgress({{"Cookie", cookie}});
   ASSERT_TRUE(progress);
   EXPECT_EQ(progress->status, 403);
   EXPECT_EQ(nlohmann::json::parse(progress->body)["code"], "permission_denied");
   // Nor watch it: the stream, served from the feed, ends at once with the
   // gate's refusal (flags 2: the end of the stream).
   const std::string watch = std::string("\0\0\0\0\x02{}", 7);
-  auto watched = Client().Post("/screening.v1.ProgressService/WatchProgress",
-                               {{"Cookie", SessionCookie(signed_in)}}, watch,
-                               "application/connect+json");
+  auto watched = Client().Post("/screening.v1.ProgressService/WatchProgress", {{"Cookie", cookie}},
+                               watch, "application/connect+json");
   ASSERT_TRUE(watched);
   EXPECT_EQ(watched->status, 200);
   ASSERT_GT(watched->body.size(), 5u);
@@ -304,12 +310,9 @@ TEST_F(ConsoleSignIn, EveryUnaryMethodButTheBatchedOneRunsOnTheFacesThread) {
 }
 
 TEST_F(ConsoleSignIn, ACallOnTheFacesThreadIsAuditedWithItsHttpPeerAndReason) {
-  CreateAccount("nurse.sun", "clinic:230102");
-  auto signed_in = SignIn("nurse.sun", kPassword);
-  ASSERT_TRUE(signed_in);
-  ASSERT_EQ(signed_in->status, 200);
-  const httplib::Headers headers = {{"Cookie", SessionCookie(signed_in)},
-                                    {"x-screening-reason", "home-visit check"}};
+  const std::string cookie = SignedInAs("nurse.sun", "clinic:230102");
+  ASSERT_FALSE(cookie.empty());
+  const httplib::Headers headers = {{"Cookie", cookie}, {"x-screening-reason", "home-visit check"}};
   auto listed = Client().Post("/screening.v1.RegistryService/ListResidents", headers,
                               R"({"districtCode": "230102"})", "application/json");
   ASSERT_TRUE(listed);
@@ -327,12 +330,10 @@ TEST_F(ConsoleSignIn, ACallOnTheFacesThreadIsAuditedWithItsHttpPeerAndReason) {
 }
 
 TEST_F(ConsoleSignIn, BookScreeningRidesTheInProcessChannelThroughTheSameGate) {
-  CreateAccount("nurse.qian", "clinic:230102");
-  auto signed_in = SignIn("nurse.qian", kPassword);
-  ASSERT_TRUE(signed_in);
-  ASSERT_EQ(signed_in->status, 200);
-  auto empty = Client().Post("/screening.v1.SchedulingService/BookScreening",
-                             {{"Cookie", SessionCookie(signed_in)}}, "{}", "application/json");
+  const std::string cookie = SignedInAs("nurse.qian", "clinic:230102");
+  ASSERT_FALSE(cookie.empty());
+  auto empty = Client().Post("/screening.v1.SchedulingService/BookScreening", {{"Cookie", cookie}},
+                             "{}", "application/json");
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->status, 400) << empty->body;
   const nlohmann::json error = nlohmann::json::parse(empty->body);
