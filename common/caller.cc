@@ -118,8 +118,10 @@ const std::vector<MethodPolicy>& MethodPolicies() {
       {"screening.v1.AccountService/CreateAccount", {kAdmin}, true},
       {"screening.v1.AccountService/ListAccounts", {kAdmin}, true},
       {"screening.v1.AccountService/UpdateAccount", {kAdmin}, true},
+      {"screening.v1.NotificationService/ListNotifications", {kClinic, kAdmin}, true},
       // screening.internal.v1: for other services only.
       {"screening.internal.v1.RegistryInternalService/BatchCheckEligibility", {kService}, true},
+      {"screening.internal.v1.RegistryInternalService/GetContacts", {kService}, true},
       {"screening.internal.v1.SchedulingInternalService/BatchGetBookings", {kService}, true},
       {"screening.internal.v1.SchedulingInternalService/ListBookingEvents", {kService}, false},
       {"screening.internal.v1.SchedulingInternalService/CountBookings", {kService}, false},

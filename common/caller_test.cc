@@ -8,6 +8,7 @@
 #include "screening/internal/v1/scheduling.pb.h"
 #include "screening/v1/accounts.pb.h"
 #include "screening/v1/admin.pb.h"
+#include "screening/v1/notifications.pb.h"
 #include "screening/v1/progress.pb.h"
 #include "screening/v1/registry.pb.h"
 #include "screening/v1/results.pb.h"
@@ -43,6 +44,7 @@ TEST(MethodPolicies, CoverEveryRpc) {
   for (const auto* file : {v1::Resident::descriptor()->file(), v1::Slot::descriptor()->file(),
                            v1::Result::descriptor()->file(), v1::Progress::descriptor()->file(),
                            v1::AuditEvent::descriptor()->file(), v1::Account::descriptor()->file(),
+                           v1::Notification::descriptor()->file(),
                            internal::v1::BatchCheckEligibilityRequest::descriptor()->file(),
                            internal::v1::BookingCounts::descriptor()->file(),
                            internal::v1::ResultCounts::descriptor()->file()}) {

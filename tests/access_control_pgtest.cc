@@ -11,6 +11,7 @@
 #include "screening/internal/v1/scheduling.grpc.pb.h"
 #include "screening/v1/accounts.grpc.pb.h"
 #include "screening/v1/admin.grpc.pb.h"
+#include "screening/v1/notifications.grpc.pb.h"
 #include "tests/support/secure_fixture.h"
 #include "tests/support/slice_fixture.h"
 
@@ -115,8 +116,12 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
       SCREENING_RPC(AccountService, CreateAccount, CreateAccountRequest, Account),
       SCREENING_RPC(AccountService, ListAccounts, ListAccountsRequest, ListAccountsResponse),
       SCREENING_RPC(AccountService, UpdateAccount, UpdateAccountRequest, Account),
+      SCREENING_RPC(NotificationService, ListNotifications, ListNotificationsRequest,
+                    ListNotificationsResponse),
       SCREENING_INTERNAL_RPC(RegistryInternalService, BatchCheckEligibility,
                              BatchCheckEligibilityRequest, BatchCheckEligibilityResponse),
+      SCREENING_INTERNAL_RPC(RegistryInternalService, GetContacts, GetContactsRequest,
+                             GetContactsResponse),
       SCREENING_INTERNAL_RPC(SchedulingInternalService, BatchGetBookings, BatchGetBookingsRequest,
                              BatchGetBookingsResponse),
       SCREENING_INTERNAL_RPC(SchedulingInternalService, ListBookingEvents, ListBookingEventsRequest,
@@ -178,11 +183,13 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.ProgressService/GetQuarterlyReport", {"commission", "admin"}},
       {"screening.v1.ProgressService/SignOffQuarterlyReport", {"commission"}},
       {"screening.v1.AdminService/ListAuditEvents", {"admin"}},
+      {"screening.v1.NotificationService/ListNotifications", {"clinic", "admin"}},
       {"screening.v1.AccountService/CreateAccount", {"admin"}},
       {"screening.v1.AccountService/ListAccounts", {"admin"}},
       {"screening.v1.AccountService/UpdateAccount", {"admin"}},
       // For other services only (screening.internal.v1).
       {"screening.internal.v1.RegistryInternalService/BatchCheckEligibility", {"service"}},
+      {"screening.internal.v1.RegistryInternalService/GetContacts", {"service"}},
       {"screening.internal.v1.SchedulingInternalService/BatchGetBookings", {"service"}},
       {"screening.internal.v1.SchedulingInternalService/ListBookingEvents", {"service"}},
       {"screening.internal.v1.SchedulingInternalService/CountBookings", {"service"}},
@@ -388,6 +395,17 @@ TEST_F(AccessControl, ScopesHoldAndRefusalsLeakNothing) {
       server_->scheduling().GetBooking(As("hospital:MX-H1").get(), get_booking, &other).ok());
   EXPECT_EQ(other.verification_code(), "") << "a hospital is shown the code, never given it";
   ASSERT_EQ(booking.verification_code().size(), 6u) << "the clinic that booked gets it";
+  // Of the services, only the notifier (which texts it to the resident) reads it.
+  for (const auto& [service, code] : std::vector<std::pair<std::string, std::string>>{
+           {"service:results", ""}, {"service:notify", booking.verification_code()}}) {
+    internal::v1::BatchGetBookingsRequest batch;
+    batch.add_names(booking.name());
+    internal::v1::BatchGetBookingsResponse got;
+    ASSERT_TRUE(
+        server_->scheduling_internal().BatchGetBookings(As(service).get(), batch, &got).ok());
+    ASSERT_EQ(got.bookings_size(), 1);
+    EXPECT_EQ(got.bookings(0).verification_code(), code) << service;
+  }
 
   // Only the booking's hospital checks the resident in, and sees her on its roster.
   v1::Booking checked_in;

@@ -289,7 +289,8 @@ TEST_F(ConsoleSignIn, AnAdminManagesAccountsThroughTheApi) {
 // batching BookScreening and the streams ride the in-process channel.
 TEST_F(ConsoleSignIn, EveryUnaryMethodButTheBatchedOneRunsOnTheFacesThread) {
   std::vector<std::string> unary;
-  for (const char* file : {"accounts", "admin", "progress", "registry", "results", "scheduling"}) {
+  for (const char* file :
+       {"accounts", "admin", "notifications", "progress", "registry", "results", "scheduling"}) {
     const auto* descriptor = google::protobuf::DescriptorPool::generated_pool()->FindFileByName(
         absl::StrCat("screening/v1/", file, ".proto"));
     ASSERT_NE(descriptor, nullptr) << file;

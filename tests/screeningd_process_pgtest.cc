@@ -72,7 +72,7 @@ TEST(Screeningd, MigrateAppliesEveryServiceOnce) {
   // The fixture migrated already: migrate again is a no-op that succeeds.
   const int64_t applied = (*db)->QueryInt("SELECT count(*) FROM public.schema_migrations");
   EXPECT_EQ(WaitExit(Spawn({"migrate"}, (*db)->url())), 0);
-  EXPECT_EQ((*db)->QueryInt("SELECT count(DISTINCT service) FROM public.schema_migrations"), 5);
+  EXPECT_EQ((*db)->QueryInt("SELECT count(DISTINCT service) FROM public.schema_migrations"), 6);
   EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM public.schema_migrations"), applied);
 }
 

@@ -48,4 +48,40 @@ grpc::Status RegistryInternalServiceImpl::BatchCheckEligibility(
       });
 }
 
+grpc::Status RegistryInternalServiceImpl::GetContacts(
+    grpc::ServerContext* context, const internal::v1::GetContactsRequest* request,
+    internal::v1::GetContactsResponse* response) {
+  return gate_.Serve(
+      context, *request, Method<internal::v1::RegistryInternalService>("GetContacts"),
+      [&](CallGate::Call& call) -> absl::Status {
+        constexpr int kMaxResidents = 1000;
+        if (request->residents_size() < 1 || request->residents_size() > kMaxResidents) {
+          return InvalidField("residents",
+                              absl::StrCat("must name 1 to ", kMaxResidents, " residents"));
+        }
+        FieldViolations bad;
+        std::vector<int64_t> ids;
+        for (int i = 0; i < request->residents_size(); ++i) {
+          auto id = ParseNumericName("residents", request->residents(i));
+          if (!id) {
+            bad.Add(absl::StrCat("residents[", i, "]"), "must be residents/{id}");
+          } else {
+            ids.push_back(*id);
+          }
+        }
+        RETURN_IF_ERROR(bad.ToStatus());
+        call.set_resource(absl::StrCat(ids.size(), " contacts"));
+        ASSIGN_OR_RETURN(auto contacts, store_.GetContacts(ids));
+        for (int64_t id : ids) {
+          auto found = contacts.find(id);
+          if (found == contacts.end()) continue;
+          internal::v1::Contact* contact = response->add_contacts();
+          contact->set_resident(MakeName("residents", id));
+          contact->set_phone(found->second.phone);
+          contact->set_sms_declined(found->second.sms_declined);
+        }
+        return absl::OkStatus();
+      });
+}
+
 }  // namespace screening::registry

@@ -78,6 +78,7 @@ absl::StatusOr<v1::Resident> ValidateNewResident(const v1::RegisterResidentReque
   }
   out.set_residence_kind(in.residence_kind());
   out.set_digestive_cancer_history(in.digestive_cancer_history());
+  out.set_sms_declined(in.sms_declined());
   if (in.district_code().empty()) {
     bad.Add("resident.district_code", "is required");
   } else if (FindDistrict(in.district_code()) == nullptr) {
@@ -158,7 +159,8 @@ absl::StatusOr<RegistryStore::Changes> ValidateResidentUpdate(
     bad.Add("resident.name", "must be residents/{id}");
   }
   if (request.update_mask().paths().empty()) {
-    bad.Add("update_mask", "name at least one of phone, residence_kind, digestive_cancer_history");
+    bad.Add("update_mask",
+            "name at least one of phone, residence_kind, digestive_cancer_history, sms_declined");
   }
   const v1::Resident& in = request.resident();
   for (const std::string& path : request.update_mask().paths()) {
@@ -175,10 +177,13 @@ absl::StatusOr<RegistryStore::Changes> ValidateResidentUpdate(
       changes.residence_kind = in.residence_kind();
     } else if (path == "digestive_cancer_history") {
       changes.digestive_cancer_history = in.digestive_cancer_history();
+    } else if (path == "sms_declined") {
+      changes.sms_declined = in.sms_declined();
     } else {
       bad.Add("update_mask",
               absl::StrCat("cannot update '", path,
-                           "'; only phone, residence_kind and digestive_cancer_history change"));
+                           "'; only phone, residence_kind, digestive_cancer_history and"
+                           " sms_declined change"));
     }
   }
   if (!bad.empty()) return bad.ToStatus();

@@ -16,10 +16,10 @@ namespace {
 constexpr char kColumns[] =
     "id, id_number_sealed, full_name_sealed, phone_sealed, district_code, birth_date::text, sex,"
     " to_char(create_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
-    " residence_kind, digestive_cancer_history";
+    " residence_kind, digestive_cancer_history, sms_declined";
 
 // The column after kColumns in the duplicate-groups query.
-constexpr int kPersonHashColumn = 10;
+constexpr int kPersonHashColumn = 11;
 
 constexpr char kPregnancyColumns[] =
     "id, resident_id, day_zero::text, dated_by_ultrasound, fetuses, contraindications::text,"
@@ -70,9 +70,11 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
     c.prepare("registry_insert_resident",
               absl::StrCat("INSERT INTO registry.residents (id_hash, id_number_sealed,"
                            " full_name_sealed, phone_sealed, district_code, birth_date, sex,"
-                           " residence_kind, digestive_cancer_history, person_hash)"
+                           " residence_kind, digestive_cancer_history, person_hash,"
+                           " sms_declined)"
                            " SELECT $1::bytea, $2::bytea, $3::bytea, $4::bytea, $5::text,"
-                           " $6::date, $7::smallint, $8::smallint, $9::boolean, $10::bytea"
+                           " $6::date, $7::smallint, $8::smallint, $9::boolean, $10::bytea,"
+                           " $12::boolean"
                            // Registered under an earlier lookup key, not yet re-hashed.
                            " WHERE NOT EXISTS (SELECT 1 FROM registry.residents"
                            "  WHERE id_hash = ANY($11::bytea[]))"
@@ -91,7 +93,8 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
                      " phone_sealed = coalesce(decode($2, 'hex'), phone_sealed),"
                      " residence_kind = coalesce($3::smallint, residence_kind),"
                      " digestive_cancer_history = coalesce($4::boolean, digestive_cancer_history),"
-                     " person_hash = decode($5, 'hex')"
+                     " person_hash = decode($5, 'hex'),"
+                     " sms_declined = coalesce($6::boolean, sms_declined)"
                      " WHERE id = $1 RETURNING ",
                      kColumns));
     c.prepare("registry_list_district",
@@ -130,6 +133,9 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
               "SELECT id_hash FROM registry.residents WHERE id_hash = ANY($1::bytea[])");
     c.prepare("registry_get_resident",
               absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id = $1"));
+    c.prepare("registry_contacts",
+              "SELECT id, phone_sealed, sms_declined FROM registry.residents"
+              " WHERE id = ANY ($1::bigint[])");
     c.prepare("registry_eligibility_facts",
               "SELECT id, district_code, birth_date::text, sex, residence_kind,"
               " digestive_cancer_history FROM registry.residents WHERE id = ANY ($1::bigint[])");
@@ -154,6 +160,7 @@ absl::StatusOr<v1::Resident> RegistryStore::FromRow(const pqxx::row& row) const 
   r.set_create_time(row[7].as<std::string>());
   r.set_residence_kind(static_cast<v1::ResidenceKind>(row[8].as<int>()));
   r.set_digestive_cancer_history(row[9].as<bool>());
+  r.set_sms_declined(row[10].as<bool>());
   r.set_id_division_code(std::string(CurrentDivisionCode(r.id_number().substr(0, 6))));
   return r;
 }
@@ -177,7 +184,8 @@ absl::StatusOr<v1::Resident> RegistryStore::Register(const v1::RegisterResidentR
         pqxx::binarystring(keys_.data.Seal(resident.phone())), resident.district_code(),
         resident.birth_date(), static_cast<int>(resident.sex()),
         static_cast<int>(resident.residence_kind()), resident.digestive_cancer_history(),
-        pqxx::binarystring(keys_.PersonHash(resident)), db::PgByteaArray(previous));
+        pqxx::binarystring(keys_.PersonHash(resident)), db::PgByteaArray(previous),
+        resident.sms_declined());
     if (inserted.empty()) {
       pqxx::result existing =
           tx.exec_prepared("registry_find_by_hash", db::PgByteaArray(id_hashes));
@@ -191,6 +199,20 @@ absl::StatusOr<v1::Resident> RegistryStore::Register(const v1::RegisterResidentR
     if (!stored.ok()) return stored.status();
     if (logged) requests_.Save(tx, request.request_id(), *stored);
     return stored;
+  });
+}
+
+absl::StatusOr<std::map<int64_t, RegistryStore::ContactFacts>> RegistryStore::GetContacts(
+    const std::vector<int64_t>& ids) {
+  using Contacts = std::map<int64_t, ContactFacts>;
+  return db::AutoCommit<Contacts>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Contacts> {
+    Contacts contacts;
+    for (const auto& row : tx.exec_prepared("registry_contacts", db::PgArray(ids))) {
+      auto phone = keys_.data.Open(pqxx::binarystring(row[1]).str());
+      if (!phone.ok()) return phone.status();
+      contacts[row[0].as<int64_t>()] = {*phone, row[2].as<bool>()};
+    }
+    return contacts;
   });
 }
 
@@ -232,9 +254,9 @@ absl::StatusOr<v1::Resident> RegistryStore::Update(
     const std::function<absl::Status(const v1::Resident&)>& check) {
   const std::string kind =
       changes.residence_kind ? absl::StrCat(static_cast<int>(*changes.residence_kind)) : "";
-  const std::string history = changes.digestive_cancer_history
-                                  ? (*changes.digestive_cancer_history ? "true" : "false")
-                                  : "";
+  auto flag = [](const std::optional<bool>& value) -> const char* {
+    return value ? (*value ? "true" : "false") : nullptr;  // NULL leaves the column
+  };
   return db::Transact<v1::Resident>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Resident> {
     pqxx::result rows = tx.exec_prepared("registry_lock_resident", id);
     if (rows.empty()) {
@@ -246,11 +268,10 @@ absl::StatusOr<v1::Resident> RegistryStore::Update(
     const std::string phone = changes.phone ? HexEncode(keys_.data.Seal(*changes.phone)) : "";
     v1::Resident changed = *current;
     if (changes.phone) changed.set_phone(*changes.phone);
-    pqxx::result updated =
-        tx.exec_prepared("registry_update_resident", id, changes.phone ? phone.c_str() : nullptr,
-                         changes.residence_kind ? kind.c_str() : nullptr,
-                         changes.digestive_cancer_history ? history.c_str() : nullptr,
-                         HexEncode(keys_.PersonHash(changed)));
+    pqxx::result updated = tx.exec_prepared(
+        "registry_update_resident", id, changes.phone ? phone.c_str() : nullptr,
+        changes.residence_kind ? kind.c_str() : nullptr, flag(changes.digestive_cancer_history),
+        HexEncode(keys_.PersonHash(changed)), flag(changes.sms_declined));
     return FromRow(updated[0]);
   });
 }

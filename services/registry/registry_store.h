@@ -54,11 +54,20 @@ class RegistryStore {
   // NOT_FOUND when there is no such resident.
   absl::StatusOr<v1::Resident> Get(int64_t id);
 
+  // Where to tell each resident of `ids` that exists: only the phone is
+  // opened. A phone that cannot be opened is an error for the whole call.
+  struct ContactFacts {
+    std::string phone;
+    bool sms_declined = false;
+  };
+  absl::StatusOr<std::map<int64_t, ContactFacts>> GetContacts(const std::vector<int64_t>& ids);
+
   // Which fields UpdateContact changes.
   struct Changes {
     std::optional<std::string> phone;
     std::optional<v1::ResidenceKind> residence_kind;
     std::optional<bool> digestive_cancer_history;
+    std::optional<bool> sms_declined;
   };
   // NOT_FOUND when there is no such resident. `check` runs on the stored
   // resident first (a scope check) and its error stops the update.

@@ -342,7 +342,11 @@ absl::Status ValidateCheckIn(const v1::CheckInRequest& request) {
 }
 
 void HideVerificationCode(const Caller& caller, v1::Booking& booking) {
-  if (caller.role != Role::kClinic && caller.role != Role::kDeveloper) {
+  // The clinic gives the code to the resident, and so does the notifier (by
+  // SMS): in this process, or as service:notify from another.
+  const bool notifier =
+      caller.role == Role::kService && (caller.scope == "notify" || caller.scope == "in-process");
+  if (caller.role != Role::kClinic && caller.role != Role::kDeveloper && !notifier) {
     booking.clear_verification_code();
   }
 }

@@ -151,8 +151,8 @@ absl::Status ValidateJoinWaitlist(const v1::JoinWaitlistRequest& request, absl::
 absl::StatusOr<RosterQuery> ValidateListBookings(const v1::ListBookingsRequest& request);
 absl::Status ValidateCheckIn(const v1::CheckInRequest& request);
 
-// Verification codes are for the resident and the clinic that booked; a
-// hospital must be shown one, never read it.
+// Verification codes are for the resident, the clinic that booked and the
+// notifier that texts it; a hospital must be shown one, never read it.
 void HideVerificationCode(const Caller& caller, v1::Booking& booking);
 
 }  // namespace screening::scheduling

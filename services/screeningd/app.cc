@@ -21,6 +21,8 @@
 #include "services/console/account_store.h"
 #include "services/console/http_face.h"
 #include "services/console/sign_in.h"
+#include "services/notify/notification_service.h"
+#include "services/notify/notify_store.h"
 #include "services/progress/outbox_consumer.h"
 #include "services/progress/progress_feed.h"
 #include "services/progress/progress_reader.h"
@@ -57,6 +59,9 @@ const std::vector<Migration>& Migrations();
 namespace admin {
 const std::vector<Migration>& Migrations();
 }
+namespace notify {
+const std::vector<Migration>& Migrations();
+}
 
 namespace {
 
@@ -65,6 +70,7 @@ const std::vector<Migration>& MigrationsOf(const std::string& service) {
   if (service == "registry") return registry::Migrations();
   if (service == "scheduling") return scheduling::Migrations();
   if (service == "results") return results::Migrations();
+  if (service == "notify") return notify::Migrations();
   return progress::Migrations();
 }
 
@@ -76,6 +82,7 @@ const std::map<std::string, std::vector<std::string>>& Dependencies() {
       {"scheduling", {"registry"}},
       {"results", {"scheduling", "registry"}},
       {"progress", {"results", "scheduling"}},
+      {"notify", {"registry", "scheduling", "results"}},
   };
   return kDependencies;
 }
@@ -91,6 +98,7 @@ const std::map<std::string, std::vector<std::string>>& GrpcServiceNames() {
       {"results", {"screening.v1.ResultsService", "screening.internal.v1.ResultsInternalService"}},
       {"progress", {"screening.v1.ProgressService"}},
       {"admin", {"screening.v1.AdminService", "screening.v1.AccountService"}},
+      {"notify", {"screening.v1.NotificationService"}},
   };
   return kNames;
 }
@@ -182,6 +190,16 @@ absl::Status AppConfig::Validate() const {
   if (session_ttl < absl::Minutes(5) || session_ttl > absl::Hours(24)) {
     problems.push_back("--session_ttl must be 5m to 24h");
   }
+  if (notifier.retry_base < absl::Milliseconds(10) || notifier.retry_cap < notifier.retry_base ||
+      notifier.retry_cap > absl::Hours(24)) {
+    problems.push_back("--sms_retry_base must be at least 10ms and --sms_retry_cap from it to 24h");
+  }
+  if (notifier.max_attempts < 1 || notifier.max_attempts > 100) {
+    problems.push_back("--sms_max_attempts must be 1 to 100");
+  }
+  if (notifier.poll_interval < absl::Milliseconds(1) || notifier.poll_interval > absl::Minutes(1)) {
+    problems.push_back("--notify_poll_interval must be 1ms to 1m");
+  }
   if (http_threads < 4 || http_threads > 20000)
     problems.push_back("--http_threads must be 4 to 20000");
   if (problems.empty()) return absl::OkStatus();
@@ -216,6 +234,9 @@ struct App::Hosted {
   std::unique_ptr<progress::ProgressReader> progress_reader;
   std::unique_ptr<progress::ProgressFeed> progress_feed;
   std::unique_ptr<progress::OutboxConsumer> consumer;
+  std::unique_ptr<notify::NotifyStore> notify_store;
+  std::unique_ptr<notify::HttpSmsGateway> sms_gateway;
+  std::unique_ptr<notify::Notifier> notifier;
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<CallGate> public_gate, internal_gate;
@@ -254,6 +275,7 @@ void App::RegisterHandlers(grpc::ServerBuilder& builder, CallGate& gate, const C
     add(std::make_unique<progress::ProgressServiceImpl>(*h.progress_reader, *h.progress_feed, gate,
                                                         peers_, c.programme_year));
   }
+  if (h.notify_store) add(std::make_unique<notify::NotificationServiceImpl>(*h.notify_store, gate));
 }
 
 absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
@@ -315,6 +337,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
     progress::ProgressFeed& feed = *h.progress_feed;
     h.consumer = std::make_unique<progress::OutboxConsumer>(
         *h.progress_store, app->peers_, c.consumer_poll_interval, [&feed] { feed.Changed(); });
+  }
+  if (c.services.count("notify")) {
+    h.notify_store = std::make_unique<notify::NotifyStore>(new_pool("screening_notify"));
+    if (!c.sms_gateway.url.empty()) {
+      auto gateway = notify::HttpSmsGateway::Create(c.sms_gateway);
+      if (!gateway.ok()) return gateway.status();
+      h.sms_gateway = *std::move(gateway);
+    }
+    h.notifier = std::make_unique<notify::Notifier>(*h.notify_store, app->peers_, clock,
+                                                    c.sms_gateway, h.sms_gateway.get(), c.notifier);
   }
   h.limiter = std::make_unique<RateLimiter>(clock, c.rate_limit_per_second, c.rate_limit_burst);
   h.authenticator = std::make_unique<Authenticator>(h.gate_store.get(), c.insecure);
@@ -398,6 +430,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   }
   if (h.progress_feed) h.progress_feed->Start();
   if (h.consumer) h.consumer->Start();
+  if (h.notifier) h.notifier->Start();
   app->WatchHealth();
   if (h.results_store) app->SweepOverdueReferrals();
   return app;
@@ -510,6 +543,7 @@ void App::Shutdown(absl::Duration grace, absl::Duration drain) {
   // Its streams ended with the server's; its unary calls finished or were refused.
   if (http_) http_->Stop();
   if (hosted_ && hosted_->consumer) hosted_->consumer->Stop();
+  if (hosted_ && hosted_->notifier) hosted_->notifier->Stop();
   if (hosted_ && hosted_->progress_feed) hosted_->progress_feed->Stop();
   if (internal_server_) internal_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   stopped_.Notify();

@@ -28,6 +28,8 @@
 #include "common/db.h"
 #include "common/peers.h"
 #include "common/programme.h"
+#include "services/notify/notifier.h"
+#include "services/notify/sms_gateway.h"
 #include "services/progress/progress_service.h"
 #include "services/results/thresholds.h"
 
@@ -36,8 +38,8 @@ namespace screening {
 // The services one process can host, in dependency order.
 // `admin` (audit log, tokens, database roles) migrates first, in every process.
 inline const std::vector<std::string>& AllServices() {
-  static const std::vector<std::string> kAll = {"admin", "registry", "scheduling", "results",
-                                                "progress"};
+  static const std::vector<std::string> kAll = {"admin",   "registry", "scheduling",
+                                                "results", "progress", "notify"};
   return kAll;
 }
 
@@ -96,6 +98,10 @@ struct AppConfig {
   // Where results are hosted: how often open referrals past their due date
   // are marked overdue (each raising one `referral.overdue` event).
   absl::Duration overdue_sweep_interval = absl::Minutes(1);
+  // Where notify is hosted: the SMS gateway (no URL: messages are made and
+  // kept pending, none is sent), and how the notifier polls and retries.
+  notify::SmsGatewayConfig sms_gateway;
+  notify::NotifierOptions notifier;
   bool migrate_on_start = true;
   const Clock* clock = nullptr;  // null: the system clock
 

@@ -4,6 +4,7 @@
 //   screeningd migrate [--services=all] [--database_url=...]
 //   screeningd reseal [--database_url=...] [--data_keys=...] [--lookup_key=...]
 #include <pthread.h>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -107,6 +108,20 @@ ABSL_FLAG(absl::Duration, watch_min_gap, absl::Milliseconds(25),
           "WatchProgress: least time between two updates (changes closer together are sent as "
           "one).");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "Largest request or response, in bytes.");
+ABSL_FLAG(std::string, sms_gateway_url, "",
+          "Where notify posts text messages (JSON over HTTP(S)); empty: messages are made and "
+          "kept pending, none is sent.");
+ABSL_FLAG(std::string, sms_gateway_token_file, "",
+          "A file holding the SMS gateway's bearer token (or SCREENING_SMS_GATEWAY_TOKEN).");
+ABSL_FLAG(std::string, sms_templates, "",
+          "The gateway's template id of each kind, e.g. booking_confirmed=SMS_1001,"
+          "results_ready=SMS_1006; a kind not named is sent under its own name.");
+ABSL_FLAG(absl::Duration, sms_retry_base, absl::Seconds(5),
+          "Wait before a failed text message is tried again; doubled each try.");
+ABSL_FLAG(absl::Duration, sms_retry_cap, absl::Minutes(10), "The longest wait between tries.");
+ABSL_FLAG(int, sms_max_attempts, 8, "Tries before a text message is FAILED for good.");
+ABSL_FLAG(absl::Duration, notify_poll_interval, absl::Seconds(1),
+          "How often the notifier reads new events and sends what is due.");
 ABSL_FLAG(std::string, caller, "", "token issue: whom the token names, e.g. hospital:HRB-DL-01.");
 ABSL_FLAG(int, ttl_hours, 24 * 30, "token issue: hours until the token expires.");
 ABSL_FLAG(std::string, username, "", "account: the account's username, e.g. zhang.wei.");
@@ -422,6 +437,26 @@ int main(int argc, char** argv) {
   config.consumer_poll_interval = absl::GetFlag(FLAGS_consumer_poll_interval);
   config.watch_min_gap = absl::GetFlag(FLAGS_watch_min_gap);
   config.overdue_sweep_interval = absl::GetFlag(FLAGS_overdue_sweep_interval);
+  config.sms_gateway.url = absl::GetFlag(FLAGS_sms_gateway_url);
+  config.sms_gateway.credentials =
+      FlagOrEnv(ReadFlagFile(absl::GetFlag(FLAGS_sms_gateway_token_file), "sms_gateway_token_file"),
+                "SCREENING_SMS_GATEWAY_TOKEN");
+  while (!config.sms_gateway.credentials.empty() &&
+         std::isspace(static_cast<unsigned char>(config.sms_gateway.credentials.back()))) {
+    config.sms_gateway.credentials.pop_back();  // the file's last newline
+  }
+  if (auto ids =
+          screening::notify::SmsGatewayConfig::ParseTemplateIds(absl::GetFlag(FLAGS_sms_templates));
+      ids.ok()) {
+    config.sms_gateway.template_ids = *std::move(ids);
+  } else {
+    std::fprintf(stderr, "screeningd: %s\n", std::string(ids.status().message()).c_str());
+    return 2;
+  }
+  config.notifier.retry_base = absl::GetFlag(FLAGS_sms_retry_base);
+  config.notifier.retry_cap = absl::GetFlag(FLAGS_sms_retry_cap);
+  config.notifier.max_attempts = absl::GetFlag(FLAGS_sms_max_attempts);
+  config.notifier.poll_interval = absl::GetFlag(FLAGS_notify_poll_interval);
   config.insecure = absl::GetFlag(FLAGS_insecure);
   config.tls_cert_pem = ReadFlagFile(absl::GetFlag(FLAGS_tls_cert), "tls_cert");
   config.tls_key_pem = ReadFlagFile(absl::GetFlag(FLAGS_tls_key), "tls_key");

@@ -2,6 +2,7 @@
 
 #include "screening/v1/accounts.grpc.pb.h"
 #include "screening/v1/admin.grpc.pb.h"
+#include "screening/v1/notifications.grpc.pb.h"
 #include "screening/v1/progress.grpc.pb.h"
 #include "screening/v1/registry.grpc.pb.h"
 #include "screening/v1/results.grpc.pb.h"
@@ -24,6 +25,9 @@ std::unique_ptr<console::LocalMethods> PublicLocalMethods(
     }
     if (auto* impl = dynamic_cast<v1::AdminService::Service*>(handler)) {
       SCREENING_LOCAL(v1::AdminService, ListAuditEvents);
+    }
+    if (auto* impl = dynamic_cast<v1::NotificationService::Service*>(handler)) {
+      SCREENING_LOCAL(v1::NotificationService, ListNotifications);
     }
     if (auto* progress = dynamic_cast<progress::ProgressServiceImpl*>(handler)) {
       methods->SetProgressWatch(progress);

@@ -15,6 +15,7 @@ const std::vector<std::string>& ScreeningServices() {
                                    "screening.v1.ProgressService",
                                    "screening.v1.AdminService",
                                    "screening.v1.AccountService",
+                                   "screening.v1.NotificationService",
                                    "screening.internal.v1.RegistryInternalService",
                                    "screening.internal.v1.SchedulingInternalService",
                                    "screening.internal.v1.ResultsInternalService"};
