@@ -70,6 +70,7 @@ absl::Status HttpSmsGateway::Send(const SmsMessage& message) {
     client_->set_read_timeout(seconds);
     client_->set_write_timeout(seconds);
     client_->set_keep_alive(true);
+    client_->set_tcp_nodelay(true);  // one small request at a time: no Nagle wait
     if (!config_.credentials.empty()) client_->set_bearer_token_auth(config_.credentials);
   }
   httplib::Result answer = client_->Post(path_, body, "application/json");

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <chrono>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
@@ -27,6 +29,7 @@ absl::StatusOr<std::unique_ptr<FakeSmsGateway>> FakeSmsGateway::Start(const std:
   std::unique_ptr<FakeSmsGateway> gateway(new FakeSmsGateway(host, std::move(token)));
   FakeSmsGateway* self = gateway.get();
   httplib::Server& server = *gateway->server_;
+  server.set_tcp_nodelay(true);
 
   server.Post("/sms", [self](const httplib::Request& request, httplib::Response& response) {
     absl::MutexLock lock(&self->mu_);
@@ -93,6 +96,8 @@ absl::StatusOr<std::unique_ptr<FakeSmsGateway>> FakeSmsGateway::Start(const std:
     gateway->port_ = port;
   }
   gateway->thread_ = std::thread([self] { self->server_->listen_after_bind(); });
+  // A stop() before the loop starts would be missed: return once it runs.
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return gateway;
 }
 
