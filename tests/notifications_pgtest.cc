@@ -409,6 +409,90 @@ TEST_F(Notifications, ManyBookingsFromTwoNotifiersGiveOneMessageEachAndMatchARec
             kResidents);
 }
 
+TEST_F(Notifications, AMessageAboutAVisitThatHasPassedIsNotSent) {
+  // A gateway down for days, on a database of its own (this suite's
+  // notifier would send the message at once).
+  auto down = FakeSmsGateway::Start("127.0.0.1", 0);
+  ASSERT_TRUE(down.ok()) << down.status();
+  (*down)->FailNext(1000000);
+  auto db = TestDatabase::Create("notifications_expired");
+  ASSERT_TRUE(db.ok()) << db.status();
+  AppConfig config;
+  config.sms_gateway.url = (*down)->url();
+  config.notifier.poll_interval = absl::Milliseconds(20);
+  config.notifier.retry_base = absl::Milliseconds(20);
+  config.notifier.retry_cap = absl::Milliseconds(20);
+  config.notifier.max_attempts = 100;
+  auto server = TestServer::Start((*db)->url(), clock_, config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto& s = **server;
+
+  v1::UpsertHospitalRequest hospital;
+  hospital.mutable_hospital()->set_code("SMS-OLD");
+  hospital.mutable_hospital()->set_display_name("医院 SMS-OLD");
+  hospital.mutable_hospital()->set_district_code("230102");
+  hospital.mutable_hospital()->add_screenings(v1::SCREENING_TYPE_FOUR_HIGHS);
+  v1::Hospital h;
+  v1::SetCapacityRequest capacity;
+  capacity.set_hospital("hospitals/SMS-OLD");
+  capacity.set_date("2025-03-05");
+  capacity.set_session(v1::SESSION_MORNING);
+  capacity.set_screening_type(v1::SCREENING_TYPE_FOUR_HIGHS);
+  capacity.set_capacity(5);
+  v1::Slot slot;
+  v1::RegisterResidentRequest register_request;
+  register_request.mutable_resident()->set_id_number(
+      MakeIdNumber("230102", absl::CivilDay(1971, 3, 3), next_sequence_++, true));
+  register_request.mutable_resident()->set_full_name("过期居民");
+  register_request.mutable_resident()->set_district_code("230102");
+  register_request.mutable_resident()->set_residence_kind(v1::RESIDENCE_KIND_REGISTERED);
+  register_request.mutable_resident()->set_phone("13800000051");
+  v1::Resident resident;
+  v1::BookScreeningRequest book;
+  book.set_request_id("sms-expired");
+  v1::Booking booking;
+  {
+    grpc::ClientContext c1, c2, c3, c4;
+    ASSERT_TRUE(s.scheduling().UpsertHospital(&c1, hospital, &h).ok());
+    ASSERT_TRUE(s.scheduling().SetCapacity(&c2, capacity, &slot).ok());
+    ASSERT_TRUE(s.registry().RegisterResident(&c3, register_request, &resident).ok());
+    book.set_resident(resident.name());
+    book.add_slots(slot.name());
+    ASSERT_TRUE(s.scheduling().BookScreening(&c4, book, &booking).ok());
+  }
+  auto notifications = v1::NotificationService::NewStub(s.channel());
+  auto confirmation = [&]() -> v1::Notification {
+    v1::ListNotificationsRequest request;
+    request.set_resident(resident.name());
+    v1::ListNotificationsResponse response;
+    grpc::ClientContext context;
+    EXPECT_TRUE(notifications->ListNotifications(&context, request, &response).ok());
+    for (const auto& n : response.notifications()) {
+      if (n.kind() == v1::NOTIFICATION_KIND_BOOKING_CONFIRMED) return n;
+    }
+    return {};
+  };
+  // Being tried while the gateway is down.
+  for (int i = 0; i < 500 && confirmation().attempts() == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_GT(confirmation().attempts(), 0);
+  ASSERT_EQ(confirmation().status(), v1::NOTIFICATION_STATUS_PENDING);
+  // The gateway is back only after the visit's day.
+  clock_->Set(DefaultTestNow() + absl::Hours(24 * 3));
+  (*down)->FailNext(0);
+  v1::Notification final_state;
+  for (int i = 0; i < 500; ++i) {
+    final_state = confirmation();
+    if (final_state.status() != v1::NOTIFICATION_STATUS_PENDING) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  s.app().Shutdown(absl::Seconds(1));
+  clock_->Set(DefaultTestNow());
+  EXPECT_EQ(final_state.status(), v1::NOTIFICATION_STATUS_EXPIRED);
+  EXPECT_TRUE((*down)->Accepted().empty()) << "nothing sent for a visit that has passed";
+}
+
 TEST_F(Notifications, AClinicListsItsOwnDistrictsResidentsOnlyAndBadFieldsAreNamed) {
   const v1::Resident resident = RegisterWithPhone("13800000041");
   const v1::Booking booking = BookVisit(resident, "2025-03-21", {v1::SCREENING_TYPE_FOUR_HIGHS});

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/dates.h"
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "screening/internal/v1/registry.grpc.pb.h"
@@ -143,6 +144,7 @@ absl::StatusOr<PlannedBatch> Notifier::PlanBookingEvents(const std::string& afte
     if (kind) {
       batch.notifications.push_back(Plan(absl::StrCat("scheduling:", e.offset()), resident_id,
                                          e.resident_district_code(), *kind, booking_id, params));
+      batch.notifications.back().visit_date = e.date();
     }
     // Check-ins and no-shows are not in KindOfEvent but end the visit too.
     if (kind || EndsVisit(e.type())) {
@@ -215,6 +217,7 @@ absl::StatusOr<int> Notifier::QueueReminders() {
       reminders.push_back(Plan(absl::StrCat("reminder:", v.booking_id, ":", v.date), v.resident_id,
                                v.district_code, v1::NOTIFICATION_KIND_VISIT_REMINDER, v.booking_id,
                                std::move(v.params)));
+      reminders.back().visit_date = v.date;
     }
     ASSIGN_OR_RETURN(int added, store_.Enqueue(reminders));
     queued += added;
@@ -245,7 +248,13 @@ absl::StatusOr<int> Notifier::SendDue() {
     std::map<int64_t, internal::v1::Contact> by_resident;
     for (const auto& c : contacts.contacts()) by_resident[IdOf("residents", c.resident())] = c;
 
+    const std::string today = FormatDate(Today(clock_));
     for (const DueNotification& n : due) {
+      // Too late to help: the visit it is about has passed (ISO dates compare as text).
+      if (!n.visit_date.empty() && n.visit_date < today) {
+        RETURN_IF_ERROR(store_.RecordSkipped(n.id, v1::NOTIFICATION_STATUS_EXPIRED));
+        continue;
+      }
       auto contact = by_resident.find(n.resident_id);
       if (contact != by_resident.end() && contact->second.sms_declined()) {
         RETURN_IF_ERROR(store_.RecordSkipped(n.id, v1::NOTIFICATION_STATUS_DECLINED));

@@ -32,10 +32,10 @@ NotifyStore::NotifyStore(db::Pool& pool) : pool_(pool) {
               "UPDATE notify.offsets SET last_offset = $2 WHERE consumer = $1");
     c.prepare("notify_insert",
               "INSERT INTO notify.notifications (event_key, resident_id, district_code, kind,"
-              " booking_id, template_id, template_params, text)"
-              " SELECT k, r, d, t, nullif(b, 0), tid, p::jsonb, x FROM unnest($1::text[],"
-              " $2::bigint[], $3::text[], $4::smallint[], $5::bigint[], $6::text[], $7::text[],"
-              " $8::text[]) AS n(k, r, d, t, b, tid, p, x)"
+              " booking_id, template_id, template_params, text, visit_date)"
+              " SELECT k, r, d, t, nullif(b, 0), tid, p::jsonb, x, nullif(v, '')::date"
+              " FROM unnest($1::text[], $2::bigint[], $3::text[], $4::smallint[], $5::bigint[],"
+              " $6::text[], $7::text[], $8::text[], $9::text[]) AS n(k, r, d, t, b, tid, p, x, v)"
               " ON CONFLICT (event_key) DO NOTHING");
     c.prepare("notify_upsert_visits",
               "INSERT INTO notify.visits (booking_id, resident_id, district_code, visit_date,"
@@ -59,7 +59,7 @@ NotifyStore::NotifyStore(db::Pool& pool) : pool_(pool) {
               "  ORDER BY next_attempt_time, id LIMIT $1 FOR UPDATE SKIP LOCKED) due"
               " WHERE n.id = due.id"
               " RETURNING n.id, n.resident_id, n.kind, n.template_id, n.template_params::text,"
-              " n.text, n.attempts");
+              " n.text, n.attempts, coalesce(n.visit_date::text, '')");
     c.prepare("notify_attempt",
               "UPDATE notify.notifications SET status = $2, attempts = attempts + 1,"
               " last_error = $3, final_time = now() WHERE id = $1 AND status = 1");
@@ -86,7 +86,7 @@ NotifyStore::NotifyStore(db::Pool& pool) : pool_(pool) {
 void NotifyStore::Insert(pqxx::work& tx, const std::vector<PlannedNotification>& notifications,
                          int* added) {
   if (notifications.empty()) return;
-  std::vector<std::string> keys, districts, template_ids, params, texts;
+  std::vector<std::string> keys, districts, template_ids, params, texts, visit_dates;
   std::vector<int64_t> residents, kinds, bookings;
   for (const PlannedNotification& n : notifications) {
     keys.push_back(n.event_key);
@@ -97,11 +97,12 @@ void NotifyStore::Insert(pqxx::work& tx, const std::vector<PlannedNotification>&
     template_ids.push_back(n.template_id);
     params.push_back(ParamsJson(n.params));
     texts.push_back(n.text);
+    visit_dates.push_back(n.visit_date);
   }
-  pqxx::result inserted =
-      tx.exec_prepared("notify_insert", db::PgArray(keys), db::PgArray(residents),
-                       db::PgArray(districts), db::PgArray(kinds), db::PgArray(bookings),
-                       db::PgArray(template_ids), db::PgArray(params), db::PgArray(texts));
+  pqxx::result inserted = tx.exec_prepared(
+      "notify_insert", db::PgArray(keys), db::PgArray(residents), db::PgArray(districts),
+      db::PgArray(kinds), db::PgArray(bookings), db::PgArray(template_ids), db::PgArray(params),
+      db::PgArray(texts), db::PgArray(visit_dates));
   if (added) *added += static_cast<int>(inserted.affected_rows());
 }
 
@@ -171,7 +172,8 @@ absl::StatusOr<std::vector<DueNotification>> NotifyStore::ClaimDue(int limit,
                      .template_id = row[3].as<std::string>(),
                      .params = ParamsOf(row[4].as<std::string>()),
                      .text = row[5].as<std::string>(),
-                     .attempts = row[6].as<int>()});
+                     .attempts = row[6].as<int>(),
+                     .visit_date = row[7].as<std::string>()});
     }
     // Oldest first, as claimed (RETURNING keeps no order).
     std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) { return a.id < b.id; });

@@ -26,6 +26,7 @@ struct PlannedNotification {
   std::string template_id;
   Params params;
   std::string text;
+  std::string visit_date;  // YYYY-MM-DD of the visit it is about; "" for none
 };
 
 // A visit as the booking events leave it.
@@ -54,7 +55,8 @@ struct DueNotification {
   std::string template_id;
   Params params;
   std::string text;
-  int attempts = 0;  // tries before this one
+  int attempts = 0;        // tries before this one
+  std::string visit_date;  // YYYY-MM-DD; "" when not about a visit
 };
 
 class NotifyStore {

@@ -133,8 +133,8 @@ class Bench {
       threads.emplace_back([&, t] {
         for (int n = t; n < residents && ok; n += kClients) {
           const absl::CivilDay birth = absl::CivilDay(1968, 1, 1) + (n % 2000);
-          const std::string first17 = absl::StrFormat(
-              "230102%04d%02d%02d%03d", birth.year(), birth.month(), birth.day(), 1 + n / 2000);
+          const std::string first17 = absl::StrFormat("230102%04d%02d%02d%03d", birth.year(),
+                                                      birth.month(), birth.day(), 1 + n / 2000);
           v1::RegisterResidentRequest request;
           request.mutable_resident()->set_id_number(first17 + registry::IdCheckCharacter(first17));
           request.mutable_resident()->set_full_name(absl::StrCat("居民", n));
@@ -196,7 +196,8 @@ class Bench {
 SteadyClock::time_point AwaitArrivals(const Arrivals& arrivals, int expected) {
   int last = -1;
   auto last_change = SteadyClock::now();
-  while (arrivals.Count() < expected && SteadyClock::now() - last_change < std::chrono::seconds(60)) {
+  while (arrivals.Count() < expected &&
+         SteadyClock::now() - last_change < std::chrono::seconds(60)) {
     if (arrivals.Count() != last) {
       last = arrivals.Count();
       last_change = SteadyClock::now();
@@ -242,7 +243,8 @@ int Run() {
     config.data_keys = "bench:" + std::string(64, 'a');
     config.lookup_key_hex = std::string(64, 'b');
     config.programme_year = 2026;
-    config.programmes = Programmes::Single({.year = 2026, .persons_target = 800000, .nipt_target = 6000});
+    config.programmes =
+        Programmes::Single({.year = 2026, .persons_target = 800000, .nipt_target = 6000});
     config.rate_limit_per_second = 1000000;
     config.rate_limit_burst = 1000000;
     config.sms_gateway.url = (*gateway)->url();
@@ -270,10 +272,11 @@ int Run() {
         if (found != seen.end()) delays.push_back(Seconds(found->second.front() - b.answered));
       }
     }
-    std::printf("paced: %d bookings in %.1f s (%.0f a minute); booking answer to message at the "
-                "gateway: median %.2f s, p99 %.2f s, max %.2f s\n",
-                paced, paced_seconds, paced / paced_seconds * 60, Percentile(delays, 0.5),
-                Percentile(delays, 0.99), Percentile(delays, 1.0));
+    std::printf(
+        "paced: %d bookings in %.1f s (%.0f a minute); booking answer to message at the "
+        "gateway: median %.2f s, p99 %.2f s, max %.2f s\n",
+        paced, paced_seconds, paced / paced_seconds * 60, Percentile(delays, 0.5),
+        Percentile(delays, 0.99), Percentile(delays, 1.0));
 
     // Burst.
     const auto burst_start = SteadyClock::now();
@@ -282,9 +285,10 @@ int Run() {
     const auto done = AwaitArrivals(arrivals, paced + burst);
     const double burst_seconds = Seconds(done - burst_start);
     const double per_minute = burst / burst_seconds * 60;
-    std::printf("burst: %d bookings in %.1f s, every message at the gateway %.1f s after the "
-                "first booking: %.0f messages a minute, %.2f× the %d a minute asked\n",
-                burst, booking_seconds, burst_seconds, per_minute, per_minute / rate, rate);
+    std::printf(
+        "burst: %d bookings in %.1f s, every message at the gateway %.1f s after the "
+        "first booking: %.0f messages a minute, %.2f× the %d a minute asked\n",
+        burst, booking_seconds, burst_seconds, per_minute, per_minute / rate, rate);
 
     // Every booking against what the gateway received.
     std::map<std::string, int> booked_codes;
