@@ -76,6 +76,7 @@ const std::vector<MethodPolicy>& MethodPolicies() {
       {"screening.v1.RegistryService/ListResidents", {kClinic}, true},
       {"screening.v1.RegistryService/ListPossibleDuplicates", {kClinic}, true},
       {"screening.v1.RegistryService/ImportResidents", {kClinic}, true},
+      {"screening.v1.RegistryService/ImportResidentRows", {kClinic}, true},
       {"screening.v1.RegistryService/RegisterPregnancy", {kClinic}, true},
       {"screening.v1.RegistryService/GetPregnancy", {kClinic, kService}, true},
       {"screening.v1.RegistryService/CheckEligibility", {kClinic, kService}, true},

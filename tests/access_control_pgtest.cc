@@ -57,6 +57,8 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
                        }
                        return stream->Finish();
                      })),
+      SCREENING_RPC(RegistryService, ImportResidentRows, ImportResidentRowsRequest,
+                    ImportResidentRowsResponse),
       SCREENING_RPC(RegistryService, RegisterPregnancy, RegisterPregnancyRequest, Pregnancy),
       SCREENING_RPC(RegistryService, GetPregnancy, GetPregnancyRequest, Pregnancy),
       SCREENING_RPC(RegistryService, CheckEligibility, CheckEligibilityRequest,
@@ -147,6 +149,7 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.RegistryService/ListResidents", {"clinic"}},
       {"screening.v1.RegistryService/ListPossibleDuplicates", {"clinic"}},
       {"screening.v1.RegistryService/ImportResidents", {"clinic"}},
+      {"screening.v1.RegistryService/ImportResidentRows", {"clinic"}},
       {"screening.v1.RegistryService/RegisterPregnancy", {"clinic"}},
       {"screening.v1.RegistryService/GetPregnancy", {"clinic", "service"}},
       {"screening.v1.RegistryService/CheckEligibility", {"clinic", "service"}},

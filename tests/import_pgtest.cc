@@ -116,6 +116,84 @@ TEST_F(Import, GoodRowsStoredBadRowsReportedReimportStoresNothing) {
   EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM registry.residents") - before, last.rows_stored());
 }
 
+// The browser's way: the same list in chunks, one unary call each, two at a time.
+TEST_F(Import, ChunksGoThroughTheSameChecksAndStoreNothingTwice) {
+  std::vector<v1::ImportRow> rows;
+  for (int i = 1; i <= 9000; ++i) {
+    const absl::CivilDay birth = absl::CivilDay(1966, 2, 1) + (i % 3000);
+    std::string id = MakeIdNumber("230126", birth, 500 + i / 3000, i % 2 == 1);
+    if (i == 4321) id.back() = id.back() == '0' ? '1' : '0';
+    rows.push_back(Row(i, id, i == 8765 ? "999999" : "230126"));  // no such district
+  }
+  auto chunk = [&](size_t from, size_t to) {
+    v1::ImportResidentRowsRequest request;
+    for (size_t i = from; i < to; ++i) *request.add_rows() = rows[i];
+    v1::ImportResidentRowsResponse response;
+    grpc::ClientContext context;
+    grpc::Status status = server_->registry().ImportResidentRows(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  };
+  auto import_all = [&] {
+    std::vector<v1::ImportResidentRowsResponse> answers(3);
+    std::thread second([&] { answers[1] = chunk(3000, 6000); });
+    answers[0] = chunk(0, 3000);
+    second.join();
+    answers[2] = chunk(6000, 9000);
+    return answers;
+  };
+  const int64_t before = db_->QueryInt("SELECT count(*) FROM registry.residents");
+  std::vector<v1::ImportResidentRowsResponse> first = import_all();
+  int64_t stored = 0, rejected = 0;
+  std::vector<v1::ImportRowError> errors;
+  for (const auto& a : first) {
+    EXPECT_EQ(a.rows_received(), 3000);
+    EXPECT_EQ(a.rows_already_registered(), 0);
+    stored += a.rows_stored();
+    rejected += a.rows_rejected();
+    errors.insert(errors.end(), a.errors().begin(), a.errors().end());
+  }
+  EXPECT_EQ(stored, 8998);
+  EXPECT_EQ(rejected, 2);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].row_number(), 4321);
+  EXPECT_EQ(errors[0].field(), "resident.id_number");
+  EXPECT_EQ(errors[1].row_number(), 8765);
+  EXPECT_EQ(errors[1].field(), "resident.district_code");
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM registry.residents") - before, 8998);
+
+  // The same file again (or a retried chunk): nothing new.
+  int64_t again = 0;
+  for (const auto& a : import_all()) {
+    EXPECT_EQ(a.rows_stored(), 0);
+    again += a.rows_already_registered();
+  }
+  EXPECT_EQ(again, 8998);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM registry.residents") - before, 8998);
+
+  // No rows, too many rows, a control character: the chunk is refused, naming the field.
+  for (int n : {0, 10001}) {
+    v1::ImportResidentRowsRequest request;
+    for (int i = 0; i < n; ++i) *request.add_rows() = rows[i % rows.size()];
+    v1::ImportResidentRowsResponse response;
+    grpc::ClientContext context;
+    grpc::Status status = server_->registry().ImportResidentRows(&context, request, &response);
+    EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT)) << n;
+    EXPECT_EQ(BadFields(status), std::vector<std::string>{"rows"}) << n;
+  }
+  v1::ImportResidentRowsRequest control;
+  *control.add_rows() = Row(1, MakeIdNumber("230126", absl::CivilDay(1967, 7, 7), 900, true));
+  control.mutable_rows(0)->mutable_resident()->set_full_name(
+      "居\x1b"
+      "民");
+  v1::ImportResidentRowsResponse response;
+  grpc::ClientContext context;
+  grpc::Status status = server_->registry().ImportResidentRows(&context, control, &response);
+  EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(BadFields(status), ::testing::ElementsAre(::testing::HasSubstr("full_name")));
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM registry.residents") - before, 8998);
+}
+
 TEST_F(Import, AListThatDidNotArriveWholeIsStoredAsFarAsItCameAndRefused) {
   // Row 3's name is not UTF-8: the server cannot parse the second message,
   // and gRPC ends the stream there as if the client had finished. The rows

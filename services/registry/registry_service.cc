@@ -12,6 +12,7 @@
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "services/registry/eligibility_answer.h"
+#include "services/registry/import_pipeline.h"
 #include "services/registry/resident_view.h"
 
 namespace screening::registry {
@@ -23,6 +24,11 @@ bool IsMobileNumber(absl::string_view phone) {
     if (c < '0' || c > '9') return false;
   }
   return true;
+}
+
+// What an import acts on, for the audit log.
+std::string ImportResource(const Caller& caller) {
+  return caller.role == Role::kClinic ? absl::StrCat("districts/", caller.scope) : "residents";
 }
 
 // A listed row into `residents`, as the caller may see it, or into
@@ -280,67 +286,24 @@ grpc::Status RegistryServiceImpl::ListPossibleDuplicates(
                      });
 }
 
-namespace {
-
-constexpr int kMaxImportBatchRows = 10000;
-// Rows stored per transaction: big enough for COPY to pay, small enough
-// that progress arrives while a large list is imported.
-constexpr size_t kImportFlushRows = 5000;
-
-}  // namespace
-
 grpc::Status RegistryServiceImpl::ImportResidents(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::ImportResidentsResponse, v1::ImportResidentsRequest>* stream) {
   return gate_.Serve(
       context, Method<v1::RegistryService>("ImportResidents"),
       [&](CallGate::Call& call) -> absl::Status {
-        call.set_resource(call.caller().role == Role::kClinic
-                              ? absl::StrCat("districts/", call.caller().scope)
-                              : "residents");
-        const absl::CivilDay today = Today(clock_);
-        v1::ImportResidentsResponse progress;  // totals, and errors since the last message
-        std::vector<v1::Resident> pending;
-        // The database stores one batch while this thread seals the next: the
-        // two halves of the work run on both cores.
-        struct InFlight {
-          std::vector<v1::Resident> residents;
-          RegistryStore::SealedBatch sealed;
-          std::future<absl::StatusOr<int64_t>> stored;
-        };
-        std::unique_ptr<InFlight> in_flight;
-        auto settle = [&]() -> absl::Status {
-          if (!in_flight) return absl::OkStatus();
-          absl::StatusOr<int64_t> stored = in_flight->stored.get();
-          const int64_t rows = static_cast<int64_t>(in_flight->residents.size());
-          in_flight.reset();
-          RETURN_IF_ERROR(stored.status());
-          progress.set_rows_stored(progress.rows_stored() + *stored);
-          progress.set_rows_already_registered(progress.rows_already_registered() + rows - *stored);
-          return absl::OkStatus();
-        };
-        // Hands what is pending to the database and tells the client how far
-        // the import is; the last time (`last`), once all of it is stored,
-        // with `done` when the whole list arrived.
-        auto flush = [&](bool last, bool done) -> absl::Status {
-          if (!pending.empty()) {
-            auto next = std::make_unique<InFlight>();
-            next->residents = std::move(pending);
-            pending.clear();
-            next->sealed = store_.SealImportBatch(next->residents);
-            RETURN_IF_ERROR(settle());
-            in_flight = std::move(next);
-            // The call's deadline is this thread's; the storing thread gets it too.
-            in_flight->stored = std::async(std::launch::async, [this, batch = &in_flight->sealed,
-                                                                deadline = CurrentCallDeadline()] {
-              ScopedCallDeadline scoped(deadline);
-              return store_.StoreImportBatch(*batch);
-            });
+        call.set_resource(ImportResource(call.caller()));
+        ImportPipeline import(store_, call.caller(), Today(clock_));
+        // Stores what is pending and tells the client how far the import is;
+        // the last time (`last`), once all of it is stored, with `done` when
+        // the whole list arrived.
+        auto report = [&](bool last, bool done) -> absl::Status {
+          RETURN_IF_ERROR(import.Flush(last));
+          import.progress().set_done(done);
+          if (!stream->Write(import.progress())) {
+            return absl::CancelledError("the client went away");
           }
-          if (last) RETURN_IF_ERROR(settle());
-          progress.set_done(done);
-          if (!stream->Write(progress)) return absl::CancelledError("the client went away");
-          progress.clear_errors();
+          import.progress().clear_errors();
           return absl::OkStatus();
         };
         v1::ImportResidentsRequest batch;
@@ -349,7 +312,7 @@ grpc::Status RegistryServiceImpl::ImportResidents(
           // Each message after the first counts against the caller's rate.
           if (!first) RETURN_IF_ERROR(call.PaceMessage());
           if (declared) {
-            RETURN_IF_ERROR(flush(/*last=*/true, /*done=*/false));  // what arrived is stored
+            RETURN_IF_ERROR(report(/*last=*/true, /*done=*/false));  // what arrived is stored
             return InvalidField("total_rows", "nothing may follow the last message");
           }
           if (batch.has_total_rows()) declared = batch.total_rows();
@@ -357,44 +320,42 @@ grpc::Status RegistryServiceImpl::ImportResidents(
             return InvalidField("rows",
                                 absl::StrCat("at most ", kMaxImportBatchRows, " rows per message"));
           }
-          for (const v1::ImportRow& row : batch.rows()) {
-            progress.set_rows_received(progress.rows_received() + 1);
-            v1::RegisterResidentRequest one;
-            *one.mutable_resident() = row.resident();
-            const absl::Status fits = CheckFieldLimits(row.resident(), "resident");
-            absl::StatusOr<v1::Resident> resident =
-                fits.ok() ? ValidateNewResident(one, today) : absl::StatusOr<v1::Resident>(fits);
-            if (resident.ok() && !RequireDistrict(call.caller(), resident->district_code()).ok()) {
-              resident = InvalidField("resident.district_code", "is not this clinic's district");
-            }
-            if (!resident.ok()) {
-              progress.set_rows_rejected(progress.rows_rejected() + 1);
-              const google::rpc::BadRequest details =
-                  GetBadRequest(resident.status()).value_or(google::rpc::BadRequest());
-              for (const auto& v : details.field_violations()) {
-                auto* error = progress.add_errors();
-                error->set_row_number(row.row_number());
-                error->set_field(v.field());
-                error->set_reason(v.description());
-              }
-              continue;
-            }
-            pending.push_back(*std::move(resident));
-          }
-          if (pending.size() >= kImportFlushRows || progress.errors_size() >= 1000) {
-            RETURN_IF_ERROR(flush(/*last=*/false, /*done=*/false));
-          }
+          for (const v1::ImportRow& row : batch.rows()) import.AddRow(row);
+          if (import.WantsFlush()) RETURN_IF_ERROR(report(/*last=*/false, /*done=*/false));
         }
         const absl::Status whole =
-            CheckStreamEnd("total_rows", declared, progress.rows_received(), "rows");
+            CheckStreamEnd("total_rows", declared, import.progress().rows_received(), "rows");
         // The rows that did arrive are stored and reported either way; `done`
         // only when the whole list arrived.
-        absl::Status finished = flush(/*last=*/true, /*done=*/whole.ok());
-        // Never leave a batch storing after the call ends.
-        if (in_flight) in_flight->stored.wait();
-        RETURN_IF_ERROR(finished);
+        RETURN_IF_ERROR(report(/*last=*/true, /*done=*/whole.ok()));
         return whole;
       });
+}
+
+grpc::Status RegistryServiceImpl::ImportResidentRows(grpc::ServerContext* context,
+                                                     const v1::ImportResidentRowsRequest* request,
+                                                     v1::ImportResidentRowsResponse* response) {
+  return gate_.Serve(context, *request, Method<v1::RegistryService>("ImportResidentRows"),
+                     [&](CallGate::Call& call) -> absl::Status {
+                       if (request->rows_size() < 1 || request->rows_size() > kMaxImportBatchRows) {
+                         return InvalidField(
+                             "rows", absl::StrCat("must hold 1 to ", kMaxImportBatchRows, " rows"));
+                       }
+                       call.set_resource(ImportResource(call.caller()));
+                       ImportPipeline import(store_, call.caller(), Today(clock_));
+                       for (const v1::ImportRow& row : request->rows()) {
+                         import.AddRow(row);
+                         if (import.WantsFlush()) RETURN_IF_ERROR(import.Flush(/*last=*/false));
+                       }
+                       RETURN_IF_ERROR(import.Flush(/*last=*/true));
+                       v1::ImportResidentsResponse& progress = import.progress();
+                       response->set_rows_received(progress.rows_received());
+                       response->set_rows_stored(progress.rows_stored());
+                       response->set_rows_already_registered(progress.rows_already_registered());
+                       response->set_rows_rejected(progress.rows_rejected());
+                       *response->mutable_errors() = std::move(*progress.mutable_errors());
+                       return absl::OkStatus();
+                     });
 }
 
 // A pregnancy is in progress from day zero to at most 300 days.

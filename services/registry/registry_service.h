@@ -37,6 +37,9 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::ImportResidentsResponse, v1::ImportResidentsRequest>* stream)
       override;
+  grpc::Status ImportResidentRows(grpc::ServerContext* context,
+                                  const v1::ImportResidentRowsRequest* request,
+                                  v1::ImportResidentRowsResponse* response) override;
   grpc::Status RegisterPregnancy(grpc::ServerContext* context,
                                  const v1::RegisterPregnancyRequest* request,
                                  v1::Pregnancy* response) override;

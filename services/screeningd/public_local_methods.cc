@@ -42,6 +42,7 @@ std::unique_ptr<console::LocalMethods> PublicLocalMethods(
       SCREENING_LOCAL(v1::RegistryService, CheckEligibility);
       SCREENING_LOCAL(v1::RegistryService, GetPregnancy);
       SCREENING_LOCAL(v1::RegistryService, GetResident);
+      SCREENING_LOCAL(v1::RegistryService, ImportResidentRows);
       SCREENING_LOCAL(v1::RegistryService, ListPossibleDuplicates);
       SCREENING_LOCAL(v1::RegistryService, ListResidents);
       SCREENING_LOCAL(v1::RegistryService, LookupResident);
