@@ -1,6 +1,7 @@
 // The console's entry: who is signed in decides the page.
 import { currentSession, Session, signOut } from "./api";
 import { showAccounts } from "./accounts";
+import { showClinic } from "./clinic";
 import { showDashboard } from "./dashboard";
 import { showReport } from "./report";
 import { escape } from "./format";
@@ -51,9 +52,11 @@ function open(root: HTMLElement, session: Session): void {
     };
     window.onhashchange = route;
     route();
+  } else if (session.role === "clinic") {
+    stopPage = showClinic(page, session);
   } else {
     page.innerHTML = `<section class="notice"><h1>工作台建设中</h1>
-      <p>实时进展页面仅限市卫健委和系统管理员查看。社区和医院的工作台即将上线。</p></section>`;
+      <p>实时进展页面仅限市卫健委和系统管理员查看。医院的工作台即将上线。</p></section>`;
   }
 }
 

@@ -149,8 +149,41 @@ try {
   // A clinic cannot open the commission's page, and its API calls are refused.
   const clinic = await newPage();
   await signIn(clinic, "nurse.wang", PASSWORD);
-  await clinic.waitForSelector(".notice");
+  await clinic.waitForSelector("#find-resident");
   check((await clinic.$("#totals")) === null, "a clinic sees the dashboard");
+  await checkLabels(clinic, "clinic");
+  // The ID number is checked as it is typed: a wrong check character is named.
+  await clinic.type("#id-number", "230102197001011230");
+  await clinic.waitForFunction(() => document.querySelector("#id-facts")?.textContent?.includes("校验码"));
+  check((await text(clinic, "#id-facts")).includes("末位应为 1"), "the right check character is not named");
+  // A legacy 15-digit number: birth date, sex and age, then registered.
+  await clinic.$eval("#id-number", (e) => (e.value = ""));
+  await clinic.type("#id-number", "230102700315123");
+  await clinic.waitForFunction(() => document.querySelector("#id-facts")?.textContent?.includes("1970年3月15日"));
+  const facts = await text(clinic, "#id-facts");
+  check(facts.includes("男") && /\d+岁/.test(facts) && facts.includes("旧号码，即 23010219700315123"),
+        `the legacy number's facts: ${facts}`);
+  await clinic.keyboard.press("Enter");
+  await clinic.waitForSelector("#register-form:not([hidden])");
+  await clinic.type("#reg-name", "李秀兰");
+  await clinic.type("#reg-phone", "13912345678");
+  await clinic.select("#reg-sms", "no");
+  await clinic.click("#register-form button[type=submit]");
+  await clinic.waitForFunction(() => document.querySelector("#resident-card:not([hidden]) h2")?.textContent === "李秀兰");
+  check((await text(clinic, "#resident-card")).includes("不接收"), "the SMS refusal is not shown");
+  check(!(await text(clinic, "#resident-card")).includes("19700315"), "the full ID number is shown");
+  // A resident booked by the script: the messages the booking made, with their status.
+  await clinic.$eval("#id-number", (e) => (e.value = ""));
+  await clinic.type("#id-number", "230102197001011231");
+  await clinic.keyboard.press("Enter");
+  await clinic.waitForSelector("#notification-list tbody tr", { timeout: 10000 });
+  const sms = await text(clinic, "#notification-list");
+  check(sms.includes("预约成功") && sms.includes("核验码") && sms.includes("待发送"),
+        `the booking's message is not listed: ${sms.slice(0, 200)}`);
+  await clinic.screenshot({ path: `${SHOTS}/clinic-resident-1366x768.png`, fullPage: true });
+  await clinic.setViewport({ width: 390, height: 844 });
+  await new Promise((r) => setTimeout(r, 300));
+  await clinic.screenshot({ path: `${SHOTS}/clinic-resident-390x844.png`, fullPage: true });
   const status = await clinic.evaluate(async () => (await fetch("/screening.v1.ProgressService/GetProgress", {
     method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })).status);
   check(status === 403, `a clinic's GetProgress answered ${status}`);

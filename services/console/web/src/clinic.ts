@@ -1,0 +1,207 @@
+// The clinic's workspace (社区预约), first page: find a resident by ID number
+// (checked as it is typed), or register one, and see the text messages sent
+// to them with their delivery status.
+import { ApiError, call, Session } from "./api";
+import { DISTRICTS, escape } from "./format";
+import { parseIdNumber } from "./idnumber";
+
+interface Resident {
+  name: string;
+  idNumber: string;
+  fullName: string;
+  phone?: string;
+  districtCode: string;
+  birthDate: string;
+  sex: string;
+  residenceKind: string;
+  smsDeclined?: boolean;
+}
+
+interface Notification {
+  name: string;
+  kind: string;
+  status: string;
+  text: string;
+  attempts?: number;
+  createTime: string;
+  finalTime?: string;
+  lastError?: string;
+}
+
+const KINDS: Record<string, string> = {
+  NOTIFICATION_KIND_BOOKING_CONFIRMED: "预约成功",
+  NOTIFICATION_KIND_VISIT_REMINDER: "就诊提醒",
+  NOTIFICATION_KIND_BOOKING_CHANGED: "预约变更",
+  NOTIFICATION_KIND_BOOKING_CANCELLED: "预约取消",
+  NOTIFICATION_KIND_WAITLIST_PLACE: "候补成功",
+  NOTIFICATION_KIND_RESULTS_READY: "结果已出",
+  NOTIFICATION_KIND_REFERRAL_DUE: "建议复查",
+  NOTIFICATION_KIND_REFERRAL_OVERDUE: "复查逾期",
+};
+const STATUSES: Record<string, string> = {
+  NOTIFICATION_STATUS_PENDING: "待发送",
+  NOTIFICATION_STATUS_SENT: "已发送",
+  NOTIFICATION_STATUS_FAILED: "发送失败",
+  NOTIFICATION_STATUS_DECLINED: "居民拒收",
+  NOTIFICATION_STATUS_NO_PHONE: "无手机号",
+  NOTIFICATION_STATUS_EXPIRED: "已过期未发",
+};
+
+const shortTime = new Intl.DateTimeFormat("zh-CN", {
+  timeZone: "Asia/Shanghai", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit",
+  hour12: false,
+});
+
+// On screen the middle eight digits are hidden, as on printed papers: the
+// clinic has the number in hand, passers-by need not read it.
+function maskId(id: string): string {
+  return id.length === 18 ? `${id.slice(0, 6)}********${id.slice(14)}` : id;
+}
+
+function dateZh(iso: string): string {
+  const [y, m, d] = iso.split("-").map(Number);
+  return `${y}年${m}月${d}日`;
+}
+
+function fieldErrors(error: unknown): string {
+  if (!(error instanceof ApiError)) return "请求失败，请稍后再试。";
+  const fields = error.details.flatMap((d) =>
+    ((d as { debug?: { fieldViolations?: { field: string; description: string }[] } })
+      .debug?.fieldViolations ?? []).map((v) => `${v.field}: ${v.description}`));
+  if (error.code === "permission_denied") return "该居民不属于本社区，无权查看。";
+  if (error.code === "already_exists") return "该身份证号已登记。";
+  return fields.length > 0 ? `请检查：${fields.join("；")}` : error.message;
+}
+
+export function showClinic(root: HTMLElement, session: Session): () => void {
+  const district = DISTRICTS[session.scope] ?? session.scope;
+  root.innerHTML = `
+    <div class="clinic">
+      <div class="title-row"><h1>居民查询与登记</h1><span class="muted">${escape(district)}（${escape(session.scope)}）</span></div>
+      <form class="card find" id="find-resident" novalidate>
+        <label for="id-number">身份证号</label>
+        <input id="id-number" inputmode="text" autocomplete="off" maxlength="18"
+               placeholder="18位，或15位旧号码" aria-describedby="id-facts">
+        <button type="submit">查找</button>
+        <p id="id-facts" class="id-facts" aria-live="polite"></p>
+      </form>
+      <p id="clinic-message" class="message" role="status"></p>
+      <section id="resident-card" class="card" hidden></section>
+      <form id="register-form" class="card account-form" hidden>
+        <h2>登记新居民</h2>
+        <label for="reg-name">姓名</label><input id="reg-name" required autocomplete="off">
+        <label for="reg-phone">手机号</label><input id="reg-phone" inputmode="numeric" maxlength="11" autocomplete="off">
+        <label for="reg-residence">户籍类型</label>
+        <select id="reg-residence">
+          <option value="RESIDENCE_KIND_REGISTERED">户籍居民</option>
+          <option value="RESIDENCE_KIND_HABITUAL">常住居民（非户籍）</option>
+        </select>
+        <label for="reg-history">消化道肿瘤病史</label>
+        <select id="reg-history"><option value="no">无</option><option value="yes">有</option></select>
+        <label for="reg-sms">短信通知</label>
+        <select id="reg-sms"><option value="yes">接收</option><option value="no">不接收</option></select>
+        <button type="submit">登记</button>
+      </form>
+      <section id="notifications" class="card" hidden></section>
+    </div>`;
+  const input = root.querySelector<HTMLInputElement>("#id-number")!;
+  const facts = root.querySelector<HTMLElement>("#id-facts")!;
+  const message = root.querySelector<HTMLElement>("#clinic-message")!;
+  const card = root.querySelector<HTMLElement>("#resident-card")!;
+  const form = root.querySelector<HTMLFormElement>("#register-form")!;
+  const list = root.querySelector<HTMLElement>("#notifications")!;
+
+  let registerRequestId = "";
+  const typed = () => parseIdNumber(input.value, new Date());
+  input.addEventListener("input", () => {
+    const parsed = typed();
+    facts.classList.toggle("bad", parsed !== null && "error" in parsed);
+    if (parsed === null) facts.textContent = "";
+    else if ("error" in parsed) facts.textContent = parsed.error;
+    else {
+      facts.textContent = `出生日期 ${dateZh(parsed.birth)} · ${parsed.male ? "男" : "女"} · ${parsed.age}岁` +
+        (input.value.trim().length === 15 ? ` · 旧号码，即 ${parsed.canonical}` : "");
+    }
+  });
+
+  const showResident = async (resident: Resident) => {
+    form.hidden = true;
+    card.hidden = false;
+    card.innerHTML = `
+      <h2>${escape(resident.fullName)}</h2>
+      <dl class="facts">
+        <dt>身份证号</dt><dd>${escape(maskId(resident.idNumber))}</dd>
+        <dt>出生日期</dt><dd>${escape(dateZh(resident.birthDate))}</dd>
+        <dt>性别</dt><dd>${resident.sex === "SEX_MALE" ? "男" : "女"}</dd>
+        <dt>所在区县</dt><dd>${escape(DISTRICTS[resident.districtCode] ?? resident.districtCode)}</dd>
+        <dt>手机号</dt><dd>${escape(resident.phone || "未登记")}</dd>
+        <dt>短信通知</dt><dd>${resident.smsDeclined ? "不接收" : "接收"}</dd>
+      </dl>`;
+    const answer = await call<{ notifications?: Notification[] }>(
+      "screening.v1.NotificationService/ListNotifications", { resident: resident.name, pageSize: 50 });
+    const rows = answer.notifications ?? [];
+    list.hidden = false;
+    list.innerHTML = `<h2>短信记录</h2>${rows.length === 0 ? `<p class="muted">尚无短信。</p>` : `
+      <div class="table-scroll"><table id="notification-list">
+        <thead><tr><th>时间</th><th>类型</th><th>状态</th><th>内容</th></tr></thead>
+        <tbody>${rows.map((n) => `<tr data-status="${escape(n.status)}">
+          <td>${escape(shortTime.format(new Date(n.createTime)))}</td>
+          <td>${escape(KINDS[n.kind] ?? n.kind)}</td>
+          <td>${escape(STATUSES[n.status] ?? n.status)}${(n.attempts ?? 0) > 1 ? `（${n.attempts}次）` : ""}</td>
+          <td class="sms-text">${escape(n.text)}</td></tr>`).join("")}</tbody>
+      </table></div>`}`;
+  };
+
+  root.querySelector<HTMLFormElement>("#find-resident")!.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.textContent = "";
+    card.hidden = true;
+    list.hidden = true;
+    const parsed = typed();
+    if (parsed === null || "error" in parsed) {
+      message.textContent = parsed === null ? "请输入完整的身份证号。" : parsed.error;
+      return;
+    }
+    try {
+      await showResident(await call<Resident>("screening.v1.RegistryService/LookupResident",
+        { idNumber: parsed.canonical }));
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "not_found") {
+        message.textContent = "未找到该居民，请登记。";
+        form.hidden = false;
+        // One registration per form shown: a double click or a retry registers once.
+        registerRequestId = `reg-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+        root.querySelector<HTMLInputElement>("#reg-name")!.focus();
+      } else {
+        message.textContent = fieldErrors(error);
+      }
+    }
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const parsed = typed();
+    if (parsed === null || "error" in parsed) return;
+    const value = (id: string) => root.querySelector<HTMLInputElement | HTMLSelectElement>(id)!.value;
+    try {
+      const resident = await call<Resident>("screening.v1.RegistryService/RegisterResident", {
+        resident: {
+          idNumber: parsed.canonical,
+          fullName: value("#reg-name").trim(),
+          phone: value("#reg-phone").trim(),
+          districtCode: session.scope,
+          residenceKind: value("#reg-residence"),
+          digestiveCancerHistory: value("#reg-history") === "yes",
+          smsDeclined: value("#reg-sms") === "no",
+        },
+        requestId: registerRequestId,
+      });
+      message.textContent = "登记成功。";
+      await showResident(resident);
+    } catch (error) {
+      message.textContent = fieldErrors(error);
+    }
+  });
+  input.focus();
+  return () => {};
+}
