@@ -63,6 +63,39 @@ function dateZh(iso: string): string {
   return `${y}年${m}月${d}日`;
 }
 
+const SCREENINGS: [string, string][] = [
+  ["SCREENING_TYPE_COLORECTAL", "结直肠癌筛查"],
+  ["SCREENING_TYPE_GASTRIC", "胃癌筛查"],
+  ["SCREENING_TYPE_FOUR_HIGHS", "“四高”筛查"],
+  ["SCREENING_TYPE_NIPT", "无创产前基因检测（NIPT）"],
+];
+
+interface Reason { code: string; message: string }
+
+// A reason in plain Chinese, from its stable code (the message is English).
+function reasonZh(reason: Reason, age: number): string {
+  const range = /covers (\d+)\D+(\d+)/.exec(reason.message);
+  const covers = range ? `本项目覆盖${range[1]}–${range[2]}岁` : "";
+  switch (reason.code) {
+    case "AGE_BELOW_MIN": return `年龄${age}岁，未到筛查年龄（${covers}）`;
+    case "AGE_ABOVE_MAX": return `年龄${age}岁，超出筛查年龄（${covers}）`;
+    case "DIGESTIVE_CANCER_HISTORY": return "有消化道恶性肿瘤病史，不做结直肠癌和胃癌筛查，请专科随访";
+    case "NIPT_NOT_FEMALE": return "无创产前基因检测仅限孕妇";
+    case "NIPT_NO_PREGNANCY": return "尚未登记孕情，请先登记孕情";
+    case "NIPT_TOO_EARLY": return "孕周未到（孕12周起可采血）";
+    case "NIPT_TOO_LATE": return "已超过采血孕周（孕22周+6天前）";
+    case "NIPT_CONSENT_MISSING": return "尚未签署知情同意书";
+    case "NO_PROGRAMME": return "本年度未设筛查项目";
+  }
+  if (reason.code.startsWith("NIPT_CONTRAINDICATION_")) return "存在禁忌情形，不宜做无创产前基因检测";
+  if (reason.code.startsWith("NIPT_NOT_APPLICABLE_")) return "不适用无创产前基因检测，请咨询产科";
+  return reason.message;
+}
+
+function todayInHarbin(): string {
+  return new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai" }).format(new Date());
+}
+
 function fieldErrors(error: unknown): string {
   if (!(error instanceof ApiError)) return "请求失败，请稍后再试。";
   const fields = error.details.flatMap((d) =>
@@ -136,7 +169,21 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
         <dt>所在区县</dt><dd>${escape(DISTRICTS[resident.districtCode] ?? resident.districtCode)}</dd>
         <dt>手机号</dt><dd>${escape(resident.phone || "未登记")}</dd>
         <dt>短信通知</dt><dd>${resident.smsDeclined ? "不接收" : "接收"}</dd>
-      </dl>`;
+      </dl>
+      <h2 class="sub">筛查资格（按今日核对）</h2>
+      <ul id="eligibility" class="eligibility"><li class="muted">正在核对……</li></ul>`;
+    const date = todayInHarbin();
+    const answers = await Promise.all(SCREENINGS.map(([type]) =>
+      call<{ eligible?: boolean; reasons?: Reason[]; ageOnDate?: number }>(
+        "screening.v1.RegistryService/CheckEligibility",
+        { resident: resident.name, screeningType: type, date }).catch(() => null)));
+    card.querySelector("#eligibility")!.innerHTML = SCREENINGS.map(([, label], i) => {
+      const a = answers[i];
+      if (a === null) return `<li class="unknown">${label}：暂时无法核对</li>`;
+      if (a.eligible) return `<li class="ok" data-eligible="yes">${label}：可以参加</li>`;
+      return `<li class="no" data-eligible="no">${label}：不符合——${
+        (a.reasons ?? []).map((r) => escape(reasonZh(r, a.ageOnDate ?? 0))).join("；")}</li>`;
+    }).join("");
     const answer = await call<{ notifications?: Notification[] }>(
       "screening.v1.NotificationService/ListNotifications", { resident: resident.name, pageSize: 50 });
     const rows = answer.notifications ?? [];

@@ -177,6 +177,11 @@ try {
   await clinic.type("#id-number", "230102197001011231");
   await clinic.keyboard.press("Enter");
   await clinic.waitForSelector("#notification-list tbody tr", { timeout: 10000 });
+  // Eligibility in plain Chinese: 56 years old, a man.
+  await clinic.waitForFunction(() => document.querySelectorAll("#eligibility li[data-eligible]").length === 4);
+  const eligibility = await text(clinic, "#eligibility");
+  check(eligibility.includes("“四高”筛查：可以参加") && eligibility.includes("仅限孕妇"),
+        `eligibility: ${eligibility}`);
   const sms = await text(clinic, "#notification-list");
   check(sms.includes("预约成功") && sms.includes("核验码") && sms.includes("待发送"),
         `the booking's message is not listed: ${sms.slice(0, 200)}`);
