@@ -28,6 +28,7 @@
 #include "screening/v1/registry.grpc.pb.h"
 #include "services/registry/id_number.h"
 #include "services/screeningd/app.h"
+#include "tests/bench/bench_database.h"
 
 ABSL_FLAG(std::string, server, "",
           "libpq settings of the PostgreSQL server, without dbname (tools/devdb conninfo); "
@@ -124,27 +125,14 @@ int64_t ImportByChunks(int http_port, const std::vector<std::string>& bodies, in
 }
 
 int Run() {
-  std::string server = absl::GetFlag(FLAGS_server);
-  if (server.empty() && std::getenv("SCREENING_TEST_DATABASE")) {
-    server = std::getenv("SCREENING_TEST_DATABASE");
-  }
-  if (server.empty()) {
-    std::fprintf(stderr,
-                 "bench_import_console: --server (or SCREENING_TEST_DATABASE) is required\n");
-    return 2;
-  }
+  auto db = bench::BenchDatabase::Create(absl::GetFlag(FLAGS_server), "bench_import_console");
+  if (db == nullptr) return 2;
   const int rows = absl::GetFlag(FLAGS_rows), rounds = absl::GetFlag(FLAGS_rounds);
   const int chunk_rows = absl::GetFlag(FLAGS_chunk_rows);
-  const std::string dbname = absl::StrCat("bench_import_console_", getpid());
-  {
-    pqxx::connection admin(absl::StrCat(server, " dbname=postgres"));
-    pqxx::nontransaction tx(admin);
-    tx.exec(absl::StrCat("CREATE DATABASE ", dbname));
-  }
   AppConfig config;
   config.listen = "127.0.0.1:0";
   config.http_listen = "127.0.0.1:0";
-  config.database_url = absl::StrCat(server, " dbname=", dbname);
+  config.database_url = db->url();
   config.insecure = true;
   config.data_keys = "bench:" + std::string(64, 'a');
   config.lookup_key_hex = std::string(64, 'b');
@@ -196,11 +184,6 @@ int Run() {
     std::printf("overall: gRPC stream %.0f rows/s, console chunks %.0f rows/s, ratio %.3f\n",
                 grpc_sum / rounds, http_sum / rounds, http_sum / grpc_sum);
     (*app)->Shutdown(absl::Seconds(2));
-  }
-  {
-    pqxx::connection admin(absl::StrCat(server, " dbname=postgres"));
-    pqxx::nontransaction tx(admin);
-    tx.exec(absl::StrCat("DROP DATABASE ", dbname, " WITH (FORCE)"));
   }
   return exit_code;
 }

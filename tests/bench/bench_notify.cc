@@ -37,6 +37,7 @@
 #include "screening/v1/scheduling.grpc.pb.h"
 #include "services/registry/id_number.h"
 #include "services/screeningd/app.h"
+#include "tests/bench/bench_database.h"
 #include "tools/fake_sms_gateway/fake_sms_gateway.h"
 
 ABSL_FLAG(std::string, server, "",
@@ -208,23 +209,11 @@ SteadyClock::time_point AwaitArrivals(const Arrivals& arrivals, int expected) {
 }
 
 int Run() {
-  std::string server = absl::GetFlag(FLAGS_server);
-  if (server.empty() && std::getenv("SCREENING_TEST_DATABASE")) {
-    server = std::getenv("SCREENING_TEST_DATABASE");
-  }
-  if (server.empty()) {
-    std::fprintf(stderr, "bench_notify: --server (or SCREENING_TEST_DATABASE) is required\n");
-    return 2;
-  }
+  auto db = bench::BenchDatabase::Create(absl::GetFlag(FLAGS_server), "bench_notify");
+  if (db == nullptr) return 2;
   const int rate = absl::GetFlag(FLAGS_rate);
   const int paced = rate * absl::GetFlag(FLAGS_seconds) / 60;
   const int burst = absl::GetFlag(FLAGS_burst);
-  const std::string dbname = absl::StrCat("bench_notify_", getpid());
-  {
-    pqxx::connection admin(absl::StrCat(server, " dbname=postgres"));
-    pqxx::nontransaction tx(admin);
-    tx.exec(absl::StrCat("CREATE DATABASE ", dbname));
-  }
   int exit_code = 0;
   {
     Arrivals arrivals;
@@ -238,7 +227,7 @@ int Run() {
     });
     AppConfig config;
     config.listen = "127.0.0.1:0";
-    config.database_url = absl::StrCat(server, " dbname=", dbname);
+    config.database_url = db->url();
     config.insecure = true;
     config.data_keys = "bench:" + std::string(64, 'a');
     config.lookup_key_hex = std::string(64, 'b');
@@ -306,11 +295,6 @@ int Run() {
                 paced + burst, arrivals.Count(), missing, duplicated);
     if (missing != 0 || duplicated != 0) exit_code = 1;
     (*app)->Shutdown(absl::Seconds(2));
-  }
-  {
-    pqxx::connection admin(absl::StrCat(server, " dbname=postgres"));
-    pqxx::nontransaction tx(admin);
-    tx.exec(absl::StrCat("DROP DATABASE ", dbname, " WITH (FORCE)"));
   }
   return exit_code;
 }
