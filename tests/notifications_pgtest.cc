@@ -493,6 +493,22 @@ TEST_F(Notifications, AMessageAboutAVisitThatHasPassedIsNotSent) {
   EXPECT_TRUE((*down)->Accepted().empty()) << "nothing sent for a visit that has passed";
 }
 
+TEST_F(Notifications, BadContactRequestsAreRefusedByField) {
+  for (const auto& [residents, field] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{}, "residents"},
+           {std::vector<std::string>(1001, "residents/1"), "residents"},
+           {{"residents/1", "bookings/2"}, "residents[1]"}}) {
+    internal::v1::GetContactsRequest request;
+    for (const auto& r : residents) request.add_residents(r);
+    internal::v1::GetContactsResponse response;
+    grpc::ClientContext context;
+    grpc::Status status = server_->registry_internal().GetContacts(&context, request, &response);
+    EXPECT_THAT(status, GrpcIs(grpc::StatusCode::INVALID_ARGUMENT)) << field;
+    EXPECT_EQ(BadFields(status), std::vector<std::string>{field});
+  }
+}
+
 TEST_F(Notifications, AClinicListsItsOwnDistrictsResidentsOnlyAndBadFieldsAreNamed) {
   const v1::Resident resident = RegisterWithPhone("13800000041");
   const v1::Booking booking = BookVisit(resident, "2025-03-21", {v1::SCREENING_TYPE_FOUR_HIGHS});

@@ -91,9 +91,10 @@ std::string Notifier::HospitalName(const std::string& hospital) {
   }
   absl::MutexLock lock(&hospitals_mu_);
   for (auto& [name, display] : names) hospital_names_[name] = display;
-  auto found = hospital_names_.find(hospital);
-  if (found != hospital_names_.end()) return found->second;
-  return std::string(absl::StripPrefix(hospital, "hospitals/"));
+  // A hospital scheduling does not know keeps its code: listed once, not per event.
+  auto [found, added] =
+      hospital_names_.try_emplace(hospital, std::string(absl::StripPrefix(hospital, "hospitals/")));
+  return found->second;
 }
 
 absl::StatusOr<PlannedBatch> Notifier::PlanBookingEvents(const std::string& after) {
