@@ -99,6 +99,8 @@ const std::vector<MethodPolicy>& MethodPolicies() {
       {"screening.v1.SchedulingService/LeaveWaitlist", {kClinic}, true},
       {"screening.v1.SchedulingService/GetWaitlistEntry", {kClinic}, true},
       {"screening.v1.SchedulingService/ListBookings", {kHospital, kService}, true},
+      {"screening.v1.SchedulingService/ListResidentBookings", {kClinic}, true},
+      {"screening.v1.SchedulingService/ListWaitlistEntries", {kClinic}, true},
       {"screening.v1.SchedulingService/CheckIn", {kHospital}, true},
       {"screening.v1.SchedulingService/MarkNoShow", {kHospital}, true},
       {"screening.v1.ResultsService/RecordResult", {kHospital}, true},

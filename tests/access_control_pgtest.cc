@@ -78,6 +78,10 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
       SCREENING_RPC(SchedulingService, LeaveWaitlist, LeaveWaitlistRequest, WaitlistEntry),
       SCREENING_RPC(SchedulingService, GetWaitlistEntry, GetWaitlistEntryRequest, WaitlistEntry),
       SCREENING_RPC(SchedulingService, ListBookings, ListBookingsRequest, ListBookingsResponse),
+      SCREENING_RPC(SchedulingService, ListResidentBookings, ListResidentBookingsRequest,
+                    ListResidentBookingsResponse),
+      SCREENING_RPC(SchedulingService, ListWaitlistEntries, ListWaitlistEntriesRequest,
+                    ListWaitlistEntriesResponse),
       SCREENING_RPC(SchedulingService, CheckIn, CheckInRequest, Booking),
       SCREENING_RPC(SchedulingService, MarkNoShow, MarkNoShowRequest, Booking),
       SCREENING_RPC(ResultsService, RecordResult, RecordResultRequest, Result),
@@ -169,6 +173,8 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       {"screening.v1.SchedulingService/LeaveWaitlist", {"clinic"}},
       {"screening.v1.SchedulingService/GetWaitlistEntry", {"clinic"}},
       {"screening.v1.SchedulingService/ListBookings", {"hospital", "service"}},
+      {"screening.v1.SchedulingService/ListResidentBookings", {"clinic"}},
+      {"screening.v1.SchedulingService/ListWaitlistEntries", {"clinic"}},
       {"screening.v1.SchedulingService/CheckIn", {"hospital"}},
       {"screening.v1.SchedulingService/MarkNoShow", {"hospital"}},
       {"screening.v1.ResultsService/RecordResult", {"hospital"}},
@@ -383,6 +389,29 @@ TEST_F(AccessControl, ScopesHoldAndRefusalsLeakNothing) {
               GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
   ASSERT_TRUE(server_->registry().ListResidents(As("clinic:230102").get(), list, &listed).ok());
   EXPECT_EQ(listed.residents_size(), 1);
+
+  // Nor list her bookings or the district's waitlist; her own clinic does,
+  // with the code to give her again.
+  v1::ListResidentBookingsRequest her_bookings;
+  her_bookings.set_resident(resident.name());
+  v1::ListResidentBookingsResponse bookings_seen;
+  EXPECT_THAT(server_->scheduling().ListResidentBookings(As("clinic:230103").get(), her_bookings,
+                                                         &bookings_seen),
+              GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  ASSERT_TRUE(server_->scheduling()
+                  .ListResidentBookings(As("clinic:230102").get(), her_bookings, &bookings_seen)
+                  .ok());
+  ASSERT_EQ(bookings_seen.bookings_size(), 1);
+  EXPECT_EQ(bookings_seen.bookings(0).verification_code(), booking.verification_code());
+  v1::ListWaitlistEntriesRequest waitlist;
+  waitlist.set_district_code("230102");
+  v1::ListWaitlistEntriesResponse entries;
+  EXPECT_THAT(
+      server_->scheduling().ListWaitlistEntries(As("clinic:230103").get(), waitlist, &entries),
+      GrpcIs(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_TRUE(server_->scheduling()
+                  .ListWaitlistEntries(As("clinic:230102").get(), waitlist, &entries)
+                  .ok());
 
   // Another hospital: refused, and told nothing about the booking.
   v1::GetBookingRequest get_booking;

@@ -576,6 +576,64 @@ TEST_F(ResultsFlow, BadMeasurementsAreNamedAndNothingIsStored) {
   EXPECT_EQ(StoredResults(), before);
 }
 
+TEST_F(ResultsFlow, APreviewClassifiesAsRecordingWouldAndStoresNothing) {
+  Hospital("RES-PREVIEW");
+  const v1::Booking booking = CheckedInVisit(
+      "RES-PREVIEW", "2025-03-17", {v1::SCREENING_TYPE_FOUR_HIGHS, v1::SCREENING_TYPE_GASTRIC},
+      absl::CivilDay(1966, 4, 4), "preview-visit");
+  const int64_t stored = StoredResults();
+  const int64_t events = EventsOfType("result.recorded");
+  v1::RecordResultRequest fh = For(booking, "preview-1");
+  *fh.mutable_four_highs() = NormalFourHighs();
+  fh.mutable_four_highs()->set_systolic_mmhg(165);  // grade 2
+  fh.set_validate_only(true);
+  v1::Result preview;
+  ASSERT_TRUE(Record(fh, &preview).ok());
+  EXPECT_TRUE(preview.name().empty());
+  EXPECT_EQ(preview.four_highs_classification().hypertension_grade(), v1::HYPERTENSION_GRADE_2);
+  EXPECT_TRUE(preview.referral().empty());
+  // The gastric score needs the resident's age and sex: the same as recorded.
+  v1::RecordResultRequest gastric = For(booking, "preview-2");
+  gastric.mutable_gastric()->set_pepsinogen_1_ug_l(60);
+  gastric.mutable_gastric()->set_pepsinogen_2_ug_l(20);
+  gastric.mutable_gastric()->set_gastrin_17_pmol_l(20);
+  gastric.mutable_gastric()->set_h_pylori_igg_positive(true);
+  gastric.set_validate_only(true);
+  ASSERT_TRUE(Record(gastric, &preview).ok());
+  EXPECT_EQ(preview.gastric_classification().age(), 58);
+  EXPECT_NE(preview.gastric_classification().band(), v1::GASTRIC_RISK_BAND_UNSPECIFIED);
+  // Bounds are named as for a recording; a screening not booked is refused.
+  fh.mutable_four_highs()->set_systolic_mmhg(400);
+  EXPECT_THAT(BadFields(Record(fh, &preview)), ElementsAre("four_highs.systolic_mmhg"));
+  v1::RecordResultRequest nipt = For(booking, "preview-3");
+  nipt.mutable_nipt()->set_failed(true);
+  nipt.set_validate_only(true);
+  EXPECT_EQ(ErrorReason(Record(nipt, &preview)), "SCREENING_NOT_BOOKED");
+  EXPECT_EQ(StoredResults(), stored);
+  EXPECT_EQ(EventsOfType("result.recorded"), events);
+
+  // The same request recorded for real gives the classification previewed.
+  gastric.set_validate_only(false);
+  v1::Result recorded;
+  ASSERT_TRUE(Record(gastric, &recorded).ok());
+  EXPECT_EQ(recorded.gastric_classification().score(), preview.gastric_classification().score());
+  // A laboratory's batch stores: a preview in it is refused by name.
+  fh.mutable_four_highs()->set_systolic_mmhg(120);
+  fh.set_request_id("preview-batch");
+  grpc::ClientContext context;
+  auto stream = server_->results().RecordResults(&context);
+  ASSERT_TRUE(stream->Write(Item(fh)));
+  ASSERT_TRUE(stream->Write(Total(1)));
+  stream->WritesDone();
+  v1::RecordResultOutcome outcome;
+  ASSERT_TRUE(stream->Read(&outcome));
+  EXPECT_EQ(outcome.status().code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(outcome.status().message(), ::testing::HasSubstr("validate_only"));
+  while (stream->Read(&outcome)) {
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
 TEST_F(ResultsFlow, AFailedNiptIsRedrawnOnTheSameEntitlementAndCountsOnce) {
   Hospital("RES-NIPT", "230103");
   const auto [woman, pregnancy] = RegisterPregnantWoman(absl::CivilDay(1993, 3, 3), "230103",

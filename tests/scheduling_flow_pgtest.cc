@@ -355,6 +355,81 @@ TEST_F(SchedulingFlow, ACancelledPlaceGoesToTheFirstWaitingResident) {
   EXPECT_EQ(ErrorReason(status), "ENTRY_NOT_WAITING");
 }
 
+TEST_F(SchedulingFlow, AResidentsBookingsAndTheDistrictsWaitlistAreListedNewestFirst) {
+  const v1::Hospital hospital = Hospital("LIST-H1");
+  EXPECT_EQ(hospital.address(), "哈尔滨市LIST-H1路1号") << "the slip's address is kept";
+  v1::Slot four_highs = Capacity("LIST-H1", "2025-04-07", v1::SCREENING_TYPE_FOUR_HIGHS, 1);
+  v1::Slot colorectal = Capacity("LIST-H1", "2025-04-08", v1::SCREENING_TYPE_COLORECTAL, 5);
+  v1::Slot gastric = Capacity("LIST-H1", "2025-04-09", v1::SCREENING_TYPE_GASTRIC, 5);
+  const v1::Resident resident = Register(absl::CivilDay(1968, 5, 5));
+  v1::Booking first, second, third, cancelled;
+  ASSERT_TRUE(Book(resident.name(), four_highs.name(), "list-1", &first).ok());
+  ASSERT_TRUE(Book(resident.name(), colorectal.name(), "list-2", &second).ok());
+  ASSERT_TRUE(Book(resident.name(), gastric.name(), "list-3", &third).ok());
+  ASSERT_TRUE(Cancel(second, "list-cancel", &cancelled).ok());
+
+  // Pages of two: the newest first, each once, the cancelled one as it stands.
+  std::vector<v1::Booking> seen;
+  v1::ListResidentBookingsRequest request;
+  request.set_resident(resident.name());
+  request.set_page_size(2);
+  do {
+    v1::ListResidentBookingsResponse page;
+    grpc::ClientContext context;
+    ASSERT_TRUE(server_->scheduling().ListResidentBookings(&context, request, &page).ok());
+    seen.insert(seen.end(), page.bookings().begin(), page.bookings().end());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].name(), third.name());
+  EXPECT_EQ(seen[1].name(), second.name());
+  EXPECT_EQ(seen[1].state(), v1::BOOKING_STATE_CANCELLED);
+  EXPECT_EQ(seen[1].cancel_reason(), v1::CANCEL_REASON_RESIDENT_REQUEST);
+  EXPECT_EQ(seen[2].name(), first.name());
+  EXPECT_EQ(seen[2].verification_code(), first.verification_code());
+
+  // Someone waits for the full four-highs day and gets the place when it is
+  // cancelled: the district's list shows her entry booked, with the booking.
+  const v1::Resident waiting = Register(absl::CivilDay(1968, 5, 6));
+  v1::WaitlistEntry entry;
+  ASSERT_TRUE(Join(waiting, "LIST-H1", v1::SCREENING_TYPE_FOUR_HIGHS, "2025-04-07", "2025-04-07",
+                   "list-wait", &entry)
+                  .ok());
+  v1::ListWaitlistEntriesRequest waitlist;
+  waitlist.set_district_code("230102");
+  waitlist.set_resident(waiting.name());
+  v1::ListWaitlistEntriesResponse entries;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(server_->scheduling().ListWaitlistEntries(&c1, waitlist, &entries).ok());
+  ASSERT_EQ(entries.entries_size(), 1);
+  EXPECT_EQ(entries.entries(0).state(), v1::WAITLIST_STATE_WAITING);
+  ASSERT_TRUE(Cancel(first, "list-cancel-2", &cancelled).ok());
+  waitlist.clear_resident();
+  waitlist.set_state(v1::WAITLIST_STATE_BOOKED);
+  grpc::ClientContext c2;
+  ASSERT_TRUE(server_->scheduling().ListWaitlistEntries(&c2, waitlist, &entries).ok());
+  ASSERT_GE(entries.entries_size(), 1);
+  EXPECT_EQ(entries.entries(0).name(), entry.name());
+  EXPECT_EQ(entries.entries(0).resident(), waiting.name());
+  EXPECT_FALSE(entries.entries(0).booking().empty());
+  for (const auto& e : entries.entries()) EXPECT_EQ(e.state(), v1::WAITLIST_STATE_BOOKED);
+
+  // Bad fields are named.
+  request.set_resident("people/1");
+  request.set_page_size(-1);
+  request.set_page_token("x");
+  v1::ListResidentBookingsResponse none;
+  grpc::ClientContext c3;
+  EXPECT_THAT(BadFields(server_->scheduling().ListResidentBookings(&c3, request, &none)),
+              ElementsAre("resident", "page_size", "page_token"));
+  waitlist.set_district_code("999999");
+  waitlist.set_resident("residents/x");
+  waitlist.set_state(static_cast<v1::WaitlistState>(9));
+  grpc::ClientContext c4;
+  EXPECT_THAT(BadFields(server_->scheduling().ListWaitlistEntries(&c4, waitlist, &entries)),
+              ElementsAre("district_code", "resident", "state"));
+}
+
 TEST_F(SchedulingFlow, CheckInNeedsTheCodeAndNoShowFreesTheEntitlement) {
   Hospital("DESK-H1");
   v1::Slot slot = Capacity("DESK-H1", "2025-03-27", v1::SCREENING_TYPE_FOUR_HIGHS, 3);

@@ -180,6 +180,8 @@ int Run() {
     h.set_code(absl::StrFormat("HRB-DEMO-%02d", i + 1));
     h.set_display_name(absl::StrCat(districts[i].name, "人民医院"));
     h.set_district_code(std::string(districts[i].code));
+    h.set_address(
+        absl::StrCat("哈尔滨市", districts[i].name, "健康路", i + 1, "号 门诊楼二层体检中心"));
     for (auto type : {v1::SCREENING_TYPE_COLORECTAL, v1::SCREENING_TYPE_GASTRIC,
                       v1::SCREENING_TYPE_FOUR_HIGHS}) {
       h.add_screenings(type);

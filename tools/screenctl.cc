@@ -52,6 +52,8 @@ ABSL_FLAG(bool, habitual, false,
           "registration (户籍).");
 ABSL_FLAG(std::string, screenings, "colorectal,gastric,four_highs",
           "hospital: the screenings it offers, comma-separated.");
+ABSL_FLAG(std::string, street_address, "",
+          "hospital: where residents go, printed on the booking slip.");
 ABSL_FLAG(int, places, 20, "hospital: places per screening in each session of a working day.");
 ABSL_FLAG(std::string, session, "morning", "capacity: the session, morning or afternoon.");
 ABSL_FLAG(bool, apply, false, "allocate: store the plan (admin).");
@@ -203,6 +205,7 @@ int Run(const std::vector<std::string>& args) {
     h->set_code(args[1]);
     h->set_display_name(args[2]);
     h->set_district_code(args[3]);
+    h->set_address(absl::GetFlag(FLAGS_street_address));
     const std::vector<std::string> names = absl::StrSplit(absl::GetFlag(FLAGS_screenings), ',');
     for (const std::string& name : names) {
       v1::ScreeningType type;

@@ -85,6 +85,14 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const Caller& caller,
   RETURN_IF_ERROR(ValidateRecordResult(request));
   // A hospital records only as itself.
   RETURN_IF_ERROR(RequireHospital(caller, *ParseStringName("hospitals", request.hospital())));
+  if (request.validate_only()) {
+    // The same checks and classification as a recording, on the booking as
+    // it stands, and nothing stored.
+    std::vector<absl::StatusOr<v1::Booking>> booking = FetchBookings({&request});
+    if (!booking[0].ok()) return booking[0].status();
+    ASSIGN_OR_RETURN(Checked checked, Check(request, *booking[0]));
+    return checked.result;
+  }
   // Results arriving together are checked with one call to scheduling and
   // stored in one transaction.
   return RetryAnswer(request, record_batch_.Run(&request));
@@ -381,6 +389,9 @@ std::vector<absl::StatusOr<v1::Result>> ResultsServiceImpl::RecordChunk(
   for (size_t i = 0; i < chunk.size(); ++i) {
     absl::Status ok = CheckFieldLimits(chunk[i]);
     if (ok.ok()) ok = ValidateRecordResult(chunk[i]);
+    if (ok.ok() && chunk[i].validate_only()) {
+      ok = InvalidField("result.validate_only", "is for RecordResult alone; a batch stores");
+    }
     if (ok.ok()) ok = RequireHospital(caller, *ParseStringName("hospitals", chunk[i].hospital()));
     outcomes.emplace_back(ok.ok() ? absl::UnknownError("not recorded") : ok);  // replaced below
     if (ok.ok()) {

@@ -65,6 +65,31 @@ std::optional<std::pair<absl::CivilDay, int64_t>> DecodePageToken(absl::string_v
   return std::make_pair(*day, id);
 }
 
+// Newest-first pages: the token is the last id of the page before.
+void AddPaging(int page_size, const std::string& page_token, FieldViolations& bad,
+               NewestFirstQuery& query) {
+  if (page_size < 0 || page_size > kMaxPageSize) {
+    bad.Add("page_size", absl::StrCat("must be 0 to ", kMaxPageSize));
+  }
+  query.page_size = page_size == 0 ? kDefaultPageSize : page_size;
+  if (!page_token.empty()) {
+    int64_t before = 0;
+    if (!absl::SimpleAtoi(page_token, &before) || before <= 0) {
+      bad.Add("page_token", "is not a token this service issued");
+    } else {
+      query.before = before;
+    }
+  }
+}
+
+// The first page_size rows, and the token of the next page if there is one.
+template <typename Row>
+std::string KeepPage(std::vector<Row>& rows, int page_size, absl::string_view collection) {
+  if (static_cast<int>(rows.size()) <= page_size) return "";
+  rows.resize(page_size);
+  return absl::StrCat(*ParseNumericName(collection, rows.back().name()));
+}
+
 }  // namespace
 
 absl::Status ValidateHospital(const v1::UpsertHospitalRequest& request) {
@@ -84,6 +109,7 @@ absl::Status ValidateHospital(const v1::UpsertHospitalRequest& request) {
   if (FindDistrict(h.district_code()) == nullptr) {
     bad.Add("hospital.district_code", "is not one of Harbin's 18 district codes");
   }
+  if (Utf8Length(h.address()) > 256) bad.Add("hospital.address", "must be at most 256 characters");
   std::set<int> screenings;
   for (int i = 0; i < h.screenings_size(); ++i) {
     if (!IsScreeningType(h.screenings(i)) || !screenings.insert(h.screenings(i)).second) {
@@ -290,6 +316,38 @@ absl::Status ValidateJoinWaitlist(const v1::JoinWaitlistRequest& request, absl::
     bad.Add("request_id", "is required: 1 to 64 printable ASCII characters");
   }
   return bad.ToStatus();
+}
+
+absl::StatusOr<NewestFirstQuery> ValidateListResidentBookings(
+    const v1::ListResidentBookingsRequest& request) {
+  FieldViolations bad;
+  NewestFirstQuery query;
+  query.resident_id = ParseNumericName("residents", request.resident());
+  if (!query.resident_id) bad.Add("resident", "must be residents/{id}");
+  AddPaging(request.page_size(), request.page_token(), bad, query);
+  if (!bad.empty()) return bad.ToStatus();
+  return query;
+}
+
+absl::StatusOr<NewestFirstQuery> ValidateListWaitlistEntries(
+    const v1::ListWaitlistEntriesRequest& request) {
+  FieldViolations bad;
+  NewestFirstQuery query;
+  if (FindDistrict(request.district_code()) == nullptr) {
+    bad.Add("district_code", "is not one of Harbin's 18 district codes");
+  }
+  query.district_code = request.district_code();
+  if (!request.resident().empty()) {
+    query.resident_id = ParseNumericName("residents", request.resident());
+    if (!query.resident_id) bad.Add("resident", "must be residents/{id}, when given");
+  }
+  if (!v1::WaitlistState_IsValid(request.state())) {
+    bad.Add("state", "must be a WaitlistState value");
+  }
+  query.state = request.state();
+  AddPaging(request.page_size(), request.page_token(), bad, query);
+  if (!bad.empty()) return bad.ToStatus();
+  return query;
 }
 
 absl::StatusOr<RosterQuery> ValidateListBookings(const v1::ListBookingsRequest& request) {
@@ -1045,6 +1103,46 @@ grpc::Status SchedulingServiceImpl::ListBookings(grpc::ServerContext* context,
         if (page.last) {
           response->set_next_page_token(absl::StrCat(page.last->first, ".", page.last->second));
         }
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status SchedulingServiceImpl::ListResidentBookings(
+    grpc::ServerContext* context, const v1::ListResidentBookingsRequest* request,
+    v1::ListResidentBookingsResponse* response) {
+  return gate_.Serve(
+      context, *request, Method<v1::SchedulingService>("ListResidentBookings"),
+      [&](CallGate::Call& call) -> absl::Status {
+        ASSIGN_OR_RETURN(NewestFirstQuery query, ValidateListResidentBookings(*request));
+        call.set_resource(request->resident());
+        ASSIGN_OR_RETURN(std::vector<v1::Booking> bookings, store_.ListResidentBookings(query));
+        // A resident's bookings all carry her district: one of another
+        // district's is refused as GetBooking refuses it.
+        for (const v1::Booking& booking : bookings) {
+          RETURN_IF_ERROR(RequireDistrict(call.caller(), booking.resident_district_code()));
+        }
+        response->set_next_page_token(KeepPage(bookings, query.page_size, "bookings"));
+        for (v1::Booking& booking : bookings) {
+          HideVerificationCode(call.caller(), booking);
+          *response->add_bookings() = std::move(booking);
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status SchedulingServiceImpl::ListWaitlistEntries(
+    grpc::ServerContext* context, const v1::ListWaitlistEntriesRequest* request,
+    v1::ListWaitlistEntriesResponse* response) {
+  return gate_.Serve(
+      context, *request, Method<v1::SchedulingService>("ListWaitlistEntries"),
+      [&](CallGate::Call& call) -> absl::Status {
+        ASSIGN_OR_RETURN(NewestFirstQuery query, ValidateListWaitlistEntries(*request));
+        call.set_resource(request->resident().empty() ? request->district_code()
+                                                      : request->resident());
+        RETURN_IF_ERROR(RequireDistrict(call.caller(), query.district_code));
+        ASSIGN_OR_RETURN(std::vector<v1::WaitlistEntry> entries, store_.ListWaitlistEntries(query));
+        response->set_next_page_token(KeepPage(entries, query.page_size, "waitlist"));
+        for (v1::WaitlistEntry& entry : entries) *response->add_entries() = std::move(entry);
         return absl::OkStatus();
       });
 }

@@ -66,6 +66,12 @@ class SchedulingServiceImpl final : public v1::SchedulingService::WithCallbackMe
                                 v1::WaitlistEntry* response) override;
   grpc::Status ListBookings(grpc::ServerContext* context, const v1::ListBookingsRequest* request,
                             v1::ListBookingsResponse* response) override;
+  grpc::Status ListResidentBookings(grpc::ServerContext* context,
+                                    const v1::ListResidentBookingsRequest* request,
+                                    v1::ListResidentBookingsResponse* response) override;
+  grpc::Status ListWaitlistEntries(grpc::ServerContext* context,
+                                   const v1::ListWaitlistEntriesRequest* request,
+                                   v1::ListWaitlistEntriesResponse* response) override;
   grpc::Status CheckIn(grpc::ServerContext* context, const v1::CheckInRequest* request,
                        v1::Booking* response) override;
   grpc::Status MarkNoShow(grpc::ServerContext* context, const v1::MarkNoShowRequest* request,
@@ -148,6 +154,10 @@ absl::Status ValidateBookScreening(const v1::BookScreeningRequest& request);
 absl::Status ValidateCancelBooking(const v1::CancelBookingRequest& request);
 absl::Status ValidateRescheduleBooking(const v1::RescheduleBookingRequest& request);
 absl::Status ValidateJoinWaitlist(const v1::JoinWaitlistRequest& request, absl::CivilDay today);
+absl::StatusOr<NewestFirstQuery> ValidateListResidentBookings(
+    const v1::ListResidentBookingsRequest& request);
+absl::StatusOr<NewestFirstQuery> ValidateListWaitlistEntries(
+    const v1::ListWaitlistEntriesRequest& request);
 absl::StatusOr<RosterQuery> ValidateListBookings(const v1::ListBookingsRequest& request);
 absl::Status ValidateCheckIn(const v1::CheckInRequest& request);
 

@@ -546,6 +546,16 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
               " WHERE id = $1 RETURNING check_in_failures");
     c.prepare("sched_check_in_failures",
               "SELECT check_in_failures FROM scheduling.bookings WHERE id = $1");
+    c.prepare("sched_resident_bookings",
+              absl::StrCat(BookingSelect(),
+                           " WHERE b.resident_id = $1 AND ($2::bigint IS NULL OR b.id < $2)"
+                           " ORDER BY b.id DESC LIMIT $3"));
+    c.prepare("sched_district_waitlist",
+              absl::StrCat("SELECT ", kWaitlistColumns,
+                           " FROM scheduling.waitlist WHERE resident_district_code = $1"
+                           " AND ($2::bigint IS NULL OR resident_id = $2)"
+                           " AND ($3::smallint IS NULL OR state = $3)"
+                           " AND ($4::bigint IS NULL OR id < $4) ORDER BY id DESC LIMIT $5"));
     c.prepare("sched_roster",
               absl::StrCat(BookingSelect(),
                            " WHERE b.hospital_code = $1 AND b.day = $2::date"
@@ -1259,6 +1269,32 @@ absl::StatusOr<RosterPage> SchedulingStore::ListBookings(const RosterQuery& q) {
     }
     return page;
   });
+}
+
+absl::StatusOr<std::vector<v1::Booking>> SchedulingStore::ListResidentBookings(
+    const NewestFirstQuery& q) {
+  return db::Transact<std::vector<v1::Booking>>(
+      pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<v1::Booking>> {
+        pqxx::result rows = tx.exec_prepared("sched_resident_bookings", q.resident_id.value_or(0),
+                                             q.before, q.page_size + 1);
+        std::vector<v1::Booking> bookings;
+        for (const auto& row : rows) bookings.push_back(BookingFromRow(row));
+        return bookings;
+      });
+}
+
+absl::StatusOr<std::vector<v1::WaitlistEntry>> SchedulingStore::ListWaitlistEntries(
+    const NewestFirstQuery& q) {
+  return db::Transact<std::vector<v1::WaitlistEntry>>(
+      pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<v1::WaitlistEntry>> {
+        pqxx::result rows =
+            tx.exec_prepared("sched_district_waitlist", q.district_code, q.resident_id,
+                             q.state == 0 ? std::optional<int>() : std::optional<int>(q.state),
+                             q.before, q.page_size + 1);
+        std::vector<v1::WaitlistEntry> entries;
+        for (const auto& row : rows) entries.push_back(WaitlistFromRow(row));
+        return entries;
+      });
 }
 
 absl::StatusOr<CheckInOutcome> SchedulingStore::CheckIn(int64_t booking_id, const std::string& code,

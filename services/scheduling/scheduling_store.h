@@ -67,6 +67,15 @@ struct RosterQuery {
   std::optional<std::pair<int, int64_t>> after;  // (session, booking id)
 };
 
+// A resident's bookings or a district's waitlist, newest first (by id).
+struct NewestFirstQuery {
+  std::optional<int64_t> resident_id;
+  std::string district_code;  // waitlist only
+  int state = 0;              // 0: any
+  int page_size = 100;
+  std::optional<int64_t> before;  // the last id of the previous page
+};
+
 struct RosterPage {
   std::vector<v1::Booking> bookings;
   std::optional<std::pair<int, int64_t>> last;  // set when more may follow
@@ -181,6 +190,9 @@ class SchedulingStore {
   absl::StatusOr<v1::WaitlistEntry> GetWaitlistEntry(int64_t id);
 
   absl::StatusOr<RosterPage> ListBookings(const RosterQuery& query);
+  // Up to page_size + 1 rows: one more says another page follows.
+  absl::StatusOr<std::vector<v1::Booking>> ListResidentBookings(const NewestFirstQuery& query);
+  absl::StatusOr<std::vector<v1::WaitlistEntry>> ListWaitlistEntries(const NewestFirstQuery& query);
 
   // FAILED_PRECONDITION (BOOKING_NOT_ACTIVE, NOT_THE_DAY, TOO_MANY_ATTEMPTS).
   absl::StatusOr<CheckInOutcome> CheckIn(int64_t booking_id, const std::string& code,

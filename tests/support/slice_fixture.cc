@@ -80,6 +80,7 @@ v1::Hospital SliceTest::Hospital(const std::string& code, const std::string& dis
   request.mutable_hospital()->set_code(code);
   request.mutable_hospital()->set_display_name(absl::StrCat("医院 ", code));
   request.mutable_hospital()->set_district_code(district);
+  request.mutable_hospital()->set_address(absl::StrCat("哈尔滨市", code, "路1号"));
   for (v1::ScreeningType type : {v1::SCREENING_TYPE_COLORECTAL, v1::SCREENING_TYPE_GASTRIC,
                                  v1::SCREENING_TYPE_FOUR_HIGHS, v1::SCREENING_TYPE_NIPT}) {
     request.mutable_hospital()->add_screenings(type);
