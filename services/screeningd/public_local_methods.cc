@@ -72,6 +72,8 @@ std::unique_ptr<console::LocalMethods> PublicLocalMethods(
       SCREENING_LOCAL(v1::SchedulingService, LeaveWaitlist);
       SCREENING_LOCAL(v1::SchedulingService, ListBookings);
       SCREENING_LOCAL(v1::SchedulingService, ListHospitals);
+      SCREENING_LOCAL(v1::SchedulingService, ListResidentBookings);
+      SCREENING_LOCAL(v1::SchedulingService, ListWaitlistEntries);
       SCREENING_LOCAL(v1::SchedulingService, MarkNoShow);
       SCREENING_LOCAL(v1::SchedulingService, RescheduleBooking);
       SCREENING_LOCAL(v1::SchedulingService, SearchSlots);
