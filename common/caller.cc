@@ -125,6 +125,7 @@ const std::vector<MethodPolicy>& MethodPolicies() {
       // screening.internal.v1: for other services only.
       {"screening.internal.v1.RegistryInternalService/BatchCheckEligibility", {kService}, true},
       {"screening.internal.v1.RegistryInternalService/GetContacts", {kService}, true},
+      {"screening.internal.v1.RegistryInternalService/BatchGetResidents", {kService}, true},
       {"screening.internal.v1.SchedulingInternalService/BatchGetBookings", {kService}, true},
       {"screening.internal.v1.SchedulingInternalService/ListBookingEvents", {kService}, false},
       {"screening.internal.v1.SchedulingInternalService/CountBookings", {kService}, false},

@@ -18,6 +18,7 @@
 namespace screening::testing {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -128,6 +129,8 @@ const std::vector<std::pair<std::string, Call>>& EveryRpc() {
                              BatchCheckEligibilityRequest, BatchCheckEligibilityResponse),
       SCREENING_INTERNAL_RPC(RegistryInternalService, GetContacts, GetContactsRequest,
                              GetContactsResponse),
+      SCREENING_INTERNAL_RPC(RegistryInternalService, BatchGetResidents, BatchGetResidentsRequest,
+                             BatchGetResidentsResponse),
       SCREENING_INTERNAL_RPC(SchedulingInternalService, BatchGetBookings, BatchGetBookingsRequest,
                              BatchGetBookingsResponse),
       SCREENING_INTERNAL_RPC(SchedulingInternalService, ListBookingEvents, ListBookingEventsRequest,
@@ -199,6 +202,7 @@ const std::map<std::string, std::set<std::string>>& Allowed() {
       // For other services only (screening.internal.v1).
       {"screening.internal.v1.RegistryInternalService/BatchCheckEligibility", {"service"}},
       {"screening.internal.v1.RegistryInternalService/GetContacts", {"service"}},
+      {"screening.internal.v1.RegistryInternalService/BatchGetResidents", {"service"}},
       {"screening.internal.v1.SchedulingInternalService/BatchGetBookings", {"service"}},
       {"screening.internal.v1.SchedulingInternalService/ListBookingEvents", {"service"}},
       {"screening.internal.v1.SchedulingInternalService/CountBookings", {"service"}},
@@ -456,6 +460,37 @@ TEST_F(AccessControl, ScopesHoldAndRefusalsLeakNothing) {
                   .ok());
   ASSERT_EQ(listed_bookings.bookings_size(), 1);
   EXPECT_EQ(listed_bookings.bookings(0).verification_code(), "");
+  // The desk sees who is coming: her name, and her ID number masked.
+  const v1::ResidentCard& card = listed_bookings.bookings(0).resident_card();
+  EXPECT_EQ(card.full_name(), "赵六");
+  EXPECT_EQ(card.masked_id_number(),
+            absl::StrCat(id_number.substr(0, 6), "********", id_number.substr(14)));
+  EXPECT_EQ(card.birth_date(), "1966-03-03");
+  EXPECT_TRUE(
+      server_->scheduling().GetBooking(As("hospital:MX-H1").get(), get_booking, &other).ok());
+  EXPECT_EQ(other.resident_card().full_name(), "赵六");
+  EXPECT_EQ(other.resident_card().masked_id_number(), card.masked_id_number());
+  EXPECT_FALSE(booking.has_resident_card()) << "the clinic has the registry itself";
+  // A service reads residents masked, a bad batch is named.
+  internal::v1::BatchGetResidentsRequest batch_residents;
+  batch_residents.add_residents(resident.name());
+  batch_residents.add_residents("residents/999999999");
+  internal::v1::BatchGetResidentsResponse residents_got;
+  ASSERT_TRUE(
+      server_->registry_internal()
+          .BatchGetResidents(As("service:scheduling").get(), batch_residents, &residents_got)
+          .ok());
+  ASSERT_EQ(residents_got.residents_size(), 1) << "one that does not exist is left out";
+  EXPECT_EQ(residents_got.residents(0).id_number(), card.masked_id_number());
+  EXPECT_EQ(residents_got.residents(0).phone(), "138****2222");
+  batch_residents.add_residents("people/3");
+  EXPECT_THAT(BadFields(server_->registry_internal().BatchGetResidents(
+                  As("service:scheduling").get(), batch_residents, &residents_got)),
+              ElementsAre("residents[2]"));
+  batch_residents.clear_residents();
+  EXPECT_THAT(BadFields(server_->registry_internal().BatchGetResidents(
+                  As("service:scheduling").get(), batch_residents, &residents_got)),
+              ElementsAre("residents"));
   ASSERT_TRUE(CheckInOnTheDay(*clock_, server_->scheduling(), As("hospital:MX-H1").get(), booking,
                               &checked_in)
                   .ok());

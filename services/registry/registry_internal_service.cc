@@ -7,8 +7,33 @@
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "services/registry/eligibility_answer.h"
+#include "services/registry/resident_view.h"
 
 namespace screening::registry {
+namespace {
+
+// 1 to 1,000 resident names, as ids; each bad one named.
+absl::StatusOr<std::vector<int64_t>> ResidentIds(
+    const google::protobuf::RepeatedPtrField<std::string>& names) {
+  constexpr int kMaxResidents = 1000;
+  if (names.size() < 1 || names.size() > kMaxResidents) {
+    return InvalidField("residents", absl::StrCat("must name 1 to ", kMaxResidents, " residents"));
+  }
+  FieldViolations bad;
+  std::vector<int64_t> ids;
+  for (int i = 0; i < names.size(); ++i) {
+    auto id = ParseNumericName("residents", names[i]);
+    if (!id) {
+      bad.Add(absl::StrCat("residents[", i, "]"), "must be residents/{id}");
+    } else {
+      ids.push_back(*id);
+    }
+  }
+  RETURN_IF_ERROR(bad.ToStatus());
+  return ids;
+}
+
+}  // namespace
 
 absl::Status ValidateBatchCheckEligibility(
     const internal::v1::BatchCheckEligibilityRequest& request) {
@@ -48,28 +73,32 @@ grpc::Status RegistryInternalServiceImpl::BatchCheckEligibility(
       });
 }
 
+grpc::Status RegistryInternalServiceImpl::BatchGetResidents(
+    grpc::ServerContext* context, const internal::v1::BatchGetResidentsRequest* request,
+    internal::v1::BatchGetResidentsResponse* response) {
+  return gate_.Serve(
+      context, *request, Method<internal::v1::RegistryInternalService>("BatchGetResidents"),
+      [&](CallGate::Call& call) -> absl::Status {
+        ASSIGN_OR_RETURN(std::vector<int64_t> ids, ResidentIds(request->residents()));
+        call.set_resource(absl::StrCat(ids.size(), " residents"));
+        ASSIGN_OR_RETURN(auto residents, store_.GetMany(ids));
+        for (int64_t id : ids) {
+          auto found = residents.find(id);
+          if (found == residents.end()) continue;
+          RedactResident(call.caller(), found->second);
+          *response->add_residents() = std::move(found->second);
+        }
+        return absl::OkStatus();
+      });
+}
+
 grpc::Status RegistryInternalServiceImpl::GetContacts(
     grpc::ServerContext* context, const internal::v1::GetContactsRequest* request,
     internal::v1::GetContactsResponse* response) {
   return gate_.Serve(
       context, *request, Method<internal::v1::RegistryInternalService>("GetContacts"),
       [&](CallGate::Call& call) -> absl::Status {
-        constexpr int kMaxResidents = 1000;
-        if (request->residents_size() < 1 || request->residents_size() > kMaxResidents) {
-          return InvalidField("residents",
-                              absl::StrCat("must name 1 to ", kMaxResidents, " residents"));
-        }
-        FieldViolations bad;
-        std::vector<int64_t> ids;
-        for (int i = 0; i < request->residents_size(); ++i) {
-          auto id = ParseNumericName("residents", request->residents(i));
-          if (!id) {
-            bad.Add(absl::StrCat("residents[", i, "]"), "must be residents/{id}");
-          } else {
-            ids.push_back(*id);
-          }
-        }
-        RETURN_IF_ERROR(bad.ToStatus());
+        ASSIGN_OR_RETURN(std::vector<int64_t> ids, ResidentIds(request->residents()));
         call.set_resource(absl::StrCat(ids.size(), " contacts"));
         ASSIGN_OR_RETURN(auto contacts, store_.GetContacts(ids));
         for (int64_t id : ids) {

@@ -18,6 +18,9 @@ class RegistryInternalServiceImpl final : public internal::v1::RegistryInternalS
   grpc::Status BatchCheckEligibility(
       grpc::ServerContext* context, const internal::v1::BatchCheckEligibilityRequest* request,
       internal::v1::BatchCheckEligibilityResponse* response) override;
+  grpc::Status BatchGetResidents(grpc::ServerContext* context,
+                                 const internal::v1::BatchGetResidentsRequest* request,
+                                 internal::v1::BatchGetResidentsResponse* response) override;
   grpc::Status GetContacts(grpc::ServerContext* context,
                            const internal::v1::GetContactsRequest* request,
                            internal::v1::GetContactsResponse* response) override;

@@ -133,6 +133,9 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
               "SELECT id_hash FROM registry.residents WHERE id_hash = ANY($1::bytea[])");
     c.prepare("registry_get_resident",
               absl::StrCat("SELECT ", kColumns, " FROM registry.residents WHERE id = $1"));
+    c.prepare("registry_get_residents",
+              absl::StrCat("SELECT ", kColumns,
+                           " FROM registry.residents WHERE id = ANY ($1::bigint[])"));
     c.prepare("registry_contacts",
               "SELECT id, phone_sealed, sms_declined FROM registry.residents"
               " WHERE id = ANY ($1::bigint[])");
@@ -225,6 +228,20 @@ absl::StatusOr<v1::Resident> RegistryStore::Get(int64_t id) {
           return absl::NotFoundError(absl::StrCat(MakeName("residents", id), " does not exist"));
         }
         return FromRow(rows[0]);
+      });
+}
+
+absl::StatusOr<std::map<int64_t, v1::Resident>> RegistryStore::GetMany(
+    const std::vector<int64_t>& ids) {
+  using Residents = std::map<int64_t, v1::Resident>;
+  return db::AutoCommit<Residents>(
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Residents> {
+        Residents residents;
+        for (const auto& row : tx.exec_prepared("registry_get_residents", db::PgArray(ids))) {
+          ASSIGN_OR_RETURN(v1::Resident resident, FromRow(row));
+          residents[row[0].as<int64_t>()] = std::move(resident);
+        }
+        return residents;
       });
 }
 

@@ -53,6 +53,8 @@ class RegistryStore {
       const std::vector<int64_t>& ids);
   // NOT_FOUND when there is no such resident.
   absl::StatusOr<v1::Resident> Get(int64_t id);
+  // The residents of `ids` that exist, by id, in one read.
+  absl::StatusOr<std::map<int64_t, v1::Resident>> GetMany(const std::vector<int64_t>& ids);
 
   // Where to tell each resident of `ids` that exists: only the phone is
   // opened. A phone that cannot be opened is an error for the whole call.

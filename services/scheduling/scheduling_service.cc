@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -862,6 +863,33 @@ std::vector<absl::StatusOr<v1::Booking>> SchedulingServiceImpl::BookBatch(
   return outcomes;
 }
 
+absl::Status SchedulingServiceImpl::AddResidentCards(const grpc::ServerContext* parent,
+                                                     std::vector<v1::Booking*> bookings) {
+  internal::v1::BatchGetResidentsRequest request;
+  std::set<std::string> asked;
+  for (const v1::Booking* booking : bookings) {
+    if (asked.insert(booking->resident()).second) request.add_residents(booking->resident());
+  }
+  if (request.residents().empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto registry, peers_.Stub<internal::v1::RegistryInternalService>("registry"));
+  internal::v1::BatchGetResidentsResponse answer;
+  auto call = peers_.CallContext(parent, kRegistryTimeout);
+  RETURN_IF_ERROR(
+      PeerOutcome(registry->BatchGetResidents(call.get(), request, &answer), "registry"));
+  absl::flat_hash_map<std::string, const v1::Resident*> by_name;
+  for (const v1::Resident& resident : answer.residents()) by_name[resident.name()] = &resident;
+  for (v1::Booking* booking : bookings) {
+    auto found = by_name.find(booking->resident());
+    if (found == by_name.end()) continue;
+    v1::ResidentCard* card = booking->mutable_resident_card();
+    card->set_full_name(found->second->full_name());
+    card->set_masked_id_number(found->second->id_number());  // masked for a service
+    card->set_sex(found->second->sex());
+    card->set_birth_date(found->second->birth_date());
+  }
+  return absl::OkStatus();
+}
+
 void SchedulingServiceImpl::FetchEligibility(
     const std::vector<BookingCall>& calls, const std::vector<std::vector<v1::Slot>>& slots,
     const std::vector<std::vector<v1::ScreeningType>>& types,
@@ -941,6 +969,11 @@ grpc::Status SchedulingServiceImpl::GetBooking(grpc::ServerContext* context,
                        ASSIGN_OR_RETURN(*response,
                                         BookingInScope(call.caller(), request->name(), call));
                        HideVerificationCode(call.caller(), *response);
+                       // The desk's view: who is coming (other callers have
+                       // the registry, or do not need a name).
+                       if (call.caller().role == Role::kHospital) {
+                         RETURN_IF_ERROR(AddResidentCards(context, {response}));
+                       }
                        return absl::OkStatus();
                      });
 }
@@ -1096,10 +1129,13 @@ grpc::Status SchedulingServiceImpl::ListBookings(grpc::ServerContext* context,
         call.set_resource(request->hospital());
         RETURN_IF_ERROR(RequireHospital(call.caller(), query.hospital_code));
         ASSIGN_OR_RETURN(RosterPage page, store_.ListBookings(query));
+        std::vector<v1::Booking*> roster;
         for (auto& booking : page.bookings) {
           booking.clear_verification_code();
-          *response->add_bookings() = std::move(booking);
+          roster.push_back(&booking);
         }
+        RETURN_IF_ERROR(AddResidentCards(context, roster));
+        for (auto& booking : page.bookings) *response->add_bookings() = std::move(booking);
         if (page.last) {
           response->set_next_page_token(absl::StrCat(page.last->first, ".", page.last->second));
         }

@@ -78,6 +78,9 @@ class SchedulingServiceImpl final : public v1::SchedulingService::WithCallbackMe
                           v1::Booking* response) override;
 
  private:
+  // Fills each booking's resident_card from the registry (one call).
+  absl::Status AddResidentCards(const grpc::ServerContext* parent,
+                                std::vector<v1::Booking*> bookings);
   // The registry's answer for each screening of a visit on `date`.
   struct Eligibility {
     std::string district_code;

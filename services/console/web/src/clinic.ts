@@ -2,20 +2,12 @@
 // (checked as it is typed), or register one, and see the text messages sent
 // to them with their delivery status.
 import { ApiError, call, Session } from "./api";
-import { DISTRICTS, escape } from "./format";
+import { DISTRICTS, escape, SCREENINGS as SCREENING_NAMES } from "./format";
 import { parseIdNumber } from "./idnumber";
-
-interface Resident {
-  name: string;
-  idNumber: string;
-  fullName: string;
-  phone?: string;
-  districtCode: string;
-  birthDate: string;
-  sex: string;
-  residenceKind: string;
-  smsDeclined?: boolean;
-}
+import {
+  dateZh, dayZh, errorZh, maskId, newRequestId, Resident, SESSIONS, todayInHarbin,
+} from "./people";
+import { promotedFromWaitlist, showVisits } from "./visits";
 
 interface Notification {
   name: string;
@@ -52,17 +44,6 @@ const shortTime = new Intl.DateTimeFormat("zh-CN", {
   hour12: false,
 });
 
-// On screen the middle eight digits are hidden, as on printed papers: the
-// clinic has the number in hand, passers-by need not read it.
-function maskId(id: string): string {
-  return id.length === 18 ? `${id.slice(0, 6)}********${id.slice(14)}` : id;
-}
-
-function dateZh(iso: string): string {
-  const [y, m, d] = iso.split("-").map(Number);
-  return `${y}年${m}月${d}日`;
-}
-
 const SCREENINGS: [string, string][] = [
   ["SCREENING_TYPE_COLORECTAL", "结直肠癌筛查"],
   ["SCREENING_TYPE_GASTRIC", "胃癌筛查"],
@@ -92,18 +73,12 @@ function reasonZh(reason: Reason, age: number): string {
   return reason.message;
 }
 
-function todayInHarbin(): string {
-  return new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai" }).format(new Date());
-}
-
 function fieldErrors(error: unknown): string {
-  if (!(error instanceof ApiError)) return "请求失败，请稍后再试。";
-  const fields = error.details.flatMap((d) =>
-    ((d as { debug?: { fieldViolations?: { field: string; description: string }[] } })
-      .debug?.fieldViolations ?? []).map((v) => `${v.field}: ${v.description}`));
-  if (error.code === "permission_denied") return "该居民不属于本社区，无权查看。";
-  if (error.code === "already_exists") return "该身份证号已登记。";
-  return fields.length > 0 ? `请检查：${fields.join("；")}` : error.message;
+  if (error instanceof ApiError && error.code === "already_exists") return "该身份证号已登记。";
+  if (error instanceof ApiError && error.code === "permission_denied") {
+    return "该居民不属于本社区，无权查看。";
+  }
+  return errorZh(error);
 }
 
 export function showClinic(root: HTMLElement, session: Session): () => void {
@@ -119,6 +94,10 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
         <p id="id-facts" class="id-facts" aria-live="polite"></p>
       </form>
       <p id="clinic-message" class="message" role="status"></p>
+      <details class="card" id="promoted">
+        <summary>候补转正名单（本区居民从候补获得的名额）</summary>
+        <div id="promoted-list"><p class="muted">正在读取……</p></div>
+      </details>
       <section id="resident-card" class="card" hidden></section>
       <form id="register-form" class="card account-form" hidden>
         <h2>登记新居民</h2>
@@ -135,6 +114,7 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
         <select id="reg-sms"><option value="yes">接收</option><option value="no">不接收</option></select>
         <button type="submit">登记</button>
       </form>
+      <div id="visits" hidden></div>
       <section id="notifications" class="card" hidden></section>
     </div>`;
   const input = root.querySelector<HTMLInputElement>("#id-number")!;
@@ -143,6 +123,7 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
   const card = root.querySelector<HTMLElement>("#resident-card")!;
   const form = root.querySelector<HTMLFormElement>("#register-form")!;
   const list = root.querySelector<HTMLElement>("#notifications")!;
+  const visits = root.querySelector<HTMLElement>("#visits")!;
 
   let registerRequestId = "";
   const typed = () => parseIdNumber(input.value, new Date());
@@ -174,7 +155,7 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
       <ul id="eligibility" class="eligibility"><li class="muted">正在核对……</li></ul>`;
     const date = todayInHarbin();
     const answers = await Promise.all(SCREENINGS.map(([type]) =>
-      call<{ eligible?: boolean; reasons?: Reason[]; ageOnDate?: number }>(
+      call<{ eligible?: boolean; reasons?: Reason[]; ageOnDate?: number; pregnancy?: string }>(
         "screening.v1.RegistryService/CheckEligibility",
         { resident: resident.name, screeningType: type, date }).catch(() => null)));
     card.querySelector("#eligibility")!.innerHTML = SCREENINGS.map(([, label], i) => {
@@ -184,6 +165,16 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
       return `<li class="no" data-eligible="no">${label}：不符合——${
         (a.reasons ?? []).map((r) => escape(reasonZh(r, a.ageOnDate ?? 0))).join("；")}</li>`;
     }).join("");
+    const eligible = new Map<string, string>();  // screening type -> pregnancy ("" if none)
+    SCREENINGS.forEach(([type], i) => {
+      if (answers[i]?.eligible) eligible.set(type, answers[i]?.pregnancy ?? "");
+    });
+    visits.hidden = false;
+    await showVisits(visits, resident, eligible, () => showNotifications(resident));
+    await showNotifications(resident);
+  };
+
+  const showNotifications = async (resident: Resident) => {
     const answer = await call<{ notifications?: Notification[] }>(
       "screening.v1.NotificationService/ListNotifications", { resident: resident.name, pageSize: 50 });
     const rows = answer.notifications ?? [];
@@ -204,6 +195,7 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
     message.textContent = "";
     card.hidden = true;
     list.hidden = true;
+    visits.hidden = true;
     const parsed = typed();
     if (parsed === null || "error" in parsed) {
       message.textContent = parsed === null ? "请输入完整的身份证号。" : parsed.error;
@@ -217,7 +209,7 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
         message.textContent = "未找到该居民，请登记。";
         form.hidden = false;
         // One registration per form shown: a double click or a retry registers once.
-        registerRequestId = `reg-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+        registerRequestId = newRequestId("reg");
         root.querySelector<HTMLInputElement>("#reg-name")!.focus();
       } else {
         message.textContent = fieldErrors(error);
@@ -247,6 +239,27 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
       await showResident(resident);
     } catch (error) {
       message.textContent = fieldErrors(error);
+    }
+  });
+  const promoted = root.querySelector<HTMLDetailsElement>("#promoted")!;
+  promoted.addEventListener("toggle", async () => {
+    if (!promoted.open) return;
+    const box = root.querySelector<HTMLElement>("#promoted-list")!;
+    try {
+      const rows = await promotedFromWaitlist(session.scope);
+      box.innerHTML = rows.length === 0 ? `<p class="muted">暂无候补转正的居民。</p>` : `
+        <div class="table-scroll"><table id="promoted-table">
+          <thead><tr><th>居民</th><th>身份证号</th><th>项目</th><th>医院</th><th>就诊时间</th><th>核验码</th></tr></thead>
+          <tbody>${rows.map((r) => `<tr>
+            <td>${escape(r.resident?.fullName ?? r.entry.resident)}</td>
+            <td>${escape(r.resident ? maskId(r.resident.idNumber) : "")}</td>
+            <td>${escape(SCREENING_NAMES[r.entry.screeningType] ?? r.entry.screeningType)}</td>
+            <td>${escape(r.hospital?.displayName ?? r.entry.hospital)}</td>
+            <td>${r.booking ? `${escape(dayZh(r.booking.date))} ${SESSIONS[r.booking.session] ?? ""}` : ""}</td>
+            <td class="code">${escape(r.booking?.verificationCode ?? "")}</td></tr>`).join("")}</tbody>
+        </table></div>`;
+    } catch (error) {
+      box.innerHTML = `<p class="bad">${escape(errorZh(error))}</p>`;
     }
   });
   input.focus();
