@@ -178,7 +178,7 @@ int Run() {
     v1::UpsertHospitalRequest request;
     v1::Hospital& h = *request.mutable_hospital();
     h.set_code(absl::StrFormat("HRB-DEMO-%02d", i + 1));
-    h.set_display_name(absl::StrCat(districts[i].name, "人民医院"));
+    h.set_display_name(absl::StrCat(districts[i].name, "中心医院"));
     h.set_district_code(std::string(districts[i].code));
     h.set_address(
         absl::StrCat("哈尔滨市", districts[i].name, "健康路", i + 1, "号 门诊楼二层体检中心"));

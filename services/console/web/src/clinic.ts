@@ -170,7 +170,11 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
       if (answers[i]?.eligible) eligible.set(type, answers[i]?.pregnancy ?? "");
     });
     visits.hidden = false;
-    await showVisits(visits, resident, eligible, () => showNotifications(resident));
+    await showVisits(visits, resident, eligible, () => {
+      // The text for a change is sent from its event, a moment after it.
+      showNotifications(resident);
+      setTimeout(() => showNotifications(resident), 2500);
+    });
     await showNotifications(resident);
   };
 

@@ -67,6 +67,19 @@ async function calendar(hospital: string, types: string[], from: string): Promis
     .sort((a, b) => a.date.localeCompare(b.date) || sessionOrder(a.session) - sessionOrder(b.session));
 }
 
+// The hospitals of a district with places left for each of `types` in the
+// calendar's weeks.
+async function withPlaces(districtCode: string, types: string[]): Promise<Set<string>> {
+  if (types.length === 0) return new Set();
+  const from = todayInHarbin();
+  const answers = await Promise.all(types.map((screeningType) =>
+    call<{ slots?: Slot[] }>("screening.v1.SchedulingService/SearchSlots", {
+      screeningType, districtCode, startDate: from, endDate: addDays(from, CALENDAR_DAYS - 1),
+      onlyAvailable: true, pageSize: 1000 })));
+  const sets = answers.map((a) => new Set((a.slots ?? []).map((s) => s.hospital)));
+  return new Set([...sets[0]].filter((h) => sets.every((s) => s.has(h))));
+}
+
 const sessionOrder = (session: string) => (session === "SESSION_MORNING" ? 0 : 1);
 
 function screeningsOf(booking: Booking): string[] {
@@ -123,17 +136,22 @@ export async function showVisits(root: HTMLElement, resident: Resident,
 
   const types = () => moving ? screeningsOf(moving) : picks.filter((p) => p.checked).map((p) => p.value);
 
-  const fillHospitals = () => {
+  // Hospitals offering every chosen screening: those of the resident's
+  // district with places in the coming weeks first, the rest after.
+  let pickedByHand = false;
+  const fillHospitals = async () => {
     const wanted = types();
+    const open = await withPlaces(resident.districtCode, wanted).catch(() => new Set<string>());
+    const rank = (h: Hospital) => (open.has(h.name) ? 0 : h.districtCode === resident.districtCode ? 1 : 2);
     const fits = [...all.values()].filter((h) => wanted.every((t) => (h.screenings ?? []).includes(t)))
-      .sort((a, b) => Number(b.districtCode === resident.districtCode) -
-                      Number(a.districtCode === resident.districtCode) ||
-                      a.districtCode.localeCompare(b.districtCode) || a.code.localeCompare(b.code));
+      .sort((a, b) => rank(a) - rank(b) || a.districtCode.localeCompare(b.districtCode) ||
+                      a.code.localeCompare(b.code));
     const before = hospitalSelect.value;
     hospitalSelect.innerHTML = fits.length === 0 ? `<option value="">没有同时提供所选项目的医院</option>`
       : fits.map((h) => `<option value="${escape(h.name)}">${escape(DISTRICTS[h.districtCode] ?? h.districtCode)} · ${
-          escape(h.displayName)}</option>`).join("");
-    if (fits.some((h) => h.name === before)) hospitalSelect.value = before;
+          escape(h.displayName)}${open.has(h.name) ? "（有号）" : h.districtCode === resident.districtCode ? "（近期无号）" : ""}</option>`).join("");
+    // The nurse's own choice stays; otherwise the first with places.
+    if (pickedByHand && fits.some((h) => h.name === before)) hospitalSelect.value = before;
   };
 
   const choose = (cell: Cell | null) => {
@@ -155,8 +173,10 @@ export async function showVisits(root: HTMLElement, resident: Resident,
       (cell.left > 0 ? `（余 ${cell.left} 个名额）` : "（已约满，可加入候补）");
   };
 
+  let drawing = 0;  // only the latest drawing shows: choices can change faster than answers come
   const drawCalendar = async () => {
     const wanted = types();
+    const mine = ++drawing;
     choose(null);
     if (wanted.length === 0 || hospitalSelect.value === "") {
       calendarBox.innerHTML = "";
@@ -167,9 +187,10 @@ export async function showVisits(root: HTMLElement, resident: Resident,
     try {
       cells = await calendar(hospitalSelect.value, wanted, todayInHarbin());
     } catch (error) {
-      calendarBox.innerHTML = `<p class="bad">${escape(errorZh(error))}</p>`;
+      if (mine === drawing) calendarBox.innerHTML = `<p class="bad">${escape(errorZh(error))}</p>`;
       return;
     }
+    if (mine !== drawing) return;
     const days = [...new Set(cells.map((c) => c.date))];
     calendarBox.innerHTML = days.length === 0 ? `<p class="muted">未来${CALENDAR_DAYS}天该院没有所选项目的号源。</p>` :
       days.map((day) => `<div class="day"><div class="day-name">${escape(dayZh(day))}</div>${
@@ -244,13 +265,13 @@ export async function showVisits(root: HTMLElement, resident: Resident,
     }
   });
 
-  stopMoving.addEventListener("click", () => {
+  stopMoving.addEventListener("click", async () => {
     moving = null;
     note.hidden = true;
     stopMoving.hidden = true;
     picks.forEach((p) => (p.disabled = !eligible.has(p.value)));
-    fillHospitals();
-    drawCalendar();
+    await fillHospitals();
+    await drawCalendar();
   });
 
   const listBookings = async () => {
@@ -309,9 +330,10 @@ export async function showVisits(root: HTMLElement, resident: Resident,
           note.hidden = false;
           note.textContent = `正在为 ${dayZh(booking.date)} ${SESSIONS[booking.session] ?? ""} 的预约改约：请选择新的医院和时段。原名额在新名额约到后才释放。`;
           stopMoving.hidden = false;
-          fillHospitals();
-          hospitalSelect.value = booking.hospital;
-          drawCalendar();
+          fillHospitals().then(() => {
+            hospitalSelect.value = booking.hospital;
+            return drawCalendar();
+          });
           root.querySelector("#book-visit")!.scrollIntoView();
         }
       }));
@@ -365,12 +387,15 @@ export async function showVisits(root: HTMLElement, resident: Resident,
       }));
   };
 
-  picks.forEach((p) => p.addEventListener("change", () => {
-    fillHospitals();
-    drawCalendar();
+  picks.forEach((p) => p.addEventListener("change", async () => {
+    await fillHospitals();
+    await drawCalendar();
   }));
-  hospitalSelect.addEventListener("change", drawCalendar);
-  fillHospitals();
+  hospitalSelect.addEventListener("change", () => {
+    pickedByHand = true;
+    return drawCalendar();
+  });
+  await fillHospitals();
   choose(null);
   await Promise.all([listBookings(), listWaitlist()]);
 }
