@@ -2,6 +2,7 @@
 import { currentSession, Session, signOut } from "./api";
 import { showAccounts } from "./accounts";
 import { showClinic } from "./clinic";
+import { showHospital } from "./hospital";
 import { showDashboard } from "./dashboard";
 import { showReport } from "./report";
 import { escape } from "./format";
@@ -54,9 +55,11 @@ function open(root: HTMLElement, session: Session): void {
     route();
   } else if (session.role === "clinic") {
     stopPage = showClinic(page, session);
+  } else if (session.role === "hospital") {
+    stopPage = showHospital(page, session);
   } else {
-    page.innerHTML = `<section class="notice"><h1>工作台建设中</h1>
-      <p>实时进展页面仅限市卫健委和系统管理员查看。医院的工作台即将上线。</p></section>`;
+    page.innerHTML = `<section class="notice"><h1>无可用页面</h1>
+      <p>该账号的角色没有控制台页面。</p></section>`;
   }
 }
 

@@ -31,6 +31,15 @@ export interface Booking {
   checkInTime?: string;
   waitlistEntry?: string;
   residentDistrictCode?: string;
+  residentCard?: ResidentCard;
+}
+
+// Who is coming, as a hospital's roster shows her (ID number masked).
+export interface ResidentCard {
+  fullName?: string;
+  maskedIdNumber?: string;
+  sex?: string;
+  birthDate?: string;
 }
 
 export interface Hospital {
