@@ -43,10 +43,12 @@ export async function showLetter(holder: HTMLElement, booking: Booking): Promise
     if (!result) return `<tr><td>${label}</td><td class="muted" colspan="2">结果尚未出具</td></tr>`;
     const meaning = meaningOf(result);
     const referral = result.referral ? referrals.get(result.referral) : undefined;
-    const advice = referral && referral.status === "REFERRAL_STATUS_OPEN"
-      ? `请于 ${escape(dateZh(referral.dueDate ?? ""))} 前到 ${escape(all.get(referral.hospital ?? "")?.displayName ??
-          "家庭医生处")} 做${escape(REFERRAL_KINDS[referral.kind] ?? "进一步检查")}。`
-      : meaning.positive ? "请遵医嘱进一步检查。" : "请保持健康生活方式，按期复查。";
+    const by = referral ? escape(dateZh(referral.dueDate ?? "")) : "";
+    const where = referral ? all.get(referral.hospital ?? "")?.displayName : undefined;
+    const advice = !referral || referral.status !== "REFERRAL_STATUS_OPEN"
+      ? (meaning.positive ? "请遵医嘱进一步检查。" : "请保持健康生活方式，按期复查。")
+      : where === undefined ? `请于 ${by} 前联系所在社区的家庭医生随访。`
+      : `请于 ${by} 前到${escape(where)}做${escape(REFERRAL_KINDS[referral.kind] ?? "进一步检查")}。`;
     return `<tr data-screening="${escape(s.screeningType)}"><td>${label}</td>
       <td class="${meaning.positive ? "bad" : "good"}">${meaning.findings.map(escape).join("；")}</td>
       <td>${advice}</td></tr>`;

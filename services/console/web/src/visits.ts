@@ -149,7 +149,8 @@ export async function showVisits(root: HTMLElement, resident: Resident,
     const before = hospitalSelect.value;
     hospitalSelect.innerHTML = fits.length === 0 ? `<option value="">没有同时提供所选项目的医院</option>`
       : fits.map((h) => `<option value="${escape(h.name)}">${escape(DISTRICTS[h.districtCode] ?? h.districtCode)} · ${
-          escape(h.displayName)}${open.has(h.name) ? "（有号）" : h.districtCode === resident.districtCode ? "（近期无号）" : ""}</option>`).join("");
+          escape(h.displayName)}${wanted.length === 0 ? "" : open.has(h.name) ? "（有号）"
+          : h.districtCode === resident.districtCode ? "（近期无号）" : ""}</option>`).join("");
     // The nurse's own choice stays; otherwise the first with places.
     if (pickedByHand && fits.some((h) => h.name === before)) hospitalSelect.value = before;
   };

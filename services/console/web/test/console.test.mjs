@@ -10,6 +10,7 @@
 import { execSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import puppeteer from "puppeteer-core";
+import { workspaces } from "./workspaces.mjs";
 
 const { BASE, RECORD, RESTART, RECORD_AFTER_RESTART, SHOTS = "/tmp/console-shots" } = process.env;
 const PASSWORD = "correct horse battery";
@@ -183,7 +184,7 @@ try {
   check(eligibility.includes("“四高”筛查：可以参加") && eligibility.includes("仅限孕妇"),
         `eligibility: ${eligibility}`);
   const sms = await text(clinic, "#notification-list");
-  check(sms.includes("预约成功") && sms.includes("核验码") && sms.includes("待发送"),
+  check(sms.includes("预约成功") && sms.includes("核验码") && sms.includes("已发送"),
         `the booking's message is not listed: ${sms.slice(0, 200)}`);
   await clinic.screenshot({ path: `${SHOTS}/clinic-resident-1366x768.png`, fullPage: true });
   await clinic.setViewport({ width: 390, height: 844 });
@@ -193,6 +194,9 @@ try {
     method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })).status);
   check(status === 403, `a clinic's GetProgress answered ${status}`);
   await clinic.screenshot({ path: `${SHOTS}/clinic-1366x768.png` });
+
+  // A clinic's day and a hospital's day, in the pages alone.
+  await workspaces({ newPage, signIn, text, check, checkLabels, dashboard: page, SHOTS, PASSWORD });
 
   // Five wrong passwords lock the account.
   const guesser = await newPage();

@@ -1,0 +1,197 @@
+// A clinic's day and a hospital's day in the pages alone (issue 17, part 4),
+// called by console.test.mjs with its browser helpers:
+//   - the clinic registers a resident, books a two-screening visit (a double
+//     click books once) and prints the slip;
+//   - the hospital checks her in (a wrong code first: attempts left shown),
+//     enters a four-highs value out of bounds (refused, with the message),
+//     then valid ones, and prints the letter;
+//   - the commission's dashboard (still open) moves;
+//   - the fake SMS gateway, failing the first message, got the confirmation
+//     and the results-ready message once each;
+//   - another district's resident and another hospital's roster are refused,
+//     in the pages and through the API with the page's own session.
+// Environment: SMS (the fake gateway), TODAY, OTHER_ID, OTHER_RESIDENT,
+// OTHER_BOOKING.
+
+const { SMS, TODAY, OTHER_ID, OTHER_RESIDENT, OTHER_BOOKING } = process.env;
+const PHONE = "13800001111";
+
+// An 18-digit ID number from its first 17 digits (GB 11643 check character).
+function idNumber(first17) {
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((t, c, i) => t + Number(c) * weights[i], 0);
+  return first17 + "10X98765432"[sum % 11];
+}
+
+async function messages() {
+  return (await (await fetch(`${SMS}/messages`)).json()).filter((m) => m.phone === PHONE);
+}
+
+// A POST of the page's own session (its cookie), as a script on the page would make it.
+async function apiStatus(page, procedure, body) {
+  return page.evaluate(async (p, b) => (await fetch(`/${p}`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(b) })).status,
+    procedure, body);
+}
+
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function workspaces({ newPage, signIn, text, check, checkLabels, dashboard, SHOTS, PASSWORD }) {
+  const id = idNumber("23010219700707124");
+  // The first text message fails at the gateway: it must be retried, and sent once.
+  await fetch(`${SMS}/fail?next=1&status=503`, { method: "POST" });
+
+  // The clinic: register, book the four highs and the colorectal screening today, print the slip.
+  const clinic = await newPage();
+  await signIn(clinic, "nurse.wang", PASSWORD);
+  await clinic.waitForSelector("#id-number");
+  await clinic.type("#id-number", id);
+  await clinic.keyboard.press("Enter");
+  await clinic.waitForSelector("#register-form:not([hidden])");
+  await clinic.type("#reg-name", "周桂芝");
+  await clinic.type("#reg-phone", PHONE);
+  await clinic.click("#register-form button[type=submit]");
+  await clinic.waitForSelector("#pick-screenings input:not([disabled])", { timeout: 10000 });
+  await checkLabels(clinic, "clinic booking");
+  await clinic.click('#pick-screenings input[value="SCREENING_TYPE_FOUR_HIGHS"]');
+  await clinic.click('#pick-screenings input[value="SCREENING_TYPE_COLORECTAL"]');
+  const cell = `#calendar button[data-key="${TODAY}|SESSION_MORNING"]`;
+  await clinic.waitForSelector(cell, { timeout: 10000 });
+  check((await clinic.$eval("#book-hospital", (s) => s.selectedOptions[0].textContent)).includes("道里区人民医院"),
+        "the hospital with places is not offered first");
+  await clinic.click(cell);
+  check(/余 17 个名额/.test(await text(clinic, "#book-choice")), `the places left (20 four-highs, 3 booked) are not shown: ${await text(clinic, "#book-choice")}`);
+  await clinic.screenshot({ path: `${SHOTS}/clinic-booking-1366x768.png`, fullPage: true });
+  // A double click: the second is the same request, and books nothing more.
+  await clinic.$eval("#book-confirm", (b) => { b.click(); b.click(); });
+  await clinic.waitForSelector("#slip", { timeout: 10000 });
+  const code = (await text(clinic, "#slip-code")).trim();
+  check(/^\d{6}$/.test(code), `no verification code on the slip: "${code}"`);
+  const slip = await text(clinic, "#slip");
+  for (const wanted of ["道里区人民医院", "安静街1号", "上午", "空腹", "采样盒", "230102********"]) {
+    check(slip.includes(wanted), `the slip lacks "${wanted}"`);
+  }
+  check(!slip.includes(id), "the slip shows the full ID number");
+  await clinic.waitForSelector("#booking-table tbody tr");
+  check((await clinic.$$("#booking-table tbody tr")).length === 1, "a double click booked twice");
+  await clinic.evaluate(() => window.scrollTo(0, 0));
+  await clinic.emulateMediaType("print");
+  await clinic.screenshot({ path: `${SHOTS}/clinic-slip-print.png` });
+  await clinic.emulateMediaType("screen");
+  await clinic.screenshot({ path: `${SHOTS}/clinic-booked-1366x768.png`, fullPage: true });
+
+  // Another district's resident: not found from this clinic, and refused by the API.
+  await clinic.$eval("#id-number", (e) => (e.value = ""));
+  await clinic.type("#id-number", OTHER_ID);
+  await clinic.keyboard.press("Enter");
+  await clinic.waitForFunction(() => document.querySelector("#clinic-message")?.textContent !== "");
+  check((await text(clinic, "#clinic-message")).includes("未找到"), "another district's resident was found");
+  check(!(await text(clinic, "body")).includes("外区居民"), "another district's resident's name is shown");
+  check(await apiStatus(clinic, "screening.v1.RegistryService/GetResident", { name: OTHER_RESIDENT }) === 403,
+        "the API gave a clinic another district's resident");
+  check(await apiStatus(clinic, "screening.v1.SchedulingService/ListResidentBookings", { resident: OTHER_RESIDENT }) === 403,
+        "the API listed another district's bookings to a clinic");
+
+  // The hospital: today's roster names her; a wrong code says how many tries are left.
+  const hospital = await newPage();
+  await signIn(hospital, "doctor.zhao", PASSWORD);
+  await hospital.waitForSelector("table.roster", { timeout: 10000 });
+  await checkLabels(hospital, "hospital roster");
+  const herRow = '::-p-xpath(//tr[td[2][text()="周桂芝"]])';
+  const row = await hospital.waitForSelector(herRow, { timeout: 10000 });
+  check(!(await text(hospital, "#roster")).includes("外区居民"), "another hospital's booking is on the roster");
+  const codeInput = await row.$(".code-input");
+  await codeInput.type(code === "000000" ? "111111" : "000000");
+  await (await row.$('button[data-action="check-in"]')).click();
+  await hospital.waitForFunction(() => document.querySelector("#roster-message")?.textContent?.includes("还可尝试"));
+  check((await text(hospital, "#roster-message")).includes("还可尝试 4 次"), "the attempts left are not shown");
+  await codeInput.evaluate((e) => (e.value = ""));
+  await codeInput.type(code);
+  await codeInput.press("Enter");  // the keyboard alone checks in
+  await hospital.waitForSelector("#r-fourHighs", { timeout: 10000 }).catch(async () => {
+    await hospital.screenshot({ path: `${SHOTS}/hospital-check-in-failed.png`, fullPage: true });
+    throw new Error(`check-in: "${await text(hospital, "#roster-message")}"`);
+  });
+  // Out of bounds: the API's limit, said in Chinese, as typed and on saving.
+  const field = (key) => `#r-fourHighs-${key}`;
+  const values = { systolicMmhg: "400", diastolicMmhg: "95", fastingGlucoseMmolL: "5.4", totalCholesterolMmolL: "5.0",
+                   ldlCholesterolMmolL: "3.0", hdlCholesterolMmolL: "1.2", triglyceridesMmolL: "1.6", uricAcidUmolL: "350" };
+  for (const [key, value] of Object.entries(values)) await hospital.type(field(key), value);
+  await hospital.waitForFunction(() =>
+    document.querySelector('#r-fourHighs [data-error="systolicMmhg"]')?.textContent?.includes("60–300"), { timeout: 5000 });
+  await hospital.click('#r-fourHighs button[type="submit"]');
+  await hospital.waitForFunction(() => document.querySelector("#r-fourHighs .form-message")?.textContent?.includes("范围"));
+  await hospital.screenshot({ path: `${SHOTS}/hospital-refused-1366x768.png`, fullPage: true });
+  check((await text(hospital, "#r-fourHighs .recorded")) === "", "a refused result shows as recorded");
+  // Conventional units are converted as typed.
+  await hospital.select('#r-fourHighs select[data-unit="glucose"]', "CONCENTRATION_UNIT_MG_DL");
+  await hospital.$eval(field("fastingGlucoseMmolL"), (e) => (e.value = ""));
+  await hospital.type(field("fastingGlucoseMmolL"), "97");
+  await hospital.waitForFunction(() =>
+    document.querySelector('#r-fourHighs [data-for="fastingGlucoseMmolL"]')?.textContent?.includes("5.39 mmol/L"));
+  await hospital.$eval(field("systolicMmhg"), (e) => (e.value = ""));
+  await hospital.type(field("systolicMmhg"), "150");
+  await hospital.waitForFunction(() => document.querySelector("#r-fourHighs .preview")?.textContent?.includes("1级高血压"),
+                                 { timeout: 5000 });
+  const before = Number(await dashboard.$eval("#totals .big strong", (e) => e.textContent));
+  await hospital.click('#r-fourHighs button[type="submit"]');
+  await hospital.waitForFunction(() => document.querySelector("#r-fourHighs .recorded")?.textContent?.includes("1级高血压"),
+                                 { timeout: 10000 });
+  await hospital.screenshot({ path: `${SHOTS}/hospital-entry-1366x768.png`, fullPage: true });
+
+  // The commission's dashboard, still open, moves.
+  await dashboard.waitForFunction((n) => document.querySelector("#totals .big strong")?.textContent === String(n),
+                                  { timeout: 5000 }, before + 1);
+
+  // The letter: each result and what it means, the ID number masked.
+  await (await (await hospital.waitForSelector(herRow)).$('button[data-action="letter"]')).click();
+  await hospital.waitForSelector("#letter-results", { timeout: 10000 });
+  const letter = await text(hospital, "#letter");
+  check(letter.includes("周桂芝") && letter.includes("1级高血压") && letter.includes("结果尚未出具"),
+        `the letter is not right: ${letter.slice(0, 200)}`);
+  check(!letter.includes(id) && letter.includes("230102********"), "the letter shows the full ID number");
+  await hospital.evaluate(() => window.scrollTo(0, 0));
+  await hospital.emulateMediaType("print");
+  await hospital.screenshot({ path: `${SHOTS}/hospital-letter-print.png` });
+  await hospital.emulateMediaType("screen");
+  await hospital.setViewport({ width: 390, height: 844 });
+  await pause(300);
+  await hospital.screenshot({ path: `${SHOTS}/hospital-390x844.png`, fullPage: true });
+
+  // Another hospital's roster and booking: refused to this session.
+  check(await apiStatus(hospital, "screening.v1.SchedulingService/ListBookings",
+                        { hospital: "hospitals/HRB-NG-01", date: TODAY }) === 403,
+        "the API gave a hospital another hospital's roster");
+  check(await apiStatus(hospital, "screening.v1.SchedulingService/GetBooking", { name: OTHER_BOOKING }) === 403,
+        "the API gave a hospital another hospital's booking");
+
+  // The resident's phone: the confirmation (retried after the failure) and
+  // results-ready, once each, and no result in any text.
+  let mine = [];
+  for (let i = 0; i < 100; ++i) {
+    mine = await messages();
+    if (mine.some((m) => m.template_id === "results_ready")) break;
+    await pause(100);
+  }
+  await pause(1000);  // anything sent twice would arrive by now
+  mine = await messages();
+  const confirmations = mine.filter((m) => m.template_id === "booking_confirmed");
+  const ready = mine.filter((m) => m.template_id === "results_ready");
+  check(confirmations.length === 1 && confirmations[0].text.includes(code),
+        `confirmations: ${JSON.stringify(confirmations)}`);
+  check(ready.length === 1, `results-ready messages: ${ready.length}`);
+  check(mine.every((m) => !m.text.includes("高血压") && !m.text.includes(id)), "a text carries a result or the ID number");
+  // The clinic sees the messages, the confirmation after two attempts.
+  await clinic.$eval("#id-number", (e) => (e.value = ""));
+  await clinic.type("#id-number", id);
+  await clinic.keyboard.press("Enter");
+  await clinic.waitForFunction(() => document.querySelector("#notification-list")?.textContent?.includes("结果已出"),
+                               { timeout: 10000 });
+  const listed = await text(clinic, "#notification-list");
+  check(listed.includes("已发送（2次）"), `the retried confirmation is not shown: ${listed.slice(0, 300)}`);
+  await clinic.screenshot({ path: `${SHOTS}/clinic-messages-1366x768.png`, fullPage: true });
+  await clinic.setViewport({ width: 390, height: 844 });
+  await pause(300);
+  await clinic.screenshot({ path: `${SHOTS}/clinic-booked-390x844.png`, fullPage: true });
+  console.log("workspaces: a clinic's and a hospital's day done in the pages");
+}
