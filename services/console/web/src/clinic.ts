@@ -7,6 +7,7 @@ import { parseIdNumber } from "./idnumber";
 import {
   dateZh, dayZh, errorZh, maskId, newRequestId, Resident, SESSIONS, todayInHarbin,
 } from "./people";
+import { showPregnancy } from "./pregnancy";
 import { promotedFromWaitlist, showVisits } from "./visits";
 
 interface Notification {
@@ -114,6 +115,7 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
         <select id="reg-sms"><option value="yes">接收</option><option value="no">不接收</option></select>
         <button type="submit">登记</button>
       </form>
+      <section id="pregnancy" class="card" hidden></section>
       <div id="visits" hidden></div>
       <section id="notifications" class="card" hidden></section>
     </div>`;
@@ -124,6 +126,7 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
   const form = root.querySelector<HTMLFormElement>("#register-form")!;
   const list = root.querySelector<HTMLElement>("#notifications")!;
   const visits = root.querySelector<HTMLElement>("#visits")!;
+  const pregnancy = root.querySelector<HTMLElement>("#pregnancy")!;
 
   let registerRequestId = "";
   const typed = () => parseIdNumber(input.value, new Date());
@@ -169,6 +172,11 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
     SCREENINGS.forEach(([type], i) => {
       if (answers[i]?.eligible) eligible.set(type, answers[i]?.pregnancy ?? "");
     });
+    const nipt = SCREENINGS.findIndex(([type]) => type === "SCREENING_TYPE_NIPT");
+    await showPregnancy(pregnancy, resident, answers[nipt]?.pregnancy ?? "", () => {
+      // NIPT may now be bookable: check again.
+      setTimeout(() => showResident(resident), 1200);
+    });
     visits.hidden = false;
     await showVisits(visits, resident, eligible, () => {
       // The text for a change is sent from its event, a moment after it.
@@ -200,6 +208,8 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
     card.hidden = true;
     list.hidden = true;
     visits.hidden = true;
+    pregnancy.hidden = true;
+    pregnancy.innerHTML = "";
     const parsed = typed();
     if (parsed === null || "error" in parsed) {
       message.textContent = parsed === null ? "请输入完整的身份证号。" : parsed.error;
@@ -211,6 +221,7 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
     } catch (error) {
       if (error instanceof ApiError && error.code === "not_found") {
         message.textContent = "未找到该居民，请登记。";
+        form.reset();  // nothing of the last person registered carries over
         form.hidden = false;
         // One registration per form shown: a double click or a retry registers once.
         registerRequestId = newRequestId("reg");

@@ -80,6 +80,32 @@ export async function workspaces({ newPage, signIn, text, check, checkLabels, da
   await clinic.emulateMediaType("screen");
   await clinic.screenshot({ path: `${SHOTS}/clinic-booked-1366x768.png`, fullPage: true });
 
+  // A pregnancy: registered from the last period, the NIPT window shown as dates.
+  const mother = idNumber("23010219960303128");
+  await clinic.$eval("#id-number", (e) => (e.value = ""));
+  await clinic.type("#id-number", mother);
+  await clinic.keyboard.press("Enter");
+  await clinic.waitForSelector("#register-form:not([hidden])");
+  await clinic.type("#reg-name", "刘佳");
+  await clinic.click("#register-form button[type=submit]");
+  await clinic.waitForSelector("#pregnancy:not([hidden]) #pregnancy-form", { timeout: 10000 });
+  const day = (offset) => new Date(Date.parse(`${TODAY}T00:00:00Z`) + offset * 86400000).toISOString().slice(0, 10);
+  const zh = (iso) => `${Number(iso.slice(0, 4))}年${Number(iso.slice(5, 7))}月${Number(iso.slice(8, 10))}日`;
+  const setDate = (selector, value) => clinic.$eval(selector, (e, v) => { e.value = v; }, value);
+  await setDate("#preg-lmp", day(-100));
+  await setDate("#preg-consent", TODAY);
+  await clinic.type("#preg-consent-doc", "NIPT-2026-001");
+  await checkLabels(clinic, "pregnancy");
+  await clinic.click("#pregnancy-form button[type=submit]");
+  await clinic.waitForSelector("#nipt-window", { timeout: 10000 });
+  check((await text(clinic, "#resident-card h2")) === "刘佳", "the registration form kept the last person's name");
+  const window = await text(clinic, "#nipt-window");
+  check(window.includes(`${zh(day(-16))} 至 ${zh(day(60))}`) && window.includes("采血窗口内"),
+        `the NIPT window is not shown as dates: ${window}`);
+  await clinic.waitForFunction(() => document.querySelector("#eligibility")?.textContent?.includes("无创产前基因检测（NIPT）：可以参加"),
+                               { timeout: 10000 });
+  await clinic.screenshot({ path: `${SHOTS}/clinic-pregnancy-1366x768.png`, fullPage: true });
+
   // Another district's resident: not found from this clinic, and refused by the API.
   await clinic.$eval("#id-number", (e) => (e.value = ""));
   await clinic.type("#id-number", OTHER_ID);
