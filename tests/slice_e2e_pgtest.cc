@@ -472,9 +472,11 @@ class DuplicatesE2E : public SliceTest {
     return resident;
   }
   static v1::ListPossibleDuplicatesResponse Duplicates(const std::string& district, int page_size,
-                                                       const std::string& token = "") {
+                                                       const std::string& token = "",
+                                                       const std::string& resident = "") {
     v1::ListPossibleDuplicatesRequest request;
     request.set_district_code(district);
+    request.set_resident(resident);
     request.set_page_size(page_size);
     request.set_page_token(token);
     v1::ListPossibleDuplicatesResponse response;
@@ -521,14 +523,23 @@ TEST_F(DuplicatesE2E, SameNameBirthDateAndPhoneUnderDifferentIdNumbers) {
   EXPECT_EQ(second.groups_size(), 1);
   EXPECT_TRUE(second.next_page_token().empty());
 
+  // One resident's group, to flag her as she is looked up; none for one
+  // without a double.
+  v1::ListPossibleDuplicatesResponse hers = Duplicates("230128", 0, "", b.name());
+  ASSERT_EQ(hers.groups_size(), 1);
+  EXPECT_EQ(hers.groups(0).residents_size(), 3);
+  const v1::Resident alone = RegisterPerson("吴十", birth, "13800000000", "230128");
+  EXPECT_EQ(Duplicates("230128", 0, "", alone.name()).groups_size(), 0);
+
   v1::ListPossibleDuplicatesRequest bad;
+  bad.set_resident("people/1");
   bad.set_district_code("230100");
   bad.set_page_size(101);
   bad.set_page_token("zz");
   v1::ListPossibleDuplicatesResponse none;
   grpc::ClientContext c2;
   EXPECT_THAT(BadFields(server_->registry().ListPossibleDuplicates(&c2, bad, &none)),
-              ::testing::ElementsAre("district_code", "page_size", "page_token"));
+              ::testing::ElementsAre("district_code", "page_size", "resident", "page_token"));
 }
 
 }  // namespace

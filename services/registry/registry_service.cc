@@ -262,6 +262,11 @@ grpc::Status RegistryServiceImpl::ListPossibleDuplicates(
                        if (request->page_size() < 0 || request->page_size() > 100) {
                          bad.Add("page_size", "must be 0 to 100");
                        }
+                       std::optional<int64_t> resident;
+                       if (!request->resident().empty()) {
+                         resident = ParseNumericName("residents", request->resident());
+                         if (!resident) bad.Add("resident", "must be residents/{id}, when given");
+                       }
                        auto after = HexDecode(request->page_token());
                        if (!after.ok() || (!after->empty() && after->size() != 32)) {
                          bad.Add("page_token", "is not a token this service issued");
@@ -269,10 +274,11 @@ grpc::Status RegistryServiceImpl::ListPossibleDuplicates(
                        RETURN_IF_ERROR(bad.ToStatus());
                        call.set_resource(absl::StrCat("districts/", request->district_code()));
                        RETURN_IF_ERROR(RequireDistrict(call.caller(), request->district_code()));
-                       ASSIGN_OR_RETURN(auto page,
-                                        store_.ListPossibleDuplicates(
-                                            request->district_code(), *after,
-                                            request->page_size() == 0 ? 20 : request->page_size()));
+                       ASSIGN_OR_RETURN(
+                           auto page,
+                           store_.ListPossibleDuplicates(
+                               request->district_code(), *after,
+                               request->page_size() == 0 ? 20 : request->page_size(), resident));
                        for (auto& group : page.groups) {
                          auto* out = response->add_groups();
                          for (auto& row : group) {

@@ -126,6 +126,8 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
                            "  SELECT person_hash FROM registry.residents"
                            "  WHERE district_code = $1 AND person_hash IS NOT NULL"
                            "  AND person_hash > decode($2, 'hex')"
+                           "  AND ($4::bigint IS NULL OR person_hash ="
+                           "   (SELECT person_hash FROM registry.residents WHERE id = $4))"
                            "  GROUP BY person_hash HAVING count(*) > 1"
                            "  ORDER BY person_hash LIMIT $3)"
                            " ORDER BY person_hash, id"));
@@ -395,13 +397,14 @@ absl::StatusOr<int64_t> RegistryStore::StoreImportBatch(const SealedBatch& batch
 }
 
 absl::StatusOr<RegistryStore::DuplicatePage> RegistryStore::ListPossibleDuplicates(
-    const std::string& district_code, const std::string& after_hash, int groups) {
+    const std::string& district_code, const std::string& after_hash, int groups,
+    std::optional<int64_t> resident) {
   return db::Transact<DuplicatePage>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<DuplicatePage> {
     DuplicatePage page;
     std::string current;
     // One more group than asked tells whether another page follows.
     for (const auto& row : tx.exec_prepared("registry_duplicate_groups", district_code,
-                                            HexEncode(after_hash), groups + 1)) {
+                                            HexEncode(after_hash), groups + 1, resident)) {
       const std::string hash = pqxx::binarystring(row[kPersonHashColumn]).str();
       if (page.groups.empty() || hash != current) {
         if (static_cast<int>(page.groups.size()) == groups) {

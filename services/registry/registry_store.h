@@ -113,8 +113,10 @@ class RegistryStore {
     std::vector<std::vector<Listed>> groups;
     std::string last_hash;  // set when more may follow
   };
+  // `resident`: only her group, if she has one.
   absl::StatusOr<DuplicatePage> ListPossibleDuplicates(const std::string& district_code,
-                                                       const std::string& after_hash, int groups);
+                                                       const std::string& after_hash, int groups,
+                                                       std::optional<int64_t> resident);
 
   // Stores a pregnancy unless its NIPT window overlaps one of the resident's
   // pregnancies (ALREADY_EXISTS, reason PREGNANCY_EXISTS). With a

@@ -7,7 +7,9 @@ import { parseIdNumber } from "./idnumber";
 import {
   dateZh, dayZh, errorZh, maskId, newRequestId, Resident, SESSIONS, todayInHarbin,
 } from "./people";
+import { showImport } from "./import";
 import { showPregnancy } from "./pregnancy";
+import { showResidents } from "./residents";
 import { promotedFromWaitlist, showVisits } from "./visits";
 
 interface Notification {
@@ -86,7 +88,15 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
   const district = DISTRICTS[session.scope] ?? session.scope;
   root.innerHTML = `
     <div class="clinic">
-      <div class="title-row"><h1>居民查询与登记</h1><span class="muted">${escape(district)}（${escape(session.scope)}）</span></div>
+      <div class="title-row"><h1>社区预约</h1><span class="muted">${escape(district)}（${escape(session.scope)}）</span></div>
+      <div class="tabs" role="tablist">
+        <button type="button" role="tab" data-tab="resident" aria-selected="true">居民查询与登记</button>
+        <button type="button" role="tab" data-tab="residents" aria-selected="false">本区居民</button>
+        <button type="button" role="tab" data-tab="import" aria-selected="false">批量导入</button>
+      </div>
+      <div id="tab-residents" hidden></div>
+      <div id="tab-import" hidden></div>
+      <div id="tab-resident">
       <form class="card find" id="find-resident" novalidate>
         <label for="id-number">身份证号</label>
         <input id="id-number" inputmode="text" autocomplete="off" maxlength="18"
@@ -118,6 +128,7 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
       <section id="pregnancy" class="card" hidden></section>
       <div id="visits" hidden></div>
       <section id="notifications" class="card" hidden></section>
+      </div>
     </div>`;
   const input = root.querySelector<HTMLInputElement>("#id-number")!;
   const facts = root.querySelector<HTMLElement>("#id-facts")!;
@@ -154,8 +165,10 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
         <dt>手机号</dt><dd>${escape(resident.phone || "未登记")}</dd>
         <dt>短信通知</dt><dd>${resident.smsDeclined ? "不接收" : "接收"}</dd>
       </dl>
+      <p id="duplicate-flag" class="note" hidden></p>
       <h2 class="sub">筛查资格（按今日核对）</h2>
       <ul id="eligibility" class="eligibility"><li class="muted">正在核对……</li></ul>`;
+    flagDuplicate(resident);
     const date = todayInHarbin();
     const answers = await Promise.all(SCREENINGS.map(([type]) =>
       call<{ eligible?: boolean; reasons?: Reason[]; ageOnDate?: number; pregnancy?: string }>(
@@ -184,6 +197,20 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
       setTimeout(() => showNotifications(resident), 2500);
     });
     await showNotifications(resident);
+  };
+
+  // Someone else with her name, birth date and phone: perhaps one person
+  // registered twice under a mistyped ID number.
+  const flagDuplicate = async (resident: Resident) => {
+    const answer = await call<{ groups?: { residents?: Resident[] }[] }>(
+      "screening.v1.RegistryService/ListPossibleDuplicates",
+      { districtCode: resident.districtCode, resident: resident.name }).catch(() => null);
+    const others = (answer?.groups?.[0]?.residents ?? []).filter((r) => r.name !== resident.name);
+    const flag = card.querySelector<HTMLElement>("#duplicate-flag");
+    if (!flag || others.length === 0) return;
+    flag.hidden = false;
+    flag.textContent = `可能重复登记：与 ${others.map((r) => `${r.fullName}（${maskId(r.idNumber)}）`).join("、")
+      } 的姓名、出生日期和手机号相同，请核实身份证号。`;
   };
 
   const showNotifications = async (resident: Resident) => {
@@ -277,6 +304,26 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
       box.innerHTML = `<p class="bad">${escape(errorZh(error))}</p>`;
     }
   });
+  const tabs = [...root.querySelectorAll<HTMLButtonElement>("[data-tab]")];
+  const openTab = (name: string) => {
+    tabs.forEach((t) => t.setAttribute("aria-selected", String(t.dataset.tab === name)));
+    for (const t of ["resident", "residents", "import"]) {
+      root.querySelector<HTMLElement>(`#tab-${t}`)!.hidden = t !== name;
+    }
+  };
+  tabs.forEach((tab) => tab.addEventListener("click", () => {
+    openTab(tab.dataset.tab!);
+    if (tab.dataset.tab === "residents") {
+      showResidents(root.querySelector<HTMLElement>("#tab-residents")!, session, (idNumber) => {
+        openTab("resident");
+        input.value = idNumber;
+        input.dispatchEvent(new Event("input"));
+        root.querySelector<HTMLFormElement>("#find-resident")!.requestSubmit();
+      });
+    } else if (tab.dataset.tab === "import") {
+      showImport(root.querySelector<HTMLElement>("#tab-import")!, session);
+    }
+  }));
   input.focus();
   return () => {};
 }

@@ -2,7 +2,7 @@
 // downloads (CSV and the Chinese document), the sign-off (the commission's,
 // after the cut-off) and every signed version.
 import { ApiError, call, Session } from "./api";
-import { clock, count, DISTRICTS, escape, share } from "./format";
+import { clock, count, DISTRICTS, download, escape, share } from "./format";
 
 interface Report {
   programmeYear: number;
@@ -20,16 +20,6 @@ interface Report {
   referralCompletion?: number;
   csv?: string;
   documentZh?: string;
-}
-
-function download(name: string, type: string, text: string): void {
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(new Blob([text], { type }));
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 }
 
 function explain(error: unknown): string {

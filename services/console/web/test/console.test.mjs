@@ -235,7 +235,15 @@ try {
   console.log("console: ok");
 } catch (error) {
   console.error(`console: FAILED: ${error.message}`);
+  console.error(error.stack);
   process.exitCode = 1;
+  // What each page showed when it failed.
+  let n = 0;
+  for (const context of browser.browserContexts()) {
+    for (const open of await context.pages()) {
+      await open.screenshot({ path: `${SHOTS}/failed-${++n}.png`, fullPage: true }).catch(() => {});
+    }
+  }
 } finally {
   await browser.close();
 }

@@ -13,6 +13,8 @@
 // Environment: SMS (the fake gateway), TODAY, OTHER_ID, OTHER_RESIDENT,
 // OTHER_BOOKING.
 
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+
 const { SMS, TODAY, OTHER_ID, OTHER_RESIDENT, OTHER_BOOKING } = process.env;
 const PHONE = "13800001111";
 
@@ -79,6 +81,54 @@ export async function workspaces({ newPage, signIn, text, check, checkLabels, da
   await clinic.screenshot({ path: `${SHOTS}/clinic-slip-print.png` });
   await clinic.emulateMediaType("screen");
   await clinic.screenshot({ path: `${SHOTS}/clinic-booked-1366x768.png`, fullPage: true });
+
+  // A list imported from a CSV file: progress, the bad row in a table that
+  // downloads, and the same file again stores nothing more.
+  const good = idNumber("23010219700606222");
+  const badId = good.slice(0, 17) + (good[17] === "0" ? "1" : "0");
+  const csvPath = `${SHOTS}/import.csv`;
+  writeFileSync(csvPath, "\ufeff身份证号,姓名,手机号,户籍类型\r\n" +
+    `${idNumber("23010219700505111")},王建国,13700000001,户籍\r\n` +
+    `${idNumber("23010219700505113")},王建国,13700000001,常住\r\n` +
+    `${good},李梅,13700000002,户籍\r\n${badId},张错号,13700000003,户籍\r\n`);
+  await clinic.click('[data-tab="import"]');
+  const downloads = `${SHOTS}/downloads`;
+  mkdirSync(downloads, { recursive: true });
+  await (await clinic.createCDPSession()).send("Browser.setDownloadBehavior", {
+    behavior: "allow", downloadPath: downloads, browserContextId: clinic.browserContext().id });
+  for (const round of [1, 2]) {
+    await (await clinic.$("#import-file")).uploadFile(csvPath);
+    await clinic.waitForFunction(() => document.querySelector("#import-summary")?.textContent?.includes("4 行"));
+    await clinic.click("#import-start");
+    await clinic.waitForFunction(() => document.querySelector("#import-summary")?.textContent?.includes("导入完成"),
+                                 { timeout: 10000 });
+    const summary = await text(clinic, "#import-summary");
+    check(summary.includes(round === 1 ? "新登记 3 人，已登记过 0 人，有误 1 行" : "新登记 0 人，已登记过 3 人，有误 1 行"),
+          `import round ${round}: ${summary}`);
+  }
+  check((await text(clinic, "#import-error-table")).includes("张错号"), "the refused row is not listed");
+  await checkLabels(clinic, "import");
+  await clinic.screenshot({ path: `${SHOTS}/clinic-import-1366x768.png`, fullPage: true });
+  await clinic.click("#download-errors");
+  let errorCsv = [];
+  for (let i = 0; i < 50 && errorCsv.length === 0; ++i) {
+    await pause(100);
+    errorCsv = readdirSync(downloads).filter((f) => f.includes("错误行"));
+  }
+  check(errorCsv.length === 1 && readFileSync(`${downloads}/${errorCsv[0]}`, "utf8").includes(badId),
+        "the table of refused rows did not download");
+  // The district's residents with what each has booked and done, and the
+  // two 王建国 as a possible duplicate.
+  await clinic.click('[data-tab="residents"]');
+  await clinic.waitForSelector("#resident-table", { timeout: 10000 });
+  await clinic.waitForFunction(() => document.querySelector("#duplicates")?.textContent?.includes("王建国"),
+                               { timeout: 10000 });
+  await checkLabels(clinic, "residents");
+  await clinic.screenshot({ path: `${SHOTS}/clinic-residents-1366x768.png`, fullPage: true });
+  // Opened from the list, the resident is flagged as a possible duplicate.
+  await clinic.click('::-p-xpath(//div[@class="duplicate-group"][contains(., "王建国")]//button)');
+  await clinic.waitForSelector("#duplicate-flag:not([hidden])", { timeout: 10000 });
+  check((await text(clinic, "#duplicate-flag")).includes("可能重复登记"), "the possible duplicate is not flagged");
 
   // A pregnancy: registered from the last period, the NIPT window shown as dates.
   const mother = idNumber("23010219960303128");
