@@ -47,6 +47,9 @@ ctl --street_address="哈尔滨市道里区安静街1号 门诊楼二层" hospit
   >/dev/null || fail "hospital"
 ctl capacity HRB-DL-01 "$today" four_highs 20 >/dev/null || fail "capacity"
 ctl capacity HRB-DL-01 "$today" colorectal 20 >/dev/null || fail "capacity"
+# One place tomorrow: a booking moved there fills it, and the next resident waits.
+tomorrow=$(TZ=Asia/Shanghai date -d tomorrow +%F)
+ctl capacity HRB-DL-01 "$tomorrow" four_highs 1 >/dev/null || fail "capacity tomorrow"
 slot=$(ctl slots four_highs 230102 | name_of)
 bookings=()
 for id in 230102197001011231 230102197001011258; do
@@ -89,7 +92,7 @@ rm -rf "$shots"
 BASE="http://127.0.0.1:$http_port/" SHOTS="$shots" \
   RECORD="$screenctl --address=127.0.0.1:$port record-four-highs HRB-DL-01 ${bookings[1]} 150 95 5.4 5.0 3.0 1.2 1.6 350 >/dev/null" \
   RESTART="$work/restart.sh" \
-  TODAY="$today" SMS="http://127.0.0.1:$sms_port" OTHER_ID=230103197007070028 \
+  TODAY="$today" TOMORROW="$tomorrow" SMS="http://127.0.0.1:$sms_port" OTHER_ID=230103197007070028 \
   OTHER_RESIDENT="$other" OTHER_BOOKING="$other_booking" \
   RECORD_AFTER_RESTART="$screenctl --address=127.0.0.1:$port record-four-highs HRB-DL-01 $third 150 95 5.4 5.0 3.0 1.2 1.6 350 >/dev/null" \
   node "$web/test/console.test.mjs" || fail "the browser test"

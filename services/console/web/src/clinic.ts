@@ -237,6 +237,7 @@ export function showClinic(root: HTMLElement, session: Session): () => void {
     visits.hidden = true;
     pregnancy.hidden = true;
     pregnancy.innerHTML = "";
+    visits.innerHTML = "";  // nothing of the last person stays to be clicked
     const parsed = typed();
     if (parsed === null || "error" in parsed) {
       message.textContent = parsed === null ? "请输入完整的身份证号。" : parsed.error;

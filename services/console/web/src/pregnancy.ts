@@ -68,7 +68,7 @@ export async function showPregnancy(root: HTMLElement, resident: Resident, pregn
   const today = todayInHarbin();
   root.innerHTML = `<h2>孕情与无创产前基因检测（NIPT）</h2>
     <div id="pregnancy-current">${current ? windowHtml(current) : `<p class="muted">未登记孕情。</p>`}</div>
-    <details ${current ? "" : "open"}><summary>${current ? "登记新的孕情" : "登记孕情"}</summary>
+    <details id="pregnancy-details"><summary>${current ? "登记新的孕情" : "登记孕情"}</summary>
     <form id="pregnancy-form" class="account-form" novalidate>
       <label for="preg-lmp">末次月经第一天</label><input id="preg-lmp" type="date" max="${today}">
       <label for="preg-us">或：超声预产期</label><input id="preg-us" type="date">

@@ -15,7 +15,7 @@
 
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 
-const { SMS, TODAY, OTHER_ID, OTHER_RESIDENT, OTHER_BOOKING } = process.env;
+const { SMS, TODAY, TOMORROW, OTHER_ID, OTHER_RESIDENT, OTHER_BOOKING } = process.env;
 const PHONE = "13800001111";
 
 // An 18-digit ID number from its first 17 digits (GB 11643 check character).
@@ -130,6 +130,54 @@ export async function workspaces({ newPage, signIn, text, check, checkLabels, da
   await clinic.waitForSelector("#duplicate-flag:not([hidden])", { timeout: 10000 });
   check((await text(clinic, "#duplicate-flag")).includes("可能重复登记"), "the possible duplicate is not flagged");
 
+  // 李梅 books today, moves to tomorrow's one place; 王建国 finds it full
+  // and waits; 李梅 cancels (a reason given) and 王建国 is given the place.
+  const lookUp = async (who) => {
+    await clinic.$eval("#id-number", (e) => (e.value = ""));
+    await clinic.type("#id-number", who);
+    await clinic.keyboard.press("Enter");
+    await clinic.waitForSelector("#pick-screenings input:not([disabled])", { timeout: 10000 });
+    await clinic.waitForFunction(() => !document.querySelector("#booking-list")?.textContent?.includes("正在读取"));
+  };
+  const fourHighs = '#pick-screenings input[value="SCREENING_TYPE_FOUR_HIGHS"]';
+  await lookUp(good);
+  await clinic.click(fourHighs);
+  await clinic.waitForSelector(cell, { timeout: 10000 });
+  await clinic.click(cell);
+  await clinic.click("#book-confirm");
+  await clinic.waitForSelector("#booking-table tbody tr", { timeout: 10000 });
+  await clinic.click('#booking-table button[data-action="move"]');
+  const tomorrowCell = `#calendar button[data-key="${TOMORROW}|SESSION_MORNING"]`;
+  await clinic.waitForSelector(`${tomorrowCell}:not(.full)`, { timeout: 10000 });
+  await clinic.click(tomorrowCell);
+  check((await text(clinic, "#book-confirm")).includes("改约"), "the calendar is not moving the booking");
+  await clinic.click("#book-confirm");
+  await clinic.waitForFunction((d) => document.querySelector("#booking-table")?.textContent?.includes(d), { timeout: 10000 },
+                               `${Number(TOMORROW.slice(5, 7))}月${Number(TOMORROW.slice(8, 10))}日`);
+  check((await clinic.$$("#booking-table tbody tr")).length === 1, "the move left two bookings");
+  const moved = await clinic.$eval("#booking-table tbody tr", (tr) => tr.dataset.name);
+  await lookUp(idNumber("23010219700505111"));
+  await clinic.click(fourHighs);
+  await clinic.waitForSelector(`${tomorrowCell}.full`, { timeout: 10000 });
+  await clinic.click(tomorrowCell);
+  await clinic.waitForSelector("#book-waitlist:not([hidden])");
+  await clinic.click("#book-waitlist");
+  await clinic.waitForSelector('#waitlist-table tr[data-state="WAITLIST_STATE_WAITING"]', { timeout: 10000 });
+  await clinic.screenshot({ path: `${SHOTS}/clinic-waitlist-1366x768.png`, fullPage: true });
+  await lookUp(good);
+  await clinic.click(`#booking-table tr[data-name="${moved}"] button[data-action="cancel"]`);
+  await clinic.waitForSelector("#cancel-form:not([hidden])");
+  await clinic.select("#cancel-reason", "CANCEL_REASON_RESIDENT_UNABLE");
+  await clinic.click('#cancel-form button[type="submit"]');
+  await clinic.waitForFunction(() => document.querySelector("#booking-table")?.textContent?.includes("已取消（居民无法按时到院）"),
+                               { timeout: 10000 });
+  await clinic.click("#promoted summary");
+  await clinic.waitForFunction(() => document.querySelector("#promoted-table")?.textContent?.includes("王建国"),
+                               { timeout: 10000 });
+  check(/\d{6}/.test(await text(clinic, "#promoted-table")), "the promoted booking's code is not shown");
+  await clinic.screenshot({ path: `${SHOTS}/clinic-promoted-1366x768.png`, fullPage: true });
+  await clinic.click("#promoted summary");
+
   // A pregnancy: registered from the last period, the NIPT window shown as dates.
   const mother = idNumber("23010219960303128");
   await clinic.$eval("#id-number", (e) => (e.value = ""));
@@ -139,6 +187,7 @@ export async function workspaces({ newPage, signIn, text, check, checkLabels, da
   await clinic.type("#reg-name", "刘佳");
   await clinic.click("#register-form button[type=submit]");
   await clinic.waitForSelector("#pregnancy:not([hidden]) #pregnancy-form", { timeout: 10000 });
+  await clinic.click("#pregnancy-details summary");
   const day = (offset) => new Date(Date.parse(`${TODAY}T00:00:00Z`) + offset * 86400000).toISOString().slice(0, 10);
   const zh = (iso) => `${Number(iso.slice(0, 4))}年${Number(iso.slice(5, 7))}月${Number(iso.slice(8, 10))}日`;
   const setDate = (selector, value) => clinic.$eval(selector, (e, v) => { e.value = v; }, value);
