@@ -283,6 +283,29 @@ export async function workspaces({ newPage, signIn, text, check, checkLabels, da
   await pause(300);
   await hospital.screenshot({ path: `${SHOTS}/hospital-390x844.png`, fullPage: true });
 
+  // Results still missing, and the referral her result opened (to her
+  // family doctor), overdue ones first; the follow-up recorded closes it.
+  await hospital.setViewport({ width: 1366, height: 768 });
+  await hospital.click('[data-tab="missing"]');
+  await hospital.waitForFunction(() => document.querySelector("#missing")?.textContent?.includes("缺"), { timeout: 10000 });
+  await hospital.click('[data-tab="referrals"]');
+  const referralRow = '::-p-xpath(//table[@id="referral-table"]//tr[td[2][text()="周桂芝"]])';
+  await hospital.waitForSelector(referralRow, { timeout: 10000 });
+  check((await text(hospital, "#referral-table")).includes("家庭医生随访"), "the family doctor's referral is not listed");
+  await checkLabels(hospital, "referrals");
+  await (await (await hospital.$(referralRow)).$('button[data-action="follow-up"]')).click();
+  await hospital.waitForSelector("#follow-up-form:not([hidden])");
+  await hospital.select("#follow-up-finding", "FOLLOW_UP_FINDING_CONDITION_CONFIRMED");
+  await hospital.type("#follow-up-note", "确诊高血压，已纳入慢病管理");
+  await hospital.click('#follow-up-form button[type="submit"]');
+  await hospital.waitForFunction(() => document.querySelector("#referral-message")?.textContent?.includes("随访已记录"),
+                                 { timeout: 10000 });
+  await hospital.select("#referral-status", "REFERRAL_STATUS_COMPLETED");
+  await hospital.waitForSelector(referralRow, { timeout: 10000 });
+  check((await hospital.$eval(referralRow, (tr) => tr.textContent)).includes("已完成：确诊（慢病）"),
+        "the follow-up is not shown");
+  await hospital.screenshot({ path: `${SHOTS}/hospital-referrals-1366x768.png`, fullPage: true });
+
   // Another hospital's roster and booking: refused to this session.
   check(await apiStatus(hospital, "screening.v1.SchedulingService/ListBookings",
                         { hospital: "hospitals/HRB-NG-01", date: TODAY }) === 403,
