@@ -14,6 +14,7 @@
 // OTHER_BOOKING.
 
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import writeXlsxFile from "write-excel-file/node";
 
 const { SMS, TODAY, TOMORROW, OTHER_ID, OTHER_RESIDENT, OTHER_BOOKING } = process.env;
 const PHONE = "13800001111";
@@ -107,6 +108,17 @@ export async function workspaces({ newPage, signIn, text, check, checkLabels, da
           `import round ${round}: ${summary}`);
   }
   check((await text(clinic, "#import-error-table")).includes("张错号"), "the refused row is not listed");
+  // The same list as an Excel file: read in the page, and nothing new.
+  const xlsxPath = `${SHOTS}/import.xlsx`;
+  const lines = readFileSync(csvPath, "utf8").replace(/^\ufeff/, "").trim().split("\r\n");
+  await writeXlsxFile(lines.map((line) => line.split(",").map((value) => ({ value }))), { filePath: xlsxPath });
+  await (await clinic.$("#import-file")).uploadFile(xlsxPath);
+  await clinic.waitForFunction(() => document.querySelector("#import-summary")?.textContent?.includes("import.xlsx：4 行"));
+  await clinic.click("#import-start");
+  await clinic.waitForFunction(() => document.querySelector("#import-summary")?.textContent?.includes("导入完成"),
+                               { timeout: 10000 });
+  check((await text(clinic, "#import-summary")).includes("新登记 0 人，已登记过 3 人，有误 1 行"),
+        `the Excel import: ${await text(clinic, "#import-summary")}`);
   await checkLabels(clinic, "import");
   await clinic.screenshot({ path: `${SHOTS}/clinic-import-1366x768.png`, fullPage: true });
   await clinic.click("#download-errors");
@@ -268,11 +280,24 @@ export async function workspaces({ newPage, signIn, text, check, checkLabels, da
   await dashboard.waitForFunction((n) => document.querySelector("#totals .big strong")?.textContent === String(n),
                                   { timeout: 5000 }, before + 1);
 
+  // An amendment, with its reason: the second version, classified again.
+  await hospital.click('#r-fourHighs button[data-action="amend"]');
+  await hospital.waitForSelector("#r-fourHighs-reason", { visible: true });
+  await hospital.$eval(field("systolicMmhg"), (e) => (e.value = ""));
+  await hospital.type(field("systolicMmhg"), "165");
+  await hospital.click('#r-fourHighs button[type="submit"]');
+  await hospital.waitForFunction(() => document.querySelector("#r-fourHighs .form-message")?.textContent?.includes("更正原因"));
+  await hospital.type("#r-fourHighs-reason", "录入错误：收缩压应为165");
+  await hospital.click('#r-fourHighs button[type="submit"]');
+  await hospital.waitForFunction(() => document.querySelector("#r-fourHighs .recorded")?.textContent?.includes("第2版"),
+                                 { timeout: 10000 });
+  check((await text(hospital, "#r-fourHighs .recorded")).includes("2级高血压"), "the amendment is not classified again");
+
   // The letter: each result and what it means, the ID number masked.
   await (await (await hospital.waitForSelector(herRow)).$('button[data-action="letter"]')).click();
   await hospital.waitForSelector("#letter-results", { timeout: 10000 });
   const letter = await text(hospital, "#letter");
-  check(letter.includes("周桂芝") && letter.includes("1级高血压") && letter.includes("结果尚未出具"),
+  check(letter.includes("周桂芝") && letter.includes("2级高血压") && letter.includes("结果尚未出具"),
         `the letter is not right: ${letter.slice(0, 200)}`);
   check(!letter.includes(id) && letter.includes("230102********"), "the letter shows the full ID number");
   await hospital.evaluate(() => window.scrollTo(0, 0));
@@ -329,6 +354,7 @@ export async function workspaces({ newPage, signIn, text, check, checkLabels, da
         `confirmations: ${JSON.stringify(confirmations)}`);
   check(ready.length === 1, `results-ready messages: ${ready.length}`);
   check(mine.every((m) => !m.text.includes("高血压") && !m.text.includes(id)), "a text carries a result or the ID number");
+  check(mine.filter((m) => m.template_id === "results_ready").length === 1, "the amendment sent a second results-ready");
   // The clinic sees the messages, the confirmation after two attempts.
   await clinic.$eval("#id-number", (e) => (e.value = ""));
   await clinic.type("#id-number", id);
