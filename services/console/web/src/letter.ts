@@ -5,6 +5,7 @@ import { call } from "./api";
 import { escape, SCREENINGS } from "./format";
 import { Booking, dateZh, hospitals, SESSIONS } from "./people";
 import { meaningOf, REFERRAL_KINDS, Result } from "./result_text";
+import { showPaper } from "./slip";
 
 interface Referral {
   name: string;
@@ -53,15 +54,7 @@ export async function showLetter(holder: HTMLElement, booking: Booking): Promise
       <td class="${meaning.positive ? "bad" : "good"}">${meaning.findings.map(escape).join("；")}</td>
       <td>${advice}</td></tr>`;
   }).join("");
-  holder.innerHTML = `
-    <section class="card slip letter" id="letter" aria-label="筛查结果告知书">
-      <div class="slip-head">
-        <h2>哈尔滨市免费筛查 · 筛查结果告知书</h2>
-        <div class="slip-actions">
-          <button type="button" id="print-letter" class="primary">打印告知书</button>
-          <button type="button" id="close-letter">关闭</button>
-        </div>
-      </div>
+  showPaper(holder, "letter", "筛查结果告知书", `
       <dl class="slip-facts">
         <dt>姓名</dt><dd id="letter-name">${escape(card.fullName ?? "")}</dd>
         <dt>身份证号</dt><dd id="letter-id">${escape(card.maskedIdNumber ?? "")}</dd>
@@ -74,8 +67,5 @@ export async function showLetter(holder: HTMLElement, booking: Booking): Promise
       </table>
       <p class="slip-foot">筛查结果不等于诊断。如有不适，请及时就医。本告知书由${
         escape(hospital?.displayName ?? "")}出具，筛查免费。</p>
-    </section>`;
-  holder.querySelector("#print-letter")!.addEventListener("click", () => window.print());
-  holder.querySelector("#close-letter")!.addEventListener("click", () => (holder.innerHTML = ""));
-  holder.querySelector<HTMLElement>("#letter")!.scrollIntoView({ block: "nearest" });
+`, "letter");
 }

@@ -20,18 +20,29 @@ export function preparation(types: string[]): string[] {
   return advice;
 }
 
+// A paper shown as a card with its print and close buttons; printing
+// prints it alone (app.css). `name` says what it is (预约单, 筛查结果告知书).
+export function showPaper(holder: HTMLElement, id: string, name: string, body: string,
+                          extraClass = ""): void {
+  holder.innerHTML = `
+    <section class="card slip ${extraClass}" id="${id}" aria-label="${name}">
+      <div class="slip-head">
+        <h2>哈尔滨市免费筛查 · ${name}</h2>
+        <div class="slip-actions">
+          <button type="button" class="primary" data-paper="print">打印${name}</button>
+          <button type="button" data-paper="close">关闭</button>
+        </div>
+      </div>${body}
+    </section>`;
+  holder.querySelector('[data-paper="print"]')!.addEventListener("click", () => window.print());
+  holder.querySelector('[data-paper="close"]')!.addEventListener("click", () => (holder.innerHTML = ""));
+  holder.querySelector<HTMLElement>(`#${id}`)!.scrollIntoView({ block: "nearest" });
+}
+
 export function showSlip(holder: HTMLElement, resident: Resident, booking: Booking,
                          hospital: Hospital | undefined): void {
   const types = (booking.screenings ?? []).map((s) => s.screeningType);
-  holder.innerHTML = `
-    <section class="card slip" id="slip" aria-label="筛查预约单">
-      <div class="slip-head">
-        <h2>哈尔滨市免费筛查 · 预约单</h2>
-        <div class="slip-actions">
-          <button type="button" id="print-slip" class="primary">打印预约单</button>
-          <button type="button" id="close-slip">关闭</button>
-        </div>
-      </div>
+  showPaper(holder, "slip", "预约单", `
       <dl class="slip-facts">
         <dt>姓名</dt><dd>${escape(resident.fullName)}</dd>
         <dt>身份证号</dt><dd>${escape(maskId(resident.idNumber))}</dd>
@@ -45,8 +56,5 @@ export function showSlip(holder: HTMLElement, resident: Resident, booking: Booki
       <h3>就诊前请注意</h3>
       <ol id="slip-preparation">${preparation(types).map((p) => `<li>${escape(p)}</li>`).join("")}</ol>
       <p class="slip-foot">预约编号 ${escape(booking.name.replace("bookings/", ""))} · 如需改约或取消，请联系社区卫生服务中心。筛查免费。</p>
-    </section>`;
-  holder.querySelector("#print-slip")!.addEventListener("click", () => window.print());
-  holder.querySelector("#close-slip")!.addEventListener("click", () => (holder.innerHTML = ""));
-  holder.querySelector<HTMLElement>("#slip")!.scrollIntoView({ block: "nearest" });
+`);
 }
