@@ -39,6 +39,16 @@ async function apiStatus(page, procedure, body) {
 
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// A page's screenshot at 1366×768 and on a phone (390×844), full length.
+async function shots(page, SHOTS, name) {
+  await page.screenshot({ path: `${SHOTS}/${name}-1366x768.png`, fullPage: true });
+  await page.setViewport({ width: 390, height: 844 });
+  await pause(300);
+  await page.screenshot({ path: `${SHOTS}/${name}-390x844.png`, fullPage: true });
+  await page.setViewport({ width: 1366, height: 768 });
+  await pause(200);
+}
+
 export async function workspaces({ newPage, signIn, text, check, checkLabels, dashboard, SHOTS, PASSWORD }) {
   const id = idNumber("23010219700707124");
   // The first text message fails at the gateway: it must be retried, and sent once.
@@ -120,7 +130,7 @@ export async function workspaces({ newPage, signIn, text, check, checkLabels, da
   check((await text(clinic, "#import-summary")).includes("新登记 0 人，已登记过 3 人，有误 1 行"),
         `the Excel import: ${await text(clinic, "#import-summary")}`);
   await checkLabels(clinic, "import");
-  await clinic.screenshot({ path: `${SHOTS}/clinic-import-1366x768.png`, fullPage: true });
+  await shots(clinic, SHOTS, "clinic-import");
   await clinic.click("#download-errors");
   let errorCsv = [];
   for (let i = 0; i < 50 && errorCsv.length === 0; ++i) {
@@ -136,7 +146,7 @@ export async function workspaces({ newPage, signIn, text, check, checkLabels, da
   await clinic.waitForFunction(() => document.querySelector("#duplicates")?.textContent?.includes("王建国"),
                                { timeout: 10000 });
   await checkLabels(clinic, "residents");
-  await clinic.screenshot({ path: `${SHOTS}/clinic-residents-1366x768.png`, fullPage: true });
+  await shots(clinic, SHOTS, "clinic-residents");
   // Opened from the list, the resident is flagged as a possible duplicate.
   await clinic.click('::-p-xpath(//div[@class="duplicate-group"][contains(., "王建国")]//button)');
   await clinic.waitForSelector("#duplicate-flag:not([hidden])", { timeout: 10000 });
@@ -215,7 +225,7 @@ export async function workspaces({ newPage, signIn, text, check, checkLabels, da
         `the NIPT window is not shown as dates: ${window}`);
   await clinic.waitForFunction(() => document.querySelector("#eligibility")?.textContent?.includes("无创产前基因检测（NIPT）：可以参加"),
                                { timeout: 10000 });
-  await clinic.screenshot({ path: `${SHOTS}/clinic-pregnancy-1366x768.png`, fullPage: true });
+  await shots(clinic, SHOTS, "clinic-pregnancy");
 
   // Another district's resident: not found from this clinic, and refused by the API.
   await clinic.$eval("#id-number", (e) => (e.value = ""));
@@ -274,7 +284,7 @@ export async function workspaces({ newPage, signIn, text, check, checkLabels, da
   await hospital.click('#r-fourHighs button[type="submit"]');
   await hospital.waitForFunction(() => document.querySelector("#r-fourHighs .recorded")?.textContent?.includes("1级高血压"),
                                  { timeout: 10000 });
-  await hospital.screenshot({ path: `${SHOTS}/hospital-entry-1366x768.png`, fullPage: true });
+  await shots(hospital, SHOTS, "hospital-entry");
 
   // The commission's dashboard, still open, moves.
   await dashboard.waitForFunction((n) => document.querySelector("#totals .big strong")?.textContent === String(n),
@@ -329,7 +339,7 @@ export async function workspaces({ newPage, signIn, text, check, checkLabels, da
   await hospital.waitForSelector(referralRow, { timeout: 10000 });
   check((await hospital.$eval(referralRow, (tr) => tr.textContent)).includes("已完成：确诊（慢病）"),
         "the follow-up is not shown");
-  await hospital.screenshot({ path: `${SHOTS}/hospital-referrals-1366x768.png`, fullPage: true });
+  await shots(hospital, SHOTS, "hospital-referrals");
 
   // Another hospital's roster and booking: refused to this session.
   check(await apiStatus(hospital, "screening.v1.SchedulingService/ListBookings",
