@@ -90,7 +90,7 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const Caller& caller,
     // it stands, and nothing stored.
     std::vector<absl::StatusOr<v1::Booking>> booking = FetchBookings({&request});
     if (!booking[0].ok()) return booking[0].status();
-    ASSIGN_OR_RETURN(Checked checked, Check(request, *booking[0]));
+    ASSIGN_OR_RETURN(Checked checked, Check(request, *booking[0], /*decide_referral=*/false));
     return checked.result;
   }
   // Results arriving together are checked with one call to scheduling and
@@ -183,7 +183,7 @@ std::vector<absl::StatusOr<v1::Result>> ResultsServiceImpl::RecordBatch(
 }
 
 absl::StatusOr<ResultsServiceImpl::Checked> ResultsServiceImpl::Check(
-    const v1::RecordResultRequest& request, const v1::Booking& booking) {
+    const v1::RecordResultRequest& request, const v1::Booking& booking, bool decide_referral) {
   // Another hospital's booking: say so without revealing anything about it.
   if (booking.hospital() != request.hospital()) {
     return WithReason(absl::PermissionDeniedError(absl::StrCat(
@@ -220,8 +220,10 @@ absl::StatusOr<ResultsServiceImpl::Checked> ResultsServiceImpl::Check(
     result.set_late_report(
         LateNiptReport(follow_up_rules_, *ParseDate(booking.date()), Today(clock_)));
   }
-  ASSIGN_OR_RETURN(checked.referral,
-                   ReferralDecision(nullptr, result, booking.resident_district_code()));
+  if (decide_referral) {
+    ASSIGN_OR_RETURN(checked.referral,
+                     ReferralDecision(nullptr, result, booking.resident_district_code()));
+  }
   return checked;
 }
 

@@ -69,7 +69,10 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
     v1::Result result;
     std::optional<NewReferral> referral;
   };
-  absl::StatusOr<Checked> Check(const v1::RecordResultRequest& request, const v1::Booking& booking);
+  // `decide_referral` false (a preview): the classification only, without
+  // looking up where a referral would go.
+  absl::StatusOr<Checked> Check(const v1::RecordResultRequest& request, const v1::Booking& booking,
+                                bool decide_referral = true);
   // Validated requests recorded together: their bookings in one call to
   // scheduling, then stored together (see ResultsStore::RecordAll).
   std::vector<absl::StatusOr<v1::Result>> RecordBatch(
