@@ -171,6 +171,10 @@ CallGate::Call CallGate::Prepare(grpc::ServerContextBase* context, absl::string_
   const MethodPolicy* policy = FindMethodPolicy(method);
   call.personal_data_ = policy == nullptr || policy->personal_data;
   call.local_ = FindLocal(context);
+  if (metrics_ != nullptr) {
+    call.start_ = absl::Now();
+    call.in_flight_ = metrics_->Enter(Protocol(call));
+  }
   if (call.local_ != nullptr) {
     call.reason_ = call.local_->reason.substr(0, 500);
     return call;
@@ -255,12 +259,25 @@ std::optional<AuditEntry> CallGate::Call::AuditRow(const absl::Status& outcome) 
 
 grpc::Status CallGate::Call::Finish(const absl::Status& outcome) {
   deadline_.reset();  // the audit row is written whatever the deadline
+  grpc::Status answer = ToGrpcStatus(outcome);
   if (std::optional<AuditEntry> entry = AuditRow(outcome); entry && !audited_) {
     if (absl::Status logged = gate_->audit_->Append(*entry); !logged.ok()) {
-      return AuditUnavailable();
+      answer = AuditUnavailable();
     }
   }
-  return ToGrpcStatus(outcome);
+  Observe(answer.error_code());
+  return answer;
+}
+
+void CallGate::Call::Observe(grpc::StatusCode code) {
+  if (gate_ == nullptr || gate_->metrics_ == nullptr || in_flight_ == nullptr) return;
+  gate_->metrics_->Observe(method_, gate_->Protocol(*this), code, absl::Now() - start_);
+  in_flight_.reset();
+}
+
+absl::string_view CallGate::Protocol(const Call& call) const {
+  if (authenticator_ == nullptr) return "in_process";
+  return call.local_ != nullptr ? "http" : "grpc";
 }
 
 std::vector<grpc::Status> CallGate::FinishAll(std::vector<Call>& calls,
@@ -289,7 +306,12 @@ std::vector<grpc::Status> CallGate::FinishAll(std::vector<Call>& calls,
   std::vector<grpc::Status> answers;
   answers.reserve(calls.size());
   for (size_t i = 0; i < calls.size(); ++i) {
-    answers.push_back(unlogged[i] ? AuditUnavailable() : calls[i].Finish(outcomes[i]));
+    if (unlogged[i]) {
+      answers.push_back(AuditUnavailable());
+      calls[i].Observe(answers.back().error_code());
+    } else {
+      answers.push_back(calls[i].Finish(outcomes[i]));
+    }
   }
   return answers;
 }

@@ -28,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/call_deadline.h"
+#include "common/call_metrics.h"
 #include "common/caller.h"
 #include "common/clock.h"
 #include "common/field_limits.h"
@@ -174,6 +175,8 @@ class CallGate {
     friend class CallGate;
     // The gate's verdict on the caller, once known.
     void Admit(absl::StatusOr<Caller> caller);
+    // Counts the call's end with `code` in the gate's metrics, once.
+    void Observe(grpc::StatusCode code);
     CallGate* gate_ = nullptr;
     grpc::ServerContextBase* context_ = nullptr;
     const LocalCall* local_ = nullptr;  // set for a call served by ServeLocal
@@ -184,6 +187,10 @@ class CallGate {
     absl::Status status_;
     // The call's deadline for the database work of this thread, until Finish.
     std::unique_ptr<ScopedCallDeadline> deadline_;
+    // For the metrics: when the gate met the call, and the call counted as
+    // inside the gate until it is observed (or, never finished, destroyed).
+    absl::Time start_;
+    std::unique_ptr<CallMetrics::InFlight> in_flight_;
   };
 
   Call Begin(grpc::ServerContextBase* context, absl::string_view method);
@@ -192,6 +199,8 @@ class CallGate {
   // so that a call arriving while the process stops is told to retry
   // elsewhere rather than cut off; calls already admitted go on.
   void Close() { closing_ = true; }
+  // Counts every call's end from now on (null: none). Set before serving.
+  void set_metrics(CallMetrics* metrics) { metrics_ = metrics; }
   // Begin for calls served together on one thread (a batch of a callback
   // method): their tokens are verified together, and no call's deadline is
   // left on this thread.
@@ -240,7 +249,11 @@ class CallGate {
   static Credentials CredentialsOf(const Call& call);
   std::vector<absl::StatusOr<Caller>> Authenticate(const std::vector<Call>& calls) const;
 
+  // "grpc", "http" (a call from ServeLocal) or "in_process".
+  absl::string_view Protocol(const Call& call) const;
+
   const Authenticator* authenticator_;
+  CallMetrics* metrics_ = nullptr;
   std::atomic<bool> closing_{false};
   AuditSink* audit_;
   RateLimiter* limiter_;

@@ -8,6 +8,8 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+#include <prometheus/exposer.h>
+#include <prometheus/registry.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -240,6 +242,11 @@ struct App::Hosted {
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<CallGate> public_gate, internal_gate;
+  // Metrics, when --metrics_listen is set: the registry, its HTTP endpoint,
+  // and what the gates count.
+  std::shared_ptr<prometheus::Registry> metrics;
+  std::unique_ptr<prometheus::Exposer> exposer;
+  std::unique_ptr<CallMetrics> call_metrics;
   std::unique_ptr<console::LocalMethods> local_methods;  // the HTTP face's, over public_gate
   // One set of handlers per server: a service object serves one server only.
   std::vector<std::unique_ptr<grpc::Service>> handlers;
@@ -355,6 +362,19 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   // In process, the caller is a service of this process acting for a call
   // the public gate already checked and audited.
   h.internal_gate = std::make_unique<CallGate>(nullptr, nullptr, nullptr, clock);
+  if (!c.metrics_listen.empty()) {
+    h.metrics = std::make_shared<prometheus::Registry>();
+    h.call_metrics = std::make_unique<CallMetrics>(*h.metrics);
+    try {
+      h.exposer = std::make_unique<prometheus::Exposer>(c.metrics_listen);
+    } catch (const std::exception& e) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot serve metrics on ", c.metrics_listen, ": ", e.what()));
+    }
+    h.exposer->RegisterCollectable(h.metrics);
+    h.public_gate->set_metrics(h.call_metrics.get());
+    h.internal_gate->set_metrics(h.call_metrics.get());
+  }
 
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (c.insecure) {

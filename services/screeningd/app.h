@@ -49,6 +49,9 @@ struct AppConfig {
   // HTTPS with the same certificate as gRPC unless --insecure.
   std::string http_listen;
   int http_threads = 1024;  // HTTP connections served at once (a watch holds one)
+  // Prometheus metrics in the text format at http://<metrics_listen>/metrics;
+  // "" for none. No personal data and bounded labels.
+  std::string metrics_listen;
   absl::Duration session_ttl = absl::Hours(8);  // a console sign-in's token
   // The owner's connection: migrations. Services connect as their own roles
   // (screening_<service>) to the same database, with this password if set.

@@ -35,6 +35,9 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (por
 ABSL_FLAG(std::string, http_listen, "",
           "Also serve the API to browsers (Connect protocol: JSON over HTTP) on host:port; "
           "HTTPS with --tls_cert/--tls_key unless --insecure. Off when empty.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Serve Prometheus metrics at http://host:port/metrics (plain HTTP: keep it on a "
+          "private address). Off when empty.");
 ABSL_FLAG(absl::Duration, session_ttl, absl::Hours(8),
           "How long a console sign-in lasts (its token's expiry), 5m to 24h.");
 ABSL_FLAG(int, http_threads, 1024,
@@ -401,6 +404,7 @@ int main(int argc, char** argv) {
   screening::AppConfig config;
   config.listen = absl::GetFlag(FLAGS_listen);
   config.http_listen = absl::GetFlag(FLAGS_http_listen);
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.http_threads = absl::GetFlag(FLAGS_http_threads);
   config.session_ttl = absl::GetFlag(FLAGS_session_ttl);
   config.database_url = absl::GetFlag(FLAGS_database_url);

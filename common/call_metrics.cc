@@ -1,0 +1,83 @@
+#include "common/call_metrics.h"
+
+namespace screening {
+namespace {
+
+// From 1 ms to 10 s: a GetProgress answers in a few ms, a booking batch in
+// tens, a stream's admission in one.
+const prometheus::Histogram::BucketBoundaries& Buckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  return buckets;
+}
+
+}  // namespace
+
+absl::string_view StatusCodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+CallMetrics::CallMetrics(prometheus::Registry& registry)
+    : calls_(prometheus::BuildCounter()
+                 .Name("screening_calls_total")
+                 .Help("Calls through the gate, by RPC, status code and protocol.")
+                 .Register(registry)),
+      seconds_(prometheus::BuildHistogram()
+                   .Name("screening_call_duration_seconds")
+                   .Help("Time from the gate's admission to the answer, by RPC and protocol.")
+                   .Register(registry)),
+      in_flight_(prometheus::BuildGauge()
+                     .Name("screening_calls_in_flight")
+                     .Help("Calls inside the gate now, by protocol.")
+                     .Register(registry)) {}
+
+void CallMetrics::Observe(absl::string_view method, absl::string_view protocol,
+                          grpc::StatusCode code, absl::Duration elapsed) {
+  const std::string m(method), p(protocol);
+  calls_.Add({{"method", m}, {"code", std::string(StatusCodeName(code))}, {"protocol", p}})
+      .Increment();
+  seconds_.Add({{"method", m}, {"protocol", p}}, Buckets()).Observe(absl::ToDoubleSeconds(elapsed));
+}
+
+std::unique_ptr<CallMetrics::InFlight> CallMetrics::Enter(absl::string_view protocol) {
+  return std::make_unique<InFlight>(in_flight_.Add({{"protocol", std::string(protocol)}}));
+}
+
+}  // namespace screening

@@ -1,0 +1,52 @@
+// The gate's call metrics in Prometheus' model: calls by RPC, status code and
+// protocol (grpc, http, in_process), their latency, and calls inside the gate
+// now. Labels are bounded: method names come from the API, never from a
+// request's values.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/support/status.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace screening {
+
+class CallMetrics {
+ public:
+  explicit CallMetrics(prometheus::Registry& registry);
+
+  // One call ended with `code` after `elapsed`.
+  void Observe(absl::string_view method, absl::string_view protocol, grpc::StatusCode code,
+               absl::Duration elapsed);
+
+  // Counts a call inside the gate for as long as it lives (moves with it).
+  class InFlight {
+   public:
+    explicit InFlight(prometheus::Gauge& gauge) : gauge_(gauge) { gauge_.Increment(); }
+    ~InFlight() { gauge_.Decrement(); }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+
+   private:
+    prometheus::Gauge& gauge_;
+  };
+  std::unique_ptr<InFlight> Enter(absl::string_view protocol);
+
+ private:
+  prometheus::Family<prometheus::Counter>& calls_;
+  prometheus::Family<prometheus::Histogram>& seconds_;
+  prometheus::Family<prometheus::Gauge>& in_flight_;
+};
+
+// The name of a status code as Prometheus labels show it: "OK", "NOT_FOUND".
+absl::string_view StatusCodeName(grpc::StatusCode code);
+
+}  // namespace screening

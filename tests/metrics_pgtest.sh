@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Metrics (issue 18, first part): screeningd --metrics_listen serves Prometheus'
+# text format; every call through the gate is counted by RPC, status code and
+# protocol, with its latency, and nothing of a request's values (a resident's
+# name or ID number) becomes a label.
+#
+#   metrics_pgtest.sh SCREENINGD SCREENCTL
+set -euo pipefail
+screeningd=$1 screenctl=$2
+test_name=metrics
+. "$(dirname "$0")/support/screeningd_on_fresh_db.sh"
+metrics_port=$((30000 + RANDOM % 10000))
+start_screeningd --metrics_listen="127.0.0.1:$metrics_port" --programme_year=2025
+ctl() { "$screenctl" --address="127.0.0.1:$port" "$@"; }
+scrape() { curl -sf "http://127.0.0.1:$metrics_port/metrics"; }
+
+for _ in 1 2 3; do ctl progress 2025 >/dev/null || fail "GetProgress"; done
+ctl progress 1999 >/dev/null 2>&1 && fail "a year before the programme answered"
+ctl register 230102197001011231 "测试居民" 230102 13900000000 >/dev/null || fail "register"
+
+metrics=$(scrape) || fail "no metrics at 127.0.0.1:$metrics_port/metrics"
+line() { echo "$metrics" | grep -F "$1" | grep -F "$2" | grep -F "$3" | awk '{print $2}' || true; }
+ok=$(line 'screening_calls_total{' 'method="screening.v1.ProgressService/GetProgress"' 'code="OK"')
+[ "$ok" = 3 ] || fail "GetProgress OK counted ${ok:-0} times, not 3: $(echo "$metrics" | grep GetProgress)"
+bad=$(line 'screening_calls_total{' 'ProgressService/GetProgress' 'code="INVALID_ARGUMENT"')
+[ "$bad" = 1 ] || fail "GetProgress INVALID_ARGUMENT counted ${bad:-0} times, not 1"
+echo "$metrics" | grep -F 'screening_calls_total{' | grep -F 'RegisterResident' | grep -qF 'protocol="grpc"' ||
+  fail "RegisterResident not counted over gRPC"
+count=$(line 'screening_call_duration_seconds_count{' 'ProgressService/GetProgress' 'protocol="grpc"')
+[ "$count" = 4 ] || fail "GetProgress latency observed ${count:-0} times, not 4"
+echo "$metrics" | grep -q '^screening_calls_in_flight{protocol="grpc"} 0' || fail "calls left in flight"
+for secret in 230102197001011231 测试居民 13900000000; do
+  echo "$metrics" | grep -qF "$secret" && fail "personal data in the metrics: $secret"
+done
+echo "ok"
