@@ -188,7 +188,9 @@ export function showHospital(root: HTMLElement, session: Session): () => void {
     }
   };
 
+  let loadingReferrals = 0;  // only the latest list shows: the status can change mid-load
   const loadReferrals = async () => {
+    const mine = ++loadingReferrals;
     const box = root.querySelector<HTMLElement>("#referrals")!;
     const status = root.querySelector<HTMLSelectElement>("#referral-status")!.value;
     let referrals: Referral[];
@@ -196,7 +198,7 @@ export function showHospital(root: HTMLElement, session: Session): () => void {
       referrals = (await call<{ referrals?: Referral[] }>("screening.v1.ResultsService/ListReferrals",
         { hospital, status, pageSize: 200 })).referrals ?? [];
     } catch (error) {
-      box.innerHTML = `<p class="bad">${escape(errorZh(error))}</p>`;
+      if (mine === loadingReferrals) box.innerHTML = `<p class="bad">${escape(errorZh(error))}</p>`;
       return;
     }
     referrals.sort((a, b) => Number(!!b.overdue) - Number(!!a.overdue) || a.dueDate.localeCompare(b.dueDate));
@@ -212,6 +214,7 @@ export function showHospital(root: HTMLElement, session: Session): () => void {
       }
     }));
     const all = await hospitals();
+    if (mine !== loadingReferrals) return;
     box.innerHTML = referrals.length === 0 ? `<p class="muted">没有${REFERRAL_STATUSES[status]}的转诊。</p>` : `
       <div class="table-scroll"><table id="referral-table">
         <thead><tr><th>转诊号</th><th>居民</th><th>转诊项目</th><th>接诊机构</th><th>应完成日期</th><th>状态</th><th><span class="sr-only">操作</span></th></tr></thead>

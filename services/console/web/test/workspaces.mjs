@@ -336,9 +336,9 @@ export async function workspaces({ newPage, signIn, text, check, checkLabels, da
   await hospital.waitForFunction(() => document.querySelector("#referral-message")?.textContent?.includes("随访已记录"),
                                  { timeout: 10000 });
   await hospital.select("#referral-status", "REFERRAL_STATUS_COMPLETED");
-  await hospital.waitForSelector(referralRow, { timeout: 10000 });
-  check((await hospital.$eval(referralRow, (tr) => tr.textContent)).includes("已完成：确诊（慢病）"),
-        "the follow-up is not shown");
+  await hospital.waitForFunction(() => [...document.querySelectorAll("#referral-table tr")].some((tr) =>
+    tr.textContent.includes("周桂芝") && tr.textContent.includes("已完成：确诊（慢病）")), { timeout: 10000 })
+    .catch(() => { throw new Error("the completed follow-up is not listed"); });
   await shots(hospital, SHOTS, "hospital-referrals");
 
   // Another hospital's roster and booking: refused to this session.
