@@ -229,6 +229,7 @@ CallGate::Call CallGate::Begin(grpc::ServerContextBase* context, absl::string_vi
   call.deadline_ = std::make_unique<ScopedCallDeadline>(
       call.local_ != nullptr ? call.local_->deadline : absl::FromChrono(context->deadline()));
   call.Admit(std::move(Authenticate(calls)[0]));
+  CountRefusal(call);
   return std::move(call);
 }
 
@@ -240,7 +241,10 @@ std::vector<CallGate::Call> CallGate::BeginAll(
     calls.push_back(Prepare(context, method));  // no deadline: the thread serves them all
   }
   std::vector<absl::StatusOr<Caller>> callers = Authenticate(calls);
-  for (size_t i = 0; i < calls.size(); ++i) calls[i].Admit(std::move(callers[i]));
+  for (size_t i = 0; i < calls.size(); ++i) {
+    calls[i].Admit(std::move(callers[i]));
+    CountRefusal(calls[i]);
+  }
   return calls;
 }
 
@@ -263,6 +267,7 @@ grpc::Status CallGate::Call::Finish(const absl::Status& outcome) {
   if (std::optional<AuditEntry> entry = AuditRow(outcome); entry && !audited_) {
     if (absl::Status logged = gate_->audit_->Append(*entry); !logged.ok()) {
       answer = AuditUnavailable();
+      if (gate_->metrics_ != nullptr) gate_->metrics_->AuditWriteFailed();
     }
   }
   Observe(answer.error_code());
@@ -273,6 +278,14 @@ void CallGate::Call::Observe(grpc::StatusCode code) {
   if (gate_ == nullptr || gate_->metrics_ == nullptr || in_flight_ == nullptr) return;
   gate_->metrics_->Observe(method_, gate_->Protocol(*this), code, absl::Now() - start_);
   in_flight_.reset();
+}
+
+void CallGate::CountRefusal(const Call& call) {
+  if (metrics_ == nullptr || call.status_.ok()) return;
+  std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(call.status_);
+  metrics_->Refused(
+      info ? info->reason()
+           : std::string(StatusCodeName(static_cast<grpc::StatusCode>(call.status_.code()))));
 }
 
 absl::string_view CallGate::Protocol(const Call& call) const {
@@ -307,6 +320,7 @@ std::vector<grpc::Status> CallGate::FinishAll(std::vector<Call>& calls,
   answers.reserve(calls.size());
   for (size_t i = 0; i < calls.size(); ++i) {
     if (unlogged[i]) {
+      if (metrics_ != nullptr) metrics_->AuditWriteFailed();
       answers.push_back(AuditUnavailable());
       calls[i].Observe(answers.back().error_code());
     } else {

@@ -249,6 +249,8 @@ class CallGate {
   static Credentials CredentialsOf(const Call& call);
   std::vector<absl::StatusOr<Caller>> Authenticate(const std::vector<Call>& calls) const;
 
+  // Counts the call in the metrics if the gate refused it.
+  void CountRefusal(const Call& call);
   // "grpc", "http" (a call from ServeLocal) or "in_process".
   absl::string_view Protocol(const Call& call) const;
 

@@ -66,7 +66,24 @@ CallMetrics::CallMetrics(prometheus::Registry& registry)
       in_flight_(prometheus::BuildGauge()
                      .Name("screening_calls_in_flight")
                      .Help("Calls inside the gate now, by protocol.")
-                     .Register(registry)) {}
+                     .Register(registry)),
+      refusals_(prometheus::BuildCounter()
+                    .Name("screening_gate_refusals_total")
+                    .Help("Calls the gate refused before their handler, by reason: "
+                          "authentication, rights, rate limit, shutdown.")
+                    .Register(registry)),
+      audit_write_failures_(prometheus::BuildCounter()
+                                .Name("screening_audit_write_failures_total")
+                                .Help("Audit rows that could not be written (the answer was "
+                                      "withheld: UNAVAILABLE).")
+                                .Register(registry)
+                                .Add({})) {}
+
+void CallMetrics::Refused(absl::string_view reason) {
+  refusals_.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void CallMetrics::AuditWriteFailed() { audit_write_failures_.Increment(); }
 
 void CallMetrics::Observe(absl::string_view method, absl::string_view protocol,
                           grpc::StatusCode code, absl::Duration elapsed) {

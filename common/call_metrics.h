@@ -40,10 +40,19 @@ class CallMetrics {
   };
   std::unique_ptr<InFlight> Enter(absl::string_view protocol);
 
+  // The gate refused a call before its handler ran: `reason` is the
+  // refusal's stable reason (RATE_LIMITED, SHUTTING_DOWN) or, without one,
+  // its code (UNAUTHENTICATED, PERMISSION_DENIED).
+  void Refused(absl::string_view reason);
+  // An audit row could not be written, so the answer was withheld.
+  void AuditWriteFailed();
+
  private:
   prometheus::Family<prometheus::Counter>& calls_;
   prometheus::Family<prometheus::Histogram>& seconds_;
   prometheus::Family<prometheus::Gauge>& in_flight_;
+  prometheus::Family<prometheus::Counter>& refusals_;
+  prometheus::Counter& audit_write_failures_;
 };
 
 // The name of a status code as Prometheus labels show it: "OK", "NOT_FOUND".

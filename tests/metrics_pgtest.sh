@@ -16,6 +16,7 @@ scrape() { curl -sf "http://127.0.0.1:$metrics_port/metrics"; }
 
 for _ in 1 2 3; do ctl progress 2025 >/dev/null || fail "GetProgress"; done
 ctl progress 1999 >/dev/null 2>&1 && fail "a year before the programme answered"
+ctl --token=not-a-token progress 2025 >/dev/null 2>&1 && fail "a bad token was served"
 ctl register 230102197001011231 "测试居民" 230102 13900000000 >/dev/null || fail "register"
 
 metrics=$(scrape) || fail "no metrics at 127.0.0.1:$metrics_port/metrics"
@@ -27,8 +28,14 @@ bad=$(line 'screening_calls_total{' 'ProgressService/GetProgress' 'code="INVALID
 echo "$metrics" | grep -F 'screening_calls_total{' | grep -F 'RegisterResident' | grep -qF 'protocol="grpc"' ||
   fail "RegisterResident not counted over gRPC"
 count=$(line 'screening_call_duration_seconds_count{' 'ProgressService/GetProgress' 'protocol="grpc"')
-[ "$count" = 4 ] || fail "GetProgress latency observed ${count:-0} times, not 4"
+[ "$count" = 5 ] || fail "GetProgress latency observed ${count:-0} times, not 5"
 echo "$metrics" | grep -q '^screening_calls_in_flight{protocol="grpc"} 0' || fail "calls left in flight"
+# The bad token: refused by the gate, counted by its reason and as the call's code.
+refused=$(echo "$metrics" | grep '^screening_gate_refusals_total{' | awk '{s += $2} END {print s + 0}')
+[ "$refused" = 1 ] || fail "refusals counted $refused times, not 1: $(echo "$metrics" | grep refusals)"
+unauth=$(line 'screening_calls_total{' 'ProgressService/GetProgress' 'code="UNAUTHENTICATED"')
+[ "$unauth" = 1 ] || fail "the refused call counted ${unauth:-0} times as UNAUTHENTICATED"
+echo "$metrics" | grep -q '^screening_audit_write_failures_total 0' || fail "audit-write failures not at 0"
 for secret in 230102197001011231 测试居民 13900000000; do
   echo "$metrics" | grep -qF "$secret" && fail "personal data in the metrics: $secret"
 done
