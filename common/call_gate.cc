@@ -283,9 +283,7 @@ void CallGate::Call::Observe(grpc::StatusCode code) {
 void CallGate::CountRefusal(const Call& call) {
   if (metrics_ == nullptr || call.status_.ok()) return;
   std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(call.status_);
-  metrics_->Refused(
-      info ? info->reason()
-           : std::string(StatusCodeName(static_cast<grpc::StatusCode>(call.status_.code()))));
+  metrics_->Refused(info ? info->reason() : CodeName(call.status_.code()));
 }
 
 absl::string_view CallGate::Protocol(const Call& call) const {

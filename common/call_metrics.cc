@@ -1,5 +1,7 @@
 #include "common/call_metrics.h"
 
+#include "absl/status/status.h"
+
 namespace screening {
 namespace {
 
@@ -12,47 +14,6 @@ const prometheus::Histogram::BucketBoundaries& Buckets() {
 }
 
 }  // namespace
-
-absl::string_view StatusCodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return "OK";
-    case grpc::StatusCode::CANCELLED:
-      return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN:
-      return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED:
-      return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL:
-      return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS:
-      return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
-    default:
-      return "UNKNOWN";
-  }
-}
 
 CallMetrics::CallMetrics(prometheus::Registry& registry)
     : calls_(prometheus::BuildCounter()
@@ -88,7 +49,10 @@ void CallMetrics::AuditWriteFailed() { audit_write_failures_.Increment(); }
 void CallMetrics::Observe(absl::string_view method, absl::string_view protocol,
                           grpc::StatusCode code, absl::Duration elapsed) {
   const std::string m(method), p(protocol);
-  calls_.Add({{"method", m}, {"code", std::string(StatusCodeName(code))}, {"protocol", p}})
+  calls_
+      .Add({{"method", m},
+            {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(code))},
+            {"protocol", p}})
       .Increment();
   seconds_.Add({{"method", m}, {"protocol", p}}, Buckets()).Observe(absl::ToDoubleSeconds(elapsed));
 }

@@ -55,7 +55,4 @@ class CallMetrics {
   prometheus::Counter& audit_write_failures_;
 };
 
-// The name of a status code as Prometheus labels show it: "OK", "NOT_FOUND".
-absl::string_view StatusCodeName(grpc::StatusCode code);
-
 }  // namespace screening

@@ -208,8 +208,6 @@ export async function showVisits(root: HTMLElement, resident: Resident,
         choose(cells.find((c) => `${c.date}|${c.session}` === button.dataset.key) ?? null)));
   };
 
-  const slotsFor = (cell: Cell) => cell.slots;
-
   const afterChange = async (booking: Booking, what: string) => {
     message.textContent = what;
     moving = null;
@@ -228,13 +226,13 @@ export async function showVisits(root: HTMLElement, resident: Resident,
     try {
       if (moving) {
         const booking = await call<Booking>("screening.v1.SchedulingService/RescheduleBooking",
-          { name: moving.name, slots: slotsFor(chosen), requestId });
+          { name: moving.name, slots: chosen.slots, requestId });
         await afterChange(booking, "改约成功，请将新的预约单交给居民。");
       } else {
         const wanted = types();
         const pregnancy = wanted.includes("SCREENING_TYPE_NIPT") ? eligible.get("SCREENING_TYPE_NIPT") ?? "" : "";
         const booking = await call<Booking>("screening.v1.SchedulingService/BookScreening",
-          { resident: resident.name, slots: slotsFor(chosen), requestId, pregnancy });
+          { resident: resident.name, slots: chosen.slots, requestId, pregnancy });
         picks.forEach((p) => (p.checked = false));
         await afterChange(booking, "预约成功，请打印预约单交给居民。");
       }
