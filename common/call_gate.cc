@@ -9,6 +9,7 @@
 
 #include "absl/strings/strip.h"
 #include "common/errors.h"
+#include "common/log.h"
 
 namespace screening {
 namespace {
@@ -26,6 +27,16 @@ grpc::Status AuditUnavailable() {
 }
 
 }  // namespace
+
+std::string RequestIdOf(const google::protobuf::Message& request) {
+  const google::protobuf::FieldDescriptor* field =
+      request.GetDescriptor()->FindFieldByName("request_id");
+  if (field == nullptr || field->is_repeated() ||
+      field->type() != google::protobuf::FieldDescriptor::TYPE_STRING) {
+    return "";
+  }
+  return request.GetReflection()->GetString(request, field);
+}
 
 std::vector<absl::Status> AuditSink::AppendAll(const std::vector<AuditEntry>& entries) {
   std::vector<absl::Status> each;
@@ -171,18 +182,22 @@ CallGate::Call CallGate::Prepare(grpc::ServerContextBase* context, absl::string_
   const MethodPolicy* policy = FindMethodPolicy(method);
   call.personal_data_ = policy == nullptr || policy->personal_data;
   call.local_ = FindLocal(context);
-  if (metrics_ != nullptr) {
-    call.start_ = absl::Now();
-    call.in_flight_ = metrics_->Enter(Protocol(call));
-  }
+  call.start_ = absl::Now();
+  if (metrics_ != nullptr) call.in_flight_ = metrics_->Enter(Protocol(call));
   if (call.local_ != nullptr) {
     call.reason_ = call.local_->reason.substr(0, 500);
+    call.trace_ = TraceContext::Continue(call.local_->traceparent);
     return call;
   }
-  auto reason = context->client_metadata().find(kReasonMetadata);
-  if (reason != context->client_metadata().end()) {
+  const auto& metadata = context->client_metadata();
+  if (auto reason = metadata.find(kReasonMetadata); reason != metadata.end()) {
     call.reason_ = std::string(reason->second.data(), std::min<size_t>(reason->second.size(), 500));
   }
+  auto traceparent = metadata.find(kTraceparentHeader);
+  call.trace_ = TraceContext::Continue(
+      traceparent == metadata.end()
+          ? absl::string_view()
+          : absl::string_view(traceparent->second.data(), traceparent->second.size()));
   return call;
 }
 
@@ -228,6 +243,8 @@ CallGate::Call CallGate::Begin(grpc::ServerContextBase* context, absl::string_vi
   // call's deadline.
   call.deadline_ = std::make_unique<ScopedCallDeadline>(
       call.local_ != nullptr ? call.local_->deadline : absl::FromChrono(context->deadline()));
+  // And the calls it makes carry its trace on.
+  call.trace_scope_ = std::make_unique<ScopedTrace>(call.trace_);
   call.Admit(std::move(Authenticate(calls)[0]));
   CountRefusal(call);
   return std::move(call);
@@ -263,6 +280,7 @@ std::optional<AuditEntry> CallGate::Call::AuditRow(const absl::Status& outcome) 
 
 grpc::Status CallGate::Call::Finish(const absl::Status& outcome) {
   deadline_.reset();  // the audit row is written whatever the deadline
+  trace_scope_.reset();
   grpc::Status answer = ToGrpcStatus(outcome);
   if (std::optional<AuditEntry> entry = AuditRow(outcome); entry && !audited_) {
     if (absl::Status logged = gate_->audit_->Append(*entry); !logged.ok()) {
@@ -275,9 +293,26 @@ grpc::Status CallGate::Call::Finish(const absl::Status& outcome) {
 }
 
 void CallGate::Call::Observe(grpc::StatusCode code) {
-  if (gate_ == nullptr || gate_->metrics_ == nullptr || in_flight_ == nullptr) return;
-  gate_->metrics_->Observe(method_, gate_->Protocol(*this), code, absl::Now() - start_);
-  in_flight_.reset();
+  if (gate_ == nullptr || observed_) return;
+  observed_ = true;
+  const absl::Duration elapsed = absl::Now() - start_;
+  const absl::string_view protocol = gate_->Protocol(*this);
+  if (gate_->metrics_ != nullptr) {
+    gate_->metrics_->Observe(method_, protocol, code, elapsed);
+    in_flight_.reset();
+  }
+  // Who called what, and how it ended: never the request's values (the
+  // resource and reason may name a resident; they are in the audit log).
+  logs::Info("call")
+      .Str("method", method_)
+      .Str("protocol", protocol)
+      .Str("role", RoleName(caller_.role))
+      .Str("scope", caller_.scope)
+      .Str("code", CodeName(static_cast<absl::StatusCode>(code)))
+      .Num("ms", absl::ToDoubleMilliseconds(elapsed))
+      .Str("request_id", request_id_)
+      .Str("trace_id", trace_.trace_id)
+      .Str("span_id", trace_.span_id);
 }
 
 void CallGate::CountRefusal(const Call& call) {

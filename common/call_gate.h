@@ -32,6 +32,7 @@
 #include "common/caller.h"
 #include "common/clock.h"
 #include "common/field_limits.h"
+#include "common/trace.h"
 
 namespace screening {
 
@@ -104,6 +105,7 @@ struct LocalCall {
   std::string reason;         // as the x-screening-reason metadata
   std::string peer;           // for the audit row, e.g. "http:127.0.0.1:52310"
   absl::Time deadline = absl::InfiniteFuture();
+  std::string traceparent;  // the W3C header, or empty
 };
 
 // What a call presents to be known by: a TLS peer (whose certificate may
@@ -136,6 +138,9 @@ class Authenticator {
   const bool insecure_;
 };
 
+// The request's `request_id` field (AIP-155), or "" when it has none.
+std::string RequestIdOf(const google::protobuf::Message& request);
+
 class CallGate {
  public:
   // `authenticator` null: the in-process server, where every caller is
@@ -153,6 +158,10 @@ class CallGate {
     // The stated reason, from the x-screening-reason metadata ("" if none).
     const std::string& reason() const { return reason_; }
     void set_resource(std::string resource) { resource_ = std::move(resource); }
+    // The request's request_id, for the call's log line.
+    void set_request_id(std::string request_id) { request_id_ = std::move(request_id); }
+    // The call's span in its caller's trace (or in one started here).
+    const TraceContext& trace() const { return trace_; }
 
     // Counts one more message of a stream against the caller's rate: when
     // the rate is spent, waits for room (until the call ends) instead of
@@ -175,21 +184,27 @@ class CallGate {
     friend class CallGate;
     // The gate's verdict on the caller, once known.
     void Admit(absl::StatusOr<Caller> caller);
-    // Counts the call's end with `code` in the gate's metrics, once.
+    // Counts the call's end with `code` in the gate's metrics and writes
+    // its log line, once.
     void Observe(grpc::StatusCode code);
     CallGate* gate_ = nullptr;
     grpc::ServerContextBase* context_ = nullptr;
     const LocalCall* local_ = nullptr;  // set for a call served by ServeLocal
-    std::string method_, resource_, reason_;
+    std::string method_, resource_, reason_, request_id_;
     bool personal_data_ = false;
     bool audited_ = false;
     Caller caller_{Role::kService, "", ""};
     absl::Status status_;
-    // The call's deadline for the database work of this thread, until Finish.
+    // The call's deadline for the database work of this thread, and its
+    // trace for the calls it makes, until Finish.
     std::unique_ptr<ScopedCallDeadline> deadline_;
-    // For the metrics: when the gate met the call, and the call counted as
-    // inside the gate until it is observed (or, never finished, destroyed).
+    TraceContext trace_;
+    std::unique_ptr<ScopedTrace> trace_scope_;
+    // When the gate met the call; whether its end was observed; and, for
+    // the metrics, the call counted as inside the gate until then (or,
+    // never finished, until it is destroyed).
     absl::Time start_;
+    bool observed_ = false;
     std::unique_ptr<CallMetrics::InFlight> in_flight_;
   };
 
@@ -235,6 +250,7 @@ class CallGate {
   grpc::Status Serve(grpc::ServerContext* context, const google::protobuf::Message& request,
                      absl::string_view method, Body&& body) {
     Call call = Begin(context, method);
+    call.set_request_id(RequestIdOf(request));
     if (!call.status().ok()) return call.Finish(call.status());
     if (absl::Status fits = CheckFieldLimits(request); !fits.ok()) return call.Finish(fits);
     return call.Finish(body(call));

@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
+#include "common/trace.h"
 
 namespace screening {
 
@@ -72,13 +73,17 @@ class Peers {
 
   // A client context for a call on behalf of `parent` (null for a call of
   // the process's own): the parent's deadline capped at `timeout` from now,
-  // and the service token if there is one.
+  // the service token if there is one, and the trace of the call this
+  // thread serves (CurrentTrace), if any.
   std::unique_ptr<grpc::ClientContext> CallContext(const grpc::ServerContext* parent,
                                                    absl::Duration timeout) const {
     auto context = std::make_unique<grpc::ClientContext>();
     absl::Time deadline = absl::Now() + timeout;
     if (parent != nullptr) deadline = std::min(deadline, absl::FromChrono(parent->deadline()));
     context->set_deadline(absl::ToChronoTime(deadline));
+    if (const TraceContext* trace = CurrentTrace()) {
+      context->AddMetadata(kTraceparentHeader, trace->Traceparent());
+    }
     absl::MutexLock lock(&mu_);
     if (!service_token_.empty()) context->AddMetadata("authorization", "Bearer " + service_token_);
     return context;

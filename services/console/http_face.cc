@@ -42,7 +42,7 @@ constexpr absl::string_view kPublicPackage = "screening.v1.";
 
 // Request headers passed on to the gRPC call as metadata (besides the
 // credentials, which may come from the session cookie).
-constexpr const char* kForwardedHeaders[] = {"x-screening-reason"};
+constexpr const char* kForwardedHeaders[] = {"x-screening-reason", "traceparent"};
 
 // Connections waiting to be accepted (the kernel caps it at somaxconn).
 constexpr int kListenBacklog = 1024;
@@ -368,7 +368,8 @@ void HttpFace::Handle(const httplib::Request& request, httplib::Response& respon
       const LocalCall local{.authorization = authorization,
                             .reason = request.get_header_value(kReasonMetadata),
                             .peer = Peer(request),
-                            .deadline = deadline};
+                            .deadline = deadline,
+                            .traceparent = request.get_header_value(kTraceparentHeader)};
       std::unique_ptr<google::protobuf::Message> answer = NewMessage(method->output_type());
       const grpc::Status status = options_.local->Call(path, local, **call_request, answer.get());
       if (!status.ok()) return ReplyError(response, status);
@@ -417,7 +418,8 @@ void HttpFace::WatchProgressHere(const httplib::Request& request, httplib::Respo
     watch_request->CopyFrom(**parsed);
     const LocalCall local{.authorization = authorization,
                           .reason = request.get_header_value(kReasonMetadata),
-                          .peer = Peer(request)};
+                          .peer = Peer(request),
+                          .traceparent = request.get_header_value(kTraceparentHeader)};
     auto watch = std::make_shared<HttpProgressWatch>();
     watching = options_.local->WatchProgress(local, *watch_request, watch.get());
     if (watching.ok()) {

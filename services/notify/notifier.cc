@@ -1,13 +1,14 @@
 #include "services/notify/notifier.h"
 
-#include <cstdio>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/dates.h"
+#include "common/log.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "common/trace.h"
 #include "screening/internal/v1/registry.grpc.pb.h"
 #include "screening/internal/v1/results.grpc.pb.h"
 #include "screening/internal/v1/scheduling.grpc.pb.h"
@@ -272,9 +273,19 @@ absl::StatusOr<int> Notifier::SendDue() {
                                                 .params = n.params,
                                                 .text = n.text});
       const int attempts = n.attempts + 1;
+      const bool retry = absl::IsUnavailable(sent) && attempts < options_.max_attempts;
+      // Never the phone, the text or the gateway's words (which may echo them).
+      logs::Info(sent.ok() ? "notification sent"
+                 : retry   ? "notification retry"
+                           : "notification failed")
+          .Int("notification_id", n.id)
+          .Str("template_id", n.template_id)
+          .Int("attempt", attempts)
+          .Str("code", absl::StatusCodeToString(sent.code()))
+          .Str("trace_id", CurrentTraceId());
       if (sent.ok()) {
         RETURN_IF_ERROR(store_.RecordAttempt(n.id, v1::NOTIFICATION_STATUS_SENT, ""));
-      } else if (absl::IsUnavailable(sent) && attempts < options_.max_attempts) {
+      } else if (retry) {
         RETURN_IF_ERROR(
             store_.RecordRetry(n.id, RetryDelay(attempts, options_.retry_base, options_.retry_cap),
                                std::string(sent.message())));
@@ -292,10 +303,17 @@ void Notifier::Run() {
   // on: messages wait in the table until the peers or the gateway are back.
   auto report = [&last](const char* step, const absl::Status& status) {
     const std::string text = status.ok() ? "" : absl::StrCat(step, ": ", status.ToString());
-    if (!text.empty() && text != last) std::fprintf(stderr, "notifier: %s\n", text.c_str());
+    if (!text.empty() && text != last) {
+      logs::Warn("notifier step failed; retrying")
+          .Str("step", step)
+          .Str("code", absl::StatusCodeToString(status.code()))
+          .Str("error", status.message());
+    }
     if (!status.ok()) last = text;
   };
   do {
+    // Each round is a background action of its own trace.
+    ScopedTrace trace(TraceContext::Start());
     absl::StatusOr<int> consumed = ConsumeEvents();
     report("reading events", consumed.status());
     absl::StatusOr<int> reminded = QueueReminders();

@@ -1,8 +1,8 @@
 #include "services/progress/outbox_consumer.h"
 
-#include <cstdio>
-
 #include "common/errors.h"
+#include "common/log.h"
+#include "common/trace.h"
 #include "screening/internal/v1/results.grpc.pb.h"
 #include "screening/internal/v1/scheduling.grpc.pb.h"
 
@@ -34,13 +34,43 @@ void OutboxConsumer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+namespace {
+
+// Logs a batch of events counted, with the trace of each (the calls that
+// raised them), so that a call can be followed to the event that counted it.
+void LogCounted(absl::string_view source, const std::vector<internal::v1::OutboxEvent>& events,
+                int applied, absl::Time start) {
+  if (applied <= 0) return;
+  std::vector<std::string> traces;
+  for (const internal::v1::OutboxEvent& e : events) {
+    if (!e.trace_id().empty() &&
+        std::find(traces.begin(), traces.end(), e.trace_id()) == traces.end()) {
+      traces.push_back(e.trace_id());
+    }
+  }
+  logs::Info("outbox events counted")
+      .Str("source", source)
+      .Int("events", applied)
+      .Str("last_offset", events.empty() ? "" : events.back().offset())
+      .Num("ms", absl::ToDoubleMilliseconds(absl::Now() - start))
+      .Str("trace_id", CurrentTraceId())
+      .List("event_traces", traces);
+}
+
+}  // namespace
+
 absl::StatusOr<int> OutboxConsumer::Drain() {
   int total = 0;
+  // Each drain is a background action of its own trace (its peer calls carry it).
+  ScopedTrace trace(TraceContext::Start());
   // Booking events, in the same shape: the counters apply both kinds.
   for (;;) {
+    const absl::Time start = absl::Now();
+    std::vector<internal::v1::OutboxEvent> fetched;
     auto applied = store_.ConsumeBatch(
         kSchedulingConsumer,
-        [this](const std::string& after) -> absl::StatusOr<std::vector<internal::v1::OutboxEvent>> {
+        [this, &fetched](
+            const std::string& after) -> absl::StatusOr<std::vector<internal::v1::OutboxEvent>> {
           auto scheduling = peers_.Stub<internal::v1::SchedulingInternalService>("scheduling");
           if (!scheduling.ok()) return scheduling.status();
           internal::v1::ListBookingEventsRequest request;
@@ -62,17 +92,23 @@ absl::StatusOr<int> OutboxConsumer::Drain() {
             e.set_resident_district_code(b.resident_district_code());
             e.set_hospital_district_code(b.hospital_district_code());
             e.set_date(b.date());
+            e.set_trace_id(b.trace_id());
           }
+          fetched = events;
           return events;
         });
     if (!applied.ok()) return applied.status();
+    LogCounted("scheduling", fetched, *applied, start);
     total += *applied;
     if (*applied < kBatchSize) break;
   }
   for (;;) {
+    const absl::Time start = absl::Now();
+    std::vector<internal::v1::OutboxEvent> fetched;
     auto applied = store_.ConsumeBatch(
         kConsumer,
-        [this](const std::string& after) -> absl::StatusOr<std::vector<internal::v1::OutboxEvent>> {
+        [this, &fetched](
+            const std::string& after) -> absl::StatusOr<std::vector<internal::v1::OutboxEvent>> {
           auto results = peers_.Stub<internal::v1::ResultsInternalService>("results");
           if (!results.ok()) return results.status();
           internal::v1::ListOutboxEventsRequest request;
@@ -83,10 +119,11 @@ absl::StatusOr<int> OutboxConsumer::Drain() {
           absl::Status status = PeerOutcome(
               (*results)->ListOutboxEvents(context.get(), request, &response), "results");
           if (!status.ok()) return status;
-          return std::vector<internal::v1::OutboxEvent>(response.events().begin(),
-                                                        response.events().end());
+          fetched.assign(response.events().begin(), response.events().end());
+          return fetched;
         });
     if (!applied.ok()) return applied.status();
+    LogCounted("results", fetched, *applied, start);
     total += *applied;
     if (*applied < kBatchSize) return total;
   }
@@ -99,7 +136,9 @@ void OutboxConsumer::Run() {
     // Log a failure once, not on every poll, and keep trying: the counters
     // catch up when the results service or the database is back.
     if (!drained.ok() && drained.status() != last) {
-      std::fprintf(stderr, "progress consumer: %s\n", drained.status().ToString().c_str());
+      logs::Warn("outbox consumer failed; retrying")
+          .Str("code", absl::StatusCodeToString(drained.status().code()))
+          .Str("error", drained.status().message());
     }
     last = drained.ok() ? absl::OkStatus() : drained.status();
     if (drained.ok() && *drained > 0 && on_applied_) on_applied_();

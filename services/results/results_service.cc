@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/batch_span.h"
 #include "common/call_deadline.h"
 #include "common/clock.h"
 #include "common/dates.h"
@@ -95,7 +96,7 @@ absl::StatusOr<v1::Result> ResultsServiceImpl::Record(const Caller& caller,
   }
   // Results arriving together are checked with one call to scheduling and
   // stored in one transaction.
-  return RetryAnswer(request, record_batch_.Run(&request));
+  return RetryAnswer(request, record_batch_.Run({&request, CurrentTraceId()}));
 }
 
 absl::StatusOr<v1::Result> ResultsServiceImpl::RetryAnswer(const v1::RecordResultRequest& request,
@@ -153,9 +154,16 @@ std::vector<absl::StatusOr<v1::Booking>> ResultsServiceImpl::FetchBookings(
 }
 
 std::vector<absl::StatusOr<v1::Result>> ResultsServiceImpl::RecordBatch(
-    std::vector<const v1::RecordResultRequest*>& requests) {
+    std::vector<ToRecord>& to_record) {
   // The batch serves many calls: none of their deadlines cuts it short.
   ScopedCallDeadline no_deadline(absl::InfiniteFuture());
+  std::vector<const v1::RecordResultRequest*> requests;
+  std::vector<std::string> traces;
+  for (const ToRecord& r : to_record) {
+    requests.push_back(r.request);
+    traces.push_back(r.trace_id);
+  }
+  BatchSpan span("results", traces);
   std::vector<absl::StatusOr<v1::Booking>> bookings = FetchBookings(requests);
   std::vector<absl::StatusOr<v1::Result>> outcomes;
   std::vector<std::optional<Checked>> checked(requests.size());
@@ -174,8 +182,8 @@ std::vector<absl::StatusOr<v1::Result>> ResultsServiceImpl::RecordBatch(
     stored_index.push_back(i);
   }
   for (size_t i : stored_index) {
-    to_store.push_back(
-        {requests[i], &bookings[i].value(), &checked[i]->result, now, &checked[i]->referral});
+    to_store.push_back({requests[i], &bookings[i].value(), &checked[i]->result, now,
+                        &checked[i]->referral, traces[i]});
   }
   std::vector<absl::StatusOr<v1::Result>> stored = store_.RecordAll(to_store);
   for (size_t k = 0; k < stored_index.size(); ++k) outcomes[stored_index[k]] = std::move(stored[k]);
@@ -386,7 +394,7 @@ grpc::Status ResultsServiceImpl::RecordResults(
 std::vector<absl::StatusOr<v1::Result>> ResultsServiceImpl::RecordChunk(
     const Caller& caller, const std::vector<v1::RecordResultRequest>& chunk) {
   std::vector<absl::StatusOr<v1::Result>> outcomes;
-  std::vector<const v1::RecordResultRequest*> valid;
+  std::vector<ToRecord> valid;
   std::vector<size_t> valid_index;
   for (size_t i = 0; i < chunk.size(); ++i) {
     absl::Status ok = CheckFieldLimits(chunk[i]);
@@ -397,14 +405,14 @@ std::vector<absl::StatusOr<v1::Result>> ResultsServiceImpl::RecordChunk(
     if (ok.ok()) ok = RequireHospital(caller, *ParseStringName("hospitals", chunk[i].hospital()));
     outcomes.emplace_back(ok.ok() ? absl::UnknownError("not recorded") : ok);  // replaced below
     if (ok.ok()) {
-      valid.push_back(&chunk[i]);
+      valid.push_back({&chunk[i], CurrentTraceId()});
       valid_index.push_back(i);
     }
   }
   if (valid.empty()) return outcomes;
   std::vector<absl::StatusOr<v1::Result>> recorded = RecordBatch(valid);
   for (size_t k = 0; k < valid.size(); ++k) {
-    outcomes[valid_index[k]] = RetryAnswer(*valid[k], std::move(recorded[k]));
+    outcomes[valid_index[k]] = RetryAnswer(*valid[k].request, std::move(recorded[k]));
   }
   return outcomes;
 }

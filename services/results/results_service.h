@@ -24,11 +24,8 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
         rules_(rules.four_highs),
         other_rules_(rules),
         follow_up_rules_(rules.follow_up),
-        record_batch_(
-            [this](std::vector<const v1::RecordResultRequest*>& requests) {
-              return RecordBatch(requests);
-            },
-            {.max_batch = 64, .max_running = 2}) {}
+        record_batch_([this](std::vector<ToRecord>& requests) { return RecordBatch(requests); },
+                      {.max_batch = 64, .max_running = 2}) {}
 
   grpc::Status RecordResult(grpc::ServerContext* context, const v1::RecordResultRequest* request,
                             v1::Result* response) override;
@@ -73,10 +70,14 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
   // looking up where a referral would go.
   absl::StatusOr<Checked> Check(const v1::RecordResultRequest& request, const v1::Booking& booking,
                                 bool decide_referral = true);
+  // A validated request to record, with the trace of the call it came in.
+  struct ToRecord {
+    const v1::RecordResultRequest* request;
+    std::string trace_id;
+  };
   // Validated requests recorded together: their bookings in one call to
   // scheduling, then stored together (see ResultsStore::RecordAll).
-  std::vector<absl::StatusOr<v1::Result>> RecordBatch(
-      std::vector<const v1::RecordResultRequest*>& requests);
+  std::vector<absl::StatusOr<v1::Result>> RecordBatch(std::vector<ToRecord>& requests);
   // The booking of each request, in one call (each its own if that fails).
   std::vector<absl::StatusOr<v1::Booking>> FetchBookings(
       const std::vector<const v1::RecordResultRequest*>& requests);
@@ -104,7 +105,7 @@ class ResultsServiceImpl final : public v1::ResultsService::Service {
   const FourHighsRules rules_;
   const ResultRules other_rules_;
   const FollowUpRules follow_up_rules_;
-  Batcher<const v1::RecordResultRequest*, absl::StatusOr<v1::Result>> record_batch_;
+  Batcher<ToRecord, absl::StatusOr<v1::Result>> record_batch_;
 };
 
 // INVALID_ARGUMENT naming each bad field of a RecordResult request. Pure.

@@ -16,6 +16,7 @@
 #include "common/event_types.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "common/trace.h"
 
 namespace screening::results {
 
@@ -74,7 +75,8 @@ int64_t OpenReferral(pqxx::work& tx, int64_t result_id, int64_t resident_id,
                         static_cast<int>(referral.kind), referral.hospital_code, referring_hospital,
                         FormatDate(referral.open_date), FormatDate(referral.due_date))[0]
           .as<int64_t>();
-  tx.exec_prepared("results_event", result_id, "referral.opened", FormatDate(referral.open_date));
+  tx.exec_prepared("results_event", result_id, "referral.opened", FormatDate(referral.open_date),
+                   CurrentTraceId());
   return id;
 }
 
@@ -132,9 +134,11 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
     c.prepare("results_events",
               "INSERT INTO results.outbox (event_type, resident_id, screening_type,"
               " programme_year, hospital_code, result_id, resident_district_code,"
-              " hospital_district_code, event_date, positive)"
-              " SELECT * FROM unnest($1::text[], $2::bigint[], $3::smallint[], $4::integer[],"
-              " $5::text[], $6::bigint[], $7::text[], $8::text[], $9::date[], $10::boolean[])");
+              " hospital_district_code, event_date, positive, trace_id)"
+              " SELECT e, r, s, y, h, id, rd, hd, d, p, nullif(trace, '')"
+              " FROM unnest($1::text[], $2::bigint[], $3::smallint[], $4::integer[],"
+              " $5::text[], $6::bigint[], $7::text[], $8::text[], $9::date[], $10::boolean[],"
+              " $11::text[]) AS u(e, r, s, y, h, id, rd, hd, d, p, trace)");
     c.prepare("results_insert",
               "INSERT INTO results.results (booking_id, resident_id, hospital_code, screening_type,"
               " programme_year, measurement, classification, any_positive, record_time, counts,"
@@ -171,18 +175,19 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
               " RETURNING result_id)"
               " INSERT INTO results.outbox (event_type, resident_id, screening_type,"
               " programme_year, hospital_code, result_id, resident_district_code,"
-              " hospital_district_code, event_date, positive)"
+              " hospital_district_code, event_date, positive, trace_id)"
               " SELECT 'referral.overdue', r.resident_id, r.screening_type, r.programme_year,"
               " r.hospital_code, r.id, r.resident_district_code, r.hospital_district_code,"
-              " $1::date, r.any_positive FROM o JOIN results.results r ON r.id = o.result_id");
+              " $1::date, r.any_positive, nullif($2, '')"
+              " FROM o JOIN results.results r ON r.id = o.result_id");
     // Every event is about a result and carries what progress counts by.
     c.prepare("results_event",
               "INSERT INTO results.outbox (event_type, resident_id, screening_type,"
               " programme_year, hospital_code, result_id, resident_district_code,"
-              " hospital_district_code, event_date, positive)"
+              " hospital_district_code, event_date, positive, trace_id)"
               " SELECT $2, resident_id, screening_type, programme_year, hospital_code, id,"
-              " resident_district_code, hospital_district_code, $3::date, any_positive"
-              " FROM results.results WHERE id = $1");
+              " resident_district_code, hospital_district_code, $3::date, any_positive,"
+              " nullif($4, '') FROM results.results WHERE id = $1");
     c.prepare("results_list_referrals",
               absl::StrCat("SELECT ", kReferralColumns,
                            " FROM results.referrals"
@@ -225,7 +230,7 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
     c.prepare("results_list_events",
               "SELECT xid::text, seq, event_type, resident_id, screening_type, programme_year,"
               " hospital_code, result_id, resident_district_code, hospital_district_code,"
-              " event_date::text, positive FROM results.outbox"
+              " event_date::text, positive, coalesce(trace_id, '') FROM results.outbox"
               " WHERE xid < pg_snapshot_xmin(pg_current_snapshot())"
               // A row comparison the (xid, seq) index can start from; the start of
               // the log is (0, 0). (An `IS NULL OR` here made every poll read the
@@ -291,7 +296,7 @@ std::optional<std::vector<v1::Result>> ResultsStore::RecordTogether(
     // Events in order, each with what progress counts by.
     std::vector<std::string> event_types, event_residents, event_screenings, event_years,
         event_hospitals, event_results, event_resident_districts, event_hospital_districts,
-        event_dates, event_positives;
+        event_dates, event_positives, event_traces;
     auto add_event = [&](const ResultToStore& p, int64_t result_id, const std::string& type,
                          const std::string& date, bool positive) {
       event_types.push_back(type);
@@ -305,6 +310,7 @@ std::optional<std::vector<v1::Result>> ResultsStore::RecordTogether(
       event_hospital_districts.push_back(p.booking->hospital_district_code());
       event_dates.push_back(date);
       event_positives.push_back(positive ? "t" : "f");
+      event_traces.push_back(p.trace_id);
     };
     for (size_t i = 0; i < batch.size(); ++i) {
       const ResultToStore& p = batch[i];
@@ -381,7 +387,7 @@ std::optional<std::vector<v1::Result>> ResultsStore::RecordTogether(
                      PgArray(event_screenings), PgArray(event_years), PgArray(event_hospitals),
                      PgArray(event_results), PgArray(event_resident_districts),
                      PgArray(event_hospital_districts), PgArray(event_dates),
-                     PgArray(event_positives));
+                     PgArray(event_positives), PgArray(event_traces));
     std::vector<db::RequestLog::Answered> answered;
     for (size_t i = 0; i < batch.size(); ++i) {
       answered.push_back({&batch[i].request->request_id(), batch[i].request, &stored[i]});
@@ -449,7 +455,7 @@ absl::StatusOr<v1::Result> ResultsStore::RecordOne(const ResultToStore& pending)
         const int64_t result_id = inserted[0][0].as<int64_t>();
         tx.exec_prepared("results_event", result_id,
                          result.counts_as_screened() ? "result.recorded" : "result.sample_failed",
-                         today);
+                         today, CurrentTraceId());
         v1::Result stored = result;
         stored.set_name(MakeName("results", result_id));
         stored.set_record_time(when);
@@ -519,11 +525,11 @@ absl::StatusOr<v1::Result> ResultsStore::Amend(const v1::AmendResultRequest& req
       if (!referral && status == v1::REFERRAL_STATUS_OPEN) {
         tx.exec_prepared("results_referral_status", referral_id,
                          static_cast<int>(v1::REFERRAL_STATUS_WITHDRAWN));
-        tx.exec_prepared("results_event", result_id, "referral.withdrawn", day);
+        tx.exec_prepared("results_event", result_id, "referral.withdrawn", day, CurrentTraceId());
       } else if (referral && status == v1::REFERRAL_STATUS_WITHDRAWN) {
         tx.exec_prepared("results_referral_status", referral_id,
                          static_cast<int>(v1::REFERRAL_STATUS_OPEN));
-        tx.exec_prepared("results_event", result_id, "referral.opened", day);
+        tx.exec_prepared("results_event", result_id, "referral.opened", day, CurrentTraceId());
       }
     } else if (referral) {
       stored.set_referral(MakeName(
@@ -534,7 +540,7 @@ absl::StatusOr<v1::Result> ResultsStore::Amend(const v1::AmendResultRequest& req
     tx.exec_prepared("results_replace", result_id, pqxx::binarystring(form.measurement),
                      pqxx::binarystring(form.classification), form.refer,
                      pqxx::binarystring(stored.SerializeAsString()));
-    tx.exec_prepared("results_event", result_id, "result.amended", day);
+    tx.exec_prepared("results_event", result_id, "result.amended", day, CurrentTraceId());
     requests_.Save(tx, request.request_id(), stored);
     return stored;
   });
@@ -544,7 +550,8 @@ absl::StatusOr<int> ResultsStore::SweepOverdueReferrals(absl::CivilDay today) {
   return db::AutoCommit<int>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<int> {
     // One statement: the marks and their events commit together.
     return static_cast<int>(
-        tx.exec_prepared("results_sweep_overdue", FormatDate(today)).affected_rows());
+        tx.exec_prepared("results_sweep_overdue", FormatDate(today), CurrentTraceId())
+            .affected_rows());
   });
 }
 
@@ -667,7 +674,7 @@ absl::StatusOr<v1::Referral> ResultsStore::RecordFollowUp(const v1::RecordFollow
     }
     const v1::Referral r = ReferralFromRow(done[0], today);
     tx.exec_prepared("results_event", *ParseNumericName("results", r.result()),
-                     "referral.completed", FormatDate(today));
+                     "referral.completed", FormatDate(today), CurrentTraceId());
     requests_.Save(tx, request.request_id(), r);
     return r;
   });
@@ -733,6 +740,7 @@ absl::StatusOr<std::vector<internal::v1::OutboxEvent>> ResultsStore::ListEvents(
       e.set_hospital_district_code(row[9].as<std::string>());
       e.set_date(row[10].as<std::string>());
       e.set_positive(row[11].as<bool>());
+      e.set_trace_id(row[12].as<std::string>());
     }
     return events;
   });

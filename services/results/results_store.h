@@ -66,6 +66,7 @@ class ResultsStore {
     const v1::Result* result;
     absl::Time record_time;
     const std::optional<NewReferral>* referral;
+    std::string trace_id;  // the call's, carried by the result's events
   };
 
   // Stores each classified result and its outbox event (`result.recorded`,

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/batch_span.h"
 #include "common/dates.h"
 #include "common/districts.h"
 #include "common/errors.h"
@@ -737,6 +738,7 @@ void SchedulingServiceImpl::ServeBookings(std::vector<QueuedBooking>& queued) {
   std::vector<size_t> booking_of;  // the call of each entry of to_book
   for (size_t i = 0; i < n; ++i) {
     CallGate::Call& call = calls[i];
+    call.set_request_id(queued[i].request->request_id());
     outcomes[i] = call.status();
     if (!outcomes[i].ok()) continue;
     outcomes[i] = CheckFieldLimits(*queued[i].request);  // before the name goes in the audit row
@@ -745,8 +747,8 @@ void SchedulingServiceImpl::ServeBookings(std::vector<QueuedBooking>& queued) {
     outcomes[i] = ValidateBookScreening(*queued[i].request);
     if (!outcomes[i].ok()) continue;
     audit[i] = call.AuditRow(absl::OkStatus());
-    to_book.push_back(
-        {&call.caller(), queued[i].request, audit[i] ? &*audit[i] : nullptr, &audited[i]});
+    to_book.push_back({&call.caller(), queued[i].request, audit[i] ? &*audit[i] : nullptr,
+                       &audited[i], &call.trace().trace_id});
     booking_of.push_back(i);
   }
   std::vector<absl::StatusOr<v1::Booking>> booked;
@@ -800,6 +802,9 @@ std::vector<absl::StatusOr<v1::Booking>> SchedulingServiceImpl::BookBatch(
   // The batch serves many calls: none of their deadlines cuts it short.
   ScopedCallDeadline no_deadline(absl::InfiniteFuture());
   const size_t n = calls.size();
+  std::vector<std::string> traces;
+  for (const BookingCall& call : calls) traces.push_back(*call.trace_id);
+  BatchSpan span("bookings", traces);
   std::vector<std::optional<absl::Status>> refused(n);
   // The visit each call asks for: its slots, one visit, in the future.
   std::vector<std::vector<v1::Slot>> slots(n);
@@ -847,7 +852,8 @@ std::vector<absl::StatusOr<v1::Booking>> SchedulingServiceImpl::BookBatch(
     for (v1::ScreeningType type : types[i]) {
       visit.entitlements.push_back(Entitlement(type, year, visit.pregnancy_id));
     }
-    to_book.push_back({&request, &visit, &slots[i], calls[i].audit, calls[i].audited});
+    to_book.push_back(
+        {&request, &visit, &slots[i], calls[i].audit, calls[i].audited, *calls[i].trace_id});
     booked_index.push_back(i);
   }
   std::vector<absl::StatusOr<v1::Booking>> stored = store_.BookAll(to_book);

@@ -121,6 +121,7 @@ class SchedulingServiceImpl final : public v1::SchedulingService::WithCallbackMe
     // committed with the booking.
     const AuditEntry* audit;
     bool* audited;
+    const std::string* trace_id;  // the call's, for its outbox event
   };
   std::vector<absl::StatusOr<v1::Booking>> BookBatch(std::vector<BookingCall>& calls);
   // The eligibility of each call not yet refused, in one registry call (each

@@ -16,6 +16,7 @@
 #include "common/event_types.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "common/trace.h"
 #include "services/scheduling/visit_rules.h"
 
 namespace screening::scheduling {
@@ -171,8 +172,9 @@ absl::StatusOr<v1::Booking> LockBooking(pqxx::work& tx, int64_t id) {
 
 // Consumers poll the outbox (no NOTIFY: it serializes commits and nothing
 // listens yet).
+// The event carries the trace of the call this thread serves.
 void WriteEvent(pqxx::transaction_base& tx, const char* type, int64_t booking_id) {
-  tx.exec_prepared("sched_outbox", booking_id, type);
+  tx.exec_prepared("sched_outbox", booking_id, type, CurrentTraceId());
 }
 
 // Takes one place in each slot (already locked, or a single slot); returns
@@ -245,15 +247,15 @@ void ReleaseItems(pqxx::work& tx, int64_t booking_id, bool promote) {
 // The visits of a batch as the common table expressions of one statement:
 // the bookings (`b`), their items (`i`), their outbox events (`o`), the calls'
 // audit rows (`a`) and their request_id claims with the answers (`c`), from
-// the arrays of InsertArguments ($1 to $29). Not `strict`, an entitlement
+// the arrays of InsertArguments ($1 to $30; $30 the calls' trace ids). Not `strict`, an entitlement
 // held skips its item (and `claims` an id taken); `strict`, either fails the
 // statement.
 std::string VisitInsertCtes(const std::string& claims, bool strict) {
   return absl::StrCat(
       "v AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[],"
       " $4::date[], $5::integer[], $6::text[], $7::text[], $8::smallint[], $9::text[],"
-      " $10::text[], $11::timestamptz[], $12::text[])"
-      " WITH ORDINALITY AS u(id, r, h, d, y, hd, rd, se, p, v, t, types, n)),"
+      " $10::text[], $11::timestamptz[], $12::text[], $30::text[])"
+      " WITH ORDINALITY AS u(id, r, h, d, y, hd, rd, se, p, v, t, types, trace, n)),"
       " b AS (INSERT INTO scheduling.bookings (id, resident_id, hospital_code, day,"
       " programme_year, hospital_district_code, resident_district_code, session,"
       " pregnancy_id, verification_code, create_time)"
@@ -267,8 +269,9 @@ std::string VisitInsertCtes(const std::string& claims, bool strict) {
       " RETURNING booking_id),"
       " o AS (INSERT INTO scheduling.outbox (event_type, booking_id, resident_id,"
       " hospital_code, day, programme_year, screening_types, resident_district_code,"
-      " hospital_district_code)"
-      " SELECT 'booking.created', id, r, h, d, y, types::smallint[], rd, hd FROM v),"
+      " hospital_district_code, trace_id)"
+      " SELECT 'booking.created', id, r, h, d, y, types::smallint[], rd, hd, nullif(trace, '')"
+      " FROM v),"
       " a AS (",
       AuditInsertSql(17), "), c AS (", claims, ")");
 }
@@ -277,7 +280,7 @@ std::string VisitInsertCtes(const std::string& claims, bool strict) {
 // the answer of each.
 struct VisitRows {
   std::vector<std::string> ids, residents, hospitals, days, years, hospital_districts,
-      resident_districts, sessions, pregnancies, codes, times, types;
+      resident_districts, sessions, pregnancies, codes, times, types, traces;
   std::vector<std::string> item_visits, item_types, item_slots, item_entitlements;
   std::vector<v1::Booking> bookings;
   std::vector<AuditEntry> audit_rows;
@@ -336,6 +339,7 @@ VisitRows RowsOfVisits(const std::vector<SchedulingStore::VisitToBook>& batch,
     rows.codes.push_back(v.verification_code);
     rows.times.push_back(create_time);
     rows.types.push_back(absl::StrCat("{", absl::StrJoin(types, ","), "}"));
+    rows.traces.push_back(batch[i].trace_id);
     if (batch[i].audit != nullptr) {
       rows.audit_rows.push_back(*batch[i].audit);
       rows.audited.push_back(batch[i].audited);
@@ -345,7 +349,7 @@ VisitRows RowsOfVisits(const std::vector<SchedulingStore::VisitToBook>& batch,
   return rows;
 }
 
-// The 29 arguments of VisitInsertCtes for `rows` (of the visits at `indexes`).
+// The 30 arguments of VisitInsertCtes for `rows` (of the visits at `indexes`).
 std::vector<std::string> InsertArguments(const std::vector<SchedulingStore::VisitToBook>& batch,
                                          const std::vector<size_t>& indexes, const VisitRows& rows,
                                          const db::RequestLog& requests) {
@@ -375,6 +379,7 @@ std::vector<std::string> InsertArguments(const std::vector<SchedulingStore::Visi
   for (std::string& c : requests.ClaimAnswersArguments("BookScreening", answered)) {
     arguments.push_back(std::move(c));
   }
+  arguments.push_back(PgArray(rows.traces));
   return arguments;
 }
 
@@ -406,15 +411,15 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
                            " EXISTS (SELECT 1 FROM c WHERE c.request_id = ($26::text[])[v.n])"
                            " FROM v"));
     // Every visit of a batch with its places, or nothing: `l` locks the slots
-    // in id order, `t` takes the places wanted ($30 slots, $31 places), and
+    // in id order, `t` takes the places wanted ($31 slots, $32 places), and
     // a slot short of places breaks its CHECK (booked <= capacity); an
     // entitlement held or a request_id used breaks a unique index.
     c.prepare(
         "sched_book_all_or_nothing",
         absl::StrCat("WITH l AS MATERIALIZED (SELECT id FROM scheduling.slots"
-                     " WHERE id = ANY ($30::bigint[]) ORDER BY id FOR UPDATE),"
+                     " WHERE id = ANY ($31::bigint[]) ORDER BY id FOR UPDATE),"
                      " t AS (UPDATE scheduling.slots s SET booked = s.booked + d.k"
-                     " FROM unnest($30::bigint[], $31::integer[]) AS d(id, k)"
+                     " FROM unnest($31::bigint[], $32::integer[]) AS d(id, k)"
                      " JOIN l ON l.id = d.id WHERE s.id = d.id RETURNING s.id), ",
                      VisitInsertCtes(strict_claims, /*strict=*/true), " SELECT count(*) FROM t"));
     c.prepare("sched_take_booking_ids",
@@ -506,10 +511,10 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
             " ON CONFLICT DO NOTHING RETURNING screening_type, slot_id),"
             " o AS (INSERT INTO scheduling.outbox (event_type, booking_id, resident_id,"
             " hospital_code, day, programme_year, screening_types, resident_district_code,"
-            " hospital_district_code) SELECT 'booking.created', b.id, b.resident_id,"
+            " hospital_district_code, trace_id) SELECT 'booking.created', b.id, b.resident_id,"
             " b.hospital_code, b.day, b.programme_year,"
             " ARRAY(SELECT i.screening_type FROM i ORDER BY 1), b.resident_district_code,"
-            " b.hospital_district_code FROM b)"
+            " b.hospital_district_code, nullif($7, '') FROM b)"
             " SELECT b.id, b.resident_id, b.hospital_code, b.day::text, b.programme_year, b.state,"
             " b.hospital_district_code, b.resident_district_code,"
             " to_char(b.create_time AT TIME ZONE 'UTC', ",
@@ -565,17 +570,18 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
     c.prepare("sched_outbox",
               "INSERT INTO scheduling.outbox (event_type, booking_id, resident_id, hospital_code,"
               " day, programme_year, screening_types, resident_district_code,"
-              " hospital_district_code)"
+              " hospital_district_code, trace_id)"
               " SELECT $2, b.id, b.resident_id, b.hospital_code, b.day, b.programme_year,"
               " ARRAY(SELECT i.screening_type FROM scheduling.booking_items i"
               "       WHERE i.booking_id = b.id ORDER BY 1),"
-              " b.resident_district_code, b.hospital_district_code"
+              " b.resident_district_code, b.hospital_district_code, nullif($3, '')"
               " FROM scheduling.bookings b WHERE b.id = $1");
     // Only transactions older than every running one are final.
     c.prepare("sched_list_events",
               "SELECT xid::text, seq, event_type, booking_id, resident_id, hospital_code,"
-              " day::text, programme_year, resident_district_code, hospital_district_code"
-              " FROM scheduling.outbox WHERE xid < pg_snapshot_xmin(pg_current_snapshot())"
+              " day::text, programme_year, resident_district_code, hospital_district_code,"
+              " coalesce(trace_id, '') FROM scheduling.outbox WHERE xid < "
+              "pg_snapshot_xmin(pg_current_snapshot())"
               // A row comparison the (xid, seq) index can start from; the start of
               // the log is (0, 0). (An `IS NULL OR` here made every poll read the
               // index from its first entry.)
@@ -874,7 +880,7 @@ std::vector<absl::StatusOr<v1::Booking>> SchedulingStore::BookAll(
     // transaction); a collision of any kind sends it the careful way.
     std::vector<bool> collided;
     if (auto done = BookTogether(visits, &collided)) return std::move(*done);
-    return {BookOne(*visits[0].request, *visits[0].visit)};
+    return {BookOne(visits[0])};
   }
   // At most once more for each kind of collision: a repeated request_id or
   // entitlement, a short slot of a visit of several, an entitlement held, a
@@ -886,7 +892,7 @@ std::vector<absl::StatusOr<v1::Booking>> SchedulingStore::BookAll(
         for (size_t i : indexes) batch.push_back(visits[i]);
         return BookTogether(batch, collided);
       },
-      [&](size_t i) { return BookOne(*visits[i].request, *visits[i].visit); });
+      [&](size_t i) { return BookOne(visits[i]); });
 }
 
 absl::StatusOr<std::vector<int64_t>> SchedulingStore::TakeBookingIds(size_t n) {
@@ -1033,8 +1039,9 @@ std::optional<std::vector<absl::StatusOr<v1::Booking>>> SchedulingStore::BookTog
   return answers;
 }
 
-absl::StatusOr<v1::Booking> SchedulingStore::BookOne(const v1::BookScreeningRequest& request,
-                                                     const NewVisit& visit) {
+absl::StatusOr<v1::Booking> SchedulingStore::BookOne(const VisitToBook& one) {
+  const v1::BookScreeningRequest& request = *one.request;
+  const NewVisit& visit = *one.visit;
   const std::string pregnancy =
       visit.pregnancy_id ? absl::StrCat(*visit.pregnancy_id) : std::string();
   const std::string slot_array = ArrayLiteral(visit.slot_ids);
@@ -1055,7 +1062,7 @@ absl::StatusOr<v1::Booking> SchedulingStore::BookOne(const v1::BookScreeningRequ
         pqxx::result inserted = tx.exec_prepared(
             "sched_insert_visit", visit.resident_id, slot_array, entitlement_array,
             visit.resident_district_code, visit.pregnancy_id ? pregnancy.c_str() : nullptr,
-            visit.verification_code);
+            visit.verification_code, one.trace_id);
         if (inserted.empty()) return absl::NotFoundError("a slot does not exist");
         if (inserted[0][16].as<size_t>() != visit.slot_ids.size()) {
           // The resident holds one of these entitlements (perhaps since a
@@ -1376,6 +1383,7 @@ absl::StatusOr<std::vector<internal::v1::BookingEvent>> SchedulingStore::ListEve
       e.set_programme_year(row[7].as<int>());
       e.set_resident_district_code(row[8].as<std::string>());
       e.set_hospital_district_code(row[9].as<std::string>());
+      e.set_trace_id(row[10].as<std::string>());
     }
     return events;
   });

@@ -165,6 +165,8 @@ class SchedulingStore {
     // committed. Booked alone, the call's gate writes the row afterwards.
     const AuditEntry* audit = nullptr;
     bool* audited = nullptr;
+    // The call's trace, carried by its outbox event ("" for none).
+    std::string trace_id;
   };
   std::vector<absl::StatusOr<v1::Booking>> BookAll(const std::vector<VisitToBook>& visits);
 
@@ -223,8 +225,7 @@ class SchedulingStore {
                                               const v1::AllocateTargetsRequest& request);
 
  private:
-  absl::StatusOr<v1::Booking> BookOne(const v1::BookScreeningRequest& request,
-                                      const NewVisit& visit);
+  absl::StatusOr<v1::Booking> BookOne(const VisitToBook& visit);
   // The batch in one transaction and a few statements: each visit booked, or
   // answered SLOT_FULL when its one slot has no place left. nullopt (nothing
   // written) when it failed, with `collided` marking the visits that need the

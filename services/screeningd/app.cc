@@ -1,7 +1,5 @@
 #include "services/screeningd/app.h"
 
-#include <cstdio>
-
 #include <grpcpp/create_channel.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -15,7 +13,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/crypto.h"
+#include "common/log.h"
 #include "common/migrations.h"
+#include "common/trace.h"
 #include "grpc/health/v1/health.pb.h"
 #include "services/admin/admin_service.h"
 #include "services/admin/admin_store.h"
@@ -378,9 +378,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
 
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (c.insecure) {
-    std::fprintf(stderr,
-                 "screeningd: WARNING: --insecure: plain text, and calls without credentials are "
-                 "served as a developer with every right. For local development only.\n");
+    logs::Warn(
+        "--insecure: plain text, and calls without credentials are served as a developer with "
+        "every right. For local development only.");
     credentials = grpc::InsecureServerCredentials();
   } else {
     grpc::SslServerCredentialsOptions tls(c.tls_client_ca_pem.empty()
@@ -464,11 +464,21 @@ void App::SweepOverdueReferrals() {
   overdue_thread_ = std::thread([this, clock] {
     absl::Status last = absl::OkStatus();
     do {
+      ScopedTrace trace(TraceContext::Start());  // the events it raises carry it
+      const absl::Time start = absl::Now();
       absl::StatusOr<int> swept = hosted_->results_store->SweepOverdueReferrals(Today(*clock));
       const absl::Status status = swept.ok() ? absl::OkStatus() : swept.status();
       if (!status.ok() && status != last) {
-        std::fprintf(stderr, "overdue referrals: %s\n", status.ToString().c_str());
+        logs::Warn("overdue sweep failed; retrying")
+            .Str("code", absl::StatusCodeToString(status.code()))
+            .Str("error", status.message());
       }
+      // A sweep that found nothing is not worth a line at the default level.
+      logs::Line(swept.ok() && *swept > 0 ? logs::Level::kInfo : logs::Level::kDebug,
+                 "overdue sweep")
+          .Int("referrals_overdue", swept.ok() ? *swept : 0)
+          .Num("ms", absl::ToDoubleMilliseconds(absl::Now() - start))
+          .Str("trace_id", CurrentTraceId());
       last = status;
     } while (!stopping_.WaitForNotificationWithTimeout(config_.overdue_sweep_interval));
   });
@@ -519,9 +529,11 @@ void App::WatchHealth() {
       }
       const bool serving = check();
       if (serving != was_serving) {
-        std::fprintf(
-            stderr, "screeningd: %s\n",
-            serving ? "database reachable again: SERVING" : "database unreachable: NOT_SERVING");
+        if (serving) {
+          logs::Info("database reachable again").Str("health", "SERVING");
+        } else {
+          logs::Error("database unreachable").Str("health", "NOT_SERVING");
+        }
       }
       was_serving = serving;
     }

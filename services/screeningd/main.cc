@@ -4,6 +4,7 @@
 //   screeningd migrate [--services=all] [--database_url=...]
 //   screeningd reseal [--database_url=...] [--data_keys=...] [--lookup_key=...]
 #include <pthread.h>
+#include <unistd.h>
 #include <cctype>
 #include <csignal>
 #include <cstdio>
@@ -20,6 +21,7 @@
 #include "common/crypto.h"
 #include "common/dates.h"
 #include "common/help_flags.h"
+#include "common/log.h"
 #include "services/admin/admin_store.h"
 #include "services/console/account_store.h"
 #include "services/console/accounts.h"
@@ -38,6 +40,11 @@ ABSL_FLAG(std::string, http_listen, "",
 ABSL_FLAG(std::string, metrics_listen, "",
           "Serve Prometheus metrics at http://host:port/metrics (plain HTTP: keep it on a "
           "private address). Off when empty.");
+ABSL_FLAG(std::string, log_level, "info",
+          "Least severe log lines written: debug, info (one line per call), warn, error or off.");
+ABSL_FLAG(std::string, log_format, "auto",
+          "Log lines as json (one object per line), text, or auto: text on a terminal, JSON "
+          "otherwise.");
 ABSL_FLAG(absl::Duration, session_ttl, absl::Hours(8),
           "How long a console sign-in lasts (its token's expiry), 5m to 24h.");
 ABSL_FLAG(int, http_threads, 1024,
@@ -528,13 +535,39 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  auto log_level = screening::logs::ParseLevel(absl::GetFlag(FLAGS_log_level));
+  auto log_format =
+      screening::logs::ParseFormat(absl::GetFlag(FLAGS_log_format), isatty(STDERR_FILENO) == 1);
+  for (const absl::Status& bad : {log_level.status(), log_format.status()}) {
+    if (bad.ok()) continue;
+    std::fprintf(stderr, "screeningd: %s\n", std::string(bad.message()).c_str());
+    return 2;
+  }
+  screening::logs::Configure({.level = *log_level, .format = *log_format});
+
   auto app = screening::App::Start(config);
   if (!app.ok()) {
-    std::fprintf(stderr, "screeningd: %s\n", app.status().ToString().c_str());
+    screening::logs::Error("cannot start")
+        .Str("code", absl::StatusCodeToString(app.status().code()))
+        .Str("error", app.status().message());
+    screening::logs::Flush();
     return app.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
-  std::fprintf(stderr, "screeningd: serving %s on port %d\n", absl::GetFlag(FLAGS_services).c_str(),
-               (*app)->port());
+  // What this process is and how it is configured: never a secret (the
+  // database password, keys and tokens are left out).
+  screening::logs::Info("start")
+      .Str("services", absl::GetFlag(FLAGS_services))
+      .Int("port", (*app)->port())
+      .Int("http_port", (*app)->http_port())
+      .Str("metrics_listen", config.metrics_listen)
+      .Str("database", screening::logs::RedactDatabaseUrl(config.database_url))
+      .Int("db_pool_size", config.db_pool_size)
+      .Int("server_threads", config.server_threads)
+      .Int("programme_year", config.programme_year)
+      .Bool("tls", !config.insecure)
+      .Bool("client_certificates", !config.tls_client_ca_pem.empty())
+      .Bool("sms_gateway", !config.sms_gateway.url.empty())
+      .Str("log_level", absl::GetFlag(FLAGS_log_level));
   std::printf("listening on port %d\n", (*app)->port());
   std::fflush(stdout);
 
@@ -543,14 +576,15 @@ int main(int argc, char** argv) {
   std::thread signal_waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);
-    std::fprintf(stderr,
-                 "screeningd: signal %d: draining (NOT_SERVING) for %s, then finishing in-flight "
-                 "calls and exiting\n",
-                 signal, absl::FormatDuration(drain).c_str());
+    screening::logs::Info("stopping: draining (NOT_SERVING), then finishing the calls in flight")
+        .Int("signal", signal)
+        .Num("drain_seconds", absl::ToDoubleSeconds(drain))
+        .Num("grace_seconds", absl::ToDoubleSeconds(grace));
     (*app)->Shutdown(grace, drain);
   });
   (*app)->Wait();
   signal_waiter.join();
-  std::fprintf(stderr, "screeningd: stopped\n");
+  screening::logs::Info("stopped");
+  screening::logs::Flush();
   return 0;
 }
