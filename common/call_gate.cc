@@ -303,7 +303,9 @@ void CallGate::Call::Observe(grpc::StatusCode code) {
   }
   // Who called what, and how it ended: never the request's values (the
   // resource and reason may name a resident; they are in the audit log).
-  logs::Info("call")
+  // A background poll's own calls that succeed are logged only at debug.
+  const bool quiet = protocol == "in_process" && !trace_.sampled && code == grpc::StatusCode::OK;
+  logs::Line(quiet ? logs::Level::kDebug : logs::Level::kInfo, "call")
       .Str("method", method_)
       .Str("protocol", protocol)
       .Str("role", RoleName(caller_.role))

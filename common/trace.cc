@@ -62,7 +62,9 @@ std::optional<ParsedTraceparent> ParseTraceparent(absl::string_view header) {
   return parsed;
 }
 
-TraceContext TraceContext::Start() { return TraceContext{RandomHex(16), RandomHex(8), true}; }
+TraceContext TraceContext::Start(bool sampled) {
+  return TraceContext{RandomHex(16), RandomHex(8), sampled};
+}
 
 TraceContext TraceContext::Continue(absl::string_view traceparent) {
   std::optional<ParsedTraceparent> parent = ParseTraceparent(traceparent);

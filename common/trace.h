@@ -23,8 +23,10 @@ struct TraceContext {
   std::string span_id;   // 16 lowercase hex digits, not all zero: this call's span
   bool sampled = false;
 
-  // A new trace, with this process's first span in it.
-  static TraceContext Start();
+  // A new trace, with this process's first span in it. `sampled` false for
+  // a background poll: the in-process calls it makes are logged at debug
+  // unless they fail, so that an idle server's polls do not fill the logs.
+  static TraceContext Start(bool sampled = true);
   // The span of a call whose caller sent `traceparent`: the same trace
   // (and sampling) with a new span; a new trace when the header is absent
   // or malformed (as the specification says a receiver must do).

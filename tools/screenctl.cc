@@ -47,6 +47,8 @@ ABSL_FLAG(std::string, ca, "", "PEM CA to verify the server with (TLS); plain te
 ABSL_FLAG(std::string, cert, "", "PEM client certificate (mutual TLS).");
 ABSL_FLAG(std::string, key, "", "PEM client key (mutual TLS).");
 ABSL_FLAG(std::string, reason, "", "A stated reason, sent as x-screening-reason (audited).");
+ABSL_FLAG(std::string, traceparent, "",
+          "A W3C traceparent to send, so the call can be found in screeningd's logs.");
 ABSL_FLAG(bool, habitual, false,
           "register: the resident lives in Harbin habitually (常住) rather than by household "
           "registration (户籍).");
@@ -155,6 +157,9 @@ int Run(const std::vector<std::string>& args) {
   if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
   if (!absl::GetFlag(FLAGS_reason).empty()) {
     context.AddMetadata("x-screening-reason", absl::GetFlag(FLAGS_reason));
+  }
+  if (!absl::GetFlag(FLAGS_traceparent).empty()) {
+    context.AddMetadata("traceparent", absl::GetFlag(FLAGS_traceparent));
   }
 
   if (command == "health" && n == 0) {

@@ -312,8 +312,9 @@ void Notifier::Run() {
     if (!status.ok()) last = text;
   };
   do {
-    // Each round is a background action of its own trace.
-    ScopedTrace trace(TraceContext::Start());
+    // Each round is a background action of its own trace, sampled out (its
+    // polls log nothing at info unless they fail).
+    ScopedTrace trace(TraceContext::Start(/*sampled=*/false));
     absl::StatusOr<int> consumed = ConsumeEvents();
     report("reading events", consumed.status());
     absl::StatusOr<int> reminded = QueueReminders();

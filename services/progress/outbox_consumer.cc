@@ -61,8 +61,9 @@ void LogCounted(absl::string_view source, const std::vector<internal::v1::Outbox
 
 absl::StatusOr<int> OutboxConsumer::Drain() {
   int total = 0;
-  // Each drain is a background action of its own trace (its peer calls carry it).
-  ScopedTrace trace(TraceContext::Start());
+  // Each drain is a background action of its own trace (its peer calls
+  // carry it), sampled out: a poll that finds nothing logs nothing at info.
+  ScopedTrace trace(TraceContext::Start(/*sampled=*/false));
   // Booking events, in the same shape: the counters apply both kinds.
   for (;;) {
     const absl::Time start = absl::Now();

@@ -1,5 +1,8 @@
 #include "services/progress/progress_feed.h"
 
+#include "common/log.h"
+#include "common/trace.h"
+
 #include <cstdio>
 #include <vector>
 
@@ -129,11 +132,15 @@ void ProgressFeed::Run() {
     // Coalesce: changes closer together than min_gap are published together.
     const absl::Duration since = absl::Now() - last_publish;
     if (since < min_gap_) absl::SleepFor(min_gap_ - since);
+    // A poll is sampled out: its calls are logged only at debug, or failing.
+    ScopedTrace trace(TraceContext::Start(/*sampled=*/false));
     absl::StatusOr<std::string> offset = offset_reader_();
     if (!offset.ok()) {
       // Said once, not on every poll; watchers keep their last state.
       if (offset.status() != last_error) {
-        std::fprintf(stderr, "progress feed: %s\n", offset.status().ToString().c_str());
+        logs::Warn("progress feed cannot read the offset; retrying")
+            .Str("code", absl::StatusCodeToString(offset.status().code()))
+            .Str("error", offset.status().message());
       }
       last_error = offset.status();
       continue;
