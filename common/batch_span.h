@@ -22,8 +22,9 @@ class BatchSpan {
   BatchSpan(const BatchSpan&) = delete;
   BatchSpan& operator=(const BatchSpan&) = delete;
 
-  // Items of the batch that collided and were stored one by one.
-  void set_collisions(int collisions) { collisions_ = collisions; }
+  // Counts `items` of the batch this thread runs (if any) that could not be
+  // stored together and were stored one by one.
+  static void CountStoredAlone(int items);
 
  private:
   const std::string kind_;
@@ -31,6 +32,7 @@ class BatchSpan {
   const absl::Time start_;
   const TraceContext trace_;
   ScopedTrace scope_;
+  BatchSpan* const outer_;  // the span this thread ran before, restored after
   int collisions_ = 0;
 };
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "common/batch_span.h"
 
 namespace screening {
 
@@ -199,6 +200,9 @@ std::vector<Outcome> TogetherThenOneByOne(
   }
   std::vector<Outcome> all;
   all.reserve(count);
+  int alone = 0;  // of a batch of several (a lone item is not a collision)
+  for (size_t i = 0; i < count; ++i) alone += count > 1 && !outcomes[i];
+  if (alone > 0) BatchSpan::CountStoredAlone(alone);
   for (size_t i = 0; i < count; ++i) all.push_back(outcomes[i] ? std::move(*outcomes[i]) : one(i));
   return all;
 }

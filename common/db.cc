@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "common/call_deadline.h"
 #include "common/crypto.h"
+#include "common/log.h"
 
 namespace screening::db {
 
@@ -30,7 +31,21 @@ Pool::Lease::~Lease() {
 
 pqxx::connection& Pool::Lease::connection() { return *slot_->connection; }
 
-Pool::Pool(Options options) : options_(std::move(options)) {}
+namespace {
+
+ServerMetrics::Pool* PoolMetrics(const Pool::Options& options) {
+  ServerMetrics* metrics = GetServerMetrics();
+  if (metrics == nullptr || options.name.empty()) return nullptr;
+  return &metrics->ForPool(options.name, options.size);
+}
+
+}  // namespace
+
+Pool::Pool(Options options) : options_(std::move(options)), metrics_(PoolMetrics(options_)) {}
+
+void Pool::CountFailure(const std::exception& e) {
+  if (metrics_ != nullptr) metrics_->StatementFailed(SqlState(e));
+}
 
 Pool::~Pool() {
   absl::MutexLock lock(&mu_);
@@ -58,12 +73,16 @@ bool ServerHungUp(const pqxx::connection& connection) {
 absl::StatusOr<Pool::Lease> Pool::Acquire() {
   std::unique_ptr<Lease::Slot> slot;
   std::vector<Preparer> preparers;
+  const absl::Time asked = absl::Now();
+  bool had_to_wait = false;
   {
     absl::MutexLock lock(&mu_);
     auto can_proceed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || open_ < options_.size;
     };
+    had_to_wait = !can_proceed();
     if (!mu_.AwaitWithTimeout(absl::Condition(&can_proceed), options_.acquire_timeout)) {
+      if (metrics_ != nullptr) metrics_->TimedOut();
       return absl::UnavailableError("all database connections are busy; retry");
     }
     // Idle connections the server hung up on are dropped here, not found
@@ -94,6 +113,7 @@ absl::StatusOr<Pool::Lease> Pool::Acquire() {
     }
   }
   Lease lease(this, std::move(slot));
+  if (metrics_ != nullptr) metrics_->Acquired(absl::Now() - asked, had_to_wait);
   try {
     if (lease.slot_->prepared == 0 && !lease.slot_->configured) {
       // Every statement here is prepared once per connection and run many
@@ -115,7 +135,9 @@ absl::StatusOr<Pool::Lease> Pool::Acquire() {
 }
 
 void Pool::Release(std::unique_ptr<Lease::Slot> slot, bool broken) {
+  if (metrics_ != nullptr) metrics_->Released();
   if (broken || !slot->connection || !slot->connection->is_open()) {
+    if (metrics_ != nullptr) metrics_->ConnectionLost();
     slot.reset();
     {
       // A lost connection means the others went too (a restart, a
@@ -180,8 +202,12 @@ absl::Status StatusFromException(const std::exception& e) {
   if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P03") {
     return absl::UnavailableError("the database is unavailable; retry");
   }
-  // Log the detail for operators; the caller gets only the SQL error class.
-  std::fprintf(stderr, "database error (sqlstate %s): %s\n", state.c_str(), e.what());
+  // Log the detail for operators (its first line: a DETAIL line may quote a
+  // row's values); the caller gets only the SQL error class.
+  const std::string what = e.what();
+  logs::Error("database error")
+      .Str("sqlstate", state)
+      .Str("error", what.substr(0, what.find('\n')));
   return absl::InternalError(absl::StrCat("database error (sqlstate ", state, ")"));
 }
 
@@ -210,6 +236,7 @@ absl::Status TransactStatus(Pool& pool, const std::function<absl::Status(pqxx::w
       tx.commit();
       return absl::OkStatus();
     } catch (const std::exception& e) {
+      pool.CountFailure(e);
       last = StatusFromException(e);
       if (last.code() == absl::StatusCode::kUnavailable) {
         lease->MarkBroken();
@@ -238,6 +265,7 @@ absl::Status AutoCommitStatus(Pool& pool,
     pqxx::nontransaction tx(lease->connection());
     return body(tx);
   } catch (const std::exception& e) {
+    pool.CountFailure(e);
     absl::Status status = StatusFromException(e);
     if (status.code() == absl::StatusCode::kUnavailable) lease->MarkBroken();
     return status;

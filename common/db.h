@@ -22,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/server_metrics.h"
 
 namespace screening::db {
 
@@ -34,6 +35,8 @@ class Pool {
     std::string url;
     int size = 8;
     absl::Duration acquire_timeout = absl::Seconds(5);
+    // The pool's name in the metrics (its database role); none: no metrics.
+    std::string name;
   };
 
   explicit Pool(Options options);
@@ -79,11 +82,16 @@ class Pool {
 
   const std::string& url() const { return options_.url; }
 
+  // Counts a failed statement in the pool's metrics (TransactStatus and
+  // AutoCommitStatus call it).
+  void CountFailure(const std::exception& e);
+
  private:
   void Release(std::unique_ptr<Lease::Slot> slot, bool broken);
   void SetReachable(bool reachable);
 
   const Options options_;
+  ServerMetrics::Pool* const metrics_;  // null: none kept
   absl::Mutex mu_;
   std::vector<std::unique_ptr<Lease::Slot>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;

@@ -10,13 +10,15 @@ screeningd=$1 screenctl=$2
 test_name=metrics
 . "$(dirname "$0")/support/screeningd_on_fresh_db.sh"
 metrics_port=$((30000 + RANDOM % 10000))
-start_screeningd --metrics_listen="127.0.0.1:$metrics_port" --programme_year=2025
+today=$(TZ=Asia/Shanghai date +%F) year=$(TZ=Asia/Shanghai date +%Y)
+start_screeningd --metrics_listen="127.0.0.1:$metrics_port" --programme_year="$year" \
+  --consumer_poll_interval=50ms
 ctl() { "$screenctl" --address="127.0.0.1:$port" "$@"; }
 scrape() { curl -sf "http://127.0.0.1:$metrics_port/metrics"; }
 
-for _ in 1 2 3; do ctl progress 2025 >/dev/null || fail "GetProgress"; done
+for _ in 1 2 3; do ctl progress "$year" >/dev/null || fail "GetProgress"; done
 ctl progress 1999 >/dev/null 2>&1 && fail "a year before the programme answered"
-ctl --token=not-a-token progress 2025 >/dev/null 2>&1 && fail "a bad token was served"
+ctl --token=not-a-token progress "$year" >/dev/null 2>&1 && fail "a bad token was served"
 ctl register 230102197001011231 "测试居民" 230102 13900000000 >/dev/null || fail "register"
 
 metrics=$(scrape) || fail "no metrics at 127.0.0.1:$metrics_port/metrics"
@@ -36,6 +38,38 @@ refused=$(echo "$metrics" | grep '^screening_gate_refusals_total{' | awk '{s += 
 unauth=$(line 'screening_calls_total{' 'ProgressService/GetProgress' 'code="UNAUTHENTICATED"')
 [ "$unauth" = 1 ] || fail "the refused call counted ${unauth:-0} times as UNAUTHENTICATED"
 echo "$metrics" | grep -q '^screening_audit_write_failures_total 0' || fail "audit-write failures not at 0"
+# Below the gate: a booking is one batch of one, its event is counted, and
+# the programme's gauges say what GetProgress says.
+ctl hospital HRB-DL-01 "道里区人民医院" 230102 >/dev/null || fail "hospital"
+ctl capacity HRB-DL-01 "$today" four_highs 20 >/dev/null || fail "capacity"
+slot=$(ctl slots four_highs 230102 | sed -n 's/^ *"name": "\([^"]*\)".*/\1/p' | head -1)
+resident=$(ctl lookup 230102197001011231 | sed -n 's/^ *"name": "\([^"]*\)".*/\1/p' | head -1)
+ctl book "$resident" "$slot" >/dev/null || fail "book"
+value() { echo "$metrics" | grep -v '^#' | grep -F "$1" | awk '{print $2}' | head -1; }
+for _ in $(seq 50); do
+  metrics=$(scrape)
+  [ "$(value 'screening_outbox_events_counted_total{outbox="scheduling"}')" = 1 ] && break
+  sleep 0.1
+done
+[ "$(value 'screening_outbox_events_counted_total{outbox="scheduling"}')" = 1 ] ||
+  fail "the booking's event was not counted: $(echo "$metrics" | grep outbox)"
+[ "$(value 'screening_batch_size_count{kind="bookings"}')" = 1 ] || fail "no bookings batch observed"
+[ "$(value 'screening_outbox_pending_events{outbox="scheduling"}')" = 0 ] || fail "events left pending"
+[ "$(value 'screening_db_pool_size{pool="screening_scheduling"}')" = 8 ] || fail "no pool size"
+[ "$(value 'screening_db_connections_in_use{pool="screening_scheduling"}')" = 0 ] ||
+  fail "a scheduling connection still lent out"
+wait_count=$(value 'screening_db_connection_wait_seconds_count{pool="screening_scheduling"}')
+[ "${wait_count:-0}" -gt 0 ] || fail "no connection lent by the scheduling pool was observed"
+bookings=$(ctl progress "$year" | sed -n 's/^ *"bookings": "\([0-9]*\)".*/\1/p')
+[ "$(value "screening_programme_bookings{year=\"$year\"}")" = "${bookings:-0}" ] && [ "$bookings" = 1 ] ||
+  fail "programme bookings $(value "screening_programme_bookings{year=\"$year\"}"), GetProgress ${bookings:-none}"
+[ "$(value "screening_programme_target{year=\"$year\",target=\"persons\"}")" = 800000 ] ||
+  fail "no persons target gauge"
+[ "$(value process_open_fds)" -gt 0 ] && [ "$(value process_resident_memory_bytes)" != "" ] ||
+  fail "no process metrics"
+# Prometheus' own checker accepts the scrape.
+echo "$metrics" | promtool check metrics >"$work/promtool.txt" 2>&1 ||
+  fail "promtool check metrics: $(cat "$work/promtool.txt")"
 for secret in 230102197001011231 测试居民 13900000000; do
   echo "$metrics" | grep -qF "$secret" && fail "personal data in the metrics: $secret"
 done

@@ -7,6 +7,7 @@
 #include "common/dates.h"
 #include "common/log.h"
 #include "common/names.h"
+#include "common/server_metrics.h"
 #include "common/status_macros.h"
 #include "common/trace.h"
 #include "screening/internal/v1/registry.grpc.pb.h"
@@ -227,6 +228,16 @@ absl::StatusOr<int> Notifier::QueueReminders() {
   }
 }
 
+namespace {
+
+// A message's outcome in the metrics: sent, retry, failed, expired,
+// declined or no_phone.
+void CountOutcome(absl::string_view outcome) {
+  if (ServerMetrics* metrics = GetServerMetrics()) metrics->NotificationOutcome(outcome);
+}
+
+}  // namespace
+
 absl::StatusOr<int> Notifier::SendDue() {
   if (gateway_ == nullptr) return 0;
   int tried = 0;
@@ -254,15 +265,18 @@ absl::StatusOr<int> Notifier::SendDue() {
     for (const DueNotification& n : due) {
       // Too late to help: the visit it is about has passed (ISO dates compare as text).
       if (!n.visit_date.empty() && n.visit_date < today) {
+        CountOutcome("expired");
         RETURN_IF_ERROR(store_.RecordSkipped(n.id, v1::NOTIFICATION_STATUS_EXPIRED));
         continue;
       }
       auto contact = by_resident.find(n.resident_id);
       if (contact != by_resident.end() && contact->second.sms_declined()) {
+        CountOutcome("declined");
         RETURN_IF_ERROR(store_.RecordSkipped(n.id, v1::NOTIFICATION_STATUS_DECLINED));
         continue;
       }
       if (contact == by_resident.end() || contact->second.phone().empty()) {
+        CountOutcome("no_phone");
         RETURN_IF_ERROR(store_.RecordSkipped(n.id, v1::NOTIFICATION_STATUS_NO_PHONE));
         continue;
       }
@@ -283,6 +297,7 @@ absl::StatusOr<int> Notifier::SendDue() {
           .Int("attempt", attempts)
           .Str("code", absl::StatusCodeToString(sent.code()))
           .Str("trace_id", CurrentTraceId());
+      CountOutcome(sent.ok() ? "sent" : retry ? "retry" : "failed");
       if (sent.ok()) {
         RETURN_IF_ERROR(store_.RecordAttempt(n.id, v1::NOTIFICATION_STATUS_SENT, ""));
       } else if (retry) {

@@ -26,6 +26,7 @@ std::string Utc(const std::string& column) {
 
 NotifyStore::NotifyStore(db::Pool& pool) : pool_(pool) {
   pool_.AddPreparer([](pqxx::connection_base& c) {
+    c.prepare("notify_count_pending", "SELECT count(*) FROM notify.notifications WHERE status = 1");
     c.prepare("notify_lock_offset",
               "SELECT last_offset FROM notify.offsets WHERE consumer = $1 FOR UPDATE");
     c.prepare("notify_set_offset",
@@ -243,6 +244,12 @@ absl::StatusOr<std::map<v1::NotificationStatus, int64_t>> NotifyStore::CountBySt
       counts[static_cast<v1::NotificationStatus>(row[0].as<int>())] = row[1].as<int64_t>();
     }
     return counts;
+  });
+}
+
+absl::StatusOr<int64_t> NotifyStore::CountPending() {
+  return db::AutoCommit<int64_t>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<int64_t> {
+    return tx.exec_prepared1("notify_count_pending")[0].as<int64_t>();
   });
 }
 

@@ -63,6 +63,9 @@ class NotifyStore {
  public:
   explicit NotifyStore(db::Pool& pool);
 
+  // Messages waiting to be sent (for the metrics).
+  absl::StatusOr<int64_t> CountPending();
+
   // In one transaction: locks the consumer's offset, lets `plan` read and
   // plan the events after it, stores the messages (an event key already
   // stored is skipped) and the visits, and moves the offset. Returns how

@@ -2,6 +2,7 @@
 
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/server_metrics.h"
 #include "common/trace.h"
 #include "screening/internal/v1/results.grpc.pb.h"
 #include "screening/internal/v1/scheduling.grpc.pb.h"
@@ -57,6 +58,28 @@ void LogCounted(absl::string_view source, const std::vector<internal::v1::Outbox
       .List("event_traces", traces);
 }
 
+absl::Time CommitTime(const internal::v1::OutboxEvent& e) {
+  return absl::FromUnixMicros(static_cast<int64_t>(e.create_time_seconds() * 1e6));
+}
+
+// The metrics of one page read from `outbox`: what is left to count (the
+// count asked on a catch-up's first page, less what was counted since) and
+// the commit time of the oldest event not yet counted.
+void ObservePoll(absl::string_view outbox, int64_t pending,
+                 const std::vector<internal::v1::OutboxEvent>& events) {
+  if (ServerMetrics* metrics = GetServerMetrics()) {
+    metrics->OutboxPolled(outbox, absl::Now(), pending,
+                          events.empty() ? absl::InfiniteFuture() : CommitTime(events.front()));
+  }
+}
+
+void ObserveCounted(absl::string_view outbox, const std::vector<internal::v1::OutboxEvent>& events,
+                    int applied) {
+  ServerMetrics* metrics = GetServerMetrics();
+  if (metrics == nullptr || applied <= 0 || events.empty()) return;
+  metrics->OutboxCounted(outbox, applied, CommitTime(events.back()), absl::Now());
+}
+
 }  // namespace
 
 absl::StatusOr<int> OutboxConsumer::Drain() {
@@ -65,18 +88,21 @@ absl::StatusOr<int> OutboxConsumer::Drain() {
   // carry it), sampled out: a poll that finds nothing logs nothing at info.
   ScopedTrace trace(TraceContext::Start(/*sampled=*/false));
   // Booking events, in the same shape: the counters apply both kinds.
+  // The events left to count are asked on the first page of each outbox.
+  int64_t pending = -1;
   for (;;) {
     const absl::Time start = absl::Now();
     std::vector<internal::v1::OutboxEvent> fetched;
     auto applied = store_.ConsumeBatch(
         kSchedulingConsumer,
-        [this, &fetched](
+        [this, &fetched, &pending](
             const std::string& after) -> absl::StatusOr<std::vector<internal::v1::OutboxEvent>> {
           auto scheduling = peers_.Stub<internal::v1::SchedulingInternalService>("scheduling");
           if (!scheduling.ok()) return scheduling.status();
           internal::v1::ListBookingEventsRequest request;
           request.set_after(after);
           request.set_page_size(kBatchSize);
+          request.set_count_pending(pending < 0);
           internal::v1::ListBookingEventsResponse response;
           auto context = peers_.CallContext(nullptr, kFetchTimeout);
           absl::Status status = PeerOutcome(
@@ -94,37 +120,48 @@ absl::StatusOr<int> OutboxConsumer::Drain() {
             e.set_hospital_district_code(b.hospital_district_code());
             e.set_date(b.date());
             e.set_trace_id(b.trace_id());
+            e.set_create_time_seconds(b.create_time_seconds());
           }
+          if (request.count_pending()) pending = response.pending();
+          ObservePoll("scheduling", pending, events);
           fetched = events;
           return events;
         });
     if (!applied.ok()) return applied.status();
     LogCounted("scheduling", fetched, *applied, start);
+    ObserveCounted("scheduling", fetched, *applied);
+    pending = std::max<int64_t>(0, pending - *applied);
     total += *applied;
     if (*applied < kBatchSize) break;
   }
+  pending = -1;
   for (;;) {
     const absl::Time start = absl::Now();
     std::vector<internal::v1::OutboxEvent> fetched;
     auto applied = store_.ConsumeBatch(
         kConsumer,
-        [this, &fetched](
+        [this, &fetched, &pending](
             const std::string& after) -> absl::StatusOr<std::vector<internal::v1::OutboxEvent>> {
           auto results = peers_.Stub<internal::v1::ResultsInternalService>("results");
           if (!results.ok()) return results.status();
           internal::v1::ListOutboxEventsRequest request;
           request.set_after(after);
           request.set_page_size(kBatchSize);
+          request.set_count_pending(pending < 0);
           internal::v1::ListOutboxEventsResponse response;
           auto context = peers_.CallContext(nullptr, kFetchTimeout);
           absl::Status status = PeerOutcome(
               (*results)->ListOutboxEvents(context.get(), request, &response), "results");
           if (!status.ok()) return status;
           fetched.assign(response.events().begin(), response.events().end());
+          if (request.count_pending()) pending = response.pending();
+          ObservePoll("results", pending, fetched);
           return fetched;
         });
     if (!applied.ok()) return applied.status();
     LogCounted("results", fetched, *applied, start);
+    ObserveCounted("results", fetched, *applied);
+    pending = std::max<int64_t>(0, pending - *applied);
     total += *applied;
     if (*applied < kBatchSize) return total;
   }

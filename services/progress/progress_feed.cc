@@ -1,6 +1,7 @@
 #include "services/progress/progress_feed.h"
 
 #include "common/log.h"
+#include "common/server_metrics.h"
 #include "common/trace.h"
 
 #include <cstdio>
@@ -80,8 +81,12 @@ absl::Status ProgressFeed::Subscribe(const Key& key, const std::string& after, W
   // Offers happen under the lock, the first one included, so a watcher
   // never gets an older state after a newer one.
   auto join = [&](Topic& topic) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    topic.watchers.insert(watcher);
-    if (topic.latest->offset() != after) watcher->Offer(topic.latest);
+    ServerMetrics* metrics = GetServerMetrics();
+    if (topic.watchers.insert(watcher).second && metrics != nullptr) metrics->WatcherConnected();
+    if (topic.latest->offset() != after) {
+      watcher->Offer(topic.latest);
+      if (metrics != nullptr) metrics->UpdateSent();
+    }
   };
   const auto closing = absl::UnavailableError(
       "the server is shutting down; watch again with "
@@ -113,7 +118,9 @@ void ProgressFeed::Unsubscribe(const Key& key, Watcher* watcher) {
   absl::MutexLock lock(&mu_);
   auto it = topics_.find(key);
   if (it == topics_.end()) return;
-  it->second.watchers.erase(watcher);
+  if (it->second.watchers.erase(watcher) > 0) {
+    if (ServerMetrics* metrics = GetServerMetrics()) metrics->WatcherLeft();
+  }
   if (it->second.watchers.empty()) topics_.erase(it);
 }
 
@@ -169,7 +176,11 @@ void ProgressFeed::Publish(const std::string& offset) {
     it->second.latest = update;
     // Under the lock, so that Unsubscribe never returns while an offer to
     // its watcher is under way; Offer only swaps a pointer or starts a write.
-    for (Watcher* watcher : it->second.watchers) watcher->Offer(update);
+    ServerMetrics* metrics = GetServerMetrics();
+    for (Watcher* watcher : it->second.watchers) {
+      watcher->Offer(update);
+      if (metrics != nullptr) metrics->UpdateSent();
+    }
   }
 }
 

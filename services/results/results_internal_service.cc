@@ -45,6 +45,10 @@ grpc::Status ResultsInternalServiceImpl::ListOutboxEvents(
             store_.ListEvents(request->after(), request->page_size() == 0 ? kDefaultEventPage
                                                                           : request->page_size()));
         for (auto& e : events) *response->add_events() = std::move(e);
+        if (request->count_pending()) {
+          ASSIGN_OR_RETURN(int64_t pending, store_.CountEvents(request->after()));
+          response->set_pending(pending);
+        }
         return absl::OkStatus();
       });
 }

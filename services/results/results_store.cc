@@ -227,10 +227,16 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
               "SELECT booking_id, screening_type FROM results.results"
               " WHERE booking_id = ANY ($1::bigint[]) AND counts");
     // Only transactions older than every running one are final; see 0001.
+    // The same events counted, up to a million (the consumer's backlog).
+    c.prepare("results_count_events",
+              "SELECT count(*) FROM (SELECT 1 FROM results.outbox"
+              " WHERE xid < pg_snapshot_xmin(pg_current_snapshot())"
+              " AND (xid, seq) > ($1::xid8, $2::bigint) LIMIT 1000000) AS pending");
     c.prepare("results_list_events",
               "SELECT xid::text, seq, event_type, resident_id, screening_type, programme_year,"
               " hospital_code, result_id, resident_district_code, hospital_district_code,"
-              " event_date::text, positive, coalesce(trace_id, '') FROM results.outbox"
+              " event_date::text, positive, coalesce(trace_id, ''),"
+              " extract(epoch FROM create_time)::float8 FROM results.outbox"
               " WHERE xid < pg_snapshot_xmin(pg_current_snapshot())"
               // A row comparison the (xid, seq) index can start from; the start of
               // the log is (0, 0). (An `IS NULL OR` here made every poll read the
@@ -717,6 +723,16 @@ absl::StatusOr<std::set<std::pair<int64_t, v1::ScreeningType>>> ResultsStore::Co
   });
 }
 
+absl::StatusOr<int64_t> ResultsStore::CountEvents(const std::string& after) {
+  std::optional<std::pair<std::string, int64_t>> position;
+  if (!after.empty()) position = ParseOffset(after);
+  const std::string xid = position ? position->first : "0";
+  const std::string seq = position ? absl::StrCat(position->second) : "0";
+  return db::AutoCommit<int64_t>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<int64_t> {
+    return tx.exec_prepared1("results_count_events", xid, seq)[0].as<int64_t>();
+  });
+}
+
 absl::StatusOr<std::vector<internal::v1::OutboxEvent>> ResultsStore::ListEvents(
     const std::string& after, int limit) {
   using Events = std::vector<internal::v1::OutboxEvent>;
@@ -741,6 +757,7 @@ absl::StatusOr<std::vector<internal::v1::OutboxEvent>> ResultsStore::ListEvents(
       e.set_date(row[10].as<std::string>());
       e.set_positive(row[11].as<bool>());
       e.set_trace_id(row[12].as<std::string>());
+      e.set_create_time_seconds(row[13].as<double>());
     }
     return events;
   });

@@ -122,6 +122,8 @@ class ResultsStore {
       const std::vector<int64_t>& booking_ids);
 
   // Events committed after `after` ("" for the start), in commit order.
+  // How many committed events follow `after` (up to a million).
+  absl::StatusOr<int64_t> CountEvents(const std::string& after);
   absl::StatusOr<std::vector<internal::v1::OutboxEvent>> ListEvents(const std::string& after,
                                                                     int limit);
 

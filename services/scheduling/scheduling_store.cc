@@ -580,13 +580,19 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
     c.prepare("sched_list_events",
               "SELECT xid::text, seq, event_type, booking_id, resident_id, hospital_code,"
               " day::text, programme_year, resident_district_code, hospital_district_code,"
-              " coalesce(trace_id, '') FROM scheduling.outbox WHERE xid < "
+              " coalesce(trace_id, ''), extract(epoch FROM create_time)::float8"
+              " FROM scheduling.outbox WHERE xid < "
               "pg_snapshot_xmin(pg_current_snapshot())"
               // A row comparison the (xid, seq) index can start from; the start of
               // the log is (0, 0). (An `IS NULL OR` here made every poll read the
               // index from its first entry.)
               " AND (xid, seq) > ($1::xid8, $2::bigint)"
               " ORDER BY xid, seq LIMIT $3");
+    // The same events counted, up to a million (the consumer's backlog).
+    c.prepare("sched_count_events",
+              "SELECT count(*) FROM (SELECT 1 FROM scheduling.outbox"
+              " WHERE xid < pg_snapshot_xmin(pg_current_snapshot())"
+              " AND (xid, seq) > ($1::xid8, $2::bigint) LIMIT 1000000) AS pending");
     c.prepare(
         "sched_first_waiting",
         "SELECT id, resident_id, pregnancy_id, resident_district_code FROM scheduling.waitlist"
@@ -880,6 +886,7 @@ std::vector<absl::StatusOr<v1::Booking>> SchedulingStore::BookAll(
     // transaction); a collision of any kind sends it the careful way.
     std::vector<bool> collided;
     if (auto done = BookTogether(visits, &collided)) return std::move(*done);
+    BatchSpan::CountStoredAlone(1);
     return {BookOne(visits[0])};
   }
   // At most once more for each kind of collision: a repeated request_id or
@@ -1362,6 +1369,16 @@ absl::StatusOr<v1::Booking> SchedulingStore::MarkNoShow(int64_t booking_id, absl
   });
 }
 
+absl::StatusOr<int64_t> SchedulingStore::CountEvents(const std::string& after) {
+  std::optional<std::pair<std::string, int64_t>> position;
+  if (!after.empty()) position = ParseOutboxOffset(after);
+  const std::string xid = position ? position->first : "0";
+  const std::string seq = position ? absl::StrCat(position->second) : "0";
+  return db::AutoCommit<int64_t>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<int64_t> {
+    return tx.exec_prepared1("sched_count_events", xid, seq)[0].as<int64_t>();
+  });
+}
+
 absl::StatusOr<std::vector<internal::v1::BookingEvent>> SchedulingStore::ListEvents(
     const std::string& after, int limit) {
   using Events = std::vector<internal::v1::BookingEvent>;
@@ -1384,6 +1401,7 @@ absl::StatusOr<std::vector<internal::v1::BookingEvent>> SchedulingStore::ListEve
       e.set_resident_district_code(row[8].as<std::string>());
       e.set_hospital_district_code(row[9].as<std::string>());
       e.set_trace_id(row[10].as<std::string>());
+      e.set_create_time_seconds(row[11].as<double>());
     }
     return events;
   });

@@ -205,6 +205,8 @@ class SchedulingStore {
 
   // Booking events committed after `after` ("" for the start), in commit
   // order (the same horizon rule as results.outbox).
+  // How many committed events follow `after` (up to a million).
+  absl::StatusOr<int64_t> CountEvents(const std::string& after);
   absl::StatusOr<std::vector<internal::v1::BookingEvent>> ListEvents(const std::string& after,
                                                                      int limit);
 

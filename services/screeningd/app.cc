@@ -15,6 +15,8 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/migrations.h"
+#include "common/scrape_metrics.h"
+#include "common/server_metrics.h"
 #include "common/trace.h"
 #include "grpc/health/v1/health.pb.h"
 #include "services/admin/admin_service.h"
@@ -26,6 +28,7 @@
 #include "services/notify/notification_service.h"
 #include "services/notify/notify_store.h"
 #include "services/progress/outbox_consumer.h"
+#include "services/progress/programme_metrics.h"
 #include "services/progress/progress_feed.h"
 #include "services/progress/progress_reader.h"
 #include "services/progress/progress_store.h"
@@ -222,6 +225,20 @@ absl::Status MigrateServices(const std::string& database_url,
 // Everything a hosted service owns. Members are destroyed in reverse order:
 // handlers before gates before stores before pools.
 struct App::Hosted {
+  // Metrics, when --metrics_listen is set: the registry, what the gates and
+  // the parts below them count, and the HTTP endpoint. First, so that they
+  // outlive everything that records into them.
+  std::shared_ptr<prometheus::Registry> metrics;
+  std::unique_ptr<CallMetrics> call_metrics;
+  std::unique_ptr<ServerMetrics> server_metrics;
+  std::unique_ptr<prometheus::Exposer> exposer;
+  std::shared_ptr<ProcessCollector> process_metrics;
+  std::shared_ptr<CallbackCollector> state_metrics;  // the programme's gauges, read at a scrape
+  ~Hosted() {
+    // The endpoint stops first: a scrape reads the stores below.
+    exposer.reset();
+    if (server_metrics && GetServerMetrics() == server_metrics.get()) InstallServerMetrics(nullptr);
+  }
   std::vector<std::unique_ptr<db::Pool>> pools;
   std::unique_ptr<registry::PersonalDataKeys> personal_data_keys;
   std::unique_ptr<admin::AdminStore> gate_store;   // tokens and audit rows, as screening_gate
@@ -242,11 +259,6 @@ struct App::Hosted {
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<CallGate> public_gate, internal_gate;
-  // Metrics, when --metrics_listen is set: the registry, its HTTP endpoint,
-  // and what the gates count.
-  std::shared_ptr<prometheus::Registry> metrics;
-  std::unique_ptr<prometheus::Exposer> exposer;
-  std::unique_ptr<CallMetrics> call_metrics;
   std::unique_ptr<console::LocalMethods> local_methods;  // the HTTP face's, over public_gate
   // One set of handlers per server: a service object serves one server only.
   std::vector<std::unique_ptr<grpc::Service>> handlers;
@@ -299,11 +311,19 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   const Clock& clock = c.clock ? *c.clock : app->system_clock_;
   app->hosted_ = std::make_unique<Hosted>();
   Hosted& h = *app->hosted_;
+  if (!c.metrics_listen.empty()) {
+    // Before the pools and services, which record into them from the start.
+    h.metrics = std::make_shared<prometheus::Registry>();
+    h.call_metrics = std::make_unique<CallMetrics>(*h.metrics);
+    h.server_metrics = std::make_unique<ServerMetrics>(*h.metrics);
+    InstallServerMetrics(h.server_metrics.get());
+  }
   // Each service logs in as its own role: rights on its own schema only.
   auto new_pool = [&](const std::string& role) -> db::Pool& {
     h.pools.push_back(std::make_unique<db::Pool>(db::Pool::Options{
         .url = db::ConnectionStringForUser(c.database_url, role, c.service_db_password),
-        .size = c.db_pool_size}));
+        .size = c.db_pool_size,
+        .name = role}));
     return *h.pools.back();
   };
   h.gate_store = std::make_unique<admin::AdminStore>(new_pool("screening_gate"), clock);
@@ -362,9 +382,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   // In process, the caller is a service of this process acting for a call
   // the public gate already checked and audited.
   h.internal_gate = std::make_unique<CallGate>(nullptr, nullptr, nullptr, clock);
-  if (!c.metrics_listen.empty()) {
-    h.metrics = std::make_shared<prometheus::Registry>();
-    h.call_metrics = std::make_unique<CallMetrics>(*h.metrics);
+  if (h.metrics) {
     try {
       h.exposer = std::make_unique<prometheus::Exposer>(c.metrics_listen);
     } catch (const std::exception& e) {
@@ -372,6 +390,27 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
           absl::StrCat("cannot serve metrics on ", c.metrics_listen, ": ", e.what()));
     }
     h.exposer->RegisterCollectable(h.metrics);
+    h.process_metrics = std::make_shared<ProcessCollector>();
+    h.exposer->RegisterCollectable(h.process_metrics);
+    h.state_metrics = std::make_shared<CallbackCollector>([&h, year = c.programme_year] {
+      // Read at each scrape, as a background action sampled out of the logs.
+      ScopedTrace trace(TraceContext::Start(/*sampled=*/false));
+      std::vector<prometheus::MetricFamily> families;
+      if (h.progress_reader) {
+        absl::StatusOr<v1::Progress> progress =
+            h.progress_reader->Read(year, v1::PROGRESS_DIMENSION_UNSPECIFIED);
+        if (progress.ok()) families = progress::ProgrammeFamilies(*progress);
+      }
+      if (h.notify_store) {
+        if (absl::StatusOr<int64_t> pending = h.notify_store->CountPending(); pending.ok()) {
+          families.push_back(GaugeFamily("screening_notifications_pending",
+                                         "Text messages waiting to be sent (or retried).",
+                                         {{{}, static_cast<double>(*pending)}}));
+        }
+      }
+      return families;
+    });
+    h.exposer->RegisterCollectable(h.state_metrics);
     h.public_gate->set_metrics(h.call_metrics.get());
     h.internal_gate->set_metrics(h.call_metrics.get());
   }
