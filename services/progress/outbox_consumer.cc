@@ -129,8 +129,11 @@ absl::StatusOr<int> OutboxConsumer::Drain() {
         });
     if (!applied.ok()) return applied.status();
     LogCounted("scheduling", fetched, *applied, start);
-    ObserveCounted("scheduling", fetched, *applied);
     pending = std::max<int64_t>(0, pending - *applied);
+    // Caught up (a short page): nothing visible is left to count. Said
+    // before the count goes up, so that no scrape sees both at once.
+    if (*applied < kBatchSize) ObservePoll("scheduling", pending, {});
+    ObserveCounted("scheduling", fetched, *applied);
     total += *applied;
     if (*applied < kBatchSize) break;
   }
@@ -160,8 +163,11 @@ absl::StatusOr<int> OutboxConsumer::Drain() {
         });
     if (!applied.ok()) return applied.status();
     LogCounted("results", fetched, *applied, start);
-    ObserveCounted("results", fetched, *applied);
     pending = std::max<int64_t>(0, pending - *applied);
+    // Caught up (a short page): nothing visible is left to count. Said
+    // before the count goes up, so that no scrape sees both at once.
+    if (*applied < kBatchSize) ObservePoll("results", pending, {});
+    ObserveCounted("results", fetched, *applied);
     total += *applied;
     if (*applied < kBatchSize) return total;
   }
