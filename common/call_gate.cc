@@ -89,9 +89,10 @@ Authenticator::Presented Authenticator::Present(const Credentials& credentials) 
     for (const auto& cn : auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME)) {
       auto caller = ParseCallerName(std::string(cn.data(), cn.size()));
       if (!caller.ok()) {
-        return {absl::UnauthenticatedError(
-                    absl::StrCat("the client certificate's common name does not name a caller: ",
-                                 caller.status().message())),
+        return {WithReason(absl::UnauthenticatedError(absl::StrCat(
+                               "the client certificate's common name does not name a caller: ",
+                               caller.status().message())),
+                           "CERTIFICATE_NAMES_NO_CALLER"),
                 std::nullopt};
       }
       caller->subject = absl::StrCat("cert:", std::string(cn.data(), cn.size()));
@@ -101,13 +102,16 @@ Authenticator::Presented Authenticator::Present(const Credentials& credentials) 
   if (credentials.authorization) {
     absl::string_view value(*credentials.authorization);
     if (!absl::ConsumePrefix(&value, kBearerPrefix) || tokens_ == nullptr) {
-      return {absl::UnauthenticatedError("authorization must be 'Bearer <token>'"), std::nullopt};
+      return {WithReason(absl::UnauthenticatedError("authorization must be 'Bearer <token>'"),
+                         "AUTHORIZATION_MALFORMED"),
+              std::nullopt};
     }
     return {absl::UnauthenticatedError("token not verified yet"), std::string(value)};
   }
   if (insecure_) return {Caller{Role::kDeveloper, "", "insecure-developer"}, std::nullopt};
-  return {absl::UnauthenticatedError(
-              "no credentials: present a client certificate or an 'authorization: Bearer' token"),
+  return {WithReason(absl::UnauthenticatedError("no credentials: present a client certificate or "
+                                                "an 'authorization: Bearer' token"),
+                     "NO_CREDENTIALS"),
           std::nullopt};
 }
 

@@ -1,6 +1,7 @@
 #include "common/call_metrics.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 
 namespace screening {
 namespace {
@@ -46,19 +47,55 @@ void CallMetrics::Refused(absl::string_view reason) {
 
 void CallMetrics::AuditWriteFailed() { audit_write_failures_.Increment(); }
 
+CallMetrics::MethodSeries& CallMetrics::SeriesOf(absl::string_view method,
+                                                 absl::string_view protocol) {
+  const std::string key = absl::StrCat(protocol, " ", method);
+  {
+    absl::ReaderMutexLock lock(&series_mu_);
+    if (auto it = series_.find(key); it != series_.end()) return *it->second;
+  }
+  absl::MutexLock lock(&series_mu_);
+  std::unique_ptr<MethodSeries>& series = series_[key];
+  if (!series) {
+    series = std::make_unique<MethodSeries>();
+    series->seconds = &seconds_.Add(
+        {{"method", std::string(method)}, {"protocol", std::string(protocol)}}, Buckets());
+  }
+  return *series;
+}
+
 void CallMetrics::Observe(absl::string_view method, absl::string_view protocol,
                           grpc::StatusCode code, absl::Duration elapsed) {
-  const std::string m(method), p(protocol);
-  calls_
-      .Add({{"method", m},
-            {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(code))},
-            {"protocol", p}})
-      .Increment();
-  seconds_.Add({{"method", m}, {"protocol", p}}, Buckets()).Observe(absl::ToDoubleSeconds(elapsed));
+  MethodSeries& series = SeriesOf(method, protocol);
+  const size_t c =
+      static_cast<size_t>(code) < series.by_code.size() ? static_cast<size_t>(code) : 2;  // UNKNOWN
+  prometheus::Counter* counter = series.by_code[c].load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    // Family::Add returns the same series for the same labels, so two
+    // threads racing here store the same pointer.
+    counter = &calls_.Add({{"method", std::string(method)},
+                           {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(c))},
+                           {"protocol", std::string(protocol)}});
+    series.by_code[c].store(counter, std::memory_order_release);
+  }
+  counter->Increment();
+  series.seconds->Observe(absl::ToDoubleSeconds(elapsed));
 }
 
 std::unique_ptr<CallMetrics::InFlight> CallMetrics::Enter(absl::string_view protocol) {
-  return std::make_unique<InFlight>(in_flight_.Add({{"protocol", std::string(protocol)}}));
+  prometheus::Gauge* gauge = nullptr;
+  {
+    absl::ReaderMutexLock lock(&series_mu_);
+    if (auto it = in_flight_by_protocol_.find(protocol); it != in_flight_by_protocol_.end()) {
+      gauge = it->second;
+    }
+  }
+  if (gauge == nullptr) {
+    absl::MutexLock lock(&series_mu_);
+    gauge = &in_flight_.Add({{"protocol", std::string(protocol)}});
+    in_flight_by_protocol_[std::string(protocol)] = gauge;
+  }
+  return std::make_unique<InFlight>(*gauge);
 }
 
 }  // namespace screening

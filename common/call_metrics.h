@@ -4,6 +4,8 @@
 // request's values.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -14,7 +16,9 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace screening {
@@ -53,6 +57,20 @@ class CallMetrics {
   prometheus::Family<prometheus::Gauge>& in_flight_;
   prometheus::Family<prometheus::Counter>& refusals_;
   prometheus::Counter& audit_write_failures_;
+
+  // The series of one RPC over one protocol, found once and kept: a
+  // family's Add builds and hashes its labels under a lock, too much for
+  // every call.
+  struct MethodSeries {
+    prometheus::Histogram* seconds;
+    std::array<std::atomic<prometheus::Counter*>, 17> by_code{};  // grpc::StatusCode 0–16
+  };
+  MethodSeries& SeriesOf(absl::string_view method, absl::string_view protocol);
+  absl::Mutex series_mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> series_
+      ABSL_GUARDED_BY(series_mu_);
+  absl::flat_hash_map<std::string, prometheus::Gauge*> in_flight_by_protocol_
+      ABSL_GUARDED_BY(series_mu_);
 };
 
 }  // namespace screening

@@ -277,25 +277,30 @@ TEST_F(AccessControl, ExpiredRevokedTamperedAndForeignTokensAreRefused) {
   clock_->Set(DefaultTestNow());
   EXPECT_THAT(expired, GrpcIs(grpc::StatusCode::UNAUTHENTICATED));
   EXPECT_THAT(expired.error_message(), HasSubstr("expired"));
+  EXPECT_EQ(ErrorReason(expired), "TOKEN_EXPIRED");
 
   auto revoked = tokens_->IssueToken(clinic, absl::Hours(1), "revoked");
   ASSERT_TRUE(call(revoked->token).ok());
   ASSERT_TRUE(tokens_->RevokeToken(revoked->id).ok());
   EXPECT_THAT(call(revoked->token), GrpcIs(grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_EQ(ErrorReason(call(revoked->token)), "TOKEN_REVOKED");
   EXPECT_THAT(tokens_->RevokeToken("0000000000000000"), StatusIs(absl::StatusCode::kNotFound));
 
   std::string tampered = Token("clinic:230104");
   tampered.back() = tampered.back() == '0' ? '1' : '0';
   EXPECT_THAT(call(tampered), GrpcIs(grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_EQ(ErrorReason(call(tampered)), "TOKEN_UNKNOWN");
   for (const std::string& junk :
        std::vector<std::string>{"", "garbage", "sct_zz_zz", std::string(5000, 'a')}) {
     EXPECT_THAT(call(junk), GrpcIs(grpc::StatusCode::UNAUTHENTICATED)) << junk.substr(0, 20);
+    EXPECT_EQ(ErrorReason(call(junk)), "TOKEN_MALFORMED") << junk.substr(0, 20);
   }
   grpc::ClientContext basic;
   basic.AddMetadata("authorization", "Basic dXNlcjpwYXNz");
   v1::SearchSlotsResponse response;
-  EXPECT_THAT(server_->scheduling().SearchSlots(&basic, {}, &response),
-              GrpcIs(grpc::StatusCode::UNAUTHENTICATED));
+  const grpc::Status not_bearer = server_->scheduling().SearchSlots(&basic, {}, &response);
+  EXPECT_THAT(not_bearer, GrpcIs(grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_EQ(ErrorReason(not_bearer), "AUTHORIZATION_MALFORMED");
 }
 
 TEST_F(AccessControl, TheRateIsPerCallerNotPerToken) {

@@ -35,6 +35,8 @@ echo "$metrics" | grep -q '^screening_calls_in_flight{protocol="grpc"} 0' || fai
 # The bad token: refused by the gate, counted by its reason and as the call's code.
 refused=$(echo "$metrics" | grep '^screening_gate_refusals_total{' | awk '{s += $2} END {print s + 0}')
 [ "$refused" = 1 ] || fail "refusals counted $refused times, not 1: $(echo "$metrics" | grep refusals)"
+echo "$metrics" | grep -q '^screening_gate_refusals_total{reason="TOKEN_MALFORMED"} 1' ||
+  fail "the bad token's refusal is not counted by its reason: $(echo "$metrics" | grep refusals)"
 unauth=$(line 'screening_calls_total{' 'ProgressService/GetProgress' 'code="UNAUTHENTICATED"')
 [ "$unauth" = 1 ] || fail "the refused call counted ${unauth:-0} times as UNAUTHENTICATED"
 echo "$metrics" | grep -q '^screening_audit_write_failures_total 0' || fail "audit-write failures not at 0"

@@ -62,17 +62,20 @@ std::vector<absl::StatusOr<Caller>> AdminStore::VerifyAll(const std::vector<std:
   std::vector<std::string> ids;
   for (absl::string_view token : tokens) {
     if (!absl::ConsumePrefix(&token, kTokenPrefix)) {
-      parsed.emplace_back(absl::UnauthenticatedError("not a screening token"));
+      parsed.emplace_back(
+          WithReason(absl::UnauthenticatedError("not a screening token"), "TOKEN_MALFORMED"));
       continue;
     }
     std::vector<std::string> parts = absl::StrSplit(token, '_');
     if (parts.size() != 2 || parts[0].size() != 16 || parts[1].size() != 64) {
-      parsed.emplace_back(absl::UnauthenticatedError("malformed token"));
+      parsed.emplace_back(
+          WithReason(absl::UnauthenticatedError("malformed token"), "TOKEN_MALFORMED"));
       continue;
     }
     auto secret = HexDecode(parts[1]);
     if (!secret.ok()) {
-      parsed.emplace_back(absl::UnauthenticatedError("malformed token"));
+      parsed.emplace_back(
+          WithReason(absl::UnauthenticatedError("malformed token"), "TOKEN_MALFORMED"));
       continue;
     }
     ids.push_back(parts[0]);
@@ -111,15 +114,19 @@ absl::StatusOr<Caller> AdminStore::CallerOfToken(
     const std::map<std::string, std::tuple<std::string, std::string, std::string, bool>>& rows)
     const {
   auto row = rows.find(id);
-  if (row == rows.end()) return absl::UnauthenticatedError("unknown token");
+  if (row == rows.end())
+    return WithReason(absl::UnauthenticatedError("unknown token"), "TOKEN_UNKNOWN");
   const auto& [hash, caller_name, expire, revoked] = row->second;
   if (!SecretEquals(hash, Sha256(secret))) {
-    return absl::UnauthenticatedError("token does not match");
+    return WithReason(absl::UnauthenticatedError("token does not match"), "TOKEN_UNKNOWN");
   }
-  if (revoked) return absl::UnauthenticatedError("token revoked");
-  if (ParseTime(expire) <= clock_.Now()) return absl::UnauthenticatedError("token expired");
+  if (revoked) return WithReason(absl::UnauthenticatedError("token revoked"), "TOKEN_REVOKED");
+  if (ParseTime(expire) <= clock_.Now())
+    return WithReason(absl::UnauthenticatedError("token expired"), "TOKEN_EXPIRED");
   auto caller = ParseCallerName(caller_name);
-  if (!caller.ok()) return absl::UnauthenticatedError("token names no valid caller");
+  if (!caller.ok()) {
+    return WithReason(absl::UnauthenticatedError("token names no valid caller"), "TOKEN_MALFORMED");
+  }
   caller->subject = absl::StrCat("token:", id);
   return caller;
 }
