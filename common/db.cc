@@ -90,6 +90,7 @@ absl::StatusOr<Pool::Lease> Pool::Acquire() {
     while (!idle_.empty() && ServerHungUp(*idle_.back()->connection)) {
       idle_.pop_back();
       --open_;
+      if (metrics_ != nullptr) metrics_->ConnectionLost();
     }
     if (!idle_.empty()) {
       slot = std::move(idle_.back());
