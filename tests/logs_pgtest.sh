@@ -24,10 +24,10 @@ for _ in 1 2 3 4 5; do
   kill -0 "$sms_pid" 2>/dev/null && break
 done
 trap 'kill "$sms_pid" 2>/dev/null; cleanup' EXIT
-http_port=$((30000 + RANDOM % 10000))
-start_screeningd --log_format=json --http_listen="127.0.0.1:$http_port" --programme_year="$year" \
+start_screeningd --log_format=json --http_listen="127.0.0.1:@EXTRA_PORT@" --programme_year="$year" \
   --consumer_poll_interval=50ms --notify_poll_interval=100ms \
   --sms_gateway_url="http://127.0.0.1:$sms_port/sms"
+http_port=$extra_port
 ctl() { "$screenctl" --address="127.0.0.1:$port" "$@"; }
 name_of() { sed -n 's/^ *"name": "\([^"]*\)".*/\1/p' | head -1; }
 lines() { grep -v '^listening on port' "$log"; } # stdout's one line is for scripts

@@ -14,10 +14,10 @@ test_name=prometheus
 command -v prometheus >/dev/null || fail "Debian's prometheus is not installed (tools/bootstrap)"
 year=$(( $(date -u +%Y) + 1 ))
 printf '{"programmes": [{"year": %d}, {"year": %d}]}\n' $((year - 1)) "$year" >"$work/programmes.json"
-metrics_port=$((30000 + RANDOM % 10000))
 start_screeningd --programme_rules="$work/programmes.json" --programme_year="$year" \
-  --metrics_listen="127.0.0.1:$metrics_port" --consumer_poll_interval=50ms \
+  --metrics_listen="127.0.0.1:@EXTRA_PORT@" --consumer_poll_interval=50ms \
   --rate_limit_per_second=1000000 --rate_limit_burst=1000000
+metrics_port=$extra_port
 ctl() { "$screenctl" --address="127.0.0.1:$port" "$@"; }
 
 cp "$deploy/prometheus/alerts.yml" "$work/alerts.yml"
@@ -32,7 +32,7 @@ scrape_configs:
       - targets: ["127.0.0.1:$metrics_port"]
 EOF
 for _ in 1 2 3 4 5; do
-  prom_port=$((30000 + RANDOM % 10000))
+  prom_port=$((20000 + RANDOM % 12000))
   prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
     --web.listen-address="127.0.0.1:$prom_port" >"$work/prometheus.log" 2>&1 &
   prom_pid=$!

@@ -3,7 +3,9 @@
 # both removed when the test exits.
 #
 #   . screeningd_on_fresh_db.sh   # needs $screeningd, $screenctl, $test_name
-#   start_screeningd [extra flags]  # sets $port; the log is $work/screeningd.log
+#   start_screeningd [extra flags]  # sets $port; the log is $work/screeningd.log;
+#                                   # @EXTRA_PORT@ in a flag becomes $extra_port, a
+#                                   # second free port (metrics, HTTP)
 #   stop_screeningd                 # SIGTERM, and wait for it
 #   fail "message"                  # prints the log's tail and exits 1
 : "${SCREENING_TEST_DATABASE:?set SCREENING_TEST_DATABASE (tools/devdb conninfo)}"
@@ -24,11 +26,15 @@ export SCREENING_LOOKUP_KEY="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 
 database_url="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$db"
 
-# A random port may be taken: a screeningd that exits at once tries another.
+# A random port may be taken: a screeningd that exits at once tries others.
 start_screeningd() {
   for _ in 1 2 3 4 5; do
     port=$((40000 + RANDOM % 20000))
-    "$screeningd" --insecure --listen="127.0.0.1:$port" --database_url="$database_url" "$@" \
+    # Below Linux's ephemeral ports (32768 on), which clients' connections take.
+    extra_port=$((20000 + RANDOM % 12000))
+    local args=("$@")
+    args=("${args[@]//@EXTRA_PORT@/$extra_port}")
+    "$screeningd" --insecure --listen="127.0.0.1:$port" --database_url="$database_url" "${args[@]}" \
       >"$work/screeningd.log" 2>&1 &
     echo $! >"$work/pid"
     for _ in $(seq 100); do
