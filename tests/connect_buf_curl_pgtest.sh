@@ -11,8 +11,8 @@ set -euo pipefail
 screeningd=$1 screenctl=$2 buf=$3 protos=$4
 test_name=connect
 . "$(dirname "$0")/support/screeningd_on_fresh_db.sh"
-http_port=$((20000 + RANDOM % 10000))
-start_screeningd --http_listen="127.0.0.1:$http_port"
+start_screeningd --http_listen="127.0.0.1:@EXTRA_PORT@"
+http_port=$extra_port
 url="http://127.0.0.1:$http_port"
 connect() { "$buf" curl --schema "$protos" --protocol connect "$@"; }
 

@@ -19,7 +19,6 @@ test_name=browser
 . "$(dirname "$0")/support/screeningd_on_fresh_db.sh"
 command -v chromium >/dev/null || fail "chromium is not installed (tools/bootstrap)"
 year=$(TZ=Asia/Shanghai date +%Y) today=$(TZ=Asia/Shanghai date +%F)
-http_port=$((20000 + RANDOM % 10000))
 # The local fake SMS gateway, on a free port; stopped with the test.
 for _ in 1 2 3 4 5; do
   sms_port=$((30000 + RANDOM % 10000))
@@ -31,7 +30,8 @@ done
 trap 'kill "$sms_pid" 2>/dev/null; cleanup' EXIT
 sms_flags="--sms_gateway_url=http://127.0.0.1:$sms_port/sms --sms_retry_base=200ms --notify_poll_interval=100ms"
 # shellcheck disable=SC2086
-start_screeningd --http_listen="127.0.0.1:$http_port" --programme_year="$year" $sms_flags
+start_screeningd --http_listen="127.0.0.1:@EXTRA_PORT@" --programme_year="$year" $sms_flags
+http_port=$extra_port
 ctl() { "$screenctl" --address="127.0.0.1:$port" "$@"; }
 name_of() { sed -n 's/^ *"name": "\([^"]*\)".*/\1/p' | head -1; }
 

@@ -387,8 +387,13 @@ export async function showVisits(root: HTMLElement, resident: Resident,
   };
 
   picks.forEach((p) => p.addEventListener("change", async () => {
+    // The calendar of the earlier choice is stale at once: no day of it can
+    // be picked while the hospitals for the new choice load.
+    const mine = ++drawing;
+    choose(null);
+    calendarBox.innerHTML = `<p class="muted">正在读取名额……</p>`;
     await fillHospitals();
-    await drawCalendar();
+    if (mine === drawing) await drawCalendar();
   }));
   hospitalSelect.addEventListener("change", () => {
     pickedByHand = true;
