@@ -20,14 +20,7 @@ test_name=browser
 command -v chromium >/dev/null || fail "chromium is not installed (tools/bootstrap)"
 year=$(TZ=Asia/Shanghai date +%Y) today=$(TZ=Asia/Shanghai date +%F)
 # The local fake SMS gateway, on a free port; stopped with the test.
-for _ in 1 2 3 4 5; do
-  sms_port=$((30000 + RANDOM % 10000))
-  "$fake_sms" --listen="127.0.0.1:$sms_port" >"$work/sms.log" 2>&1 &
-  sms_pid=$!
-  sleep 0.3
-  kill -0 "$sms_pid" 2>/dev/null && break
-done
-trap 'kill "$sms_pid" 2>/dev/null; cleanup' EXIT
+start_fake_sms "$fake_sms"
 sms_flags="--sms_gateway_url=http://127.0.0.1:$sms_port/sms --sms_retry_base=200ms --notify_poll_interval=100ms"
 # shellcheck disable=SC2086
 start_screeningd --http_listen="127.0.0.1:@EXTRA_PORT@" --programme_year="$year" $sms_flags

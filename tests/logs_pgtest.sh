@@ -16,14 +16,7 @@ test_name=logs
 year=$(TZ=Asia/Shanghai date +%Y) today=$(TZ=Asia/Shanghai date +%F)
 log=$work/screeningd.log
 
-for _ in 1 2 3 4 5; do
-  sms_port=$((30000 + RANDOM % 10000))
-  "$fake_sms" --listen="127.0.0.1:$sms_port" >"$work/sms.log" 2>&1 &
-  sms_pid=$!
-  sleep 0.3
-  kill -0 "$sms_pid" 2>/dev/null && break
-done
-trap 'kill "$sms_pid" 2>/dev/null; cleanup' EXIT
+start_fake_sms "$fake_sms"
 start_screeningd --log_format=json --http_listen="127.0.0.1:@EXTRA_PORT@" --programme_year="$year" \
   --consumer_poll_interval=50ms --notify_poll_interval=100ms \
   --sms_gateway_url="http://127.0.0.1:$sms_port/sms"

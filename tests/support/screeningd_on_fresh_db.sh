@@ -7,6 +7,7 @@
 #                                   # @EXTRA_PORT@ in a flag becomes $extra_port, a
 #                                   # second free port (metrics, HTTP)
 #   stop_screeningd                 # SIGTERM, and wait for it
+#   start_fake_sms GATEWAY          # the fake SMS gateway on $sms_port, stopped at exit
 #   fail "message"                  # prints the log's tail and exits 1
 : "${SCREENING_TEST_DATABASE:?set SCREENING_TEST_DATABASE (tools/devdb conninfo)}"
 psql() { "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/psql" -v ON_ERROR_STOP=1 "$@"; }
@@ -15,6 +16,7 @@ export PGHOST=$(settings host) PGPORT=$(settings port) PGUSER=$(settings user)
 db="t_${test_name}_$$"
 work=$(mktemp -d)
 cleanup() {
+  [ -n "${sms_pid:-}" ] && kill "$sms_pid" 2>/dev/null
   [ -f "$work/pid" ] && kill "$(cat "$work/pid")" 2>/dev/null && sleep 1
   psql -d postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -43,6 +45,18 @@ start_screeningd() {
       sleep 0.2
     done
   done
+}
+
+# The local fake SMS gateway (tools/fake_sms_gateway) on a free port.
+start_fake_sms() {
+  for _ in 1 2 3 4 5; do
+    sms_port=$((20000 + RANDOM % 12000))
+    "$1" --listen="127.0.0.1:$sms_port" >"$work/sms.log" 2>&1 &
+    sms_pid=$!
+    sleep 0.3
+    kill -0 "$sms_pid" 2>/dev/null && return
+  done
+  fail "the fake SMS gateway did not start"
 }
 
 stop_screeningd() {
