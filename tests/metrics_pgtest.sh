@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Metrics (issue 18, first part): screeningd --metrics_listen serves Prometheus'
+# Metrics (issue 18): screeningd --metrics_listen serves Prometheus'
 # text format; every call through the gate is counted by RPC, status code and
 # protocol, with its latency, and nothing of a request's values (a resident's
 # name or ID number) becomes a label.
 #
 #   metrics_pgtest.sh SCREENINGD SCREENCTL
 set -euo pipefail
+# Large texts are searched as here-strings, not through a pipe: `grep -q` stops at
+# the first match, and the writer's SIGPIPE would fail the pipeline (pipefail).
 screeningd=$1 screenctl=$2
 test_name=metrics
 . "$(dirname "$0")/support/screeningd_on_fresh_db.sh"
@@ -31,15 +33,15 @@ echo "$metrics" | grep -F 'screening_calls_total{' | grep -F 'RegisterResident' 
   fail "RegisterResident not counted over gRPC"
 count=$(line 'screening_call_duration_seconds_count{' 'ProgressService/GetProgress' 'protocol="grpc"')
 [ "$count" = 5 ] || fail "GetProgress latency observed ${count:-0} times, not 5"
-echo "$metrics" | grep -q '^screening_calls_in_flight{protocol="grpc"} 0' || fail "calls left in flight"
+grep -q '^screening_calls_in_flight{protocol="grpc"} 0' <<<"$metrics" || fail "calls left in flight"
 # The bad token: refused by the gate, counted by its reason and as the call's code.
 refused=$(echo "$metrics" | grep '^screening_gate_refusals_total{' | awk '{s += $2} END {print s + 0}')
 [ "$refused" = 1 ] || fail "refusals counted $refused times, not 1: $(echo "$metrics" | grep refusals)"
-echo "$metrics" | grep -q '^screening_gate_refusals_total{reason="TOKEN_MALFORMED"} 1' ||
+grep -q '^screening_gate_refusals_total{reason="TOKEN_MALFORMED"} 1' <<<"$metrics" ||
   fail "the bad token's refusal is not counted by its reason: $(echo "$metrics" | grep refusals)"
 unauth=$(line 'screening_calls_total{' 'ProgressService/GetProgress' 'code="UNAUTHENTICATED"')
 [ "$unauth" = 1 ] || fail "the refused call counted ${unauth:-0} times as UNAUTHENTICATED"
-echo "$metrics" | grep -q '^screening_audit_write_failures_total 0' || fail "audit-write failures not at 0"
+grep -q '^screening_audit_write_failures_total 0' <<<"$metrics" || fail "audit-write failures not at 0"
 # Below the gate: a booking is one batch of one, its event is counted, and
 # the programme's gauges say what GetProgress says.
 ctl hospital HRB-DL-01 "道里区人民医院" 230102 >/dev/null || fail "hospital"
@@ -74,6 +76,6 @@ bookings=$(ctl progress "$year" | sed -n 's/^ *"bookings": "\([0-9]*\)".*/\1/p')
 echo "$metrics" | promtool check metrics >"$work/promtool.txt" 2>&1 ||
   fail "promtool check metrics: $(cat "$work/promtool.txt")"
 for secret in 230102197001011231 测试居民 13900000000; do
-  echo "$metrics" | grep -qF "$secret" && fail "personal data in the metrics: $secret"
+  grep -qF "$secret" <<<"$metrics" && fail "personal data in the metrics: $secret"
 done
 echo "ok"
