@@ -4,7 +4,6 @@
 #include "common/server_metrics.h"
 #include "common/trace.h"
 
-#include <cstdio>
 #include <vector>
 
 namespace screening::progress {
