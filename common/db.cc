@@ -172,7 +172,13 @@ absl::Status Pool::Ping() {
   if (!lease.ok()) return lease.status();
   try {
     pqxx::nontransaction tx(lease->connection());
-    tx.exec("SELECT 1");
+    // A standby answers SELECT 1 too; a pool that writes is served only by
+    // a primary (after a failover, until the promotion, none is).
+    const bool in_recovery = tx.exec1("SELECT pg_is_in_recovery()")[0].as<bool>();
+    if (in_recovery && !options_.read_only) {
+      lease->MarkBroken();
+      return absl::UnavailableError("the database is a standby now (a failover?); retry");
+    }
     return absl::OkStatus();
   } catch (const std::exception& e) {
     lease->MarkBroken();
@@ -199,7 +205,10 @@ absl::Status StatusFromException(const std::exception& e) {
   }
   const std::string state = SqlState(e);
   if (state == "57014") return absl::DeadlineExceededError("the call's deadline passed");
-  if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P03") {
+  // Connection exceptions (08), the server shutting down or starting (57P),
+  // and a write reaching a server that is no longer the primary (25006, a
+  // connection made before a failover): another try will find the primary.
+  if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state == "25006") {
     return absl::UnavailableError("the database is unavailable; retry");
   }
   // Log the detail for operators (its first line: a DETAIL line may quote a
@@ -241,9 +250,11 @@ absl::Status TransactStatus(Pool& pool, const std::function<absl::Status(pqxx::w
       if (last.code() == absl::StatusCode::kUnavailable) {
         lease->MarkBroken();
         // A connection lost before COMMIT took nothing with it (the server
-        // rolls the transaction back): one more try, on a new connection.
-        // Not after an unknown COMMIT (in_doubt_error is not a broken_connection).
-        if (!retried_lost && dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
+        // rolls the transaction back), nor did a write refused by a former
+        // primary: one more try, on a new connection. Not after an unknown
+        // COMMIT (in_doubt_error is not a broken_connection).
+        if (!retried_lost && (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
+                              SqlState(e) == "25006")) {
           retried_lost = true;
           continue;
         }

@@ -37,6 +37,9 @@ class Pool {
     absl::Duration acquire_timeout = absl::Seconds(5);
     // The pool's name in the metrics (its database role); none: no metrics.
     std::string name;
+    // A pool of reads that may go to a standby: Ping accepts one. A pool
+    // that writes is healthy only on a primary.
+    bool read_only = false;
   };
 
   explicit Pool(Options options);
@@ -70,7 +73,8 @@ class Pool {
   // up within the acquire timeout.
   absl::StatusOr<Lease> Acquire();
 
-  // OK when a `SELECT 1` succeeds.
+  // OK when the database answers, and (unless the pool is read_only) is a
+  // primary: UNAVAILABLE on a standby.
   absl::Status Ping();
 
   // Whether the database answered the last time this pool spoke to it: false

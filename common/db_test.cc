@@ -16,6 +16,15 @@ TEST(ConnectionStringForUser, RewritesUriUserinfo) {
             "postgresql://screening_gate@db.example/s");
 }
 
+TEST(ConnectionStringForUser, KeepsEveryHostOfAMultiHostUri) {
+  // tools/cluster's URL: libpq tries the hosts in turn for a primary.
+  EXPECT_EQ(ConnectionStringForUser("postgresql://screening@127.0.0.1:55411,127.0.0.1:55412/"
+                                    "screening?target_session_attrs=read-write",
+                                    "screening_scheduling", ""),
+            "postgresql://screening_scheduling@127.0.0.1:55411,127.0.0.1:55412/"
+            "screening?target_session_attrs=read-write");
+}
+
 TEST(ConnectionStringForUser, AppendsToKeyValueSettings) {
   EXPECT_EQ(ConnectionStringForUser("host=127.0.0.1 port=5433 user=screening dbname=t",
                                     "screening_progress", "it's"),

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include <httplib.h>
 #include <pqxx/pqxx>
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -49,6 +50,14 @@ bool WaitFor(TestServer& server, Health::ServingStatus want) {
   return false;
 }
 
+// GET /healthz on the HTTP face: its status code and body ("" when unanswered).
+std::pair<int, std::string> HttpHealth(TestServer& server) {
+  httplib::Client client("127.0.0.1", server.app().http_port());
+  auto response = client.Get("/healthz");
+  if (!response) return {0, ""};
+  return {response->status, response->body};
+}
+
 TEST(Health, FollowsTheDatabaseDownAndBackUp) {
   auto db = TestDatabase::Create("health");
   ASSERT_TRUE(db.ok()) << db.status();
@@ -56,6 +65,7 @@ TEST(Health, FollowsTheDatabaseDownAndBackUp) {
   FakeClock clock(DefaultTestNow());
   AppConfig config;
   config.health_interval = absl::Milliseconds(100);
+  config.http_listen = "127.0.0.1:0";  // its /healthz answers as gRPC health does
   // libpq takes the last of repeated settings: the proxy's port wins.
   auto server = TestServer::Start(absl::StrCat((*db)->url(), " host=127.0.0.1 port=", proxy.port()),
                                   &clock, config);
@@ -64,10 +74,13 @@ TEST(Health, FollowsTheDatabaseDownAndBackUp) {
   EXPECT_TRUE(WaitFor(**server, Health::SERVING));
   EXPECT_EQ(Check(**server, "screening.v1.SchedulingService"), Health::SERVING);
   EXPECT_EQ(Check(**server, "screening.internal.v1.ResultsInternalService"), Health::SERVING);
+  EXPECT_EQ(HttpHealth(**server), std::make_pair(200, std::string("{\"status\":\"SERVING\"}\n")));
 
   proxy.Cut();
   EXPECT_TRUE(WaitFor(**server, Health::NOT_SERVING));
   EXPECT_EQ(Check(**server, "screening.v1.RegistryService"), Health::NOT_SERVING);
+  EXPECT_EQ(HttpHealth(**server),
+            std::make_pair(503, std::string("{\"status\":\"NOT_SERVING\"}\n")));
   {
     grpc::ClientContext context;
     v1::GetProgressRequest request;
@@ -78,6 +91,7 @@ TEST(Health, FollowsTheDatabaseDownAndBackUp) {
 
   proxy.Restore();
   EXPECT_TRUE(WaitFor(**server, Health::SERVING));
+  EXPECT_EQ(HttpHealth(**server).first, 200);
   grpc::ClientContext context;
   v1::GetProgressRequest request;
   v1::Progress progress;
@@ -271,6 +285,34 @@ TEST(Deadlines, AFrozenPeerIsAnOutageNotTheCallersDeadline) {
   }
   EXPECT_LT(absl::Now() - batch_start, absl::Seconds(12)) << "no second wait one by one";
   registry->Shutdown(std::chrono::system_clock::now());
+}
+
+}  // namespace
+}  // namespace screening::testing
+
+namespace screening::testing {
+namespace {
+
+// After a failover, a connection made earlier may reach a server that is a
+// standby now: its writes are refused (SQLSTATE 25006). That is an outage to
+// retry, not an internal error, and the connection is not kept.
+TEST(Failover, AWriteRefusedAsReadOnlyIsUnavailable) {
+  auto db = TestDatabase::Create("read_only");
+  ASSERT_TRUE(db.ok()) << db.status();
+  db::Pool pool({.url = absl::StrCat((*db)->url(), " options='-c default_transaction_read_only=on'"),
+                 .size = 2});
+  const absl::Status status = db::TransactStatus(pool, [](pqxx::work& tx) {
+    tx.exec("CREATE TEMPORARY TABLE t (x int)");
+    tx.exec("INSERT INTO t VALUES (1)");
+    tx.exec("CREATE TABLE written_on_a_standby (x int)");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_FALSE(pool.reachable()) << "the connection was dropped, and health told";
+  EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM pg_class WHERE relname = 'written_on_a_standby'"),
+            0);
+  // The same server as a primary: the pool is served again.
+  EXPECT_TRUE(pool.Ping().ok());
 }
 
 }  // namespace

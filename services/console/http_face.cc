@@ -295,6 +295,15 @@ absl::StatusOr<std::unique_ptr<HttpFace>> HttpFace::Start(Options options,
     ServeAsset(*asset, accepted, response);
     return httplib::Server::HandlerResponse::Handled;
   });
+  if (o.serving) {
+    server.Get("/healthz", [self](const httplib::Request&, httplib::Response& response) {
+      const bool serving = self->options_.serving();
+      response.status = serving ? 200 : 503;
+      response.set_header("Cache-Control", "no-store");
+      response.set_content(serving ? "{\"status\":\"SERVING\"}\n" : "{\"status\":\"NOT_SERVING\"}\n",
+                           "application/json");
+    });
+  }
   // Sign-in, when the process has it; before the RPC route, which would
   // match these paths too.
   if (o.sign_in != nullptr) {

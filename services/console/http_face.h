@@ -11,6 +11,7 @@
 //   // POST /screening.v1.ProgressService/GetProgress  {"programmeYear": 2025}
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -50,6 +51,10 @@ class HttpFace {
     // The unary methods called on the face's own thread rather than
     // through `channel` (which carries the rest); none when null.
     const LocalMethods* local = nullptr;
+    // Whether the process serves, as gRPC health says: GET /healthz answers
+    // 200 SERVING or 503 NOT_SERVING, for balancers that cannot speak gRPC
+    // health. None when null.
+    std::function<bool()> serving;
   };
 
   static absl::StatusOr<std::unique_ptr<HttpFace>> Start(Options options,

@@ -458,7 +458,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
                                     .max_message_bytes = static_cast<size_t>(c.max_message_bytes),
                                     .threads = c.http_threads,
                                     .sign_in = h.sign_in.get(),
-                                    .session_ttl = c.session_ttl};
+                                    .session_ttl = c.session_ttl,
+                                    .serving = [app = app.get()] { return app->serving_.load(); }};
     h.local_methods = PublicLocalMethods(*h.public_gate, public_handlers);
     http.local = h.local_methods.get();
     auto face = console::HttpFace::Start(std::move(http),
@@ -537,20 +538,20 @@ void App::WatchHealth() {
   // works after an outage, or the first that loses its connection. When one
   // pool is back and others are still marked down (nothing has used them
   // since), the health thread pings them now rather than at its next round.
-  auto follow = [this, health](bool up) {
+  auto follow = [this](bool up) {
     bool serving = true;
     for (const auto& pool : hosted_->pools) serving = serving && pool->reachable();
-    health->SetServingStatus(serving);
+    SetServing(serving);
     if (up && !serving) {
       absl::MutexLock lock(&health_mu_);
       health_wake_ = true;
     }
   };
   for (const auto& pool : hosted_->pools) pool->OnReachabilityChange(follow);
-  auto check = [this, health] {
+  auto check = [this] {
     bool serving = true;
     for (const auto& pool : hosted_->pools) serving = pool->Ping().ok() && serving;
-    health->SetServingStatus(serving);
+    SetServing(serving);
     return serving;
   };
   check();
@@ -579,6 +580,11 @@ void App::WatchHealth() {
   });
 }
 
+void App::SetServing(bool serving) {
+  serving_ = serving;
+  server_->GetHealthCheckService()->SetServingStatus(serving);
+}
+
 void App::Shutdown(absl::Duration grace, absl::Duration drain) {
   absl::MutexLock lock(&shutdown_mu_);
   if (stopped_.HasBeenNotified()) return;
@@ -595,7 +601,7 @@ void App::Shutdown(absl::Duration grace, absl::Duration drain) {
   if (server_ && drain > absl::ZeroDuration()) {
     // Draining: health says NOT_SERVING, so balancers and clients move to
     // other replicas, while this one still serves whatever comes.
-    if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
+    SetServing(false);
     absl::SleepFor(drain);
     // Then a new call is told UNAVAILABLE (SHUTTING_DOWN: retry elsewhere)
     // for a moment before the server stops: gRPC cancels the calls that
@@ -607,6 +613,7 @@ void App::Shutdown(absl::Duration grace, absl::Duration drain) {
   // Watches never end by themselves: end them now, not at the grace's end.
   if (hosted_ && hosted_->progress_feed) hosted_->progress_feed->CloseAll();
   if (server_) {
+    serving_ = false;
     if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
     // In-flight calls finish (until the deadline); new ones are refused.
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));

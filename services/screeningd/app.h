@@ -9,6 +9,7 @@
 //   (*app)->Shutdown(absl::Seconds(10));
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <set>
 #include <string>
@@ -147,6 +148,8 @@ class App {
   App() = default;
   void RegisterHandlers(grpc::ServerBuilder& builder, CallGate& gate, const Clock& clock);
   void WatchHealth();
+  // gRPC health of every hosted service, and the HTTP face's /healthz.
+  void SetServing(bool serving);
   void SweepOverdueReferrals();
 
   AppConfig config_;
@@ -157,6 +160,7 @@ class App {
   std::unique_ptr<console::HttpFace> http_;        // browsers, into server_
   Peers peers_;
   int port_ = 0;
+  std::atomic<bool> serving_{true};  // what health says (SetServing)
   std::thread health_thread_;
   absl::Mutex health_mu_;
   bool health_wake_ ABSL_GUARDED_BY(health_mu_) = false;  // ping now, not at the interval
