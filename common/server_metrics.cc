@@ -115,10 +115,20 @@ ServerMetrics::ServerMetrics(prometheus::Registry& registry)
                          .Help("Text messages by outcome: sent, retry (the gateway failed; "
                                "tried again later), failed (given up), expired, declined, "
                                "no_phone.")
-                         .Register(registry)) {}
+                         .Register(registry)),
+      task_rounds_(prometheus::BuildCounter()
+                       .Name("screening_task_rounds_total")
+                       .Help("Turns of this replica at a background task that runs once a "
+                             "round across replicas: ran (it ran the round) or skipped "
+                             "(another replica had, within the interval).")
+                       .Register(registry)) {}
 
 void ServerMetrics::NotificationOutcome(absl::string_view outcome) {
   notifications_.Add({{"outcome", std::string(outcome)}}).Increment();
+}
+
+void ServerMetrics::TaskRound(absl::string_view task, bool ran) {
+  task_rounds_.Add({{"task", std::string(task)}, {"outcome", ran ? "ran" : "skipped"}}).Increment();
 }
 
 ServerMetrics::Pool::Pool(ServerMetrics& metrics, const std::string& name, int size)

@@ -76,6 +76,10 @@ class ServerMetrics {
   // A text message's outcome: sent, retry, failed, expired, declined, no_phone.
   void NotificationOutcome(absl::string_view outcome);
 
+  // A replica's turn at a background task that runs once a round across
+  // replicas (common/task_rounds.h): it ran the round, or another had.
+  void TaskRound(absl::string_view task, bool ran);
+
  private:
   prometheus::Family<prometheus::Gauge>& pool_size_;
   prometheus::Family<prometheus::Gauge>& pool_in_use_;
@@ -95,6 +99,7 @@ class ServerMetrics {
   prometheus::Gauge& watchers_;
   prometheus::Counter& updates_sent_;
   prometheus::Family<prometheus::Counter>& notifications_;
+  prometheus::Family<prometheus::Counter>& task_rounds_;
   absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<Pool>> pools_ ABSL_GUARDED_BY(mu_);
 };

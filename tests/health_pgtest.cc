@@ -299,8 +299,9 @@ namespace {
 TEST(Failover, AWriteRefusedAsReadOnlyIsUnavailable) {
   auto db = TestDatabase::Create("read_only");
   ASSERT_TRUE(db.ok()) << db.status();
-  db::Pool pool({.url = absl::StrCat((*db)->url(), " options='-c default_transaction_read_only=on'"),
-                 .size = 2});
+  db::Pool pool(
+      {.url = absl::StrCat((*db)->url(), " options='-c default_transaction_read_only=on'"),
+       .size = 2});
   const absl::Status status = db::TransactStatus(pool, [](pqxx::work& tx) {
     tx.exec("CREATE TEMPORARY TABLE t (x int)");
     tx.exec("INSERT INTO t VALUES (1)");

@@ -300,8 +300,9 @@ absl::StatusOr<std::unique_ptr<HttpFace>> HttpFace::Start(Options options,
       const bool serving = self->options_.serving();
       response.status = serving ? 200 : 503;
       response.set_header("Cache-Control", "no-store");
-      response.set_content(serving ? "{\"status\":\"SERVING\"}\n" : "{\"status\":\"NOT_SERVING\"}\n",
-                           "application/json");
+      response.set_content(
+          serving ? "{\"status\":\"SERVING\"}\n" : "{\"status\":\"NOT_SERVING\"}\n",
+          "application/json");
     });
   }
   // Sign-in, when the process has it; before the RPC route, which would

@@ -327,6 +327,10 @@ void Notifier::Run() {
     if (!status.ok()) last = text;
   };
   do {
+    // One replica a round: the others skip it (they wait for the next).
+    absl::StatusOr<bool> claimed = store_.ClaimNotifierRound(options_.poll_interval);
+    report("claiming the round", claimed.status());
+    if (!claimed.ok() || !*claimed) continue;
     // Each round is a background action of its own trace, sampled out (its
     // polls log nothing at info unless they fail).
     ScopedTrace trace(TraceContext::Start(/*sampled=*/false));

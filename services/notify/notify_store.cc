@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/dates.h"
 #include "common/names.h"
+#include "common/task_rounds.h"
 #include "nlohmann/json.hpp"
 
 namespace screening::notify {
@@ -245,6 +246,10 @@ absl::StatusOr<std::map<v1::NotificationStatus, int64_t>> NotifyStore::CountBySt
     }
     return counts;
   });
+}
+
+absl::StatusOr<bool> NotifyStore::ClaimNotifierRound(absl::Duration interval) {
+  return ClaimTaskRound(pool_, "notify.task_rounds", "notifier", interval);
 }
 
 absl::StatusOr<int64_t> NotifyStore::CountPending() {

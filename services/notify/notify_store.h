@@ -63,6 +63,10 @@ class NotifyStore {
  public:
   explicit NotifyStore(db::Pool& pool);
 
+  // Whether this replica runs the notifier's round (one a round across
+  // replicas; common/task_rounds.h).
+  absl::StatusOr<bool> ClaimNotifierRound(absl::Duration interval);
+
   // Messages waiting to be sent (for the metrics).
   absl::StatusOr<int64_t> CountPending();
 

@@ -16,6 +16,7 @@
 #include "common/event_types.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "common/task_rounds.h"
 #include "common/trace.h"
 
 namespace screening::results {
@@ -559,6 +560,10 @@ absl::StatusOr<int> ResultsStore::SweepOverdueReferrals(absl::CivilDay today) {
         tx.exec_prepared("results_sweep_overdue", FormatDate(today), CurrentTraceId())
             .affected_rows());
   });
+}
+
+absl::StatusOr<bool> ResultsStore::ClaimOverdueSweepRound(absl::Duration interval) {
+  return ClaimTaskRound(pool_, "results.task_rounds", "overdue_sweep", interval);
 }
 
 absl::StatusOr<std::pair<std::vector<v1::Referral>, bool>> ResultsStore::ListReferrals(

@@ -100,6 +100,9 @@ class ResultsStore {
   // Marks open referrals past their due date as overdue, each once, with a
   // `referral.overdue` event. Returns how many.
   absl::StatusOr<int> SweepOverdueReferrals(absl::CivilDay today);
+  // Whether this replica runs the sweep's round (one a round across replicas;
+  // common/task_rounds.h).
+  absl::StatusOr<bool> ClaimOverdueSweepRound(absl::Duration interval);
   absl::StatusOr<std::pair<std::vector<v1::Referral>, bool>> ListReferrals(
       const ReferralQuery& query);  // (page, more follow)
   absl::StatusOr<v1::Referral> GetReferral(int64_t id, absl::CivilDay today);

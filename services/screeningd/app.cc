@@ -496,17 +496,21 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   return app;
 }
 
-// Referrals go overdue with the calendar, not with a call: swept on a timer
-// (replicas may all sweep; each referral is marked, and its event raised,
-// once).
+// Referrals go overdue with the calendar, not with a call: swept on a timer,
+// by one replica a round (and were two to sweep at once, each referral is
+// marked, and its event raised, once).
 void App::SweepOverdueReferrals() {
   const Clock* clock = config_.clock ? config_.clock : &system_clock_;
   overdue_thread_ = std::thread([this, clock] {
     absl::Status last = absl::OkStatus();
     do {
+      results::ResultsStore& store = *hosted_->results_store;
+      absl::StatusOr<bool> claimed = store.ClaimOverdueSweepRound(config_.overdue_sweep_interval);
+      if (claimed.ok() && !*claimed) continue;   // another replica's round
       ScopedTrace trace(TraceContext::Start());  // the events it raises carry it
       const absl::Time start = absl::Now();
-      absl::StatusOr<int> swept = hosted_->results_store->SweepOverdueReferrals(Today(*clock));
+      absl::StatusOr<int> swept =
+          claimed.ok() ? store.SweepOverdueReferrals(Today(*clock)) : claimed.status();
       const absl::Status status = swept.ok() ? absl::OkStatus() : swept.status();
       if (!status.ok() && status != last) {
         logs::Warn("overdue sweep failed; retrying")

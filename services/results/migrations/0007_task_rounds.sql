@@ -1,0 +1,8 @@
+-- The rounds of background tasks that run once across replicas, not once per
+-- replica (common/task_rounds.h): here the overdue sweep.
+CREATE TABLE results.task_rounds (
+  task            text PRIMARY KEY,
+  last_round_time timestamptz NOT NULL,
+  rounds          bigint NOT NULL
+);
+GRANT SELECT, INSERT, UPDATE ON results.task_rounds TO screening_results;
