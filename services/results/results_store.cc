@@ -234,7 +234,8 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
               " WHERE xid < pg_snapshot_xmin(pg_current_snapshot())"
               " AND (xid, seq) > ($1::xid8, $2::bigint) LIMIT 1000000) AS pending");
     c.prepare("results_list_events",
-              "SELECT xid::text, seq, event_type, resident_id, screening_type, programme_year,"
+              "SELECT xid::text AS xid_text, seq, event_type, resident_id, screening_type, "
+              "programme_year,"
               " hospital_code, result_id, resident_district_code, hospital_district_code,"
               " event_date::text, positive, coalesce(trace_id, ''),"
               " extract(epoch FROM create_time)::float8 FROM results.outbox"
@@ -243,7 +244,8 @@ ResultsStore::ResultsStore(db::Pool& pool) : pool_(pool) {
               // the log is (0, 0). (An `IS NULL OR` here made every poll read the
               // index from its first entry.)
               " AND (xid, seq) > ($1::xid8, $2::bigint)"
-              " ORDER BY xid, seq LIMIT $3");
+              // The table's xid, not the text above: as text, 1000 sorts before 999.
+              " ORDER BY outbox.xid, outbox.seq LIMIT $3");
   });
 }
 

@@ -577,17 +577,19 @@ SchedulingStore::SchedulingStore(db::Pool& pool) : pool_(pool) {
               " b.resident_district_code, b.hospital_district_code, nullif($3, '')"
               " FROM scheduling.bookings b WHERE b.id = $1");
     // Only transactions older than every running one are final.
-    c.prepare("sched_list_events",
-              "SELECT xid::text, seq, event_type, booking_id, resident_id, hospital_code,"
-              " day::text, programme_year, resident_district_code, hospital_district_code,"
-              " coalesce(trace_id, ''), extract(epoch FROM create_time)::float8"
-              " FROM scheduling.outbox WHERE xid < "
-              "pg_snapshot_xmin(pg_current_snapshot())"
-              // A row comparison the (xid, seq) index can start from; the start of
-              // the log is (0, 0). (An `IS NULL OR` here made every poll read the
-              // index from its first entry.)
-              " AND (xid, seq) > ($1::xid8, $2::bigint)"
-              " ORDER BY xid, seq LIMIT $3");
+    c.prepare(
+        "sched_list_events",
+        "SELECT xid::text AS xid_text, seq, event_type, booking_id, resident_id, hospital_code,"
+        " day::text, programme_year, resident_district_code, hospital_district_code,"
+        " coalesce(trace_id, ''), extract(epoch FROM create_time)::float8"
+        " FROM scheduling.outbox WHERE xid < "
+        "pg_snapshot_xmin(pg_current_snapshot())"
+        // A row comparison the (xid, seq) index can start from; the start of
+        // the log is (0, 0). (An `IS NULL OR` here made every poll read the
+        // index from its first entry.)
+        " AND (xid, seq) > ($1::xid8, $2::bigint)"
+        // The table's xid, not the text above: as text, 1000 sorts before 999.
+        " ORDER BY outbox.xid, outbox.seq LIMIT $3");
     // The same events counted, up to a million (the consumer's backlog).
     c.prepare("sched_count_events",
               "SELECT count(*) FROM (SELECT 1 FROM scheduling.outbox"
