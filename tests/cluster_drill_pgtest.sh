@@ -46,6 +46,14 @@ names=$(psql_primary 'SHOW synchronous_standby_names')
 sync=$(psql_primary "SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')")
 [ "$sync" = 1 ] || fail "no standby replicates synchronously ($names)"
 
+# Progress is read from the standby (--read_database_url), and says how far behind it is.
+standby_port=$((base + 10 + $(cluster standby | tr -dc 0-9)))
+answer=$("$root/build/tools/screenctl" --address="$(cluster address)" progress) || fail "GetProgress"
+grep -q '"staleness"' <<<"$answer" || fail "GetProgress does not state its staleness: $answer"
+readers=$(psql -h 127.0.0.1 -p "$standby_port" -U screening -d screening -tAc \
+  "SELECT count(*) FROM pg_stat_activity WHERE usename = 'screening_progress'")
+[ "$readers" -gt 0 ] || fail "no progress reads on the standby"
+
 # Replica 1's health, every 200 ms, through the drills.
 health_port=$((base + 31))
 ( while :; do

@@ -6,7 +6,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include <grpcpp/client_context.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "common/task_rounds.h"
+#include "tests/support/tcp_proxy.h"
 #include "tests/support/test_database.h"
 #include "tests/support/test_server.h"
 
@@ -89,6 +94,72 @@ TEST(Replicas, ThreeServersSweepAndNotifyOnceARoundAndGoOnWithOne) {
   const auto later = rounds();
   EXPECT_GE(later.first - alone.first, 4) << "the remaining replica sweeps";
   EXPECT_GE(later.second - alone.second, 4) << "the remaining replica notifies";
+}
+
+// The port in SCREENING_TEST_DATABASE's "host=.. port=.." settings.
+int DatabasePort() {
+  const char* settings = std::getenv("SCREENING_TEST_DATABASE");
+  for (absl::string_view part : absl::StrSplit(settings ? settings : "", ' ')) {
+    int port = 0;
+    if (absl::ConsumePrefix(&part, "port=") && absl::SimpleAtoi(part, &port)) return port;
+  }
+  return 5432;
+}
+
+// Reads that may lag go to --read_database_url (here the same server through
+// a proxy standing for a standby) and say how far behind they may be; while
+// it is down they come from the primary, and health does not fall with it.
+TEST(LaggingReads, GoToTheStandbyAndFallBackToThePrimaryWhileItIsDown) {
+  auto db = TestDatabase::Create("lagging_reads");
+  ASSERT_TRUE(db.ok()) << db.status();
+  TcpProxy standby("127.0.0.1", DatabasePort());
+  FakeClock clock(DefaultTestNow());
+  AppConfig config;
+  config.read_database_url = absl::StrCat((*db)->url(), " host=127.0.0.1 port=", standby.port());
+  auto server = TestServer::Start((*db)->url(), &clock, config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto progress = [&](v1::Progress* out) {
+    grpc::ClientContext context;
+    return (*server)->progress().GetProgress(&context, v1::GetProgressRequest(), out);
+  };
+  auto residents = [&](v1::ListResidentsResponse* out) {
+    v1::ListResidentsRequest request;
+    request.set_district_code("230102");
+    grpc::ClientContext context;
+    return (*server)->registry().ListResidents(&context, request, out);
+  };
+  v1::Progress p;
+  ASSERT_TRUE(progress(&p).ok());
+  EXPECT_TRUE(p.has_staleness()) << "the answer says how far behind it may be";
+  EXPECT_EQ(p.staleness().seconds(), 0) << "a server that is not in recovery lags by nothing";
+  const int64_t through_standby = standby.connections();
+  EXPECT_GT(through_standby, 0) << "progress was read through the standby's address";
+  v1::ListResidentsResponse page;
+  ASSERT_TRUE(residents(&page).ok());
+  EXPECT_TRUE(page.has_staleness());
+  v1::GetQuarterlyReportRequest draft;
+  draft.set_programme_year(2025);
+  draft.set_quarter(1);
+  draft.set_draft(true);
+  v1::QuarterlyReport report;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE((*server)->progress().GetQuarterlyReport(&context, draft, &report).ok());
+  }
+  EXPECT_TRUE(report.has_staleness());
+
+  standby.Cut();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(progress(&p).ok()) << "GetProgress falls back to the primary";
+    EXPECT_TRUE(residents(&page).ok()) << "ListResidents falls back to the primary";
+  }
+  EXPECT_EQ(p.staleness().seconds(), 0);
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse health;
+  grpc::ClientContext context;
+  ASSERT_TRUE((*server)->health().Check(&context, request, &health).ok());
+  EXPECT_EQ(health.status(), grpc::health::v1::HealthCheckResponse::SERVING)
+      << "the primary serves: a standby down is not an outage";
 }
 
 }  // namespace

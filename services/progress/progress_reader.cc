@@ -19,7 +19,7 @@ absl::StatusOr<v1::Progress> ProgressReader::Read(int programme_year,
                                                   v1::ProgressDimension dimension) {
   // The counters move only with the offset: while it stands (and the day and
   // the district quotas are the same), the last answer is still the answer.
-  ASSIGN_OR_RETURN(std::string offset, store_.Offset());
+  ASSIGN_OR_RETURN(std::string offset, store_.Offset(db::Freshness::kMayLag));
   const absl::CivilDay today = Today(clock_);
   const std::pair<int, v1::ProgressDimension> key{programme_year, dimension};
   {
@@ -41,13 +41,15 @@ absl::StatusOr<v1::Progress> ProgressReader::Read(int programme_year,
 absl::StatusOr<v1::Progress> ProgressReader::ReadNow(int programme_year,
                                                      v1::ProgressDimension dimension,
                                                      absl::CivilDay today) {
-  ASSIGN_OR_RETURN(Counts counts, store_.GetCounts(programme_year, DimensionName(dimension)));
+  ASSIGN_OR_RETURN(Counts counts, store_.GetCounts(programme_year, DimensionName(dimension),
+                                                   db::Freshness::kMayLag));
   v1::Progress progress = MakeProgress(programme_year, counts, programmes_.Find(programme_year));
   ASSIGN_OR_RETURN(
       auto district_done,
       store_.GroupMetric(programme_year, DimensionName(v1::PROGRESS_DIMENSION_RESIDENT_DISTRICT),
-                         PersonsScreenedMetric()));
-  RETURN_IF_ERROR(Project(programme_year, today, Quotas(programme_year), district_done, progress));
+                         PersonsScreenedMetric(), db::Freshness::kMayLag));
+  RETURN_IF_ERROR(Project(programme_year, today, Quotas(programme_year), district_done, progress,
+                          db::Freshness::kMayLag));
   return progress;
 }
 
@@ -83,7 +85,7 @@ DistrictQuotas ProgressReader::FetchQuotas(int programme_year) {
 absl::Status ProgressReader::Project(int programme_year, absl::CivilDay today,
                                      const DistrictQuotas& quotas,
                                      const std::map<std::string, int64_t>& district_done,
-                                     v1::Progress& progress) {
+                                     v1::Progress& progress, db::Freshness freshness) {
   const absl::CivilDay year_end(programme_year, 12, 31);
   const absl::CivilDay first = today - kRecentDays, last = today - 1;  // today is not over
   for (const auto& [metric, done, target, out] :
@@ -92,7 +94,7 @@ absl::Status ProgressReader::Project(int programme_year, absl::CivilDay today,
         std::tuple{TypeMetric(v1::SCREENING_TYPE_NIPT), progress.nipt_screened(),
                    progress.nipt_target(), progress.mutable_nipt_projection()}}) {
     ASSIGN_OR_RETURN(std::vector<int64_t> recent,
-                     store_.Daily(programme_year, metric, first, last));
+                     store_.Daily(programme_year, metric, first, last, freshness));
     *out = progress::Project({.done = done,
                               .target = target,
                               .today = today,
@@ -100,7 +102,8 @@ absl::Status ProgressReader::Project(int programme_year, absl::CivilDay today,
                               .recent_daily = std::move(recent)});
   }
   ASSIGN_OR_RETURN(auto recent_by_district,
-                   store_.DailyByDistrict(programme_year, PersonsScreenedMetric(), first, last));
+                   store_.DailyByDistrict(programme_year, PersonsScreenedMetric(), first, last,
+                                          freshness));
   progress.clear_district_projections();
   for (const District& d : HarbinDistricts()) {
     const std::string code(d.code);

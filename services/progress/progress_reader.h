@@ -26,7 +26,8 @@ class ProgressReader {
                  const Programmes& programmes)
       : store_(store), peers_(peers), clock_(clock), programmes_(programmes) {}
 
-  // The year's progress now, broken down by `dimension`, with projections.
+  // The year's progress now, broken down by `dimension`, with projections:
+  // read where reads may lag (a standby, when one is configured).
   absl::StatusOr<v1::Progress> Read(int programme_year, v1::ProgressDimension dimension);
 
   // The quotas of the latest applied persons allocation; empty when none is
@@ -38,7 +39,8 @@ class ProgressReader {
   // persons and NIPT, and each district's persons against its quota.
   // `district_done`: persons screened per district code so far.
   absl::Status Project(int programme_year, absl::CivilDay today, const DistrictQuotas& quotas,
-                       const std::map<std::string, int64_t>& district_done, v1::Progress& progress);
+                       const std::map<std::string, int64_t>& district_done, v1::Progress& progress,
+                       db::Freshness freshness);
 
   ProgressStore& store() { return store_; }
   const Programmes& programmes() const { return programmes_; }

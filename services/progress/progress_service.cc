@@ -241,10 +241,13 @@ grpc::Status ProgressServiceImpl::GetProgress(grpc::ServerContext* context,
         RETURN_IF_ERROR(bad.ToStatus());
         if (!filtered) {
           ASSIGN_OR_RETURN(*response, reader_.Read(year, request->group_by()));
-          return absl::OkStatus();
+        } else {
+          ASSIGN_OR_RETURN(v1::Progress all, reader_.Read(year, request->filter_by()));
+          *response = FilterProgress(all, request->filter_by(), request->filter_key());
         }
-        ASSIGN_OR_RETURN(v1::Progress all, reader_.Read(year, request->filter_by()));
-        *response = FilterProgress(all, request->filter_by(), request->filter_key());
+        ASSIGN_OR_RETURN(absl::Duration staleness,
+                         reader_.store().Staleness(db::Freshness::kMayLag));
+        db::SetStaleness(staleness, response->mutable_staleness());
         return absl::OkStatus();
       });
 }
@@ -393,9 +396,10 @@ void ProgressServiceImpl::Unwatch(const v1::WatchProgressRequest& request,
   feed_.Unsubscribe(WatchKey(request), watcher);
 }
 
-absl::StatusOr<v1::QuarterlyReport> ProgressServiceImpl::Draft(int programme_year, int quarter) {
+absl::StatusOr<v1::QuarterlyReport> ProgressServiceImpl::Draft(int programme_year, int quarter,
+                                                               db::Freshness freshness) {
   const absl::CivilDay cutoff = QuarterCutoff(programme_year, quarter);
-  ASSIGN_OR_RETURN(Counts as_of, reader_.store().CountsAsOf(programme_year, cutoff));
+  ASSIGN_OR_RETURN(Counts as_of, reader_.store().CountsAsOf(programme_year, cutoff, freshness));
   const DistrictQuotas quotas = reader_.Quotas(programme_year);
   v1::QuarterlyReport report = BuildReport(programme_year, quarter, as_of,
                                            reader_.programmes().Find(programme_year), quotas);
@@ -403,7 +407,10 @@ absl::StatusOr<v1::QuarterlyReport> ProgressServiceImpl::Draft(int programme_yea
   std::map<std::string, int64_t> district_done;
   for (const auto& d : report.districts()) district_done[d.district_code()] = d.persons_screened();
   RETURN_IF_ERROR(
-      reader_.Project(programme_year, cutoff + 1, quotas, district_done, *report.mutable_totals()));
+      reader_.Project(programme_year, cutoff + 1, quotas, district_done, *report.mutable_totals(),
+                      freshness));
+  ASSIGN_OR_RETURN(absl::Duration staleness, reader_.store().Staleness(freshness));
+  db::SetStaleness(staleness, report.mutable_staleness());
   return report;
 }
 
@@ -441,7 +448,8 @@ grpc::Status ProgressServiceImpl::GetQuarterlyReport(grpc::ServerContext* contex
                        ASSIGN_OR_RETURN(std::vector<v1::QuarterlyReport> signed_off,
                                         reader_.store().Reports(year, request->quarter()));
                        if (request->draft() || (signed_off.empty() && request->version() == 0)) {
-                         ASSIGN_OR_RETURN(*response, Draft(year, request->quarter()));
+                         ASSIGN_OR_RETURN(*response, Draft(year, request->quarter(),
+                                                           db::Freshness::kMayLag));
                          Render(*response);
                          return absl::OkStatus();
                        }
@@ -504,7 +512,8 @@ grpc::Status ProgressServiceImpl::SignOffQuarterlyReport(
                                 request->expected_version(), ": read it before signing")),
                             "REPORT_VERSION_CHANGED");
         }
-        ASSIGN_OR_RETURN(v1::QuarterlyReport report, Draft(year, request->quarter()));
+        ASSIGN_OR_RETURN(v1::QuarterlyReport report,
+                         Draft(year, request->quarter(), db::Freshness::kLatest));
         if (latest > 0) {
           for (auto& change : CompareReports(signed_off.back(), report)) {
             *report.add_changes() = std::move(change);

@@ -48,7 +48,10 @@ class ProgressServiceImpl final
   ProgressFeed::Key WatchKey(const v1::WatchProgressRequest& request) const;
 
   // The draft of a quarter's report, computed from the counters now.
-  absl::StatusOr<v1::QuarterlyReport> Draft(int programme_year, int quarter);
+  // The quarter's report as the counters stand: read where reads may lag for
+  // a draft to look at, from the primary for a sign-off.
+  absl::StatusOr<v1::QuarterlyReport> Draft(int programme_year, int quarter,
+                                            db::Freshness freshness);
 
   ProgressReader& reader_;
   ProgressFeed& feed_;

@@ -104,9 +104,10 @@ std::string TypeMetric(v1::ScreeningType type) {
   return absl::StrCat("type:", static_cast<int>(type));
 }
 
-ProgressStore::ProgressStore(db::Pool& pool) : pool_(pool) {
+ProgressStore::ProgressStore(db::Pool& pool, db::Pool* standby)
+    : pool_(pool), reads_(pool, standby) {
   pool_.AddPreparer(requests_.Statements());
-  pool_.AddPreparer([](pqxx::connection_base& c) {
+  db::Preparer statements = [](pqxx::connection_base& c) {
     c.prepare("progress_lock_offset",
               "SELECT event_offset FROM progress.consumer_offsets WHERE consumer = $1 FOR UPDATE");
     c.prepare("progress_set_offset",
@@ -181,7 +182,9 @@ ProgressStore::ProgressStore(db::Pool& pool) : pool_(pool) {
     c.prepare("progress_group_metric",
               "SELECT key, value FROM progress.breakdown"
               " WHERE programme_year = $1 AND dimension = $2 AND metric = $3");
-  });
+  };
+  pool_.AddPreparer(statements);
+  if (standby != nullptr) standby->AddPreparer(statements);
 }
 
 absl::StatusOr<int> ProgressStore::ConsumeBatch(const std::string& consumer,
@@ -259,9 +262,10 @@ void ProgressStore::ApplyIncrements(pqxx::work& tx, const Increments& increments
 absl::StatusOr<std::vector<int64_t>> ProgressStore::Daily(int programme_year,
                                                           const std::string& metric,
                                                           absl::CivilDay first,
-                                                          absl::CivilDay last) {
+                                                          absl::CivilDay last,
+                                                          db::Freshness freshness) {
   using Days = std::vector<int64_t>;
-  return db::AutoCommit<Days>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Days> {
+  return reads_.AutoCommit<Days>(freshness, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Days> {
     Days days(std::max<int64_t>(0, last - first + 1), 0);
     // Keys are YYYY-MM-DD, so text order is date order.
     for (const auto& row : tx.exec_prepared("progress_daily", programme_year, metric,
@@ -309,32 +313,35 @@ Counts CountsFromRows(const pqxx::result& rows) {
 
 }  // namespace
 
-absl::StatusOr<Counts> ProgressStore::GetCounts(int programme_year, const std::string& dimension) {
+absl::StatusOr<Counts> ProgressStore::GetCounts(int programme_year, const std::string& dimension,
+                                                db::Freshness freshness) {
   // One statement, so one snapshot: the counts are exactly those of the
   // events up to the offset.
-  return db::AutoCommit<Counts>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Counts> {
+  return reads_.AutoCommit<Counts>(freshness, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Counts> {
     return CountsFromRows(tx.exec_prepared("progress_snapshot", programme_year, dimension));
   });
 }
 
-absl::StatusOr<std::string> ProgressStore::Offset() {
-  return db::AutoCommit<std::string>(
-      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::string> {
+absl::StatusOr<std::string> ProgressStore::Offset(db::Freshness freshness) {
+  return reads_.AutoCommit<std::string>(
+      freshness, [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::string> {
         return tx.exec_prepared("progress_offset")[0][0].as<std::string>();
       });
 }
 
-absl::StatusOr<Counts> ProgressStore::CountsAsOf(int programme_year, absl::CivilDay last_day) {
-  return db::AutoCommit<Counts>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Counts> {
+absl::StatusOr<Counts> ProgressStore::CountsAsOf(int programme_year, absl::CivilDay last_day,
+                                                 db::Freshness freshness) {
+  return reads_.AutoCommit<Counts>(freshness, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Counts> {
     return CountsFromRows(
         tx.exec_prepared("progress_snapshot_as_of", programme_year, FormatDate(last_day)));
   });
 }
 
 absl::StatusOr<std::map<std::string, int64_t>> ProgressStore::GroupMetric(
-    int programme_year, const std::string& dimension, const std::string& metric) {
+    int programme_year, const std::string& dimension, const std::string& metric,
+    db::Freshness freshness) {
   using Groups = std::map<std::string, int64_t>;
-  return db::AutoCommit<Groups>(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Groups> {
+  return reads_.AutoCommit<Groups>(freshness, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Groups> {
     Groups groups;
     for (const auto& row :
          tx.exec_prepared("progress_group_metric", programme_year, dimension, metric)) {
@@ -345,10 +352,11 @@ absl::StatusOr<std::map<std::string, int64_t>> ProgressStore::GroupMetric(
 }
 
 absl::StatusOr<std::map<std::string, std::vector<int64_t>>> ProgressStore::DailyByDistrict(
-    int programme_year, const std::string& metric, absl::CivilDay first, absl::CivilDay last) {
+    int programme_year, const std::string& metric, absl::CivilDay first, absl::CivilDay last,
+    db::Freshness freshness) {
   using ByDistrict = std::map<std::string, std::vector<int64_t>>;
-  return db::AutoCommit<ByDistrict>(
-      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<ByDistrict> {
+  return reads_.AutoCommit<ByDistrict>(
+      freshness, [&](pqxx::nontransaction& tx) -> absl::StatusOr<ByDistrict> {
         ByDistrict by_district;
         const size_t days = std::max<int64_t>(0, last - first + 1);
         for (const auto& row : tx.exec_prepared("progress_district_daily", programme_year, metric,

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "common/db.h"
+#include "common/lagging_reads.h"
 #include "common/request_log.h"
 #include "screening/internal/v1/results.pb.h"
 #include "screening/v1/progress.pb.h"
@@ -58,7 +59,13 @@ BatchCounts CountBatch(const std::vector<internal::v1::OutboxEvent>& events);
 
 class ProgressStore {
  public:
-  explicit ProgressStore(db::Pool& pool);
+  // `standby`: where reads that may lag go (--read_database_url); null: the primary.
+  explicit ProgressStore(db::Pool& pool, db::Pool* standby = nullptr);
+
+  // How far behind the primary reads of `freshness` may be now.
+  absl::StatusOr<absl::Duration> Staleness(db::Freshness freshness) {
+    return reads_.Staleness(freshness);
+  }
 
   // In one transaction: locks the consumer's offset, fetches the events after
   // it, applies them to the counters and moves the offset. A crash anywhere
@@ -72,16 +79,16 @@ class ProgressStore {
 
   // Totals, and the breakdown by `dimension` ("" for none; see
   // DimensionName).
-  absl::StatusOr<Counts> GetCounts(int programme_year, const std::string& dimension = "");
+  absl::StatusOr<Counts> GetCounts(int programme_year, const std::string& dimension = "", db::Freshness freshness = db::Freshness::kLatest);
 
   // The combined offset of both readers (see Counts::offset); cheap, for
   // watchers polling for a change.
-  absl::StatusOr<std::string> Offset();
+  absl::StatusOr<std::string> Offset(db::Freshness freshness = db::Freshness::kLatest);
 
   // Totals of the events dated up to and including `last_day` (the day a
   // result was recorded or a booking changed), and the same per resident
   // district in `groups`.
-  absl::StatusOr<Counts> CountsAsOf(int programme_year, absl::CivilDay last_day);
+  absl::StatusOr<Counts> CountsAsOf(int programme_year, absl::CivilDay last_day, db::Freshness freshness = db::Freshness::kLatest);
 
   // The signed-off versions of a quarter's report, oldest first.
   absl::StatusOr<std::vector<v1::QuarterlyReport>> Reports(int programme_year, int quarter);
@@ -100,20 +107,21 @@ class ProgressStore {
   // One metric of a breakdown: key → value.
   absl::StatusOr<std::map<std::string, int64_t>> GroupMetric(int programme_year,
                                                              const std::string& dimension,
-                                                             const std::string& metric);
+                                                             const std::string& metric, db::Freshness freshness = db::Freshness::kLatest);
 
   // Per resident district, one counter per day from `first` to `last`.
   absl::StatusOr<std::map<std::string, std::vector<int64_t>>> DailyByDistrict(
-      int programme_year, const std::string& metric, absl::CivilDay first, absl::CivilDay last);
+      int programme_year, const std::string& metric, absl::CivilDay first, absl::CivilDay last, db::Freshness freshness = db::Freshness::kLatest);
 
   // One counter per day from `first` to `last` (inclusive), oldest first.
   absl::StatusOr<std::vector<int64_t>> Daily(int programme_year, const std::string& metric,
-                                             absl::CivilDay first, absl::CivilDay last);
+                                             absl::CivilDay first, absl::CivilDay last, db::Freshness freshness = db::Freshness::kLatest);
 
  private:
   static void ApplyIncrements(pqxx::work& tx, const Increments& increments);
 
   db::Pool& pool_;
+  db::LaggingReads reads_;
   db::RequestLog requests_{"progress"};
   std::function<void()> before_commit_;
 };

@@ -246,6 +246,8 @@ grpc::Status RegistryServiceImpl::ListResidents(grpc::ServerContext* context,
                          AddListed(call.caller(), rows[i], response->mutable_residents(),
                                    response->mutable_unreadable_residents());
                        }
+                       ASSIGN_OR_RETURN(absl::Duration staleness, store_.Staleness());
+                       db::SetStaleness(staleness, response->mutable_staleness());
                        return absl::OkStatus();
                      });
 }

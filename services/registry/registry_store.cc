@@ -63,10 +63,10 @@ PregnancyRecord PregnancyFromRow(const pqxx::row& row) {
 
 }  // namespace
 
-RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
-    : pool_(pool), keys_(keys), requests_("registry", &keys.data) {
+RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys, db::Pool* standby)
+    : pool_(pool), reads_(pool, standby), keys_(keys), requests_("registry", &keys.data) {
   pool_.AddPreparer(requests_.Statements());
-  pool_.AddPreparer([](pqxx::connection_base& c) {
+  db::Preparer statements = [](pqxx::connection_base& c) {
     c.prepare("registry_insert_resident",
               absl::StrCat("INSERT INTO registry.residents (id_hash, id_number_sealed,"
                            " full_name_sealed, phone_sealed, district_code, birth_date, sex,"
@@ -144,7 +144,9 @@ RegistryStore::RegistryStore(db::Pool& pool, const PersonalDataKeys& keys)
     c.prepare("registry_eligibility_facts",
               "SELECT id, district_code, birth_date::text, sex, residence_kind,"
               " digestive_cancer_history FROM registry.residents WHERE id = ANY ($1::bigint[])");
-  });
+  };
+  pool_.AddPreparer(statements);
+  if (standby != nullptr) standby->AddPreparer(statements);
 }
 
 absl::StatusOr<v1::Resident> RegistryStore::FromRow(const pqxx::row& row) const {
@@ -298,7 +300,8 @@ absl::StatusOr<v1::Resident> RegistryStore::Update(
 absl::StatusOr<std::vector<RegistryStore::Listed>> RegistryStore::ListByDistrict(
     const std::string& district_code, int64_t after_id, int limit) {
   using Residents = std::vector<Listed>;
-  return db::Transact<Residents>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Residents> {
+  return reads_.AutoCommit<Residents>(
+      db::Freshness::kMayLag, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Residents> {
     Residents residents;
     for (const auto& row :
          tx.exec_prepared("registry_list_district", district_code, after_id, limit)) {

@@ -15,6 +15,7 @@
 #include "absl/time/civil_time.h"
 #include "common/crypto.h"
 #include "common/db.h"
+#include "common/lagging_reads.h"
 #include "common/request_log.h"
 #include "screening/v1/registry.pb.h"
 #include "services/registry/personal_data_keys.h"
@@ -37,7 +38,8 @@ struct PregnancyRecord {
 
 class RegistryStore {
  public:
-  RegistryStore(db::Pool& pool, const PersonalDataKeys& keys);
+  // `standby`: where reads that may lag go (--read_database_url); null: the primary.
+  RegistryStore(db::Pool& pool, const PersonalDataKeys& keys, db::Pool* standby = nullptr);
 
   // Stores a validated resident (canonical ID number, derived birth date and
   // sex already set) and returns it with its name. ALREADY_EXISTS (reason
@@ -84,9 +86,11 @@ class RegistryStore {
     absl::StatusOr<v1::Resident> resident;
   };
   // Residents of a district with ids above `after_id`, by id; one more than
-  // `limit` tells the caller another page follows.
+  // `limit` tells the caller another page follows. Read where reads may lag
+  // (a standby when one is configured; Staleness says how far behind).
   absl::StatusOr<std::vector<Listed>> ListByDistrict(const std::string& district_code,
                                                      int64_t after_id, int limit);
+  absl::StatusOr<absl::Duration> Staleness() { return reads_.Staleness(db::Freshness::kMayLag); }
 
   // Validated residents, sealed and hashed for the database (CPU only, no
   // connection held), ready for StoreImportBatch.
@@ -139,6 +143,7 @@ class RegistryStore {
   absl::StatusOr<v1::Resident> FromRow(const pqxx::row& row) const;
 
   db::Pool& pool_;
+  db::LaggingReads reads_;
   const PersonalDataKeys& keys_;
   db::RequestLog requests_;
 };

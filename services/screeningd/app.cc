@@ -240,6 +240,9 @@ struct App::Hosted {
     if (server_metrics && GetServerMetrics() == server_metrics.get()) InstallServerMetrics(nullptr);
   }
   std::vector<std::unique_ptr<db::Pool>> pools;
+  // Pools of reads that may lag, on --read_database_url (health does not
+  // follow them: their reads fall back to the primary).
+  std::vector<std::unique_ptr<db::Pool>> standby_pools;
   std::unique_ptr<registry::PersonalDataKeys> personal_data_keys;
   std::unique_ptr<admin::AdminStore> gate_store;   // tokens and audit rows, as screening_gate
   std::unique_ptr<admin::AdminStore> admin_store;  // the audit log for admins, as screening_admin
@@ -326,6 +329,17 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
         .name = role}));
     return *h.pools.back();
   };
+  // The same role on the standby, for reads that may lag; none without one.
+  auto new_standby_pool = [&](const std::string& role) -> db::Pool* {
+    if (c.read_database_url.empty()) return nullptr;
+    h.standby_pools.push_back(std::make_unique<db::Pool>(db::Pool::Options{
+        .url = db::ConnectionStringForUser(c.read_database_url, role, c.service_db_password),
+        .size = c.db_pool_size,
+        .acquire_timeout = absl::Seconds(1),
+        .name = role + "@standby",
+        .read_only = true}));
+    return h.standby_pools.back().get();
+  };
   h.gate_store = std::make_unique<admin::AdminStore>(new_pool("screening_gate"), clock);
   if (c.services.count("admin")) {
     h.admin_store = std::make_unique<admin::AdminStore>(new_pool("screening_admin"), clock);
@@ -340,8 +354,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
   if (c.services.count("registry")) {
     h.personal_data_keys = std::make_unique<registry::PersonalDataKeys>(
         *registry::PersonalDataKeys::Parse(c.data_keys, c.lookup_key_hex));
-    h.registry_store = std::make_unique<registry::RegistryStore>(new_pool("screening_registry"),
-                                                                 *h.personal_data_keys);
+    h.registry_store = std::make_unique<registry::RegistryStore>(
+        new_pool("screening_registry"), *h.personal_data_keys,
+        new_standby_pool("screening_registry"));
   }
   if (c.services.count("scheduling")) {
     h.scheduling_store =
@@ -351,7 +366,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Start(AppConfig config) {
     h.results_store = std::make_unique<results::ResultsStore>(new_pool("screening_results"));
   }
   if (c.services.count("progress")) {
-    h.progress_store = std::make_unique<progress::ProgressStore>(new_pool("screening_progress"));
+    h.progress_store = std::make_unique<progress::ProgressStore>(
+        new_pool("screening_progress"), new_standby_pool("screening_progress"));
     h.progress_reader = std::make_unique<progress::ProgressReader>(*h.progress_store, app->peers_,
                                                                    clock, c.programmes);
     progress::ProgressReader& reader = *h.progress_reader;

@@ -57,6 +57,10 @@ struct AppConfig {
   // The owner's connection: migrations. Services connect as their own roles
   // (screening_<service>) to the same database, with this password if set.
   std::string database_url;
+  // Reads that may lag (GetProgress, WatchProgress, report drafts,
+  // ListResidents) go here, a standby, when set; their answers say how far
+  // behind it is. Same roles and password as database_url.
+  std::string read_database_url;
   std::string service_db_password;
   std::set<std::string> services = {AllServices().begin(), AllServices().end()};
   // Where services this process does not host are reached.

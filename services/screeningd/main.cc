@@ -51,6 +51,9 @@ ABSL_FLAG(int, http_threads, 1024,
           "HTTP connections served at once (each live dashboard holds one).");
 ABSL_FLAG(std::string, database_url, "",
           "PostgreSQL URL; defaults to the SCREENING_DATABASE_URL environment variable.");
+ABSL_FLAG(std::string, read_database_url, "",
+          "A standby for reads that may lag (progress, report drafts, resident lists); their "
+          "answers state its lag. Off: everything reads the primary.");
 ABSL_FLAG(std::string, registry_address, "", "Where to reach the registry when not hosted here.");
 ABSL_FLAG(std::string, scheduling_address, "", "Where to reach scheduling when not hosted here.");
 ABSL_FLAG(std::string, results_address, "", "Where to reach results when not hosted here.");
@@ -418,6 +421,7 @@ int main(int argc, char** argv) {
   if (config.database_url.empty()) {
     if (const char* env = std::getenv("SCREENING_DATABASE_URL")) config.database_url = env;
   }
+  config.read_database_url = absl::GetFlag(FLAGS_read_database_url);
   auto services = screening::ParseServices(absl::GetFlag(FLAGS_services));
   if (!services.ok()) {
     std::fprintf(stderr, "screeningd: %s\n", std::string(services.status().message()).c_str());

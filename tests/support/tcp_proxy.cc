@@ -69,6 +69,7 @@ void TcpProxy::AcceptLoop() {
       close(upstream);
       continue;
     }
+    ++connections_;
     absl::MutexLock lock(&mu_);
     open_fds_.push_back(client);
     open_fds_.push_back(upstream);

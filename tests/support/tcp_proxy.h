@@ -19,6 +19,9 @@ class TcpProxy {
 
   int port() const { return port_; }
 
+  // Connections forwarded so far.
+  int64_t connections() const { return connections_.load(); }
+
   // Drops every connection and refuses new ones until Restore().
   void Cut();
   void Restore();
@@ -32,6 +35,7 @@ class TcpProxy {
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false}, cut_{false};
+  std::atomic<int64_t> connections_{0};
   std::thread acceptor_;
   absl::Mutex mu_;
   std::vector<int> open_fds_ ABSL_GUARDED_BY(mu_);
