@@ -28,8 +28,8 @@ class LaggingReads {
   LaggingReads(Pool& primary, Pool* standby) : primary_(primary), standby_(standby) {}
 
   template <typename T>
-  absl::StatusOr<T> AutoCommit(Freshness freshness,
-                               const std::function<absl::StatusOr<T>(pqxx::nontransaction&)>& body) {
+  absl::StatusOr<T> AutoCommit(
+      Freshness freshness, const std::function<absl::StatusOr<T>(pqxx::nontransaction&)>& body) {
     Pool& pool = Choose(freshness);
     absl::StatusOr<T> result = db::AutoCommit<T>(pool, body);
     if (&pool != &primary_ && !result.ok() &&

@@ -23,16 +23,6 @@ namespace {
 
 using Health = grpc::health::v1::HealthCheckResponse;
 
-// The port in SCREENING_TEST_DATABASE's "host=.. port=.." settings.
-int DatabasePort() {
-  const char* settings = std::getenv("SCREENING_TEST_DATABASE");
-  for (absl::string_view part : absl::StrSplit(settings ? settings : "", ' ')) {
-    int port = 0;
-    if (absl::ConsumePrefix(&part, "port=") && absl::SimpleAtoi(part, &port)) return port;
-  }
-  return 5432;
-}
-
 Health::ServingStatus Check(TestServer& server, const std::string& service) {
   grpc::ClientContext context;
   grpc::health::v1::HealthCheckRequest request;
@@ -61,7 +51,7 @@ std::pair<int, std::string> HttpHealth(TestServer& server) {
 TEST(Health, FollowsTheDatabaseDownAndBackUp) {
   auto db = TestDatabase::Create("health");
   ASSERT_TRUE(db.ok()) << db.status();
-  TcpProxy proxy("127.0.0.1", DatabasePort());
+  TcpProxy proxy("127.0.0.1", TestDatabase::ServerPort());
   FakeClock clock(DefaultTestNow());
   AppConfig config;
   config.health_interval = absl::Milliseconds(100);
@@ -102,7 +92,7 @@ TEST(Health, AfterTheDatabaseReturnsEveryCallWorksAndHealthFollowsTheFirst) {
   // Pings are an hour apart here: health can only follow what calls find.
   auto db = TestDatabase::Create("health_return");
   ASSERT_TRUE(db.ok()) << db.status();
-  TcpProxy proxy("127.0.0.1", DatabasePort());
+  TcpProxy proxy("127.0.0.1", TestDatabase::ServerPort());
   FakeClock clock(DefaultTestNow());
   AppConfig config;
   config.health_interval = absl::Hours(1);

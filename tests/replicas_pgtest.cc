@@ -5,8 +5,8 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include <grpcpp/client_context.h>
+#include "absl/strings/str_cat.h"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -96,23 +96,13 @@ TEST(Replicas, ThreeServersSweepAndNotifyOnceARoundAndGoOnWithOne) {
   EXPECT_GE(later.second - alone.second, 4) << "the remaining replica notifies";
 }
 
-// The port in SCREENING_TEST_DATABASE's "host=.. port=.." settings.
-int DatabasePort() {
-  const char* settings = std::getenv("SCREENING_TEST_DATABASE");
-  for (absl::string_view part : absl::StrSplit(settings ? settings : "", ' ')) {
-    int port = 0;
-    if (absl::ConsumePrefix(&part, "port=") && absl::SimpleAtoi(part, &port)) return port;
-  }
-  return 5432;
-}
-
 // Reads that may lag go to --read_database_url (here the same server through
 // a proxy standing for a standby) and say how far behind they may be; while
 // it is down they come from the primary, and health does not fall with it.
 TEST(LaggingReads, GoToTheStandbyAndFallBackToThePrimaryWhileItIsDown) {
   auto db = TestDatabase::Create("lagging_reads");
   ASSERT_TRUE(db.ok()) << db.status();
-  TcpProxy standby("127.0.0.1", DatabasePort());
+  TcpProxy standby("127.0.0.1", TestDatabase::ServerPort());
   FakeClock clock(DefaultTestNow());
   AppConfig config;
   config.read_database_url = absl::StrCat((*db)->url(), " host=127.0.0.1 port=", standby.port());

@@ -101,9 +101,9 @@ absl::Status ProgressReader::Project(int programme_year, absl::CivilDay today,
                               .year_end = year_end,
                               .recent_daily = std::move(recent)});
   }
-  ASSIGN_OR_RETURN(auto recent_by_district,
-                   store_.DailyByDistrict(programme_year, PersonsScreenedMetric(), first, last,
-                                          freshness));
+  ASSIGN_OR_RETURN(
+      auto recent_by_district,
+      store_.DailyByDistrict(programme_year, PersonsScreenedMetric(), first, last, freshness));
   progress.clear_district_projections();
   for (const District& d : HarbinDistricts()) {
     const std::string code(d.code);

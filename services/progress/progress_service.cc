@@ -406,9 +406,8 @@ absl::StatusOr<v1::QuarterlyReport> ProgressServiceImpl::Draft(int programme_yea
   // Projected as on the day after the cut-off, from the 14 days up to it.
   std::map<std::string, int64_t> district_done;
   for (const auto& d : report.districts()) district_done[d.district_code()] = d.persons_screened();
-  RETURN_IF_ERROR(
-      reader_.Project(programme_year, cutoff + 1, quotas, district_done, *report.mutable_totals(),
-                      freshness));
+  RETURN_IF_ERROR(reader_.Project(programme_year, cutoff + 1, quotas, district_done,
+                                  *report.mutable_totals(), freshness));
   ASSIGN_OR_RETURN(absl::Duration staleness, reader_.store().Staleness(freshness));
   db::SetStaleness(staleness, report.mutable_staleness());
   return report;
@@ -434,39 +433,37 @@ void Render(v1::QuarterlyReport& report) {
 grpc::Status ProgressServiceImpl::GetQuarterlyReport(grpc::ServerContext* context,
                                                      const v1::GetQuarterlyReportRequest* request,
                                                      v1::QuarterlyReport* response) {
-  return gate_.Serve(context, *request, Method<v1::ProgressService>("GetQuarterlyReport"),
-                     [&](CallGate::Call&) -> absl::Status {
-                       FieldViolations bad;
-                       const int year = ReportYear(request->programme_year(), current_year_,
-                                                   request->quarter(), bad);
-                       if (request->version() < 0)
-                         bad.Add("version", "must be 0 (the latest) or more");
-                       if (request->draft() && request->version() != 0) {
-                         bad.Add("version", "a draft has no version; ask for one or the other");
-                       }
-                       RETURN_IF_ERROR(bad.ToStatus());
-                       ASSIGN_OR_RETURN(std::vector<v1::QuarterlyReport> signed_off,
-                                        reader_.store().Reports(year, request->quarter()));
-                       if (request->draft() || (signed_off.empty() && request->version() == 0)) {
-                         ASSIGN_OR_RETURN(*response, Draft(year, request->quarter(),
-                                                           db::Freshness::kMayLag));
-                         Render(*response);
-                         return absl::OkStatus();
-                       }
-                       const int version = request->version() == 0
-                                               ? static_cast<int>(signed_off.size())
-                                               : request->version();
-                       if (version > static_cast<int>(signed_off.size())) {
-                         return absl::NotFoundError(
-                             absl::StrCat("the report of ", year, " Q", request->quarter(), " has ",
-                                          signed_off.size(), " signed-off versions"));
-                       }
-                       *response = signed_off[version - 1];
-                       if (version < static_cast<int>(signed_off.size())) {
-                         response->set_status(v1::REPORT_STATUS_SUPERSEDED);
-                       }
-                       return absl::OkStatus();
-                     });
+  return gate_.Serve(
+      context, *request, Method<v1::ProgressService>("GetQuarterlyReport"),
+      [&](CallGate::Call&) -> absl::Status {
+        FieldViolations bad;
+        const int year =
+            ReportYear(request->programme_year(), current_year_, request->quarter(), bad);
+        if (request->version() < 0) bad.Add("version", "must be 0 (the latest) or more");
+        if (request->draft() && request->version() != 0) {
+          bad.Add("version", "a draft has no version; ask for one or the other");
+        }
+        RETURN_IF_ERROR(bad.ToStatus());
+        ASSIGN_OR_RETURN(std::vector<v1::QuarterlyReport> signed_off,
+                         reader_.store().Reports(year, request->quarter()));
+        if (request->draft() || (signed_off.empty() && request->version() == 0)) {
+          ASSIGN_OR_RETURN(*response, Draft(year, request->quarter(), db::Freshness::kMayLag));
+          Render(*response);
+          return absl::OkStatus();
+        }
+        const int version =
+            request->version() == 0 ? static_cast<int>(signed_off.size()) : request->version();
+        if (version > static_cast<int>(signed_off.size())) {
+          return absl::NotFoundError(absl::StrCat("the report of ", year, " Q", request->quarter(),
+                                                  " has ", signed_off.size(),
+                                                  " signed-off versions"));
+        }
+        *response = signed_off[version - 1];
+        if (version < static_cast<int>(signed_off.size())) {
+          response->set_status(v1::REPORT_STATUS_SUPERSEDED);
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ProgressServiceImpl::SignOffQuarterlyReport(

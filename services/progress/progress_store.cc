@@ -261,8 +261,7 @@ void ProgressStore::ApplyIncrements(pqxx::work& tx, const Increments& increments
 
 absl::StatusOr<std::vector<int64_t>> ProgressStore::Daily(int programme_year,
                                                           const std::string& metric,
-                                                          absl::CivilDay first,
-                                                          absl::CivilDay last,
+                                                          absl::CivilDay first, absl::CivilDay last,
                                                           db::Freshness freshness) {
   using Days = std::vector<int64_t>;
   return reads_.AutoCommit<Days>(freshness, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Days> {
@@ -317,9 +316,10 @@ absl::StatusOr<Counts> ProgressStore::GetCounts(int programme_year, const std::s
                                                 db::Freshness freshness) {
   // One statement, so one snapshot: the counts are exactly those of the
   // events up to the offset.
-  return reads_.AutoCommit<Counts>(freshness, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Counts> {
-    return CountsFromRows(tx.exec_prepared("progress_snapshot", programme_year, dimension));
-  });
+  return reads_.AutoCommit<Counts>(
+      freshness, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Counts> {
+        return CountsFromRows(tx.exec_prepared("progress_snapshot", programme_year, dimension));
+      });
 }
 
 absl::StatusOr<std::string> ProgressStore::Offset(db::Freshness freshness) {
@@ -331,24 +331,26 @@ absl::StatusOr<std::string> ProgressStore::Offset(db::Freshness freshness) {
 
 absl::StatusOr<Counts> ProgressStore::CountsAsOf(int programme_year, absl::CivilDay last_day,
                                                  db::Freshness freshness) {
-  return reads_.AutoCommit<Counts>(freshness, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Counts> {
-    return CountsFromRows(
-        tx.exec_prepared("progress_snapshot_as_of", programme_year, FormatDate(last_day)));
-  });
+  return reads_.AutoCommit<Counts>(
+      freshness, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Counts> {
+        return CountsFromRows(
+            tx.exec_prepared("progress_snapshot_as_of", programme_year, FormatDate(last_day)));
+      });
 }
 
 absl::StatusOr<std::map<std::string, int64_t>> ProgressStore::GroupMetric(
     int programme_year, const std::string& dimension, const std::string& metric,
     db::Freshness freshness) {
   using Groups = std::map<std::string, int64_t>;
-  return reads_.AutoCommit<Groups>(freshness, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Groups> {
-    Groups groups;
-    for (const auto& row :
-         tx.exec_prepared("progress_group_metric", programme_year, dimension, metric)) {
-      groups[row[0].as<std::string>()] = row[1].as<int64_t>();
-    }
-    return groups;
-  });
+  return reads_.AutoCommit<Groups>(
+      freshness, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Groups> {
+        Groups groups;
+        for (const auto& row :
+             tx.exec_prepared("progress_group_metric", programme_year, dimension, metric)) {
+          groups[row[0].as<std::string>()] = row[1].as<int64_t>();
+        }
+        return groups;
+      });
 }
 
 absl::StatusOr<std::map<std::string, std::vector<int64_t>>> ProgressStore::DailyByDistrict(

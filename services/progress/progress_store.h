@@ -79,7 +79,8 @@ class ProgressStore {
 
   // Totals, and the breakdown by `dimension` ("" for none; see
   // DimensionName).
-  absl::StatusOr<Counts> GetCounts(int programme_year, const std::string& dimension = "", db::Freshness freshness = db::Freshness::kLatest);
+  absl::StatusOr<Counts> GetCounts(int programme_year, const std::string& dimension = "",
+                                   db::Freshness freshness = db::Freshness::kLatest);
 
   // The combined offset of both readers (see Counts::offset); cheap, for
   // watchers polling for a change.
@@ -88,7 +89,8 @@ class ProgressStore {
   // Totals of the events dated up to and including `last_day` (the day a
   // result was recorded or a booking changed), and the same per resident
   // district in `groups`.
-  absl::StatusOr<Counts> CountsAsOf(int programme_year, absl::CivilDay last_day, db::Freshness freshness = db::Freshness::kLatest);
+  absl::StatusOr<Counts> CountsAsOf(int programme_year, absl::CivilDay last_day,
+                                    db::Freshness freshness = db::Freshness::kLatest);
 
   // The signed-off versions of a quarter's report, oldest first.
   absl::StatusOr<std::vector<v1::QuarterlyReport>> Reports(int programme_year, int quarter);
@@ -105,17 +107,19 @@ class ProgressStore {
       const v1::SignOffQuarterlyReportRequest& request);
 
   // One metric of a breakdown: key → value.
-  absl::StatusOr<std::map<std::string, int64_t>> GroupMetric(int programme_year,
-                                                             const std::string& dimension,
-                                                             const std::string& metric, db::Freshness freshness = db::Freshness::kLatest);
+  absl::StatusOr<std::map<std::string, int64_t>> GroupMetric(
+      int programme_year, const std::string& dimension, const std::string& metric,
+      db::Freshness freshness = db::Freshness::kLatest);
 
   // Per resident district, one counter per day from `first` to `last`.
   absl::StatusOr<std::map<std::string, std::vector<int64_t>>> DailyByDistrict(
-      int programme_year, const std::string& metric, absl::CivilDay first, absl::CivilDay last, db::Freshness freshness = db::Freshness::kLatest);
+      int programme_year, const std::string& metric, absl::CivilDay first, absl::CivilDay last,
+      db::Freshness freshness = db::Freshness::kLatest);
 
   // One counter per day from `first` to `last` (inclusive), oldest first.
   absl::StatusOr<std::vector<int64_t>> Daily(int programme_year, const std::string& metric,
-                                             absl::CivilDay first, absl::CivilDay last, db::Freshness freshness = db::Freshness::kLatest);
+                                             absl::CivilDay first, absl::CivilDay last,
+                                             db::Freshness freshness = db::Freshness::kLatest);
 
  private:
   static void ApplyIncrements(pqxx::work& tx, const Increments& increments);

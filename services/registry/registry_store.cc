@@ -302,13 +302,13 @@ absl::StatusOr<std::vector<RegistryStore::Listed>> RegistryStore::ListByDistrict
   using Residents = std::vector<Listed>;
   return reads_.AutoCommit<Residents>(
       db::Freshness::kMayLag, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Residents> {
-    Residents residents;
-    for (const auto& row :
-         tx.exec_prepared("registry_list_district", district_code, after_id, limit)) {
-      residents.push_back({row[0].as<int64_t>(), FromRow(row)});
-    }
-    return residents;
-  });
+        Residents residents;
+        for (const auto& row :
+             tx.exec_prepared("registry_list_district", district_code, after_id, limit)) {
+          residents.push_back({row[0].as<int64_t>(), FromRow(row)});
+        }
+        return residents;
+      });
 }
 
 RegistryStore::SealedBatch RegistryStore::SealImportBatch(

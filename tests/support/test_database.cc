@@ -8,7 +8,10 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "services/screeningd/app.h"
 
 namespace screening::testing {
@@ -51,6 +54,15 @@ TestDatabase::~TestDatabase() {
   } catch (const std::exception&) {
     // A leftover test database is harmless; tools/devdb reset removes them.
   }
+}
+
+int TestDatabase::ServerPort() {
+  const char* settings = std::getenv("SCREENING_TEST_DATABASE");
+  for (absl::string_view part : absl::StrSplit(settings ? settings : "", ' ')) {
+    int port = 0;
+    if (absl::ConsumePrefix(&part, "port=") && absl::SimpleAtoi(part, &port)) return port;
+  }
+  return 5432;
 }
 
 int64_t TestDatabase::QueryInt(const std::string& sql) const {

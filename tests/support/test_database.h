@@ -20,6 +20,10 @@ class TestDatabase {
   // The libpq connection string of this database.
   const std::string& url() const { return url_; }
 
+  // The server's port, from SCREENING_TEST_DATABASE's settings (5432 if unsaid):
+  // for tests that put a proxy in front of it.
+  static int ServerPort();
+
   // Runs one SQL statement returning one integer (for recounts in tests).
   int64_t QueryInt(const std::string& sql) const;
 
