@@ -1,5 +1,7 @@
 #include "common/lagging_reads.h"
 
+#include "common/log.h"
+
 namespace screening::db {
 namespace {
 
@@ -18,7 +20,13 @@ bool LaggingReads::UsingStandby() {
 }
 
 void LaggingReads::StandbyFailed() {
-  retry_standby_at_ = absl::ToUnixMicros(absl::Now() + kRetryStandby);
+  // Said once per outage, not per read: a mistyped --read_database_url shows
+  // in the log rather than as a primary quietly carrying every read.
+  const int64_t was = retry_standby_at_.exchange(absl::ToUnixMicros(absl::Now() + kRetryStandby));
+  if (absl::ToUnixMicros(absl::Now()) >= was) {
+    logs::Warn("standby unreachable; reads that may lag go to the primary")
+        .Num("retry_after_seconds", absl::ToDoubleSeconds(kRetryStandby));
+  }
 }
 
 absl::StatusOr<absl::Duration> LaggingReads::Staleness(Freshness freshness) {

@@ -565,6 +565,7 @@ int main(int argc, char** argv) {
       .Int("http_port", (*app)->http_port())
       .Str("metrics_listen", config.metrics_listen)
       .Str("database", screening::logs::RedactDatabaseUrl(config.database_url))
+      .Str("read_database", screening::logs::RedactDatabaseUrl(config.read_database_url))
       .Int("db_pool_size", config.db_pool_size)
       .Int("server_threads", config.server_threads)
       .Int("programme_year", config.programme_year)
